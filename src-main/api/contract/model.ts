@@ -1,0 +1,63 @@
+import { z } from 'zod'
+
+/**
+ * Model and training configuration: the one definition shared by the trainer (ml/), the
+ * services, the CLI and the renderer's forms. Defaults are the paper's (method.md §2, §4)
+ * except where a quick CPU preset overrides them.
+ */
+
+export const CellKind = z.enum(['convlstm', 'predrnn'])
+export type CellKind = z.infer<typeof CellKind>
+
+/** TMU placement and options (method.md §3); absent on ordinary (source / scratch) networks. */
+export const TmuOptions = z.object({
+  /** Number of source models M ≥ 1. */
+  sources: z.number().int().min(1),
+  /** 1-based layer indices that are TMU cells; the authors' release uses [1]. */
+  layers: z.array(z.number().int().min(1)).min(1).default([1]),
+  /** Independent sigmoid per source (default) or softmax across sources. */
+  gate: z.enum(['sigmoid', 'softmax']).default('sigmoid'),
+  /** Scale the carried memory by 1/(1+M) (default off). */
+  rescaleMemory: z.boolean().default(false),
+})
+export type TmuOptions = z.infer<typeof TmuOptions>
+
+export const ModelConfig = z.object({
+  cell: CellKind.default('convlstm'),
+  /** Hidden channels of each stacked layer, bottom first (paper: 4 × 64). */
+  hidden: z.array(z.number().int().min(1)).min(1).default([64, 64, 64, 64]),
+  kernelSize: z.number().int().min(1).default(5),
+  patchSize: z.number().int().min(1).default(4),
+  imageHeight: z.number().int().min(1).default(64),
+  imageWidth: z.number().int().min(1).default(64),
+  channels: z.number().int().min(1).default(1),
+  /** Layer normalisation over [channels, height, width] after each gate convolution. */
+  layerNorm: z.boolean().default(false),
+  tmu: TmuOptions.optional(),
+})
+export type ModelConfig = z.infer<typeof ModelConfig>
+
+export const TrainConfig = z.object({
+  inputFrames: z.number().int().min(1).default(10),
+  outputFrames: z.number().int().min(1).default(10),
+  batchSize: z.number().int().min(1).default(8),
+  iterations: z.number().int().min(1).default(80_000),
+  learningRate: z.number().positive().default(3e-4),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.999),
+  /** Global-norm gradient clipping; null = off. */
+  clipNorm: z.number().positive().nullable().default(null),
+  /** Scheduled sampling: η starts at etaStart and drops by etaDecay per iteration, floored at 0. */
+  etaStart: z.number().min(0).max(1).default(1),
+  etaDecay: z.number().min(0).default(2e-5),
+  /** Train each batch a second time reversed in time. */
+  reverseInput: z.boolean().default(true),
+  evalEvery: z.number().int().min(1).default(5_000),
+  checkpointEvery: z.number().int().min(1).default(5_000),
+  seed: z.number().int().default(0),
+  /** TMU only: weight of the distillation loss (0 reproduces the authors' release). */
+  distillWeight: z.number().min(0).default(0.1),
+  /** TMU only: sources read the same sampling mask as the target, or always the truth. */
+  sourceInput: z.enum(['mask', 'truth']).default('mask'),
+})
+export type TrainConfig = z.infer<typeof TrainConfig>
