@@ -1,0 +1,80 @@
+import { createClipScorer, type ClipMetrics, type ClipShape } from './clip-scorer'
+
+/**
+ * Test-set scores (method.md §5): per lead time, the mean over clips; `meanX` is the mean of
+ * those over lead times. PSNR is averaged in dB per clip (PredRNN's `batch_psnr`), so one
+ * clip with identical 8-bit frames makes that lead time's mean Infinity, as numpy would.
+ */
+export interface MetricSummary {
+  clips: number
+  mse: number[]
+  mae: number[]
+  ssim: number[]
+  psnr: number[]
+  meanMse: number
+  meanMae: number
+  meanSsim: number
+  meanPsnr: number
+  /** Per clip, in the order the clips were added (for ranking clips between two runs). */
+  perClip: ClipMetrics[]
+}
+
+export interface MetricAccumulator {
+  /** Scores a batch of N clips laid out [N, T, H, W, C]; N follows from the length. */
+  addBatch(predNTHWC: Float32Array, truthNTHWC: Float32Array): void
+  summarize(): MetricSummary
+}
+
+const KEYS = ['mse', 'mae', 'ssim', 'psnr'] as const
+
+export function createMetricAccumulator(shape: ClipShape): MetricAccumulator {
+  const clipSize = shape.frames * shape.height * shape.width * shape.channels
+  const scoreClip = createClipScorer(shape)
+  const perClip: ClipMetrics[] = []
+
+  return {
+    addBatch(pred, truth) {
+      if (pred.length !== truth.length) {
+        throw new Error(`metrics: prediction has ${pred.length} values, truth ${truth.length}`)
+      }
+      if (pred.length % clipSize !== 0) {
+        const { frames: t, height: h, width: w, channels: c } = shape
+        throw new Error(
+          `metrics: ${pred.length} values is not a whole number of [${t},${h},${w},${c}] clips`,
+        )
+      }
+      for (let offset = 0; offset < pred.length; offset += clipSize) {
+        perClip.push(scoreClip(pred, truth, offset))
+      }
+    },
+    summarize() {
+      const perFrame = (key: (typeof KEYS)[number]) =>
+        Array.from({ length: shape.frames }, (_, j) => mean(perClip.map((clip) => clip[key][j]!)))
+      const [mse, mae, ssim, psnr] = KEYS.map(perFrame) as [number[], number[], number[], number[]]
+      return {
+        clips: perClip.length,
+        mse,
+        mae,
+        ssim,
+        psnr,
+        meanMse: mean(mse),
+        meanMae: mean(mae),
+        meanSsim: mean(ssim),
+        meanPsnr: mean(psnr),
+        perClip: perClip.map((clip) => ({
+          mse: [...clip.mse],
+          mae: [...clip.mae],
+          ssim: [...clip.ssim],
+          psnr: [...clip.psnr],
+        })),
+      }
+    },
+  }
+}
+
+/** NaN for no values, so an empty test set reads as "no score", not as a perfect 0. */
+function mean(values: number[]): number {
+  let sum = 0
+  for (const v of values) sum += v
+  return sum / values.length
+}
