@@ -1,0 +1,57 @@
+import type * as tf from '@tensorflow/tfjs'
+import type { ParamBuilder } from '../params'
+
+/**
+ * The contract between the stacked network and one layer's cell, so ConvLSTM, ST-LSTM and
+ * the TMU (method.md §3) slot into the same network. Tensors are NHWC: [B, h, w, channels]
+ * with h, w the patched grid.
+ */
+
+/**
+ * A layer's recurrent state after a step. `h` feeds the layer above (and the head from the
+ * top layer); `c` is the cell memory the TMU's memory bank records from source networks.
+ * A cell may carry more named tensors (e.g. the TMU's own memory or distiller outputs); the
+ * network passes them back to the same cell unchanged and exposes them when recording.
+ */
+export type LayerState = {
+  readonly h: tf.Tensor4D
+  readonly c: tf.Tensor4D
+  readonly [extra: string]: tf.Tensor4D
+}
+
+export interface CellStep {
+  readonly state: LayerState
+  /** PredRNN's zig-zag memory M handed to the next layer; absent if the cell has none. */
+  readonly zigzag?: tf.Tensor4D
+}
+
+export interface RecurrentCell {
+  readonly hiddenChannels: number
+  /** Channels of the zig-zag memory M the cell reads, or null if it ignores M (ConvLSTM). */
+  readonly zigzagChannels: number | null
+  /** All-zero state for a batch (method.md §2: all states start at zero). */
+  zeroState(batch: number): LayerState
+  /**
+   * One time step inside `tf.tidy`: `x` is the patched frame (layer 1) or the H of the layer
+   * below; `zigzag` the M arriving from the layer below (or the top layer at t−1), null when
+   * no cell of the network uses M. Returns only tensors that outlive the step.
+   */
+  step(x: tf.Tensor4D, prev: LayerState, zigzag: tf.Tensor4D | null): CellStep
+}
+
+/** Geometry and options of one layer, 0-based `index` (method.md's layer k = index + 1). */
+export interface LayerSpec {
+  readonly index: number
+  readonly inChannels: number
+  readonly hiddenChannels: number
+  readonly kernelSize: number
+  readonly heightPatches: number
+  readonly widthPatches: number
+  readonly layerNorm: boolean
+}
+
+/**
+ * Builds the cell of one layer; `params` already prefixes names with `cell_list.<index>.`.
+ * The TMU plugs in by returning its cell for its layers and `createBackboneCell` elsewhere.
+ */
+export type CellFactory = (spec: LayerSpec, params: ParamBuilder) => RecurrentCell

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs'
+import type { LayerNormWeights, ParamBuilder } from '../params'
+import { layerNorm } from './layer-norm'
+import type { LayerSpec, RecurrentCell } from './recurrent-cell'
+
+/**
+ * Spatiotemporal LSTM step (PredRNN), method.md §2; tensors [B, h, w, ch].
+ *   [i_x,f_x,g_x,i'_x,f'_x,g'_x,o_x] = split7(Conv(X_t))
+ *   [i_h,f_h,g_h,o_h] = split4(Conv(H_{t-1}))      [i_m,f_m,g_m] = split3(Conv(M^{l-1}_t))
+ *   C_t = σ(f_x+f_h+1)⊙C_{t-1} + σ(i_x+i_h)⊙tanh(g_x+g_h)
+ *   M_t = σ(f'_x+f_m+1)⊙M^{l-1}_t + σ(i'_x+i_m)⊙tanh(g'_x+g_m)
+ *   o   = σ(o_x + o_h + Conv_o(concat[C_t, M_t]))
+ *   H_t = o ⊙ tanh(Conv_1×1(concat[C_t, M_t]))
+ * With layer norm, each of Conv(X), Conv(H), Conv(M), Conv_o is followed by LN over [C,h,w].
+ *
+ * PyTorch names under `cell_list.<l>.`, as thuml/predrnn-pytorch's SpatioTemporalLSTMCell
+ * (all convolutions without bias, each k×k one an `nn.Sequential(conv[, LayerNorm])`):
+ * `conv_x.0.weight`, `conv_h.0.weight`, `conv_m.0.weight`, `conv_o.0.weight`, with layer norm
+ * `conv_x.1.weight`/`.bias` etc., and the 1×1 `conv_last.weight`.
+ */
+
+/** The +1 added to both forget gates (the release's `_forget_bias`), so memories persist early in training. */
+export const FORGET_BIAS = 1
+
+interface NormedConv {
+  readonly kernel: tf.Tensor4D
+  readonly norm: LayerNormWeights | null
+}
+
+export interface StLstmWeights {
+  /** [k, k, in, 7·hidden] */
+  readonly convX: NormedConv
+  /** [k, k, hidden, 4·hidden] */
+  readonly convH: NormedConv
+  /** [k, k, hidden, 3·hidden] */
+  readonly convM: NormedConv
+  /** [k, k, 2·hidden, hidden] */
+  readonly convO: NormedConv
+  /** [1, 1, 2·hidden, hidden] */
+  readonly convLast: tf.Tensor4D
+}
+
+export type StLstmState = { readonly h: tf.Tensor4D; readonly c: tf.Tensor4D }
+
+export interface StLstmStep {
+  readonly state: StLstmState
+  /** M_t, handed to the next layer (or to layer 1 at t+1). */
+  readonly m: tf.Tensor4D
+}
+
+function normedConv(w: NormedConv, x: tf.Tensor4D): tf.Tensor4D {
+  const y = tf.conv2d(x, w.kernel, 1, 'same')
+  return w.norm ? layerNorm(y, w.norm) : y
+}
+
+type Split<N extends number, A extends tf.Tensor4D[] = []> = A['length'] extends N
+  ? A
+  : Split<N, [...A, tf.Tensor4D]>
+
+function split<N extends number>(x: tf.Tensor4D, parts: N): Split<N> {
+  return tf.split(x, parts, -1) as unknown as Split<N>
+}
+
+export function stLstmStep(
+  w: StLstmWeights,
+  x: tf.Tensor4D,
+  prev: StLstmState,
+  mBelow: tf.Tensor4D,
+): StLstmStep {
+  return tf.tidy(() => {
+    const [ix, fx, gx, ixP, fxP, gxP, ox] = split(normedConv(w.convX, x), 7)
+    const [ih, fh, gh, oh] = split(normedConv(w.convH, prev.h), 4)
+    const [im, fm, gm] = split(normedConv(w.convM, mBelow), 3)
+
+    const c = tf.add(
+      tf.mul(tf.sigmoid(tf.add(tf.add(fx, fh), FORGET_BIAS)), prev.c),
+      tf.mul(tf.sigmoid(tf.add(ix, ih)), tf.tanh(tf.add(gx, gh))),
+    ) as tf.Tensor4D
+    const m = tf.add(
+      tf.mul(tf.sigmoid(tf.add(tf.add(fxP, fm), FORGET_BIAS)), mBelow),
+      tf.mul(tf.sigmoid(tf.add(ixP, im)), tf.tanh(tf.add(gxP, gm))),
+    ) as tf.Tensor4D
+
+    const cm = tf.concat([c, m], -1)
+    const o = tf.sigmoid(tf.add(tf.add(ox, oh), normedConv(w.convO, cm)))
+    const h = tf.mul(o, tf.tanh(tf.conv2d(cm, w.convLast, 1, 'same'))) as tf.Tensor4D
+    return { state: { h, c }, m }
+  })
+}
+
+export function createStLstmWeights(spec: LayerSpec, params: ParamBuilder): StLstmWeights {
+  const { inChannels, hiddenChannels: hid, kernelSize: k } = spec
+  const conv = (name: string, inCh: number, outCh: number): NormedConv => ({
+    kernel: params.convWeight(`${name}.0.weight`, k, inCh, outCh),
+    norm: spec.layerNorm
+      ? params.layerNorm(`${name}.1`, [spec.heightPatches, spec.widthPatches, outCh])
+      : null,
+  })
+  return {
+    convX: conv('conv_x', inChannels, 7 * hid),
+    convH: conv('conv_h', hid, 4 * hid),
+    convM: conv('conv_m', hid, 3 * hid),
+    convO: conv('conv_o', 2 * hid, hid),
+    convLast: params.convWeight('conv_last.weight', 1, 2 * hid, hid),
+  }
+}
+
+export function createStLstmCell(spec: LayerSpec, params: ParamBuilder): RecurrentCell {
+  const weights = createStLstmWeights(spec, params)
+  const { hiddenChannels, heightPatches, widthPatches } = spec
+  return {
+    hiddenChannels,
+    // M enters conv_m, whose input width is this layer's hidden size.
+    zigzagChannels: hiddenChannels,
+    zeroState(batch) {
+      const shape: [number, number, number, number] = [
+        batch,
+        heightPatches,
+        widthPatches,
+        hiddenChannels,
+      ]
+      return { h: tf.zeros(shape), c: tf.zeros(shape) }
+    },
+    step(x, prev, zigzag) {
+      if (!zigzag) throw new Error(`st-lstm layer ${spec.index}: needs the zig-zag memory M`)
+      const { state, m } = stLstmStep(weights, x, prev, zigzag)
+      return { state, zigzag: m }
+    },
+  }
+}

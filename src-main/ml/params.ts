@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs'
+import type { Rng } from './random'
+
+/**
+ * Named parameters of one network, keyed by the names a PyTorch `state_dict` of the
+ * equivalent thuml/PredRNN-style module would use (`cell_list.0.conv_x.0.weight`,
+ * `conv_last.weight`), so a checkpoint maps name for name.
+ *
+ * Layouts differ between the frameworks; `layout` tells the checkpoint converter which
+ * transpose to apply (tfjs → PyTorch):
+ * - `conv2d`: tfjs [kh, kw, in, out] → PyTorch [out, in, kh, kw], i.e. transpose [3, 2, 0, 1].
+ *   Both are cross-correlations, so no kernel flip.
+ * - `layerNorm`: tfjs [h, w, C] (NHWC broadcast) → PyTorch LayerNorm([C, h, w]) weight/bias
+ *   [C, h, w], i.e. transpose [2, 0, 1].
+ * - `bias`: [out] in both.
+ *
+ * Initialisation follows PyTorch's defaults so a model trained here starts where the release
+ * would: conv weight and bias ~ U(−1/√fanIn, 1/√fanIn) (kaiming_uniform with a = √5),
+ * layer-norm gain 1 and shift 0.
+ */
+
+export type ParamLayout = 'conv2d' | 'layerNorm' | 'bias'
+
+export interface ParamEntry {
+  readonly name: string
+  readonly layout: ParamLayout
+  readonly variable: tf.Variable
+}
+
+/** Creates parameters under a name prefix (a cell sees `cell_list.<l>.`). */
+export interface ParamBuilder {
+  /** Conv kernel [kh, kw, in, out]. */
+  convWeight(name: string, kernelSize: number, inChannels: number, outChannels: number): tf.Tensor4D
+  /** Conv bias [out]; `fanIn` = in·kh·kw of its convolution. */
+  convBias(name: string, fanIn: number, outChannels: number): tf.Tensor1D
+  /** Layer-norm gain (ones) and shift (zeros), each [h, w, C]. */
+  layerNorm(name: string, shapeHWC: [number, number, number]): LayerNormWeights
+  scoped(prefix: string): ParamBuilder
+}
+
+export interface LayerNormWeights {
+  readonly gammaHWC: tf.Tensor3D
+  readonly betaHWC: tf.Tensor3D
+}
+
+export interface ParamStore {
+  readonly builder: ParamBuilder
+  /** In creation order, which is also the optimizer's slot order. */
+  entries(): readonly ParamEntry[]
+  get(name: string): tf.Variable
+  /** Scalar parameter count (sum of sizes). */
+  countParams(): number
+  /** Copies of every parameter by name; the caller disposes them. */
+  getWeights(): tf.NamedTensorMap
+  /** Assigns every parameter from `weights` (same names and shapes, extra names rejected). */
+  setWeights(weights: tf.NamedTensorMap): void
+  dispose(): void
+}
+
+let storeCount = 0
+
+/**
+ * `trainable` = false for frozen networks (the TMU's sources). Each store registers its
+ * variables under a unique scope because tfjs variable names are global per process, while
+ * several networks (target and sources) share the PyTorch names.
+ */
+export function createParamStore(rng: Rng, trainable = true): ParamStore {
+  const scope = `net${++storeCount}`
+  const byName = new Map<string, ParamEntry>()
+
+  function add(name: string, layout: ParamLayout, values: tf.Tensor): tf.Variable {
+    if (byName.has(name)) throw new Error(`params: ${name} defined twice`)
+    const variable = tf.variable(values, trainable, `${scope}/${name}`)
+    values.dispose()
+    byName.set(name, { name, layout, variable })
+    return variable
+  }
+
+  function uniform(shape: number[], bound: number): tf.Tensor {
+    const values = new Float32Array(shape.reduce((a, b) => a * b, 1))
+    for (let i = 0; i < values.length; i++) values[i] = bound * (2 * rng.next() - 1)
+    return tf.tensor(values, shape, 'float32')
+  }
+
+  function builderAt(prefix: string): ParamBuilder {
+    return {
+      convWeight(name, kernelSize, inChannels, outChannels) {
+        const fanIn = inChannels * kernelSize * kernelSize
+        const shape = [kernelSize, kernelSize, inChannels, outChannels]
+        return add(prefix + name, 'conv2d', uniform(shape, 1 / Math.sqrt(fanIn))) as tf.Tensor4D
+      },
+      convBias(name, fanIn, outChannels) {
+        return add(
+          prefix + name,
+          'bias',
+          uniform([outChannels], 1 / Math.sqrt(fanIn)),
+        ) as tf.Tensor1D
+      },
+      layerNorm(name, shapeHWC) {
+        return {
+          gammaHWC: add(`${prefix}${name}.weight`, 'layerNorm', tf.ones(shapeHWC)) as tf.Tensor3D,
+          betaHWC: add(`${prefix}${name}.bias`, 'layerNorm', tf.zeros(shapeHWC)) as tf.Tensor3D,
+        }
+      },
+      scoped: (more) => builderAt(prefix + more),
+    }
+  }
+
+  function get(name: string): tf.Variable {
+    const entry = byName.get(name)
+    if (!entry) throw new Error(`params: no parameter ${name}`)
+    return entry.variable
+  }
+
+  return {
+    builder: builderAt(''),
+    entries: () => [...byName.values()],
+    get,
+    countParams: () => [...byName.values()].reduce((n, e) => n + e.variable.size, 0),
+    getWeights() {
+      const out: tf.NamedTensorMap = {}
+      for (const { name, variable } of byName.values()) out[name] = variable.clone()
+      return out
+    },
+    setWeights(weights) {
+      for (const name of Object.keys(weights)) get(name)
+      for (const { name, variable } of byName.values()) {
+        const value = weights[name]
+        if (!value) throw new Error(`params: weights lack ${name}`)
+        if (!tf.util.arraysEqual(value.shape, variable.shape)) {
+          throw new Error(`params: ${name} expected [${variable.shape}], got [${value.shape}]`)
+        }
+        variable.assign(value)
+      }
+    },
+    dispose() {
+      for (const { variable } of byName.values()) variable.dispose()
+      byName.clear()
+    },
+  }
+}
