@@ -8,7 +8,9 @@ import { createRng } from './random'
  *
  * Everything is float32, so ε cannot be tiny: rounding noise in f grows like 1e-7·|f|/ε while
  * the central difference's truncation error shrinks like ε². ε = 1e-2 on O(1) losses keeps
- * both near 1e-4 of a typical gradient.
+ * both near 1e-3 of a typical gradient for one cell step; a whole unrolled network curves
+ * more sharply and needs ε ≈ 2e-3 (measured: 5 % truncation error at 1e-2 on the largest
+ * entries).
  */
 
 export interface GradientSample {

@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ModelConfig } from '../api/contract/model'
+import type { CellFactory, RecurrentCell } from './cells/recurrent-cell'
+import { predictionLoss, runSequence } from './forward'
+import { sampleGradients, worstRelativeError } from './gradient-check'
+import { countParams, createNetwork } from './network'
+
+describe('createNetwork', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu')
+  })
+
+  it('has the paper ConvLSTM parameter count (4×64, 5×5, patch 4, 64×64×1): 2 971 648', () => {
+    const before = tf.memory().numTensors
+    const net = createNetwork(ModelConfig.parse({}), { seed: 0 })
+    expect(countParams(net)).toBe(2_971_648)
+    const shapes = Object.fromEntries(net.params.entries().map((e) => [e.name, e.variable.shape]))
+    expect(shapes['cell_list.0.conv.0.weight']).toEqual([5, 5, 16 + 64, 256])
+    expect(shapes['cell_list.3.conv.0.bias']).toEqual([256])
+    expect(shapes['conv_last.weight']).toEqual([1, 1, 64, 16])
+    net.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('counts PredRNN in the paper shape: 6 049 792 without, 8 015 872 with layer norm', () => {
+    // Per layer: conv_x in·25·7h + conv_h h·25·4h + conv_m h·25·3h + conv_o 2h·25·h + conv_last 2h·h;
+    // layer norm adds 2·(7h + 4h + 3h + h)·16·16; head h·16.
+    for (const [layerNorm, expected] of [
+      [false, 6_049_792],
+      [true, 8_015_872],
+    ] as const) {
+      const net = createNetwork(ModelConfig.parse({ cell: 'predrnn', layerNorm }), { seed: 0 })
+      expect(countParams(net)).toBe(expected)
+      net.dispose()
+    }
+    expect(6_049_792 + 4 * 2 * 15 * 64 * 256).toBe(8_015_872)
+  })
+
+  it('initialises from the seed alone, within PyTorch default bounds', () => {
+    const config = ModelConfig.parse({ hidden: [4], kernelSize: 3, imageHeight: 8, imageWidth: 8 })
+    const [a, b, c] = [1, 1, 2].map((seed) => createNetwork(config, { seed }))
+    const kernel = (n: typeof a) => n!.params.get('cell_list.0.conv.0.weight').dataSync()
+    expect(kernel(a)).toEqual(kernel(b))
+    expect(kernel(a)).not.toEqual(kernel(c))
+    const bound = 1 / Math.sqrt((16 + 4) * 3 * 3)
+    expect(Math.max(...kernel(a).map(Math.abs))).toBeLessThanOrEqual(bound)
+    expect(Math.max(...kernel(a).map(Math.abs))).toBeGreaterThan(0.9 * bound)
+    for (const n of [a, b, c]) n!.dispose()
+  })
+
+  it('rejects shapes PyTorch would not reproduce', () => {
+    expect(() => createNetwork(ModelConfig.parse({ kernelSize: 4 }), { seed: 0 })).toThrow(/odd/)
+    expect(() =>
+      createNetwork(ModelConfig.parse({ cell: 'predrnn', hidden: [8, 4] }), { seed: 0 }),
+    ).toThrow(/zig-zag/)
+    expect(() => createNetwork(ModelConfig.parse({ tmu: { sources: 2 } }), { seed: 0 })).toThrow(
+      /TMU/,
+    )
+  })
+
+  it('zig-zags M: up the layers within a step, from the top layer at t−1 to layer 1 at t', () => {
+    const before = tf.memory().numTensors
+    // Spy cells: each emits a fresh M and records which M it was handed.
+    const received: { layer: number; step: number; zigzag: tf.Tensor | null }[] = []
+    const emitted = new Map<tf.Tensor, string>()
+    const steps = [0, 0]
+    const spy: CellFactory = (spec) => {
+      const shape: [number, number, number, number] = [1, spec.heightPatches, spec.widthPatches, 2]
+      const cell: RecurrentCell = {
+        hiddenChannels: 2,
+        zigzagChannels: 2,
+        zeroState: () => ({ h: tf.zeros(shape), c: tf.zeros(shape) }),
+        step(_x, prev, zigzag) {
+          const t = steps[spec.index]!++
+          received.push({ layer: spec.index, step: t, zigzag })
+          const m = tf.zeros<tf.Rank.R4>(shape)
+          emitted.set(m, `layer ${spec.index} step ${t}`)
+          return { state: { h: tf.zeros(shape), c: prev.c }, zigzag: m }
+        },
+      }
+      return cell
+    }
+    const config = ModelConfig.parse({
+      hidden: [2, 2],
+      kernelSize: 1,
+      patchSize: 1,
+      imageHeight: 2,
+      imageWidth: 2,
+    })
+    const net = createNetwork(config, { seed: 0, cellFactory: spy })
+    tf.tidy(() => {
+      runSequence(net, tf.zeros([1, 3, 2, 2, 1]), { inputFrames: 2 })
+      const origin = received.map(
+        (r) => `${r.layer}@${r.step}<-${r.zigzag ? (emitted.get(r.zigzag) ?? 'zeros') : 'none'}`,
+      )
+      expect(origin).toEqual([
+        '0@0<-zeros',
+        '1@0<-layer 0 step 0',
+        '0@1<-layer 1 step 0',
+        '1@1<-layer 0 step 1',
+      ])
+    })
+    net.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  for (const cell of ['convlstm', 'predrnn'] as const) {
+    it(`${cell}: end-to-end gradients (scheduled sampling, layer norm) match finite differences`, () => {
+      const before = tf.memory().numTensors
+      const config = ModelConfig.parse({
+        cell,
+        hidden: [3, 3],
+        kernelSize: 3,
+        patchSize: 2,
+        imageHeight: 4,
+        imageWidth: 6,
+        layerNorm: true,
+      })
+      const net = createNetwork(config, { seed: 3 })
+      const clip = tf.randomUniform([2, 5, 2, 3, 4], 0, 1, 'float32', 11) as tf.Tensor5D
+      // Sample 0 reads its guess at t = 2 and the truth at t = 3; sample 1 the reverse.
+      const mask = tf.tensor2d([0, 1, 1, 0], [2, 2])
+      const loss = () =>
+        tf.tidy(() => {
+          const { guessesBTHWC } = runSequence(net, clip, { inputFrames: 2, truthMaskBP: mask })
+          // Scaled so the mean squared error is O(1), which float32 differences need.
+          return tf.mul(predictionLoss(guessesBTHWC, clip), 10) as tf.Scalar
+        })
+      const variables = net.params.entries().map((e) => e.variable)
+      const samples = sampleGradients(loss, variables, { randomEntries: 1, epsilon: 2e-3 })
+      expect(worstRelativeError(samples, 5e-2)).toBeLessThan(1e-2)
+      tf.dispose([clip, mask])
+      net.dispose()
+      expect(tf.memory().numTensors).toBe(before)
+    })
+  }
+})

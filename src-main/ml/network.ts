@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs'
+import type { CellKind, ModelConfig } from '../api/contract/model'
+import { createConvLstmCell } from './cells/conv-lstm'
+import type { CellFactory, LayerSpec, LayerState, RecurrentCell } from './cells/recurrent-cell'
+import { createStLstmCell } from './cells/st-lstm'
+import { createParamStore, type ParamStore } from './params'
+import { createRng } from './random'
+
+/**
+ * Stacked predictive network, method.md §2: K recurrent layers on the patched grid, layer 1
+ * reading the patched frame and layer k the H of layer k−1; a 1×1 convolution without bias
+ * (`conv_last.weight`, [1, 1, hidden_K, p·p·C]) maps the top H to the next patched frame.
+ * PredRNN's zig-zag memory M flows up the layers within a step and from the top layer at t−1
+ * to layer 1 at t. All states start at zero.
+ *
+ * Parameter names are those of thuml/predrnn-pytorch's `RNN` module (`cell_list.<l>.…`,
+ * `conv_last.weight`); see params.ts for the tfjs ↔ PyTorch layouts.
+ */
+
+export interface PredictiveNetwork {
+  readonly config: ModelConfig
+  readonly params: ParamStore
+  readonly cells: readonly RecurrentCell[]
+  /** [1, 1, hidden_K, p·p·C] */
+  readonly headKernel: tf.Tensor4D
+  /** p·p·C, the channels of a patched frame. */
+  readonly frameChannels: number
+  readonly heightPatches: number
+  readonly widthPatches: number
+  dispose(): void
+}
+
+/** Recurrent state of the whole stack between two steps. */
+export interface NetworkState {
+  readonly layers: readonly LayerState[]
+  readonly zigzag: tf.Tensor4D | null
+}
+
+export interface NetworkOptions {
+  /** Seeds the initial weights (PyTorch-default uniform bounds). */
+  readonly seed: number
+  /** False for frozen networks, e.g. the TMU's sources. */
+  readonly trainable?: boolean
+  /** Builds each layer's cell; defaults to the backbone of `config.cell` everywhere. */
+  readonly cellFactory?: CellFactory
+}
+
+/** The backbone cell (ConvLSTM or ST-LSTM) for a layer; what the TMU falls back on. */
+export function createBackboneCell(kind: CellKind): CellFactory {
+  return kind === 'convlstm' ? createConvLstmCell : createStLstmCell
+}
+
+export function createNetwork(config: ModelConfig, options: NetworkOptions): PredictiveNetwork {
+  const { patchSize: p, kernelSize: k, hidden } = config
+  if (config.imageHeight % p !== 0 || config.imageWidth % p !== 0) {
+    throw new Error(
+      `network: ${config.imageHeight}×${config.imageWidth} frames do not split into ${p}×${p} patches`,
+    )
+  }
+  // "same" padding is symmetric only for odd kernels; PyTorch's padding=k//2 agrees only then.
+  if (k % 2 !== 1) throw new Error(`network: kernelSize must be odd, got ${k}`)
+  if (config.tmu && !options.cellFactory) {
+    throw new Error('network: config.tmu is set but no TMU cell factory was given')
+  }
+  const factory = options.cellFactory ?? createBackboneCell(config.cell)
+  const frameChannels = p * p * config.channels
+  const heightPatches = config.imageHeight / p
+  const widthPatches = config.imageWidth / p
+  const params = createParamStore(createRng(options.seed), options.trainable ?? true)
+
+  try {
+    const cells = hidden.map((hiddenChannels, index) => {
+      const spec: LayerSpec = {
+        index,
+        inChannels: index === 0 ? frameChannels : (hidden[index - 1] as number),
+        hiddenChannels,
+        kernelSize: k,
+        heightPatches,
+        widthPatches,
+        layerNorm: config.layerNorm,
+      }
+      return factory(spec, params.builder.scoped(`cell_list.${index}.`))
+    })
+    const zigzagWidths = new Set(
+      cells.flatMap((c) => (c.zigzagChannels === null ? [] : [c.zigzagChannels])),
+    )
+    if (zigzagWidths.size > 1) {
+      // M passes through every layer unchanged in width (the release requires equal hidden sizes).
+      throw new Error(`network: zig-zag memory needs one width, got hidden [${hidden.join(', ')}]`)
+    }
+    const topChannels = hidden[hidden.length - 1] as number
+    const headKernel = params.builder.convWeight('conv_last.weight', 1, topChannels, frameChannels)
+    return {
+      config,
+      params,
+      cells,
+      headKernel,
+      frameChannels,
+      heightPatches,
+      widthPatches,
+      dispose: () => params.dispose(),
+    }
+  } catch (error) {
+    params.dispose()
+    throw error
+  }
+}
+
+export function zeroNetworkState(net: PredictiveNetwork, batch: number): NetworkState {
+  const zigzagChannels = net.cells.find((c) => c.zigzagChannels !== null)?.zigzagChannels ?? null
+  return {
+    layers: net.cells.map((cell) => cell.zeroState(batch)),
+    zigzag:
+      zigzagChannels === null
+        ? null
+        : tf.zeros([batch, net.heightPatches, net.widthPatches, zigzagChannels]),
+  }
+}
+
+/**
+ * One step of the stack: the patched frame `x` [B, h, w, p·p·C] goes up through the layers,
+ * M zig-zags (a cell without M passes it through), and the head guesses the next patched frame.
+ * No tidy of its own: each cell step tidies its intermediates and the rest is kept state.
+ */
+export function stepNetwork(
+  net: PredictiveNetwork,
+  x: tf.Tensor4D,
+  prev: NetworkState,
+): { state: NetworkState; guess: tf.Tensor4D } {
+  let input = x
+  let zigzag = prev.zigzag
+  const layers = net.cells.map((cell, l) => {
+    const out = cell.step(input, prev.layers[l] as LayerState, zigzag)
+    zigzag = out.zigzag ?? zigzag
+    input = out.state.h
+    return out.state
+  })
+  const guess = tf.conv2d(input, net.headKernel, 1, 'valid')
+  return { state: { layers, zigzag }, guess }
+}
+
+/** Scalar parameters of a network (the paper's ConvLSTM: 2 971 648). */
+export function countParams(net: PredictiveNetwork): number {
+  return net.params.countParams()
+}
