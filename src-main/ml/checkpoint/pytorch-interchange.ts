@@ -1,0 +1,100 @@
+import { readSafetensors, writeSafetensors } from './safetensors-file'
+import type { SafetensorsContents } from './safetensors-decode'
+import { transposeTensor } from './transpose'
+import type { Tensor, TensorMap } from './tensors'
+
+/**
+ * How a named tensor's layout differs between tfjs and PyTorch (the same words as
+ * `ParamLayout` in ml/params.ts, so a parameter list maps straight in):
+ * - `conv2d`: tfjs [kh, kw, in, out] ↔ PyTorch [out, in, kh, kw]; both frameworks
+ *   cross-correlate, so kernels are not flipped.
+ * - `layerNorm`: tfjs [h, w, C] (NHWC broadcast) ↔ PyTorch `LayerNorm([C, h, w])` [C, h, w].
+ * - `bias`: the same in both (biases, and anything else left as is).
+ */
+export type InterchangeLayout = 'conv2d' | 'layerNorm' | 'bias'
+
+export interface InterchangeOptions {
+  /** Per-name layouts; names not listed follow `guessLayout`. */
+  layouts?: Record<string, InterchangeLayout>
+}
+
+const TO_PYTORCH: Record<InterchangeLayout, readonly number[] | null> = {
+  conv2d: [3, 2, 0, 1],
+  layerNorm: [2, 0, 1],
+  bias: null,
+}
+const FROM_PYTORCH: Record<InterchangeLayout, readonly number[] | null> = {
+  conv2d: [2, 3, 1, 0],
+  layerNorm: [1, 2, 0],
+  bias: null,
+}
+
+/**
+ * The default when no layout is listed: a rank-4 `*.weight` is a convolution kernel, a rank-3
+ * `*.weight`/`*.bias` a PredRNN-release layer norm over [C, h, w]; the rest is unchanged.
+ */
+export function guessLayout(name: string, rank: number): InterchangeLayout {
+  if (rank === 4 && name.endsWith('.weight')) return 'conv2d'
+  if (rank === 3 && (name.endsWith('.weight') || name.endsWith('.bias'))) return 'layerNorm'
+  return 'bias'
+}
+
+/** tfjs layouts → PyTorch layouts, by name (see `InterchangeLayout`). */
+export function toPytorchLayout(tensors: TensorMap, options: InterchangeOptions = {}): TensorMap {
+  return relayout(tensors, options, TO_PYTORCH)
+}
+
+/** PyTorch layouts → tfjs layouts, by name; the inverse of `toPytorchLayout`. */
+export function fromPytorchLayout(tensors: TensorMap, options: InterchangeOptions = {}): TensorMap {
+  return relayout(tensors, options, FROM_PYTORCH)
+}
+
+/**
+ * Writes tfjs-layout weights as a file that `safetensors.torch.load_file` reads straight into
+ * the PredRNN-style PyTorch module of the same architecture (`model.load_state_dict(...)`).
+ */
+export function exportPytorchSafetensors(
+  path: string,
+  weights: TensorMap,
+  options: InterchangeOptions & { metadata?: Record<string, string> } = {},
+): void {
+  // "format": "pt" is what safetensors.torch.save_file writes; some PyTorch loaders check it.
+  writeSafetensors(path, toPytorchLayout(weights, options), { format: 'pt', ...options.metadata })
+}
+
+/** Reads a PyTorch-layout safetensors file (e.g. a release state_dict) into tfjs layouts. */
+export function importPytorchSafetensors(
+  path: string,
+  options: InterchangeOptions = {},
+): SafetensorsContents {
+  const { tensors, metadata } = readSafetensors(path)
+  return { tensors: fromPytorchLayout(tensors, options), metadata }
+}
+
+function relayout(
+  tensors: TensorMap,
+  options: InterchangeOptions,
+  perms: Record<InterchangeLayout, readonly number[] | null>,
+): TensorMap {
+  const out: TensorMap = {}
+  for (const [name, tensor] of Object.entries(tensors)) {
+    const layout = options.layouts?.[name] ?? guessLayout(name, tensor.shape.length)
+    const perm = perms[layout]
+    out[name] = perm === null ? tensor : checkedTranspose(name, layout, tensor, perm)
+  }
+  return out
+}
+
+function checkedTranspose(
+  name: string,
+  layout: InterchangeLayout,
+  tensor: Tensor,
+  perm: readonly number[],
+): Tensor {
+  if (tensor.shape.length !== perm.length) {
+    throw new Error(
+      `"${name}" is listed as ${layout} (rank ${perm.length}) but has rank ${tensor.shape.length}`,
+    )
+  }
+  return transposeTensor(tensor, perm)
+}
