@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +14,7 @@ import type { Tensor, TensorMap } from './tensors'
 import { transposeTensor } from './transpose'
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'pytorch-style.safetensors')
+const TORCH_CONV = join(import.meta.dirname, 'fixtures', 'torch-conv.safetensors')
 
 /** A float tensor whose values encode their index, 10^k per axis, e.g. [1,0,2] → 102. */
 function indexed(shape: number[]): Tensor {
@@ -87,6 +89,30 @@ describe('PyTorch interchange', () => {
       expect(at(weight, [y, x, i, o])).toBe(1000 * o + 100 * i + 10 * y + x)
     }
     expect(tensors['mask']!.shape).toEqual([2, 3]) // not a weight: unchanged
+  })
+
+  it('imports a torch Conv2d that convolves like torch did', async () => {
+    await tf.ready()
+    const before = tf.memory().numTensors
+    const { tensors } = importPytorchSafetensors(TORCH_CONV)
+    const float = (name: string) => {
+      const t = tensors[name]!
+      if (t.dtype !== 'F32') throw new Error(`${name} is ${t.dtype}`)
+      return tf.tensor(t.data, [...t.shape])
+    }
+    const [got, want] = tf.tidy(() => {
+      // Input and output are plain tensors (no .weight), so they arrive NCHW as saved.
+      const x = float('input_nchw').transpose([0, 2, 3, 1]) as tf.Tensor4D
+      const kernel = float('weight') as tf.Tensor4D
+      const y = tf.conv2d(x, kernel, 1, 'same').add(float('bias'))
+      return [y.arraySync(), float('output_nchw').transpose([0, 2, 3, 1]).arraySync()]
+    })
+    expect(tensors['weight']!.shape).toEqual([3, 3, 2, 3])
+    expect(got).toHaveLength(1)
+    ;(want as number[][][][]).flat(3).forEach((value, i) => {
+      expect((got as number[][][][]).flat(3)[i]).toBeCloseTo(value, 5)
+    })
+    expect(tf.memory().numTensors).toBe(before)
   })
 
   it('follows an explicit layout list over the name rule', () => {

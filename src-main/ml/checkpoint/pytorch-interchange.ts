@@ -34,8 +34,10 @@ const FROM_PYTORCH: Record<InterchangeLayout, readonly number[] | null> = {
  * `*.weight`/`*.bias` a PredRNN-release layer norm over [C, h, w]; the rest is unchanged.
  */
 export function guessLayout(name: string, rank: number): InterchangeLayout {
-  if (rank === 4 && name.endsWith('.weight')) return 'conv2d'
-  if (rank === 3 && (name.endsWith('.weight') || name.endsWith('.bias'))) return 'layerNorm'
+  // A bare module's state_dict names its parameters plain `weight` and `bias`.
+  const last = name.slice(name.lastIndexOf('.') + 1)
+  if (rank === 4 && last === 'weight') return 'conv2d'
+  if (rank === 3 && (last === 'weight' || last === 'bias')) return 'layerNorm'
   return 'bias'
 }
 
