@@ -1,0 +1,254 @@
+import * as tf from '@tensorflow/tfjs'
+import type { ModelConfig, TrainConfig } from '../api/contract/model'
+import type { CellFactory, LayerState } from './cells/recurrent-cell'
+import { predictionLoss, runSequence } from './forward'
+import { createNetwork, type PredictiveNetwork } from './network'
+import { patchFrames, unpatchFrames } from './patching'
+import { createRng, deriveSeed, restoreRng, type RngState } from './random'
+import { sampleTruthMask, samplingEta } from './scheduled-sampling'
+
+/**
+ * Training loop pieces, method.md §1 and §4: Adam on L_pred (+ an optional auxiliary term,
+ * the TMU's λ·L_dist), scheduled sampling, optional global-norm clipping and reverse input.
+ *
+ * One iteration = one optimizer step on the clip, plus (reverse input) a second step on the
+ * same clip reversed in time with the same mask, as the PredRNN release's trainer does; the
+ * reported loss is then the mean of the two.
+ *
+ * Everything random comes from seeded streams (weights: stream 0, masks: stream 1), so the
+ * state {weights, Adam moments, iteration, RNG state} resumes a run exactly.
+ */
+
+/** PyTorch's Adam ε (tfjs defaults to 1e-7), so optimisation matches the release. */
+const ADAM_EPSILON = 1e-8
+
+/** tfjs's optimizer-weight entry (not re-exported by `@tensorflow/tfjs`). */
+export interface NamedTensor {
+  readonly name: string
+  readonly tensor: tf.Tensor
+}
+
+export interface TrainStepResult {
+  /** Objective of the iteration (mean over the forward and reversed passes). */
+  readonly loss: number
+  /** Scheduled-sampling η used for this iteration's mask. */
+  readonly eta: number
+}
+
+export interface AuxiliaryLossContext {
+  readonly patchedBTHWC: tf.Tensor5D
+  readonly truthMaskBP: tf.Tensor2D | null
+  /** statesByStep[t][l] after step t = 0 … T−2. */
+  readonly statesByStep: readonly (readonly LayerState[])[]
+}
+
+/** A term added to L_pred inside the gradient tape, e.g. the TMU's λ·L_dist. */
+export type AuxiliaryLoss = (context: AuxiliaryLossContext) => tf.Scalar
+
+export interface TrainerOptions {
+  readonly cellFactory?: CellFactory
+  readonly auxiliaryLoss?: AuxiliaryLoss
+}
+
+/** What, besides weights and Adam moments, a checkpoint needs to resume exactly. */
+export interface TrainerState {
+  /** Iterations completed. */
+  readonly iteration: number
+  /** Sampling-mask generator. */
+  readonly rng: RngState
+}
+
+export interface Trainer {
+  readonly network: PredictiveNetwork
+  readonly iteration: number
+  /** One training iteration on frames in [0, 1], float32 [B, Tin+Tout, H, W, C]. */
+  step(framesBTHWC: tf.Tensor5D): Promise<TrainStepResult>
+  /**
+   * Test-time rollout (η = 0) from the first `inputFrames` frames: [B, Tout, H, W, C],
+   * unclipped. `outputFrames` defaults to the clip's remaining frames. Caller disposes.
+   */
+  predict(framesBTHWC: tf.Tensor5D, inputFrames: number, outputFrames?: number): tf.Tensor5D
+  getState(): TrainerState
+  setState(state: TrainerState): void
+  /**
+   * Adam's state as tfjs orders it: `iter`, then `<param>/m` for each trainable parameter
+   * in creation order, then `<param>/v` (none before the first step). Caller disposes.
+   */
+  exportOptimizerWeights(): Promise<NamedTensor[]>
+  importOptimizerWeights(weights: NamedTensor[]): Promise<void>
+  dispose(): void
+}
+
+export function createTrainer(
+  model: ModelConfig,
+  train: TrainConfig,
+  options: TrainerOptions = {},
+): Trainer {
+  const network = createNetwork(model, {
+    seed: deriveSeed(train.seed, 0),
+    ...(options.cellFactory ? { cellFactory: options.cellFactory } : {}),
+  })
+  const trainable = network.params.entries().filter((e) => e.variable.trainable)
+  const paramByTfName = new Map(trainable.map((e) => [e.variable.name, e.name]))
+  const tfNameByParam = new Map(trainable.map((e) => [e.name, e.variable.name]))
+  const createOptimizer = () =>
+    tf.train.adam(train.learningRate, train.beta1, train.beta2, ADAM_EPSILON)
+  let optimizer = createOptimizer()
+  let rng = createRng(deriveSeed(train.seed, 1))
+  let iteration = 0
+
+  function objective(patched: tf.Tensor5D, mask: tf.Tensor2D | null): tf.Scalar {
+    return tf.tidy(() => {
+      const { guessesBTHWC, statesByStep } = runSequence(network, patched, {
+        inputFrames: train.inputFrames,
+        ...(mask ? { truthMaskBP: mask } : {}),
+        recordStates: options.auxiliaryLoss !== undefined,
+      })
+      const loss = predictionLoss(guessesBTHWC, patched)
+      if (!options.auxiliaryLoss) return loss
+      return tf.add(
+        loss,
+        options.auxiliaryLoss({ patchedBTHWC: patched, truthMaskBP: mask, statesByStep }),
+      ) as tf.Scalar
+    })
+  }
+
+  /** One Adam update; returns the objective before the update. */
+  function optimize(patched: tf.Tensor5D, mask: tf.Tensor2D | null): tf.Scalar {
+    const { value, grads } = tf.variableGrads(
+      () => objective(patched, mask),
+      trainable.map((e) => e.variable),
+    )
+    const clipped = train.clipNorm === null ? grads : clipByGlobalNorm(grads, train.clipNorm)
+    // Adam keys its moment slots by position, so every parameter keeps its place even when
+    // it got no gradient this step (Adam then skips it).
+    optimizer.applyGradients(
+      trainable.map((e) => ({
+        name: e.variable.name,
+        tensor: clipped[e.variable.name] as tf.Tensor,
+      })),
+    )
+    tf.dispose(grads)
+    if (clipped !== grads) tf.dispose(clipped)
+    return value
+  }
+
+  function checkClip(framesBTHWC: tf.Tensor5D): void {
+    const [, T, H, W, C] = framesBTHWC.shape
+    const expected = [
+      train.inputFrames + train.outputFrames,
+      model.imageHeight,
+      model.imageWidth,
+      model.channels,
+    ]
+    if (!tf.util.arraysEqual([T, H, W, C], expected)) {
+      throw new Error(`trainer: clip expected [B, ${expected}], got [${framesBTHWC.shape}]`)
+    }
+  }
+
+  return {
+    network,
+    get iteration() {
+      return iteration
+    },
+
+    async step(framesBTHWC) {
+      checkClip(framesBTHWC)
+      const [batch, frameCount] = framesBTHWC.shape
+      const eta = samplingEta(train, iteration + 1)
+      const positions = frameCount - 1 - train.inputFrames
+      const mask = positions > 0 ? sampleTruthMask(rng, batch, positions, eta) : null
+      const patched = patchFrames(framesBTHWC, model.patchSize)
+      const losses = [optimize(patched, mask)]
+      if (train.reverseInput) {
+        const reversed = tf.reverse(patched, 1)
+        losses.push(optimize(reversed, mask))
+        reversed.dispose()
+      }
+      patched.dispose()
+      mask?.dispose()
+      const values = await Promise.all(losses.map((l) => l.data()))
+      tf.dispose(losses)
+      iteration += 1
+      const loss = values.reduce((sum, v) => sum + (v[0] as number), 0) / values.length
+      return { loss, eta }
+    },
+
+    predict(framesBTHWC, inputFrames, outputFrames = framesBTHWC.shape[1] - inputFrames) {
+      return tf.tidy(() => {
+        const context = framesBTHWC.slice([0, 0], [-1, inputFrames])
+        const { guessesBTHWC } = runSequence(network, patchFrames(context, model.patchSize), {
+          inputFrames,
+          steps: inputFrames + outputFrames - 1,
+        })
+        const future = guessesBTHWC.slice([0, inputFrames - 1], [-1, outputFrames])
+        return unpatchFrames(future, model.patchSize)
+      })
+    },
+
+    getState: () => ({ iteration, rng: rng.getState() }),
+
+    setState(state) {
+      iteration = state.iteration
+      rng = restoreRng(state.rng)
+    },
+
+    async exportOptimizerWeights() {
+      const [iter, ...moments] = await optimizer.getWeights()
+      if (!iter) throw new Error('trainer: Adam returned no iteration count')
+      return [
+        iter,
+        ...moments.map(({ name, tensor }) => ({ name: toParamSlot(name), tensor: tensor.clone() })),
+      ]
+    },
+
+    async importOptimizerWeights(weights) {
+      const [iter, ...moments] = weights
+      if (iter?.name !== 'iter') throw new Error('trainer: Adam weights must start with iter')
+      const bySlot = new Map(moments.map((w) => [w.name, w.tensor]))
+      const ordered: NamedTensor[] = []
+      if (bySlot.size > 0) {
+        for (const kind of ['m', 'v']) {
+          for (const { name } of trainable) {
+            const tensor = bySlot.get(`${name}/${kind}`)
+            if (!tensor) throw new Error(`trainer: Adam weights lack ${name}/${kind}`)
+            ordered.push({ name: `${tfNameByParam.get(name)}/${kind}`, tensor })
+          }
+        }
+      }
+      if (ordered.length !== moments.length) {
+        throw new Error(
+          `trainer: ${moments.length} Adam moments for ${trainable.length} parameters`,
+        )
+      }
+      const fresh = createOptimizer()
+      await fresh.setWeights([iter, ...ordered])
+      optimizer.dispose()
+      optimizer = fresh
+    },
+
+    dispose() {
+      optimizer.dispose()
+      network.dispose()
+    },
+  }
+
+  function toParamSlot(tfSlotName: string): string {
+    const cut = tfSlotName.lastIndexOf('/')
+    const param = paramByTfName.get(tfSlotName.slice(0, cut))
+    if (!param) throw new Error(`trainer: Adam slot ${tfSlotName} belongs to no parameter`)
+    return param + tfSlotName.slice(cut)
+  }
+}
+
+/** g ← g · min(1, clip / ‖g‖₂) with ‖g‖₂ the norm over all gradients together. */
+export function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number): tf.NamedTensorMap {
+  return tf.tidy(() => {
+    const tensors = Object.values(grads)
+    const norm = tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g)))))
+    const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm))
+    const out: tf.NamedTensorMap = {}
+    for (const [name, g] of Object.entries(grads)) out[name] = tf.mul(g, scale)
+    return out
+  })
+}
