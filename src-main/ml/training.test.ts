@@ -71,6 +71,16 @@ describe('trainer', () => {
     expect(tf.memory().numTensors).toBe(before)
   })
 
+  it('trains PredRNN with layer norm and reverse input, without leaking', async () => {
+    const before = tf.memory().numTensors
+    const predrnn = { ...model, cell: 'predrnn' as const, hidden: [4, 4], layerNorm: true }
+    const trainer = createTrainer(predrnn, { ...train, reverseInput: true })
+    const losses = await trainLosses(trainer, 2)
+    expect(losses.every(Number.isFinite)).toBe(true)
+    trainer.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
   it('is a function of the seed: same seed, same loss curve', async () => {
     const run = async (seed: number) => {
       const trainer = createTrainer(model, { ...train, seed, reverseInput: true })
@@ -84,6 +94,7 @@ describe('trainer', () => {
   })
 
   it('resumes from weights, Adam state, iteration and RNG exactly as if never stopped', async () => {
+    const before = tf.memory().numTensors
     const config = { ...train, reverseInput: true, clipNorm: 0.5 }
     const straight = createTrainer(model, config)
     const expected = await trainLosses(straight, 4)
@@ -105,6 +116,7 @@ describe('trainer', () => {
     expect(resumed.iteration).toBe(2)
     expect(await trainLosses(resumed, 2, 2)).toEqual(expected.slice(2))
     resumed.dispose()
+    expect(tf.memory().numTensors).toBe(before)
   })
 
   it('predicts from the input frames only', () => {
