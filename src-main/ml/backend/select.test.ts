@@ -1,0 +1,53 @@
+import { availableParallelism } from 'node:os'
+import * as tf from '@tensorflow/tfjs'
+import { describe, expect, it } from 'vitest'
+import { BackendUnavailableError, initBackend, probeBackends } from './select'
+
+// Here (as on most installs) the libtensorflow packages are absent: auto must fall to wasm.
+describe('initBackend', () => {
+  it('auto: records why the native backends were skipped and picks wasm', async () => {
+    const report = await initBackend('auto')
+    expect(report.name).toBe('wasm')
+    expect(tf.getBackend()).toBe('wasm')
+    expect(report.attempts.map((a) => [a.name, a.ok])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+    ])
+    expect(report.attempts[0]?.error).toMatch(/tfjs-node-gpu is not installed/)
+    expect(report.reason).toMatch(/^wasm \(auto; \d+ threads?\)\. Unavailable: tensorflow-gpu: /)
+    expect(report.simd).toBe(true)
+  })
+
+  it('runs wasm on every core (the postinstall threads patch took effect)', async () => {
+    const report = await initBackend('wasm')
+    expect(report.threads).toBe(Math.min(availableParallelism(), 8))
+  })
+
+  it('throws a clear error when a forced backend cannot load', async () => {
+    const forced = initBackend('tensorflow')
+    await expect(forced).rejects.toThrow(BackendUnavailableError)
+    await expect(forced).rejects.toThrow(
+      /^backend tensorflow is not available \(tensorflow: @tensorflow\/tfjs-node is not installed/,
+    )
+  })
+
+  it('cpu loads when asked for', async () => {
+    const report = await initBackend('cpu')
+    expect([report.name, tf.getBackend()]).toEqual(['cpu', 'cpu'])
+  })
+})
+
+describe('probeBackends', () => {
+  it('reports every backend and leaves the active one in place', async () => {
+    await initBackend('cpu')
+    const attempts = await probeBackends()
+    expect(attempts.map((a) => [a.name, a.ok])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+      ['cpu', true],
+    ])
+    expect(tf.getBackend()).toBe('cpu')
+  })
+})

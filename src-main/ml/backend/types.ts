@@ -1,0 +1,24 @@
+/** Compute backends in the order `auto` tries them (architecture.md, Compute backends). */
+export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
+export type BackendName = (typeof BACKEND_ORDER)[number]
+export type BackendPreference = 'auto' | BackendName
+
+export interface BackendAttempt {
+  readonly name: BackendName
+  readonly ok: boolean
+  /** Why it could not be used (null when ok), e.g. `not installed (optional dependency)`. */
+  readonly error: string | null
+}
+
+/** The backend in use, shown to the user and recorded with each run. */
+export interface BackendReport {
+  readonly name: BackendName
+  /** Threads the backend computes with (wasm: XNNPACK's pool; native: TensorFlow's own). */
+  readonly threads: number
+  /** WebAssembly SIMD in use (wasm only). */
+  readonly simd: boolean
+  /** Why this backend, in a sentence for people. */
+  readonly reason: string
+  /** Every backend tried, in order, up to and including the chosen one. */
+  readonly attempts: readonly BackendAttempt[]
+}
