@@ -1,0 +1,175 @@
+import { totalmem } from 'node:os'
+import type { ModelConfig, TrainConfig } from '../../api/contract/model'
+import type { BackendReport } from './types'
+
+/**
+ * Memory a training iteration needs, estimated before starting: the wasm heap tops out near
+ * 3.84 GB and going over does not throw, the run hangs (compute-notes.md). So we refuse
+ * up front with a message that says what to lower.
+ *
+ * Backpropagation through time keeps every tensor a step creates until the backward pass,
+ * so activations dominate: (T−1) steps × layers × the cell's intermediate channels × h×w ×
+ * batch. The counts below follow the cells' equations (method.md §2), one tensor per op.
+ * On top of that the backward pass allocates gradients while the tape is alive and the
+ * wasm heap grows in steps; ACTIVATION_OVERHEAD covers both, calibrated on the one
+ * measurement we have: PredRNN 4×64, 5×5, 64×64 patch 4, batch 4 peaked at 3.42 GB.
+ */
+
+const BYTES_PER_FLOAT = 4
+/** Peak / counted activations, from the PredRNN 4×64 batch 4 measurement (3.42 GB). */
+const ACTIVATION_OVERHEAD = 2.93
+/** Weights, their gradients and Adam's two moments. */
+const COPIES_PER_PARAMETER = 4
+/** The wasm32 heap limit measured in compute-notes.md. */
+export const WASM_HEAP_LIMIT_BYTES = 3.84e9
+/** Refuse above limit / margin: an estimate is not a measurement, and overflow hangs. */
+const SAFETY_MARGIN = 1.05
+/** The native and pure-JS backends share the machine with the OS and the app. */
+const SYSTEM_MEMORY_SHARE = 0.8
+
+export interface TrainingMemoryEstimate {
+  readonly totalBytes: number
+  readonly activationBytes: number
+  /** Weights + gradients + Adam moments. */
+  readonly parameterBytes: number
+  /** Transposed copies and XNNPACK buffers of the largest convolution gradient. */
+  readonly workspaceBytes: number
+  /** What one more sample of batch adds. */
+  readonly bytesPerSample: number
+  readonly batchSize: number
+}
+
+interface LayerShape {
+  readonly inChannels: number
+  readonly hidden: number
+}
+
+/** Tensors one cell step keeps for the backward pass, in channels (method.md §2 op by op). */
+function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: number): number {
+  const { inChannels: cin, hidden: h } = layer
+  if (model.cell === 'predrnn') {
+    // 14h conv outputs + 14h split copies, 2 × 10h for the C and M updates, 6h for o
+    // (concat, conv, two adds, σ), 3h for H; layer norm adds ~4 tensors per gate channel.
+    const gateChannels = 15 * h
+    return 57 * h + (model.layerNorm ? 4 * gateChannels : 0)
+  }
+  // ConvLSTM: concat [X,H], 4h conv + 4h bias add + 4h split, 9h for the C and H updates.
+  let channels = cin + h + 12 * h + 9 * h
+  if (model.layerNorm) channels += 4 * 4 * h
+  const tmu = model.tmu
+  if (tmu && tmu.layers.includes(index + 1)) {
+    // M more gates (conv, norm, split, σ), then per source a distiller (1×1 conv + norm)
+    // and the gated mix: about 10 tensors of h channels per source.
+    channels += tmu.sources * (4 + 10) * h
+  }
+  return channels
+}
+
+function layerShapes(model: ModelConfig): LayerShape[] {
+  const patchChannels = model.patchSize * model.patchSize * model.channels
+  return model.hidden.map((hidden, l) => ({
+    inChannels: l === 0 ? patchChannels : (model.hidden[l - 1] ?? hidden),
+    hidden,
+  }))
+}
+
+/** Trainable parameters, counted from the cell equations (biases and norms included). */
+function parameterCount(model: ModelConfig): number {
+  const k2 = model.kernelSize * model.kernelSize
+  const patchChannels = model.patchSize * model.patchSize * model.channels
+  let total = 0
+  for (const { inChannels: cin, hidden: h } of layerShapes(model)) {
+    if (model.cell === 'predrnn') {
+      total += k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
+    } else {
+      total += k2 * (cin + h) * 4 * h + 4 * h
+    }
+  }
+  return total + (model.hidden[model.hidden.length - 1] ?? 0) * patchChannels
+}
+
+export function estimateTrainingMemoryBytes(
+  model: ModelConfig,
+  train: TrainConfig,
+): TrainingMemoryEstimate {
+  const steps = train.inputFrames + train.outputFrames - 1
+  const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
+  const patchChannels = model.patchSize * model.patchSize * model.channels
+  const layers = layerShapes(model)
+  // Per step besides the cells: input frame, sampled mix, guess and its loss terms.
+  let channelsPerStep = 4 * patchChannels
+  layers.forEach((layer, l) => {
+    channelsPerStep += keptChannelsPerStep(model, layer, l)
+  })
+  const countedPerSample = steps * channelsPerStep * positions * BYTES_PER_FLOAT
+  const bytesPerSample = countedPerSample * ACTIVATION_OVERHEAD
+  const activationBytes = bytesPerSample * train.batchSize
+  const parameterBytes = parameterCount(model) * COPIES_PER_PARAMETER * BYTES_PER_FLOAT
+  const widest = Math.max(...layers.map((l) => l.inChannels + 7 * l.hidden))
+  const workspaceBytes = 2 * widest * positions * train.batchSize * BYTES_PER_FLOAT
+  return {
+    totalBytes: activationBytes + parameterBytes + workspaceBytes,
+    activationBytes,
+    parameterBytes,
+    workspaceBytes,
+    bytesPerSample,
+    batchSize: train.batchSize,
+  }
+}
+
+/** The memory a backend can give tensors, or null when it cannot be known (GPU memory). */
+export function backendMemoryLimitBytes(report: Pick<BackendReport, 'name'>): number | null {
+  switch (report.name) {
+    case 'wasm':
+      return WASM_HEAP_LIMIT_BYTES
+    case 'tensorflow-gpu':
+      return null
+    case 'tensorflow':
+    case 'cpu':
+      return totalmem() * SYSTEM_MEMORY_SHARE
+  }
+}
+
+/** A training configuration would not fit the backend's memory. */
+export class MemoryBudgetError extends Error {
+  override readonly name = 'MemoryBudgetError'
+  readonly code = 'invalid_input'
+  constructor(
+    message: string,
+    readonly neededBytes: number,
+    readonly limitBytes: number,
+    readonly maxBatchSize: number,
+  ) {
+    super(message)
+  }
+}
+
+const gigabytes = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`
+
+function memoryHolder(name: BackendReport['name']): string {
+  return name === 'wasm' ? "the wasm backend's heap holds" : 'this machine can give training'
+}
+
+/** Throws MemoryBudgetError, naming what to lower, when the estimate exceeds the backend's memory. */
+export function assertFitsBackend(
+  report: Pick<BackendReport, 'name'>,
+  estimate: TrainingMemoryEstimate,
+): void {
+  const limit = backendMemoryLimitBytes(report)
+  if (limit === null || estimate.totalBytes * SAFETY_MARGIN <= limit) return
+  const fixed = estimate.totalBytes - estimate.bytesPerSample * estimate.batchSize
+  const maxBatchSize = Math.max(
+    0,
+    Math.floor((limit / SAFETY_MARGIN - fixed) / estimate.bytesPerSample),
+  )
+  const advice =
+    maxBatchSize >= 1
+      ? `lower batch size to ${maxBatchSize} or hidden channels`
+      : 'lower hidden channels or layers'
+  throw new MemoryBudgetError(
+    `needs ~${gigabytes(estimate.totalBytes)}, ${memoryHolder(report.name)} ${gigabytes(limit)}: ${advice}`,
+    estimate.totalBytes,
+    limit,
+    maxBatchSize,
+  )
+}
