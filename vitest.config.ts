@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // One fork per file keeps TensorFlow.js backends and SQLite handles isolated.
     pool: 'forks',
+    // CI's closing "N passed, N failed" line is counted from these files (scripts/test-summary.js).
+    reporters: ['default', 'json'],
+    outputFile: { json: 'reports/unit.json' },
   },
 })

@@ -1,0 +1,46 @@
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')) as {
+  version: string
+}
+const define = { __TMU_VERSION__: JSON.stringify(pkg.version) }
+
+export default defineConfig({
+  main: {
+    define,
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        // One Node bundle with three entry points: the desktop shell, the `tmu` CLI (also
+        // serve mode) and, as it lands, the trainer process.
+        input: {
+          index: resolve('src-main/electron/main.ts'),
+          cli: resolve('src-main/cli/index.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve('src-main/preload/index.ts') },
+        // A sandboxed renderer cannot load an ESM preload, even in a "type": "module" package.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'src-renderer',
+    define,
+    resolve: { alias: { '@contract': resolve('src-main/api/contract') } },
+    build: {
+      outDir: 'out/renderer',
+      rollupOptions: { input: { index: resolve('src-renderer/index.html') } },
+    },
+    plugins: [vue()],
+  },
+})

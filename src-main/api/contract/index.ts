@@ -1,0 +1,7 @@
+export * from './errors'
+export * from './experiments'
+export * from './methods'
+export * from './model'
+export * from './runs'
+export * from './system'
+export * from './wire'

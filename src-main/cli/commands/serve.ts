@@ -1,0 +1,65 @@
+import type { Command } from 'commander'
+import { createWorkbench } from '../../api/create-workbench'
+import { startServer } from '../../server/serve'
+import { defaultWorkspaceRoot } from '../../store/workspace'
+import { probeBackends } from '../../services/backend-probe'
+import { findRendererDir } from '../paths'
+import { out } from '../output'
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
+
+export function registerServe(program: Command) {
+  program
+    .command('serve')
+    .description('serve the workbench to a browser (127.0.0.1 unless --host is given)')
+    .option('-w, --workspace <dir>', 'workspace folder', defaultWorkspaceRoot())
+    .option(
+      '--host <host>',
+      'address to listen on; anything but loopback exposes the workbench',
+      '127.0.0.1',
+    )
+    .option('-p, --port <port>', 'port (0 picks a free one)', parsePort, 8780)
+    .option('--token <token>', 'use this token instead of a random one (scripts, tests)')
+    .action(async (opts: { workspace: string; host: string; port: number; token?: string }) => {
+      const rendererDir = findRendererDir()
+      if (!rendererDir) {
+        out.error('the renderer is not built; run `npm run build` first (or use `npm run serve`)')
+        process.exitCode = 1
+        return
+      }
+      const workbench = createWorkbench({
+        workspace: opts.workspace,
+        transport: 'websocket',
+        probeBackends,
+      })
+      const server = await startServer({
+        workbench,
+        rendererDir,
+        host: opts.host,
+        port: opts.port,
+        ...(opts.token ? { token: opts.token } : {}),
+      })
+      out.line(`TMU Workbench serving workspace ${workbench.paths.root}`)
+      if (!LOOPBACK.has(opts.host)) {
+        out.line(
+          `warning: listening on ${opts.host}: anyone who can reach it and has the token gets in`,
+        )
+      }
+      out.line(`Open: ${server.url}`)
+      const stop = async () => {
+        await server.close()
+        workbench.close()
+        process.exit(0)
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+}
+
+function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port: "${value}" is not a port number`)
+  }
+  return port
+}

@@ -1,0 +1,77 @@
+import { app, BrowserWindow, shell } from 'electron'
+import { join } from 'node:path'
+import { createWorkbench, type Workbench } from '../api/create-workbench'
+import { probeBackends } from '../services/backend-probe'
+import { createLogger } from '../util/logger'
+import { serveRendererProtocol, registerRendererScheme, RENDERER_ORIGIN } from './renderer-protocol'
+import { attachIpc } from './ipc-transport'
+
+const log = createLogger('electron')
+
+// Must happen before `ready`: the scheme is privileged (secure, standard) like https.
+registerRendererScheme()
+
+let workbench: Workbench | null = null
+
+function createMainWindow(wb: Workbench): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 1280,
+    minHeight: 720,
+    title: 'TMU Workbench',
+    icon: join(app.getAppPath(), 'resources', 'icon.png'),
+    show: false,
+    webPreferences: {
+      preload: join(import.meta.dirname, '..', 'preload', 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  })
+  window.once('ready-to-show', () => window.show())
+
+  // The window shows only the workbench: links elsewhere open in the system browser, and
+  // nothing may navigate the window away or open another one.
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://') || url.startsWith('http://')) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!url.startsWith(RENDERER_ORIGIN)) event.preventDefault()
+  })
+
+  attachIpc(window.webContents, wb)
+  const devServer = process.env.ELECTRON_RENDERER_URL
+  void window.loadURL(devServer ?? `${RENDERER_ORIGIN}/index.html`)
+  return window
+}
+
+app.whenReady().then(
+  () => {
+    serveRendererProtocol(join(import.meta.dirname, '..', 'renderer'))
+    workbench = createWorkbench({
+      workspace: process.env.TMU_WORKSPACE ?? join(app.getPath('userData'), 'workspace'),
+      transport: 'ipc',
+      probeBackends,
+    })
+    createMainWindow(workbench)
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0 && workbench) createMainWindow(workbench)
+    })
+  },
+  (error: unknown) => {
+    log.error('start-up failed', { error: String(error) })
+    app.exit(1)
+  },
+)
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+
+app.on('will-quit', () => {
+  workbench?.close()
+  workbench = null
+})

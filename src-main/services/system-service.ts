@@ -1,0 +1,44 @@
+import type { DoctorReport, SystemInfo } from '../api/contract'
+import type { Db } from '../store/database'
+import { schemaVersion } from '../store/database'
+import type { WorkspacePaths } from '../store/workspace'
+import { WORKBENCH_VERSION } from '../version'
+import { basename } from 'node:path'
+
+export interface BackendProbe {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export interface SystemDeps {
+  db: Db
+  paths: WorkspacePaths
+  transport: SystemInfo['transport']
+  /** Tries each TensorFlow.js backend in a throwaway way and says why one did not load. */
+  probeBackends: () => Promise<BackendProbe[]>
+}
+
+export function createSystemService(deps: SystemDeps) {
+  return {
+    info(): SystemInfo {
+      return {
+        version: WORKBENCH_VERSION,
+        transport: deps.transport,
+        workspaceName: basename(deps.paths.root),
+      }
+    },
+    async doctor(): Promise<DoctorReport> {
+      const sqlite = deps.db.prepare<[], { v: string }>('SELECT sqlite_version() AS v').get()!.v
+      return {
+        version: WORKBENCH_VERSION,
+        node: process.version,
+        platform: `${process.platform} ${process.arch}`,
+        workspace: deps.paths.root,
+        sqlite,
+        schemaVersion: schemaVersion(deps.db),
+        backends: await deps.probeBackends(),
+      }
+    },
+  }
+}
