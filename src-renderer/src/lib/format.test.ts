@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { formatDuration, formatMegabytes, formatMetric } from './format'
+
+describe('format', () => {
+  it('formats durations by their largest unit', () => {
+    expect(formatDuration(12.4)).toBe('12 s')
+    expect(formatDuration(185)).toBe('3 m 05 s')
+    expect(formatDuration(3720)).toBe('1 h 02 m')
+    expect(formatDuration(null)).toBe('—')
+  })
+
+  it('formats metrics with 4 significant digits', () => {
+    expect(formatMetric(29.8123)).toBe('29.81')
+    expect(formatMetric(0.92912)).toBe('0.9291')
+    expect(formatMetric(0.00012)).toBe('1.20e-4')
+    expect(formatMetric(null)).toBe('—')
+  })
+
+  it('formats sizes in MB', () => {
+    expect(formatMegabytes(1_234_567)).toBe('1.23')
+    expect(formatMegabytes(820_000_000)).toBe('820.0')
+  })
+})

@@ -1,0 +1,27 @@
+/** Seconds as `1 h 02 m`, `3 m 05 s` or `12 s`; null as an em dash. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—'
+  const s = Math.round(seconds)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  if (h > 0) return `${h} h ${pad(m)} m`
+  if (m > 0) return `${m} m ${pad(s % 60)} s`
+  return `${s} s`
+}
+
+/** A metric with 4 significant digits (losses span 1e-4 … 1e3); null as an em dash. */
+export function formatMetric(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—'
+  return Math.abs(value) >= 1e5 || (value !== 0 && Math.abs(value) < 1e-3)
+    ? value.toExponential(2)
+    : String(Number(value.toPrecision(4)))
+}
+
+export function formatMegabytes(bytes: number): string {
+  return (bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)
+}
+
+export function formatDate(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString() : '—'
+}
