@@ -77,7 +77,8 @@ export function runSequence(
   })
 }
 
-function mixTruthAndGuess(
+/** x = m ⊙ truth + (1 − m) ⊙ guess, per sample; the guess alone where no truth is given. */
+export function mixTruthAndGuess(
   truth: tf.Tensor4D | undefined,
   maskB: tf.Tensor1D | undefined,
   guess: tf.Tensor4D,

@@ -42,8 +42,23 @@ export interface AuxiliaryLossContext {
   readonly statesByStep: readonly (readonly LayerState[])[]
 }
 
-/** A term added to L_pred inside the gradient tape, e.g. the TMU's λ·L_dist. */
-export type AuxiliaryLoss = (context: AuxiliaryLossContext) => tf.Scalar
+/** One optimizer step's term added to L_pred, e.g. the TMU's λ·L_dist. */
+export interface AuxiliaryTerm {
+  /** Runs inside the gradient tape, after the forward pass. */
+  compute(context: AuxiliaryLossContext): tf.Scalar
+  /** Runs after the optimizer step: frees what the term holds. */
+  dispose(): void
+}
+
+/**
+ * Called once per optimizer step (so twice with reverse input, the second time with the
+ * reversed clip) outside the gradient tape, so work that must be neither differentiated nor
+ * kept for the backward pass (the TMU's frozen sources) runs here rather than in `compute`.
+ */
+export type AuxiliaryLoss = (
+  patchedBTHWC: tf.Tensor5D,
+  truthMaskBP: tf.Tensor2D | null,
+) => AuxiliaryTerm
 
 export interface TrainerOptions {
   readonly cellFactory?: CellFactory
@@ -97,26 +112,43 @@ export function createTrainer(
   let rng = createRng(deriveSeed(train.seed, 1))
   let iteration = 0
 
-  function objective(patched: tf.Tensor5D, mask: tf.Tensor2D | null): tf.Scalar {
+  function objective(
+    patched: tf.Tensor5D,
+    mask: tf.Tensor2D | null,
+    auxiliary: AuxiliaryTerm | undefined,
+  ): tf.Scalar {
     return tf.tidy(() => {
       const { guessesBTHWC, statesByStep } = runSequence(network, patched, {
         inputFrames: train.inputFrames,
         ...(mask ? { truthMaskBP: mask } : {}),
-        recordStates: options.auxiliaryLoss !== undefined,
+        recordStates: auxiliary !== undefined,
       })
       const loss = predictionLoss(guessesBTHWC, patched)
-      if (!options.auxiliaryLoss) return loss
+      if (!auxiliary) return loss
       return tf.add(
         loss,
-        options.auxiliaryLoss({ patchedBTHWC: patched, truthMaskBP: mask, statesByStep }),
+        auxiliary.compute({ patchedBTHWC: patched, truthMaskBP: mask, statesByStep }),
       ) as tf.Scalar
     })
   }
 
   /** One Adam update; returns the objective before the update. */
   function optimize(patched: tf.Tensor5D, mask: tf.Tensor2D | null): tf.Scalar {
+    const auxiliary = options.auxiliaryLoss?.(patched, mask)
+    try {
+      return update(patched, mask, auxiliary)
+    } finally {
+      auxiliary?.dispose()
+    }
+  }
+
+  function update(
+    patched: tf.Tensor5D,
+    mask: tf.Tensor2D | null,
+    auxiliary: AuxiliaryTerm | undefined,
+  ): tf.Scalar {
     const { value, grads } = tf.variableGrads(
-      () => objective(patched, mask),
+      () => objective(patched, mask, auxiliary),
       trainable.map((e) => e.variable),
     )
     const clipped = train.clipNorm === null ? grads : clipByGlobalNorm(grads, train.clipNorm)
