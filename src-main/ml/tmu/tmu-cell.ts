@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs'
+import type { TmuOptions } from '../../api/contract/model'
+import { layerNorm } from '../cells/layer-norm'
+import type { LayerSpec, LayerState, RecurrentCell } from '../cells/recurrent-cell'
+import type { LayerNormWeights, ParamBuilder } from '../params'
+
+/**
+ * Transferable memory unit, method.md §3.3; tensors [B, h, w, ch], M sources.
+ *   [i,f,o,g,s_1..s_M] = split_{4+M}( LN( Conv_k×k( concat[X_t, H_{t-1}] ) + b ) )
+ *   C̃_t = σ(f)⊙C_{t-1} + σ(i)⊙tanh(g)
+ *   H_t = σ(o)⊙tanh(C̃_t)
+ *   D_m = LN_m( W_m^{1×1} * C̃_t )
+ *   T_m = σ(s_m)        (gate 'softmax': T_1..T_M = softmax over m, per channel and pixel)
+ *   C_t = C̃_t + Σ_m [ T_m⊙D_m + (1−T_m)⊙C̃_t ]      (rescaleMemory: C_t / (1+M))
+ *
+ * PyTorch names under `cell_list.<l>.`, as the authors' release (thuml/transferable-memory,
+ * `AdaptiveCell`): `conv.0.weight`, `conv.0.bias` (the gate convolution keeps its bias),
+ * `conv.1.weight`, `conv.1.bias` (its layer norm over [(4+M)·hidden, h, w], always on, as in
+ * the release, whatever `layerNorm` says for the backbone layers), then per source m = 1 … M
+ * `distiller<m>.0.weight` (1×1, no bias) and `distiller<m>.1.weight`/`.bias` (layer norm over
+ * [hidden, h, w]). Gate order along channels: i, f, o, g, s_1 … s_M.
+ *
+ * Source m is numbered 0 … M−1 in code and state keys, 1 … M in parameter names (the
+ * release's `distiller1`, `distiller2`).
+ */
+
+export interface TmuWeights {
+  /** [k, k, in + hidden, (4+M)·hidden] */
+  readonly kernel: tf.Tensor4D
+  /** [(4+M)·hidden] */
+  readonly bias: tf.Tensor1D
+  readonly norm: LayerNormWeights
+  readonly distillers: readonly TmuDistiller[]
+}
+
+export interface TmuDistiller {
+  /** W_m: [1, 1, hidden, hidden] */
+  readonly kernel: tf.Tensor4D
+  /** LN_m over [hidden, h, w] */
+  readonly norm: LayerNormWeights
+}
+
+export type TmuGate = TmuOptions['gate']
+
+export interface TmuStepOptions {
+  readonly gate: TmuGate
+  readonly rescaleMemory: boolean
+}
+
+/**
+ * What one step leaves for the next step and for the trainer: `c` is C_t (carried to t+1),
+ * `cTilde` C̃_t, and per source m the distiller output D_m and the gate T_m under the keys
+ * of `distilledKey(m)` and `gateKey(m)`.
+ */
+export type TmuState = LayerState & { readonly cTilde: tf.Tensor4D }
+
+export const distilledKey = (m: number) => `distilled${m}`
+export const gateKey = (m: number) => `gate${m}`
+
+export function tmuStep(
+  w: TmuWeights,
+  x: tf.Tensor4D,
+  prev: LayerState,
+  options: TmuStepOptions,
+): TmuState {
+  return tf.tidy(() => {
+    const sources = w.distillers.length
+    const conv = tf.add(tf.conv2d(tf.concat([x, prev.h], -1), w.kernel, 1, 'same'), w.bias)
+    const [i, f, o, g, ...s] = tf.split(layerNorm(conv as tf.Tensor4D, w.norm), 4 + sources, -1)
+    const cTilde = tf.add(
+      tf.mul(tf.sigmoid(f as tf.Tensor4D), prev.c),
+      tf.mul(tf.sigmoid(i as tf.Tensor4D), tf.tanh(g as tf.Tensor4D)),
+    ) as tf.Tensor4D
+    const h = tf.mul(tf.sigmoid(o as tf.Tensor4D), tf.tanh(cTilde)) as tf.Tensor4D
+    const distilled = w.distillers.map((d) =>
+      layerNorm(tf.conv2d(cTilde, d.kernel, 1, 'valid'), d.norm),
+    )
+    const gates = transferGates(s as tf.Tensor4D[], options.gate)
+    // C̃ + Σ_m [T_m⊙D_m + (1−T_m)⊙C̃] = C̃ + Σ_m [C̃ + T_m⊙(D_m − C̃)], one product per source.
+    const mixed = distilled.map((d, m) =>
+      tf.add(cTilde, tf.mul(gates[m] as tf.Tensor4D, tf.sub(d, cTilde))),
+    )
+    const carried = tf.addN([cTilde, ...mixed]) as tf.Tensor4D
+    const c = options.rescaleMemory ? (tf.div(carried, 1 + sources) as tf.Tensor4D) : carried
+    const state: Record<string, tf.Tensor4D> = { h, c, cTilde }
+    distilled.forEach((d, m) => (state[distilledKey(m)] = d))
+    gates.forEach((t, m) => (state[gateKey(m)] = t))
+    return state as TmuState
+  })
+}
+
+/** T_m from the gate pre-activations s_m: independent sigmoids, or a softmax across m. */
+function transferGates(s: readonly tf.Tensor4D[], gate: TmuGate): tf.Tensor4D[] {
+  if (gate === 'sigmoid') return s.map((logits) => tf.sigmoid(logits))
+  return tf.unstack(tf.softmax(tf.stack([...s], -1), -1), -1) as tf.Tensor4D[]
+}
+
+export function createTmuWeights(
+  spec: LayerSpec,
+  params: ParamBuilder,
+  sources: number,
+): TmuWeights {
+  const { inChannels, hiddenChannels: hid, kernelSize: k, heightPatches, widthPatches } = spec
+  const gateChannels = (4 + sources) * hid
+  return {
+    kernel: params.convWeight('conv.0.weight', k, inChannels + hid, gateChannels),
+    bias: params.convBias('conv.0.bias', (inChannels + hid) * k * k, gateChannels),
+    norm: params.layerNorm('conv.1', [heightPatches, widthPatches, gateChannels]),
+    distillers: Array.from({ length: sources }, (_, m) => ({
+      kernel: params.convWeight(`distiller${m + 1}.0.weight`, 1, hid, hid),
+      norm: params.layerNorm(`distiller${m + 1}.1`, [heightPatches, widthPatches, hid]),
+    })),
+  }
+}
+
+export function createTmuCell(
+  spec: LayerSpec,
+  params: ParamBuilder,
+  options: TmuOptions,
+): RecurrentCell {
+  const weights = createTmuWeights(spec, params, options.sources)
+  const { hiddenChannels, heightPatches, widthPatches } = spec
+  const stepOptions: TmuStepOptions = { gate: options.gate, rescaleMemory: options.rescaleMemory }
+  return {
+    hiddenChannels,
+    zigzagChannels: null,
+    zeroState(batch) {
+      const shape: [number, number, number, number] = [
+        batch,
+        heightPatches,
+        widthPatches,
+        hiddenChannels,
+      ]
+      return { h: tf.zeros(shape), c: tf.zeros(shape) }
+    },
+    step: (x, prev) => ({ state: tmuStep(weights, x, prev, stepOptions) }),
+  }
+}
