@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { ModelConfig } from '../../api/contract/model'
+import { checkTmuCompatibility, IncompatibleSourcesError } from './compatibility'
+
+const target = ModelConfig.parse({ hidden: [64, 64, 64, 64], tmu: { sources: 2 } })
+const source = (overrides: object) => ModelConfig.parse({ ...overrides })
+
+describe('checkTmuCompatibility', () => {
+  it('accepts ConvLSTM and PredRNN sources whose memory fits the TMU layer', () => {
+    expect(() =>
+      checkTmuCompatibility(target, [
+        // Only layer 1 meets the target: the rest of the stack, kernel and norm may differ.
+        { name: 'digits-1', config: source({ hidden: [64, 32], kernelSize: 3, layerNorm: true }) },
+        { name: 'digits-2', config: source({ cell: 'predrnn', hidden: [64, 64, 64, 64] }) },
+      ]),
+    ).not.toThrow()
+  })
+
+  it('names the source and both widths when a TMU layer does not fit', () => {
+    expect(() =>
+      checkTmuCompatibility(target, [
+        { name: 'digits-1', config: source({ hidden: [32, 32] }) },
+        { name: 'digits-2', config: source({}) },
+      ]),
+    ).toThrow(
+      'source "digits-1" has hidden [32,32] at layer 1, the target\'s TMU layer 1 has 64 channels',
+    )
+    const everyLayer = { ...target, tmu: { ...target.tmu!, layers: [1, 2, 3] } }
+    expect(() =>
+      checkTmuCompatibility(everyLayer, [
+        { name: 'short', config: source({ hidden: [64, 64] }) },
+        { name: 'b', config: source({}) },
+      ]),
+    ).toThrow('source "short" has hidden [64,64], no layer 3 for the target\'s TMU layer 3')
+  })
+
+  it('lists every problem: count, geometry, TMU sources, duplicates', () => {
+    let error: unknown
+    try {
+      checkTmuCompatibility(target, [
+        { name: 'a', config: source({ patchSize: 2, imageWidth: 32, channels: 3 }) },
+        { name: 'a', config: source({}) },
+        { name: 'tmu', config: target },
+      ])
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(IncompatibleSourcesError)
+    expect((error as IncompatibleSourcesError).code).toBe('invalid_input')
+    expect((error as IncompatibleSourcesError).problems).toEqual([
+      'the target has M = 2 sources (tmu.sources), got 3',
+      'source "a" is given twice',
+      'source "a" has patch size 2, the target 4',
+      'source "a" has frames of 64×32, the target 64×64',
+      'source "a" has channels 3, the target 1',
+      'source "tmu" is a TMU network; sources are plain ConvLSTM or PredRNN',
+    ])
+  })
+})

@@ -1,0 +1,89 @@
+import type { CellKind, ModelConfig } from '../../api/contract/model'
+import { requireTmu, tmuLayerIndices } from './tmu-network'
+
+/**
+ * Whether M source networks can feed a TMU target (method.md §3.2): the memory bank hands
+ * source m's cell memory C^{k,(m)}_t [B, h, w, hidden_k] to the distiller of the target's TMU
+ * layer k, so every source must run on the target's clips (same image size, channels and
+ * patch size) and have, at each TMU layer k, a memory as wide as the target's layer k.
+ * Layers elsewhere, kernel sizes and layer norm may differ: they never meet the target.
+ */
+
+export interface SourceDescription {
+  /** Shown in messages, e.g. the source run's name. */
+  readonly name: string
+  readonly config: ModelConfig
+}
+
+/** Sources that cannot feed the target; `code` maps onto the API's `invalid_input`. */
+export class IncompatibleSourcesError extends Error {
+  override readonly name = 'IncompatibleSourcesError'
+  readonly code = 'invalid_input'
+  constructor(readonly problems: readonly string[]) {
+    super(`tmu: ${problems.join('; ')}`)
+  }
+}
+
+/**
+ * Which backbones' C can stand for a ConvLSTM memory. PredRNN's C (ST-LSTM) is allowed: it is
+ * the same forget-gated temporal memory, [B, h, w, hidden] like ConvLSTM's; its zig-zag
+ * memory M is not transferred. A record over every kind, so a new cell must decide here.
+ */
+const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = { convlstm: true, predrnn: true }
+
+/** Throws IncompatibleSourcesError listing every problem; returns quietly when all fit. */
+export function checkTmuCompatibility(
+  target: ModelConfig,
+  sources: readonly SourceDescription[],
+): void {
+  const tmu = requireTmu(target)
+  const tmuIndices = tmuLayerIndices(target)
+  const problems: string[] = []
+  if (sources.length !== tmu.sources) {
+    problems.push(`the target has M = ${tmu.sources} sources (tmu.sources), got ${sources.length}`)
+  }
+  const names = sources.map((s) => s.name)
+  for (const name of new Set(names)) {
+    if (names.indexOf(name) !== names.lastIndexOf(name))
+      problems.push(`source "${name}" is given twice`)
+  }
+  for (const source of sources) problems.push(...sourceProblems(target, tmuIndices, source))
+  if (problems.length > 0) throw new IncompatibleSourcesError(problems)
+}
+
+function sourceProblems(
+  target: ModelConfig,
+  tmuIndices: readonly number[],
+  { name, config }: SourceDescription,
+): string[] {
+  const label = `source "${name}"`
+  if (config.tmu) return [`${label} is a TMU network; sources are plain ConvLSTM or PredRNN`]
+  if (!TRANSFERABLE_MEMORY[config.cell]) {
+    return [`${label} is a ${config.cell} network, whose memory cannot stand for ConvLSTM's`]
+  }
+  const problems: string[] = []
+  const differs = (what: string, s: unknown, t: unknown) => {
+    if (s !== t) problems.push(`${label} has ${what} ${String(s)}, the target ${String(t)}`)
+  }
+  differs('patch size', config.patchSize, target.patchSize)
+  differs(
+    'frames of',
+    `${config.imageHeight}×${config.imageWidth}`,
+    `${target.imageHeight}×${target.imageWidth}`,
+  )
+  differs('channels', config.channels, target.channels)
+  const hidden = `[${config.hidden.join(',')}]`
+  for (const index of tmuIndices) {
+    const k = index + 1
+    const wanted = target.hidden[index] as number
+    const have = config.hidden[index]
+    if (have === undefined) {
+      problems.push(`${label} has hidden ${hidden}, no layer ${k} for the target's TMU layer ${k}`)
+    } else if (have !== wanted) {
+      problems.push(
+        `${label} has hidden ${hidden} at layer ${k}, the target's TMU layer ${k} has ${wanted} channels`,
+      )
+    }
+  }
+  return problems
+}
