@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { differenceRgba, errorColour, signedColour } from './heatmap'
+
+describe('heat map colours', () => {
+  it('runs from near-black (no error) to pale yellow (full error)', () => {
+    expect(errorColour(0)).toEqual([0, 0, 4])
+    expect(errorColour(1)).toEqual([252, 253, 191])
+    expect(errorColour(2)).toEqual([252, 253, 191])
+  })
+
+  it('gets brighter as the error grows', () => {
+    const luminance = ([r, g, b]: number[]) => 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+    const values = [0, 0.2, 0.4, 0.6, 0.8, 1].map((e) => luminance(errorColour(e)))
+    expect([...values].sort((x, y) => x - y)).toEqual(values)
+  })
+
+  it('is white at no difference, blue below and red above', () => {
+    expect(signedColour(0)).toEqual([247, 247, 247])
+    expect(signedColour(-1)).toEqual([33, 102, 172])
+    expect(signedColour(1)).toEqual([178, 24, 43])
+  })
+})
+
+describe('differenceRgba', () => {
+  it('colours |prediction − truth| per pixel, averaging channels', () => {
+    const truth = new Uint8Array([0, 0, 0, 255, 255, 255])
+    const prediction = new Uint8Array([0, 0, 0, 0, 0, 0])
+    expect(Array.from(differenceRgba(truth, prediction, 3, 'abs'))).toEqual([
+      0, 0, 4, 255, 252, 253, 191, 255,
+    ])
+  })
+
+  it('keeps the sign in signed mode', () => {
+    const out = differenceRgba(new Uint8Array([255, 0]), new Uint8Array([0, 255]), 1, 'signed')
+    expect(Array.from(out)).toEqual([33, 102, 172, 255, 178, 24, 43, 255])
+  })
+})

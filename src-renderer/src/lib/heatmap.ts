@@ -1,0 +1,64 @@
+type Rgb = [number, number, number]
+
+/** Magma-like ramp (black → purple → orange → pale yellow): dark = no error, bright = large. */
+const ERROR_STOPS: Rgb[] = [
+  [0, 0, 4],
+  [81, 18, 124],
+  [183, 55, 121],
+  [252, 137, 97],
+  [252, 253, 191],
+]
+/** Diverging blue → white → red for prediction − truth: blue too dark, red too bright. */
+const SIGNED_STOPS: Rgb[] = [
+  [33, 102, 172],
+  [247, 247, 247],
+  [178, 24, 43],
+]
+
+function ramp(stops: Rgb[], t: number): Rgb {
+  const x = Math.min(1, Math.max(0, t)) * (stops.length - 1)
+  const i = Math.min(stops.length - 2, Math.floor(x))
+  const f = x - i
+  const [a, b] = [stops[i]!, stops[i + 1]!]
+  return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * f)) as Rgb
+}
+
+/** Colour of an absolute error in [0, 1] (1 = the full 0…255 range). */
+export function errorColour(error: number): Rgb {
+  return ramp(ERROR_STOPS, error)
+}
+
+/** Colour of a signed difference in [−1, 1]. */
+export function signedColour(difference: number): Rgb {
+  return ramp(SIGNED_STOPS, (difference + 1) / 2)
+}
+
+// Per-pixel work is a table look-up: the player recolours 8 runs × T frames on every load.
+const ERROR_LUT = Array.from({ length: 256 }, (_, e) => errorColour(e / 255))
+const SIGNED_LUT = Array.from({ length: 511 }, (_, i) => signedColour((i - 255) / 255))
+
+/**
+ * Heat map RGBA of one frame pair (H·W·C bytes each), averaging the channels: `abs` colours
+ * |prediction − truth|, `signed` colours prediction − truth.
+ */
+export function differenceRgba(
+  truth: Uint8Array,
+  prediction: Uint8Array,
+  channels: number,
+  mode: 'abs' | 'signed',
+): Uint8ClampedArray<ArrayBuffer> {
+  const pixels = truth.length / channels
+  const out = new Uint8ClampedArray(pixels * 4)
+  for (let p = 0; p < pixels; p++) {
+    let sum = 0
+    for (let c = 0; c < channels; c++)
+      sum += prediction[p * channels + c]! - truth[p * channels + c]!
+    const mean = Math.round(sum / channels)
+    const colour = mode === 'abs' ? ERROR_LUT[Math.abs(mean)]! : SIGNED_LUT[mean + 255]!
+    out[p * 4] = colour[0]
+    out[p * 4 + 1] = colour[1]
+    out[p * 4 + 2] = colour[2]
+    out[p * 4 + 3] = 255
+  }
+  return out
+}
