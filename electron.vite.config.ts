@@ -15,10 +15,11 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         // One Node bundle with three entry points: the desktop shell, the `tmu` CLI (also
-        // serve mode) and, as it lands, the trainer process.
+        // serve mode) and the trainer process the job host forks.
         input: {
           index: resolve('src-main/electron/main.ts'),
           cli: resolve('src-main/cli/index.ts'),
+          trainer: resolve('src-main/jobs/trainer-entry.ts'),
         },
       },
     },

@@ -12,6 +12,10 @@ import { createRouter, type Handlers, type Router } from './router'
 import { openDatabase, type Db } from '../store/database'
 import { createExperimentsRepo } from '../store/experiments-repo'
 import { createRunsRepo } from '../store/runs-repo'
+import { createDatasetsRepo } from '../store/datasets-repo'
+import { createJobsRepo } from '../store/jobs-repo'
+import { createDatasetsService } from '../services/datasets-service'
+import { createRunsService } from '../services/runs-service'
 import { ensureWorkspace, type WorkspacePaths } from '../store/workspace'
 import { createExperimentsService } from '../services/experiments-service'
 import { createSystemService, type BackendProbe } from '../services/system-service'
@@ -24,6 +28,10 @@ export interface WorkbenchOptions {
   workspace: string
   transport: SystemInfo['transport']
   probeBackends: () => Promise<BackendProbe[]>
+  /** Generate the built-in Flying Digits set in a workspace that has no dataset (default on). */
+  builtinDataset?: boolean
+  /** Trainer processes at once (default 1). */
+  concurrency?: number
 }
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -36,7 +44,8 @@ export interface Workbench {
   db: Db
   /** Subscribes to every event; returns the unsubscribe function. */
   onEvent(listener: EventListener): () => void
-  close(): void
+  /** Stops trainers (each writes a checkpoint first), then closes the database. */
+  close(): Promise<void>
 }
 
 /** The composition root: one workspace, its database, the services and the router over them. */
@@ -51,7 +60,18 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   // Deleted experiments stay restorable for a day (the UI offers undo), then go for good.
   experimentsRepo.purgeDeleted(new Date(Date.now() - UNDO_WINDOW_MS).toISOString())
   const experiments = createExperimentsService(experimentsRepo, emit)
-  const runs = createRunsRepo(db)
+  const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit)
+  if (options.builtinDataset ?? true) datasets.ensureBuiltin()
+  const runs = createRunsService({
+    runs: createRunsRepo(db),
+    jobs: createJobsRepo(db),
+    experiments: experimentsRepo,
+    datasets,
+    paths,
+    emit,
+    concurrency: options.concurrency ?? 1,
+  })
+  runs.recover()
   const system = createSystemService({
     db,
     paths,
@@ -68,7 +88,19 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'experiments.update': async (input) => experiments.update(input),
     'experiments.delete': async ({ id }) => experiments.delete(id),
     'experiments.restore': async ({ id }) => experiments.restore(id),
+    'datasets.list': async () => datasets.list(),
+    'datasets.generate': async (input) => datasets.generate(input),
+    'datasets.delete': async ({ id }) => datasets.delete(id),
+    'datasets.clip': (input) => datasets.clip(input),
     'runs.list': async ({ experimentId }) => runs.list(experimentId),
+    'runs.get': async ({ id }) => runs.get(id),
+    'runs.create': async (input) => runs.create(input),
+    'runs.update': async (input) => runs.update(input),
+    'runs.control': async (input) => runs.control(input),
+    'runs.delete': async ({ id }) => runs.delete(id),
+    'runs.metrics': async ({ id }) => runs.metrics(id),
+    'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),
+    'runs.prediction': async ({ id, clip }) => runs.prediction(id, clip),
   }
 
   const router = createRouter(handlers)
@@ -85,7 +117,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       bus.on('event', listener)
       return () => bus.off('event', listener)
     },
-    close() {
+    async close() {
+      await runs.close()
       bus.removeAllListeners()
       db.close()
     },

@@ -9,12 +9,15 @@ function workbench(): Workbench {
   const wb = createWorkbench({
     workspace: mkdtempSync(join(tmpdir(), 'tmu-router-')),
     transport: 'in-process',
+    builtinDataset: false,
     probeBackends: async () => [{ name: 'cpu', ok: true, detail: 'test' }],
   })
   open.push(wb)
   return wb
 }
-afterEach(() => open.splice(0).forEach((wb) => wb.close()))
+afterEach(async () => {
+  for (const wb of open.splice(0)) await wb.close()
+})
 
 describe('router', () => {
   it('answers a malformed envelope with a typed error', async () => {

@@ -71,7 +71,11 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
 
-app.on('will-quit', () => {
-  workbench?.close()
+// Trainers write a checkpoint before they stop: hold the quit until they have.
+app.on('will-quit', (event) => {
+  const closing = workbench
+  if (!closing) return
   workbench = null
+  event.preventDefault()
+  void closing.close().finally(() => app.quit())
 })

@@ -19,6 +19,7 @@ async function serve(): Promise<{ server: RunningServer; workbench: Workbench; o
   const workbench = createWorkbench({
     workspace: mkdtempSync(join(tmpdir(), 'tmu-serve-')),
     transport: 'websocket',
+    builtinDataset: false,
     probeBackends: async () => [],
   })
   const server = await startServer({ workbench, rendererDir, port: 0 })

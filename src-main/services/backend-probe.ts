@@ -1,24 +1,12 @@
+import { probeBackends as probeMlBackends } from '../ml/backend'
 import type { BackendProbe } from './system-service'
 
-/**
- * Interim probe until ml/backend lands: reports whether each TensorFlow.js backend package
- * can be loaded at all.
- */
+/** The compute backends, in the order `auto` tries them, with why each does or does not load. */
 export async function probeBackends(): Promise<BackendProbe[]> {
-  const packages = [
-    ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
-    ['tensorflow', '@tensorflow/tfjs-node'],
-    ['wasm', '@tensorflow/tfjs-backend-wasm'],
-    ['cpu', '@tensorflow/tfjs'],
-  ] as const
-  const probes: BackendProbe[] = []
-  for (const [name, pkg] of packages) {
-    try {
-      await import(pkg)
-      probes.push({ name, ok: true, detail: `${pkg} loads` })
-    } catch (error) {
-      probes.push({ name, ok: false, detail: (error as Error).message.split('\n')[0] ?? '' })
-    }
-  }
-  return probes
+  const attempts = await probeMlBackends()
+  return attempts.map((a) => ({
+    name: a.name,
+    ok: a.ok,
+    detail: a.ok ? 'loads' : (a.error ?? 'unavailable'),
+  }))
 }

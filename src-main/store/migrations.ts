@@ -31,6 +31,69 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX runs_by_experiment ON runs(experiment_id);
   `,
+  // 2: datasets, training progress, metrics, evaluations, lineage and the job queue.
+  `
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    -- Folder under the workspace's datasets/ (never an absolute path: workspaces move).
+    folder TEXT NOT NULL UNIQUE,
+    shape_json TEXT NOT NULL,
+    split_sizes_json TEXT NOT NULL,
+    clip_count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    provenance_json TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX datasets_by_name ON datasets(name);
+
+  ALTER TABLE runs ADD COLUMN dataset_id INTEGER REFERENCES datasets(id);
+  ALTER TABLE runs ADD COLUMN iteration INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN error TEXT;
+  ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+  ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
+  CREATE INDEX runs_by_dataset ON runs(dataset_id);
+
+  CREATE TABLE run_sources (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    source_run_id INTEGER NOT NULL REFERENCES runs(id),
+    PRIMARY KEY (run_id, position)
+  );
+
+  CREATE TABLE run_metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    iteration INTEGER NOT NULL,
+    value REAL,
+    PRIMARY KEY (run_id, name, iteration)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE run_evaluations (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    split TEXT NOT NULL,
+    iteration INTEGER NOT NULL,
+    summary_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, split, iteration)
+  );
+
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    -- Queue order; reordering rewrites it.
+    position REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    error TEXT
+  );
+  CREATE INDEX jobs_by_state ON jobs(state, position);
+  `,
 ]
 
 export const SCHEMA_VERSION = migrations.length

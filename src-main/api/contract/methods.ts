@@ -6,7 +6,18 @@ import {
   ListExperimentsInput,
   UpdateExperimentInput,
 } from './experiments'
-import { Run } from './runs'
+import { ClipFrames, Dataset, DatasetId, GenerateDatasetInput, SplitName } from './datasets'
+import {
+  CreateRunInput,
+  EvaluationSummary,
+  PredictionClip,
+  Run,
+  RunControlInput,
+  RunId,
+  RunMetrics,
+  RunProgress,
+  UpdateRunInput,
+} from './runs'
 import { DoctorReport, SystemInfo } from './system'
 
 export interface MethodSpec {
@@ -26,7 +37,28 @@ export const methods = {
   'experiments.update': { input: UpdateExperimentInput, output: Experiment },
   'experiments.delete': { input: z.object({ id: ExperimentId }), output: z.null() },
   'experiments.restore': { input: z.object({ id: ExperimentId }), output: Experiment },
+  'datasets.list': { input: Empty, output: z.array(Dataset) },
+  'datasets.generate': { input: GenerateDatasetInput, output: Dataset },
+  'datasets.delete': { input: z.object({ id: DatasetId }), output: z.null() },
+  'datasets.clip': {
+    input: z.object({ id: DatasetId, split: SplitName, clip: z.number().int().min(0) }),
+    output: ClipFrames,
+  },
   'runs.list': { input: z.object({ experimentId: ExperimentId.optional() }), output: z.array(Run) },
+  'runs.get': { input: z.object({ id: RunId }), output: Run },
+  'runs.create': { input: CreateRunInput, output: Run },
+  'runs.update': { input: UpdateRunInput, output: Run },
+  'runs.control': { input: RunControlInput, output: Run },
+  'runs.delete': { input: z.object({ id: RunId }), output: z.null() },
+  'runs.metrics': { input: z.object({ id: RunId }), output: RunMetrics },
+  'runs.evaluation': {
+    input: z.object({ id: RunId, split: z.enum(['val', 'test']).default('test') }),
+    output: EvaluationSummary.nullable(),
+  },
+  'runs.prediction': {
+    input: z.object({ id: RunId, clip: z.number().int().min(0) }),
+    output: PredictionClip,
+  },
 } satisfies Record<string, MethodSpec>
 
 export type Method = keyof typeof methods
@@ -37,6 +69,15 @@ export type Output<M extends Method> = z.output<(typeof methods)[M]['output']>
 /** Events the main side pushes to every connected client. */
 export const events = {
   'experiments.changed': z.object({ id: ExperimentId.nullable() }),
+  'datasets.changed': z.object({ id: DatasetId.nullable() }),
+  'runs.changed': z.object({ id: RunId }),
+  'runs.progress': RunProgress,
+  'runs.log': z.object({
+    runId: RunId,
+    time: z.string(),
+    level: z.enum(['info', 'warn', 'error']),
+    text: z.string(),
+  }),
 } satisfies Record<string, z.ZodType>
 
 export type EventName = keyof typeof events

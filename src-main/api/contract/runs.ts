@@ -1,5 +1,7 @@
 import { z } from 'zod'
+import { DatasetId, SplitName, ClipFrames } from './datasets'
 import { ExperimentId } from './experiments'
+import { ModelConfig, TrainConfig } from './model'
 
 export const RunId = z.number().int().positive()
 export type RunId = z.infer<typeof RunId>
@@ -18,16 +20,114 @@ export const RunStatus = z.enum([
 ])
 export type RunStatus = z.infer<typeof RunStatus>
 
+export const BackendPreference = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+export type BackendPreference = z.infer<typeof BackendPreference>
+
+/** What a run was asked to do; stored as the run's config and shown in diffs. */
+export const RunConfig = z.object({
+  model: ModelConfig,
+  train: TrainConfig,
+  backend: BackendPreference.default('auto'),
+  validationClips: z.number().int().min(1).default(64),
+  testClips: z.number().int().min(1).nullable().default(null),
+})
+export type RunConfig = z.infer<typeof RunConfig>
+
 export const Run = z.object({
   id: RunId,
   experimentId: ExperimentId,
   name: z.string(),
   kind: RunKind,
-  config: z.record(z.string(), z.unknown()),
+  config: RunConfig,
   status: RunStatus,
+  /** The backend that ran it (null until it starts). */
   backend: z.string().nullable(),
+  datasetId: DatasetId.nullable(),
+  datasetName: z.string().nullable(),
+  iteration: z.number().int(),
+  error: z.string().nullable(),
+  notes: z.string(),
+  tags: z.array(z.string()),
+  /** Source runs: the finetune's initialisation, or the TMU's zoo members, in order. */
+  sourceRunIds: z.array(RunId),
+  lastLoss: z.number().nullable(),
+  /** Test-set means from the final evaluation (null until it ran). */
+  test: z
+    .object({
+      mse: z.number().nullable(),
+      mae: z.number().nullable(),
+      ssim: z.number().nullable(),
+      psnr: z.number().nullable(),
+    })
+    .nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
 })
 export type Run = z.infer<typeof Run>
+
+export const CreateRunInput = z.object({
+  experimentId: ExperimentId,
+  name: z.string().trim().min(1).max(200),
+  kind: RunKind,
+  datasetId: DatasetId,
+  config: RunConfig,
+  sourceRunIds: z.array(RunId).default([]),
+  /** Queue it at once (default) or leave it to be started later. */
+  start: z.boolean().default(true),
+})
+
+export const UpdateRunInput = z.object({
+  id: RunId,
+  name: z.string().trim().min(1).max(200).optional(),
+  notes: z.string().max(20_000).optional(),
+  tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+})
+
+export const RunControlInput = z.object({
+  id: RunId,
+  action: z.enum(['pause', 'resume', 'cancel', 'restart']),
+})
+
+/** Series by name (`train/loss`, `val/mse`, `test/ssim`, …): [iteration, value] pairs. */
+export const RunMetrics = z.record(
+  z.string(),
+  z.array(z.tuple([z.number().int(), z.number().nullable()])),
+)
+export type RunMetrics = z.infer<typeof RunMetrics>
+
+const PerFrame = z.array(z.number().nullable())
+export const EvaluationSummary = z.object({
+  split: SplitName,
+  iteration: z.number().int(),
+  clips: z.number().int(),
+  mse: PerFrame,
+  mae: PerFrame,
+  ssim: PerFrame,
+  psnr: PerFrame,
+  meanMse: z.number().nullable(),
+  meanMae: z.number().nullable(),
+  meanSsim: z.number().nullable(),
+  meanPsnr: z.number().nullable(),
+  perClip: z.array(z.object({ mse: PerFrame, mae: PerFrame, ssim: PerFrame, psnr: PerFrame })),
+})
+export type EvaluationSummary = z.infer<typeof EvaluationSummary>
+
+export const PredictionClip = ClipFrames.extend({
+  /** Input frames the model saw before these predictions (the truth clip shows them). */
+  inputFrames: z.number().int(),
+  /** Position of the clip within the split. */
+  clip: z.number().int(),
+})
+export type PredictionClip = z.infer<typeof PredictionClip>
+
+export const RunProgress = z.object({
+  runId: RunId,
+  iteration: z.number().int(),
+  total: z.number().int(),
+  loss: z.number(),
+  eta: z.number(),
+  itersPerSecond: z.number(),
+  etaSeconds: z.number().nullable(),
+})
+export type RunProgress = z.infer<typeof RunProgress>

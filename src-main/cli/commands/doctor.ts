@@ -15,6 +15,7 @@ export function registerDoctor(program: Command) {
         workspace: opts.workspace,
         transport: 'in-process',
         probeBackends,
+        builtinDataset: false,
       })
       try {
         const report = await workbench.call('system.doctor', {})
@@ -28,7 +29,7 @@ export function registerDoctor(program: Command) {
           out.line(`    ${backend.ok ? 'ok' : 'no'}  ${backend.name.padEnd(16)} ${backend.detail}`)
         }
       } finally {
-        workbench.close()
+        await workbench.close()
       }
     })
 }

@@ -48,7 +48,7 @@ export function registerServe(program: Command) {
       out.line(`Open: ${server.url}`)
       const stop = async () => {
         await server.close()
-        workbench.close()
+        await workbench.close()
         process.exit(0)
       }
       process.once('SIGINT', stop)

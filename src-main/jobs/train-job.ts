@@ -1,0 +1,269 @@
+import * as tf from '@tensorflow/tfjs'
+import { join } from 'node:path'
+import { createBatcher, type BatchCursor } from '../data/batcher'
+import { openFrameStore, type FrameStore } from '../data/frame-store'
+import { initBackend } from '../ml/backend'
+import { assertFitsBackend, estimateTrainingMemoryBytes } from '../ml/backend/memory'
+import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
+import { writeCheckpoint } from '../ml/checkpoint/checkpoint-write'
+import type { MetricSummary } from '../ml/metrics/metric-accumulator'
+import { samplingEta } from '../ml/scheduled-sampling'
+import type { RngState } from '../ml/random'
+import type { Trainer } from '../ml/training'
+import { clipsToTensor } from './clip-tensor'
+import { evaluateSplit } from './evaluate'
+import { createProgressMeter } from './progress-meter'
+import { createRunTrainer, modelKindOf } from './run-trainer'
+import {
+  TRAINER_PROTOCOL_VERSION,
+  type MetricRow,
+  type TrainerMessage,
+  type TrainJobSpec,
+} from './trainer-protocol'
+import {
+  namedFromTensorMap,
+  optimizerListFromTensorMap,
+  shapesOf,
+  tensorMapFromList,
+  tensorMapFromNamed,
+} from './weights'
+
+/** How the job learns it should stop or pause, and where its messages go. */
+export interface TrainJobControl {
+  send(message: TrainerMessage): void
+  stopRequested(): boolean
+  /** Resolves at once unless paused; then when resumed or stopped. */
+  whilePaused(): Promise<void>
+}
+
+/** Progress messages at most this often: enough for a live chart, cheap for the host. */
+const PROGRESS_INTERVAL_MS = 500
+/** Metric rows are sent in batches; the host writes each batch in one transaction. */
+const METRICS_FLUSH_MS = 1_000
+
+/** Training loss is the only per-iteration series; the rest come with evaluations. */
+export async function runTrainJob(spec: TrainJobSpec, control: TrainJobControl): Promise<void> {
+  const backend = await initBackend(spec.backend)
+  assertFitsBackend(backend, estimateTrainingMemoryBytes(spec.model, spec.train))
+  const store = openFrameStore(spec.datasetDir)
+  const trainer = createRunTrainer(spec)
+  try {
+    checkDatasetFits(spec, store)
+    const resumed = spec.resume ? await restoreLatest(trainer, spec) : null
+    control.send({
+      type: 'started',
+      version: TRAINER_PROTOCOL_VERSION,
+      backend: backend.name,
+      backendReason: backend.reason,
+      iteration: trainer.iteration,
+      notes: resumed?.notes ?? [],
+    })
+    if (spec.evaluateOnly) {
+      await finalEvaluation(trainer, store, spec, control)
+      control.send({ type: 'finished', iteration: trainer.iteration, reason: 'completed' })
+      return
+    }
+    await trainLoop(trainer, store, spec, control, backend.name, resumed?.cursor)
+  } finally {
+    trainer.dispose()
+    await store.close()
+  }
+}
+
+async function trainLoop(
+  trainer: Trainer,
+  store: FrameStore,
+  spec: TrainJobSpec,
+  control: TrainJobControl,
+  backendName: string,
+  cursor: BatchCursor | undefined,
+) {
+  const { train } = spec
+  const frames = train.inputFrames + train.outputFrames
+  const batcher = createBatcher(store, {
+    split: 'train',
+    batchSize: train.batchSize,
+    seed: train.seed,
+    ...(cursor ? { cursor } : {}),
+  })
+  const meter = createProgressMeter(trainer.iteration, train.iterations)
+  let rows: MetricRow[] = []
+  let lastFlush = Date.now()
+  let lastProgress = 0
+  let lastCheckpoint = trainer.iteration
+  const flush = () => {
+    if (rows.length) control.send({ type: 'metrics', rows })
+    rows = []
+    lastFlush = Date.now()
+  }
+  const checkpoint = async () => {
+    flush()
+    const folder = await saveCheckpoint(trainer, spec, batcher.cursor, backendName)
+    lastCheckpoint = trainer.iteration
+    control.send({ type: 'checkpoint', iteration: trainer.iteration, folder })
+  }
+
+  while (trainer.iteration < train.iterations) {
+    await control.whilePaused()
+    if (control.stopRequested()) {
+      if (trainer.iteration > lastCheckpoint) await checkpoint()
+      flush()
+      control.send({ type: 'finished', iteration: trainer.iteration, reason: 'stopped' })
+      return
+    }
+    const batch = await batcher.next()
+    const input = clipsToTensor(batch.framesBTHWC, batch.shape, frames)
+    const { loss, eta } = await trainer.step(input).finally(() => input.dispose())
+    if (!Number.isFinite(loss)) {
+      flush()
+      throw new Error(
+        `training loss became ${loss} at iteration ${trainer.iteration}; stopped. ` +
+          `The last good checkpoint (iteration ${lastCheckpoint}) is kept; try a lower learning rate or gradient clipping.`,
+      )
+    }
+    const iteration = trainer.iteration
+    rows.push({ iteration, name: 'train/loss', value: loss })
+    const progress = meter.record(iteration)
+    if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS || iteration === train.iterations) {
+      lastProgress = Date.now()
+      control.send({ type: 'progress', iteration, total: train.iterations, loss, eta, ...progress })
+    }
+    if (Date.now() - lastFlush >= METRICS_FLUSH_MS) flush()
+    if (iteration % train.evalEvery === 0 && iteration < train.iterations) {
+      const summary = await evaluateSplit(trainer, store, {
+        split: store.splitSize('val') > 0 ? 'val' : 'test',
+        inputFrames: train.inputFrames,
+        outputFrames: train.outputFrames,
+        batchSize: train.batchSize,
+        maxClips: spec.validationClips,
+      })
+      rows.push(...summaryRows(iteration, 'val', summary))
+      control.send({ type: 'evaluation', split: 'val', iteration, summary: serialisable(summary) })
+    }
+    if (iteration % train.checkpointEvery === 0) await checkpoint()
+  }
+  if (trainer.iteration > lastCheckpoint) await checkpoint()
+  flush()
+  await finalEvaluation(trainer, store, spec, control)
+  control.send({ type: 'finished', iteration: trainer.iteration, reason: 'completed' })
+}
+
+async function finalEvaluation(
+  trainer: Trainer,
+  store: FrameStore,
+  spec: TrainJobSpec,
+  control: TrainJobControl,
+) {
+  const summary = await evaluateSplit(trainer, store, {
+    split: 'test',
+    inputFrames: spec.train.inputFrames,
+    outputFrames: spec.train.outputFrames,
+    batchSize: spec.train.batchSize,
+    maxClips: spec.testClips,
+    predictionsDir: join(spec.runDir, 'predictions'),
+  })
+  control.send({ type: 'metrics', rows: summaryRows(trainer.iteration, 'test', summary) })
+  control.send({
+    type: 'evaluation',
+    split: 'test',
+    iteration: trainer.iteration,
+    summary: serialisable(summary),
+  })
+}
+
+function summaryRows(iteration: number, split: string, s: MetricSummary): MetricRow[] {
+  const finite = (v: number) => (Number.isFinite(v) ? v : null)
+  return [
+    { iteration, name: `${split}/mse`, value: finite(s.meanMse) },
+    { iteration, name: `${split}/mae`, value: finite(s.meanMae) },
+    { iteration, name: `${split}/ssim`, value: finite(s.meanSsim) },
+    { iteration, name: `${split}/psnr`, value: finite(s.meanPsnr) },
+  ]
+}
+
+/** JSON has no Infinity (PSNR of identical frames): it travels as null. */
+function serialisable(summary: MetricSummary): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(summary)) as Record<string, unknown>
+}
+
+function checkDatasetFits(spec: TrainJobSpec, store: FrameStore) {
+  const { T, H, W, C } = store.manifest.shape
+  const { model, train } = spec
+  const problems: string[] = []
+  if (H !== model.imageHeight || W !== model.imageWidth) {
+    problems.push(
+      `frames are ${H}×${W}, the model expects ${model.imageHeight}×${model.imageWidth}`,
+    )
+  }
+  if (C !== model.channels)
+    problems.push(`frames have ${C} channels, the model expects ${model.channels}`)
+  if (T < train.inputFrames + train.outputFrames) {
+    problems.push(
+      `clips have ${T} frames, the run needs ${train.inputFrames} + ${train.outputFrames}`,
+    )
+  }
+  if (store.splitSize('train') < train.batchSize && !spec.evaluateOnly) {
+    problems.push(
+      `the train split has ${store.splitSize('train')} clips, fewer than one batch of ${train.batchSize}`,
+    )
+  }
+  if (problems.length) throw new Error(`dataset ${store.dir}: ${problems.join('; ')}`)
+}
+
+async function saveCheckpoint(
+  trainer: Trainer,
+  spec: TrainJobSpec,
+  cursor: BatchCursor,
+  backendName: string,
+): Promise<string> {
+  const weights = trainer.network.params.getWeights()
+  const optimizer = await trainer.exportOptimizerWeights()
+  try {
+    const state = trainer.getState()
+    return writeCheckpoint(spec.runDir, {
+      weights: await tensorMapFromNamed(weights),
+      optimizer: await tensorMapFromList(optimizer),
+      state: {
+        formatVersion: 1,
+        modelKind: modelKindOf(spec),
+        iteration: state.iteration,
+        eta: samplingEta(spec.train, state.iteration),
+        rng: { ...state.rng },
+        dataCursor: { ...cursor },
+        config: { model: spec.model, train: spec.train },
+        backend: backendName,
+      },
+    })
+  } finally {
+    tf.dispose(Object.values(weights))
+    tf.dispose(optimizer.map((o) => o.tensor))
+  }
+}
+
+/** Loads the newest complete checkpoint, saying which damaged ones it passed over. */
+async function restoreLatest(
+  trainer: Trainer,
+  spec: TrainJobSpec,
+): Promise<{ cursor?: BatchCursor; notes: string[] }> {
+  const own = trainer.network.params.getWeights()
+  const weightShapes = shapesOf(own)
+  tf.dispose(Object.values(own))
+  const { latest, skipped } = loadLatestCheckpoint(spec.runDir, {
+    modelKind: modelKindOf(spec),
+    weightShapes,
+  })
+  const notes = skipped.map((s) => `skipped damaged checkpoint ${s.name}: ${s.reason}`)
+  if (!latest) return { notes }
+  const weights = namedFromTensorMap(latest.checkpoint.weights)
+  const optimizer = optimizerListFromTensorMap(latest.checkpoint.optimizer)
+  try {
+    trainer.network.params.setWeights(weights)
+    await trainer.importOptimizerWeights(optimizer)
+  } finally {
+    tf.dispose(Object.values(weights))
+    tf.dispose(optimizer.map((o) => o.tensor))
+  }
+  const state = latest.checkpoint.state
+  trainer.setState({ iteration: state.iteration, rng: state.rng as unknown as RngState })
+  return { cursor: state.dataCursor as unknown as BatchCursor, notes }
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod'
+import { ModelConfig, TrainConfig } from '../api/contract/model'
+import { RunKind } from '../api/contract/runs'
+
+/**
+ * The messages between the job host (main side) and a trainer process. Versioned so that a
+ * trainer from another build is refused instead of misread; validated on arrival both ways.
+ */
+export const TRAINER_PROTOCOL_VERSION = 1
+
+export const BackendChoice = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+export type BackendChoice = z.infer<typeof BackendChoice>
+
+export const TrainJobSpec = z.object({
+  runId: z.number().int(),
+  kind: RunKind,
+  /** Folder of the run: checkpoints, predictions, evaluation files. */
+  runDir: z.string(),
+  /** Folder of the frame store to train and evaluate on. */
+  datasetDir: z.string(),
+  model: ModelConfig,
+  train: TrainConfig,
+  backend: BackendChoice,
+  /** Continue from the latest complete checkpoint in runDir (if any). */
+  resume: z.boolean(),
+  /** Validation clips scored at each periodic evaluation. */
+  validationClips: z.number().int().min(1),
+  /** Test clips scored (and predictions saved) at the end; null = the whole split. */
+  testClips: z.number().int().min(1).nullable(),
+  /** Finetuning: the checkpoint folder whose weights initialise the network. */
+  initFrom: z.string().nullable().default(null),
+  /** Only evaluate the latest checkpoint (no training). */
+  evaluateOnly: z.boolean().default(false),
+})
+export type TrainJobSpec = z.infer<typeof TrainJobSpec>
+
+export const HostMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('start'), version: z.number().int(), spec: TrainJobSpec }),
+  /** Write a checkpoint, then exit. */
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+])
+export type HostMessage = z.infer<typeof HostMessage>
+
+const MetricRow = z.object({
+  iteration: z.number().int(),
+  name: z.string(),
+  value: z.number().nullable(),
+})
+export type MetricRow = z.infer<typeof MetricRow>
+
+export const TrainerMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('started'),
+    version: z.number().int(),
+    backend: z.string(),
+    backendReason: z.string(),
+    iteration: z.number().int(),
+    /** Said when resuming skipped damaged checkpoints, one line each. */
+    notes: z.array(z.string()),
+  }),
+  z.object({
+    type: z.literal('progress'),
+    iteration: z.number().int(),
+    total: z.number().int(),
+    loss: z.number(),
+    eta: z.number(),
+    itersPerSecond: z.number(),
+    etaSeconds: z.number().nullable(),
+  }),
+  z.object({ type: z.literal('metrics'), rows: z.array(MetricRow) }),
+  z.object({ type: z.literal('checkpoint'), iteration: z.number().int(), folder: z.string() }),
+  z.object({
+    type: z.literal('evaluation'),
+    split: z.enum(['val', 'test']),
+    iteration: z.number().int(),
+    summary: z.record(z.string(), z.unknown()),
+  }),
+  z.object({
+    type: z.literal('finished'),
+    iteration: z.number().int(),
+    reason: z.enum(['completed', 'stopped']),
+  }),
+  z.object({ type: z.literal('failed'), message: z.string() }),
+])
+export type TrainerMessage = z.infer<typeof TrainerMessage>

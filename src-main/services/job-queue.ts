@@ -1,0 +1,91 @@
+import type { TrainerExit, TrainerHandle } from '../jobs/job-host'
+import type { JobRow, JobsRepo } from '../store/jobs-repo'
+import { createLogger } from '../util/logger'
+
+const log = createLogger('jobs')
+
+export interface JobQueueOptions {
+  repo: JobsRepo
+  /** Trainer processes at once: 1 on a GPU (they would fight over it); configurable on CPU. */
+  concurrency: number
+  /** Starts the trainer for a job; throwing fails the job with that message. */
+  launch(job: JobRow): TrainerHandle
+  /** Called once per job when its trainer has exited. */
+  settled(job: JobRow, exit: TrainerExit): void
+  /** Called when a job could not start at all. */
+  failedToStart(job: JobRow, error: Error): void
+}
+
+/**
+ * Runs queued jobs in order, `concurrency` at a time. The order and states live in SQLite,
+ * so the queue survives a restart; jobs found `running` at start belonged to a process
+ * that died and are marked interrupted (`recover`).
+ */
+export function createJobQueue(options: JobQueueOptions) {
+  const running = new Map<number, { job: JobRow; handle: TrainerHandle }>()
+  let closing = false
+
+  function pump() {
+    if (closing) return
+    for (const job of options.repo.queued()) {
+      if (running.size >= options.concurrency) return
+      start(job)
+    }
+  }
+
+  function start(job: JobRow) {
+    let handle: TrainerHandle
+    try {
+      handle = options.launch(job)
+    } catch (error) {
+      options.repo.setState(job.id, 'failed', (error as Error).message)
+      options.failedToStart(job, error as Error)
+      return
+    }
+    options.repo.setState(job.id, 'running')
+    running.set(job.id, { job, handle })
+    log.info('trainer started', { jobId: job.id, runId: job.runId, pid: handle.pid })
+    void handle.exited.then((exit) => {
+      running.delete(job.id)
+      log.info('trainer exited', { jobId: job.id, code: exit.code, signal: exit.signal })
+      try {
+        options.settled(job, exit)
+      } finally {
+        pump()
+      }
+    })
+  }
+
+  return {
+    pump,
+    enqueue(runId: number, kind: JobRow['kind']): number {
+      const id = options.repo.enqueue(runId, kind)
+      pump()
+      return id
+    },
+    /** The live trainer of a run, if one is running. */
+    handleOf(runId: number): TrainerHandle | undefined {
+      for (const entry of running.values()) if (entry.job.runId === runId) return entry.handle
+      return undefined
+    },
+    /** Marks jobs left `running` by a process that is gone; returns their run ids. */
+    recover(): number[] {
+      const orphans = options.repo.inState('running')
+      for (const job of orphans) {
+        options.repo.setState(job.id, 'interrupted', 'the workbench stopped while this job ran')
+      }
+      return orphans.map((j) => j.runId)
+    },
+    /** Asks every trainer to checkpoint and stop, and waits for them. */
+    async close() {
+      closing = true
+      const exits = [...running.values()].map(({ handle }) => {
+        handle.stop()
+        return handle.exited
+      })
+      await Promise.all(exits)
+    },
+  }
+}
+
+export type JobQueue = ReturnType<typeof createJobQueue>

@@ -1,0 +1,180 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { RunConfig } from '../api/contract'
+import { createWorkbench, type Workbench } from '../api/create-workbench'
+
+const open: Workbench[] = []
+afterEach(async () => {
+  for (const wb of open.splice(0)) await wb.close()
+})
+
+function workbench(): Workbench {
+  const wb = createWorkbench({
+    workspace: mkdtempSync(join(tmpdir(), 'tmu-runs-')),
+    transport: 'in-process',
+    probeBackends: async () => [],
+    builtinDataset: false,
+  })
+  open.push(wb)
+  return wb
+}
+
+const tinyConfig = RunConfig.parse({
+  model: { hidden: [4], kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 },
+  train: {
+    inputFrames: 3,
+    outputFrames: 3,
+    batchSize: 4,
+    iterations: 4,
+    evalEvery: 2,
+    checkpointEvery: 2,
+    learningRate: 0.01,
+  },
+  backend: 'cpu',
+  validationClips: 4,
+})
+
+function untilStatus(wb: Workbench, id: number, statuses: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const check = async () => {
+      const run = await wb.call('runs.get', { id })
+      if (statuses.includes(run.status)) {
+        stop()
+        resolve(run.status)
+      }
+    }
+    const stop = wb.onEvent((event, payload) => {
+      if (event === 'runs.changed' && (payload as { id: number }).id === id) void check()
+    })
+    void check()
+  })
+}
+
+async function setUp(wb: Workbench) {
+  const dataset = await wb.call('datasets.generate', {
+    name: 'tiny digits',
+    canvasSize: 32,
+    digitSize: 16,
+    clipLength: 6,
+    digitsPerClip: 1,
+    trainClips: 12,
+    valClips: 4,
+    testClips: 4,
+  })
+  const experiment = await wb.call('experiments.create', { name: 'transfer' })
+  return { dataset, experiment }
+}
+
+describe('runs', () => {
+  it('trains a queued run to completion in a trainer process and files its results', async () => {
+    const wb = workbench()
+    const { dataset, experiment } = await setUp(wb)
+    const progress: number[] = []
+    wb.onEvent((event, payload) => {
+      if (event === 'runs.progress') progress.push((payload as { iteration: number }).iteration)
+    })
+    const run = await wb.call('runs.create', {
+      experimentId: experiment.id,
+      name: 'scratch',
+      kind: 'scratch',
+      datasetId: dataset.id,
+      config: tinyConfig,
+    })
+    expect(['queued', 'running']).toContain(run.status)
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
+
+    const done = await wb.call('runs.get', { id: run.id })
+    expect(done).toMatchObject({
+      backend: 'cpu',
+      iteration: 4,
+      datasetName: 'tiny digits',
+      error: null,
+    })
+    expect(done.test?.mse).toBeGreaterThan(0)
+    expect(progress.at(-1)).toBe(4)
+    const metrics = await wb.call('runs.metrics', { id: run.id })
+    expect(metrics['train/loss']?.map(([i]) => i)).toEqual([1, 2, 3, 4])
+    expect(metrics['val/mse']?.map(([i]) => i)).toEqual([2])
+    const evaluation = await wb.call('runs.evaluation', { id: run.id })
+    expect(evaluation?.mse).toHaveLength(3)
+    expect(evaluation?.perClip).toHaveLength(4)
+    const prediction = await wb.call('runs.prediction', { id: run.id, clip: 2 })
+    expect(prediction.shape).toEqual([3, 32, 32, 1])
+    expect(Buffer.from(prediction.framesBase64, 'base64').byteLength).toBe(3 * 32 * 32)
+
+    // Finetuning starts from the scratch run's checkpoint.
+    const finetune = await wb.call('runs.create', {
+      experimentId: experiment.id,
+      name: 'finetune',
+      kind: 'finetune',
+      datasetId: dataset.id,
+      config: tinyConfig,
+      sourceRunIds: [run.id],
+    })
+    expect(await untilStatus(wb, finetune.id, ['completed', 'failed'])).toBe('completed')
+    await expect(wb.call('runs.delete', { id: run.id })).rejects.toMatchObject({ code: 'conflict' })
+    await expect(wb.call('datasets.delete', { id: dataset.id })).rejects.toMatchObject({
+      message: expect.stringMatching(/used by 2 run/),
+    })
+  })
+
+  it('refuses a run whose dataset does not fit, naming the mismatch', async () => {
+    const wb = workbench()
+    const { dataset, experiment } = await setUp(wb)
+    const config = RunConfig.parse({
+      ...tinyConfig,
+      model: { ...tinyConfig.model, imageHeight: 64, imageWidth: 64 },
+    })
+    await expect(
+      wb.call('runs.create', {
+        experimentId: experiment.id,
+        name: 'x',
+        kind: 'scratch',
+        datasetId: dataset.id,
+        config,
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message:
+        'dataset "tiny digits" does not fit this run: its frames are 32×32, the model expects 64×64',
+    })
+  })
+
+  it('marks runs left running by a dead process as interrupted when the workspace reopens', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tmu-recover-'))
+    const first = createWorkbench({
+      workspace: root,
+      transport: 'in-process',
+      probeBackends: async () => [],
+      builtinDataset: false,
+    })
+    const { dataset, experiment } = await setUp(first)
+    const run = await first.call('runs.create', {
+      experimentId: experiment.id,
+      name: 'long',
+      kind: 'scratch',
+      datasetId: dataset.id,
+      config: RunConfig.parse({
+        ...tinyConfig,
+        train: { ...tinyConfig.train, iterations: 100_000 },
+      }),
+    })
+    // Simulate the workbench dying: the database says running, but no process is left.
+    first.db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(run.id)
+    first.db.prepare("UPDATE jobs SET state = 'running' WHERE run_id = ?").run(run.id)
+    first.db.close()
+
+    const second = createWorkbench({
+      workspace: root,
+      transport: 'in-process',
+      probeBackends: async () => [],
+      builtinDataset: false,
+    })
+    open.push(second)
+    const recovered = await second.call('runs.get', { id: run.id })
+    expect(recovered.status).toBe('interrupted')
+    expect(recovered.error).toMatch(/resume continues from its last checkpoint/)
+  })
+})

@@ -1,0 +1,88 @@
+import type { Db } from './database'
+import { nowIso } from './time'
+
+export type JobKind = 'train' | 'evaluate'
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+
+export interface JobRow {
+  id: number
+  runId: number
+  kind: JobKind
+  state: JobState
+  position: number
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  error: string | null
+}
+
+interface RawRow {
+  id: number
+  run_id: number
+  kind: JobKind
+  state: JobState
+  position: number
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  error: string | null
+}
+
+/** The job queue, kept in SQLite so it survives a restart of the app or server. */
+export function createJobsRepo(db: Db) {
+  const queued = db.prepare<[], RawRow>(
+    "SELECT * FROM jobs WHERE state = 'queued' ORDER BY position, id",
+  )
+  const byState = db.prepare<[string], RawRow>('SELECT * FROM jobs WHERE state = ? ORDER BY id')
+  const activeOfRun = db.prepare<[number], RawRow>(
+    "SELECT * FROM jobs WHERE run_id = ? AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
+  )
+  const insert = db.prepare(
+    `INSERT INTO jobs (run_id, kind, state, position, created_at)
+     VALUES (?, ?, 'queued', (SELECT COALESCE(MAX(position), 0) + 1 FROM jobs), ?)`,
+  )
+  const setState = db.prepare(
+    `UPDATE jobs SET state = @state, error = @error,
+       started_at = CASE WHEN @state = 'running' THEN @now ELSE started_at END,
+       finished_at = CASE WHEN @state IN ('done', 'failed', 'cancelled', 'interrupted') THEN @now ELSE finished_at END
+     WHERE id = @id`,
+  )
+  return {
+    enqueue(runId: number, kind: JobKind): number {
+      return Number(insert.run(runId, kind, nowIso()).lastInsertRowid)
+    },
+    queued: () => queued.all().map(toJob),
+    inState: (state: JobState) => byState.all(state).map(toJob),
+    activeOfRun(runId: number): JobRow | undefined {
+      const row = activeOfRun.get(runId)
+      return row && toJob(row)
+    },
+    setState(id: number, state: JobState, error: string | null = null) {
+      setState.run({ id, state, error, now: nowIso() })
+    },
+    /** Moves a queued job to just before `beforeJobId` (or to the end when null). */
+    reorder(id: number, beforeJobId: number | null) {
+      const jobs = queued.all().filter((j) => j.id !== id)
+      const at = beforeJobId === null ? jobs.length : jobs.findIndex((j) => j.id === beforeJobId)
+      jobs.splice(at < 0 ? jobs.length : at, 0, { id } as RawRow)
+      const update = db.prepare('UPDATE jobs SET position = ? WHERE id = ?')
+      db.transaction(() => jobs.forEach((j, i) => update.run(i + 1, j.id)))()
+    },
+  }
+}
+
+export type JobsRepo = ReturnType<typeof createJobsRepo>
+
+function toJob(row: RawRow): JobRow {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    kind: row.kind,
+    state: row.state,
+    position: row.position,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error,
+  }
+}
