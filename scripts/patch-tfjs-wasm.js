@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url'
 
 const BUNDLE = 'dist/tf-backend-wasm.node.js'
 const STOCK_SHA256 = '296e0807192bf27c560eab3fadca612655ef94e7af550f737b03ddb11af3c6ce'
-const PATCHED_SHA256 = 'ee376e96a76af6a0cb4e72f8f69cd48995f40e8f6429d6d3a394c44f35813345'
+const PATCHED_SHA256 = 'b97c4d64bf9464075f0d122a815f52ffc32aab0ec6d5f343e19d08fa969309d9'
 
 /** The Emscripten main script the patched bundle hands to its workers: the one it was built from. */
 const WORKER_MAIN_SCRIPT = 'wasm-out/tfjs-backend-wasm-threaded-simd.js'
@@ -44,11 +44,13 @@ const EDITS = [
   },
   {
     // The bundle keeps the worker's code as a string (wasm-out/*.worker.js only exports it);
-    // Node runs it with eval: true. The same \n escaping as the bundle's Blob path applies.
+    // Node runs it with eval: true, with the same \n escaping as the bundle's Blob path. The
+    // code is CommonJS: drop flags that would make Node evaluate it as an ES module.
     why: 'Node workers run the pthread worker code from its string, not a blob: URL',
     from: 'var pthreadMainJs = locateFile("tfjs-backend-wasm-threaded-simd.worker.js"); worker = new Worker(pthreadMainJs);',
     to:
-      'if (ENVIRONMENT_IS_NODE) { worker = new Worker(wasmWorkerContents.replace(/\\n/g, "\\\\n"), { eval: true }); } ' +
+      'if (ENVIRONMENT_IS_NODE) { worker = new Worker(wasmWorkerContents.replace(/\\n/g, "\\\\n"), { eval: true, ' +
+      'execArgv: process.execArgv.filter(function (a) { return !/^--(input-type|experimental-default-type)/.test(a); }) }); } ' +
       'else { var pthreadMainJs = locateFile("tfjs-backend-wasm-threaded-simd.worker.js"); worker = new Worker(pthreadMainJs); }',
   },
   {

@@ -22,6 +22,21 @@ export interface WasmInfo {
 
 let configured = false
 
+/** The slice of the Emscripten module (tfjs's `backend.wasm`) that holds the pthread workers. */
+interface EmscriptenThreads {
+  readonly PThread?: { readonly runningWorkers?: readonly { unref?: () => void }[] }
+}
+
+/**
+ * Emscripten keeps a Node worker ref'd while its pthread runs, and XNNPACK's pool threads
+ * run for the life of the backend, so a threaded process would never exit on its own. The
+ * pool only works while the main thread waits on it, so nothing is lost by unref'ing them.
+ */
+function letProcessExitWithPoolThreads(): void {
+  const backend = tf.backend() as unknown as { wasm?: EmscriptenThreads }
+  for (const worker of backend.wasm?.PThread?.runningWorkers ?? []) worker.unref?.()
+}
+
 /** The bundle's own folder of .wasm files, found from node_modules (not from the caller's bundle). */
 function wasmDirectory(): string {
   const pkg = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')
@@ -45,6 +60,7 @@ export async function initWasmBackend(threads = defaultWasmThreads()): Promise<W
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise')
   registerWasmConvGradKernels()
+  letProcessExitWithPoolThreads()
   const multithreaded = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')
   const actual = getThreadsCount()
   let note = `${actual} thread${actual === 1 ? '' : 's'}`
