@@ -1,0 +1,28 @@
+import type { ModelConfig } from '../src-main/api/contract/model'
+
+/**
+ * Convolution FLOPs of one recurrent pass, counted from the cell equations (method.md §2):
+ * 2·k²·Cin·Cout per output position (a multiply and an add), biases and gate arithmetic
+ * not counted, so GFLOP/s compares backends on the work that dominates.
+ */
+export function forwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
+  const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
+  const frameChannels = model.patchSize * model.patchSize * model.channels
+  const k2 = model.kernelSize * model.kernelSize
+  let macsPerPosition = 0
+  model.hidden.forEach((h, l) => {
+    const cin = l === 0 ? frameChannels : (model.hidden[l - 1] ?? h)
+    macsPerPosition +=
+      model.cell === 'predrnn'
+        ? // conv_x, conv_h, conv_m, conv_o (k×k), then the 1×1 conv_last on [C, M].
+          k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
+        : k2 * (cin + h) * 4 * h
+  })
+  macsPerPosition += (model.hidden[model.hidden.length - 1] ?? 0) * frameChannels
+  return 2 * macsPerPosition * positions * batch * steps
+}
+
+/** A training iteration: forward, then the input and filter gradients (each as costly). */
+export function trainingConvFlops(model: ModelConfig, batch: number, steps: number): number {
+  return 3 * forwardConvFlops(model, batch, steps)
+}

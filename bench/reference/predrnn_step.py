@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""PyTorch reference for bench/train.ts: the same model and step, timed on the CPU.
+
+ConvLSTM or PredRNN (ST-LSTM) as method.md §2 states them, on patched 64×64×1 clips
+(patch 4 → 16×16×16), 5×5 "same" convolutions without bias (ConvLSTM gates with bias),
+10 → 10 frames = 19 recurrent steps, scheduled-sampling mix of truth and guess from step
+Tin on, MSE over all 19 guesses, Adam. One training iteration = forward + BPTT + Adam step;
+one inference pass = the 19-step rollout under no_grad feeding back its own guesses.
+
+Prints one JSON object. Run with Debian's python3-torch: /usr/bin/python3 predrnn_step.py
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch import nn
+
+
+class ConvLstmCell(nn.Module):
+    """[i,f,o,g] = split4(Conv[X, H] + b); C = σ(f)C + σ(i)tanh(g); H = σ(o)tanh(C)."""
+
+    def __init__(self, in_ch, hidden, k):
+        super().__init__()
+        self.conv = nn.Conv2d(in_ch + hidden, 4 * hidden, k, padding=k // 2)
+
+    def forward(self, x, h, c, m):
+        i, f, o, g = torch.split(self.conv(torch.cat([x, h], 1)), h.shape[1], 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c, m
+
+
+class StLstmCell(nn.Module):
+    """ST-LSTM: a second memory M zig-zags through the layers (method.md §2)."""
+
+    def __init__(self, in_ch, hidden, k):
+        super().__init__()
+        p = k // 2
+        self.conv_x = nn.Conv2d(in_ch, 7 * hidden, k, padding=p, bias=False)
+        self.conv_h = nn.Conv2d(hidden, 4 * hidden, k, padding=p, bias=False)
+        self.conv_m = nn.Conv2d(hidden, 3 * hidden, k, padding=p, bias=False)
+        self.conv_o = nn.Conv2d(2 * hidden, hidden, k, padding=p, bias=False)
+        self.conv_last = nn.Conv2d(2 * hidden, hidden, 1, bias=False)
+
+    def forward(self, x, h, c, m):
+        n = h.shape[1]
+        ix, fx, gx, ixp, fxp, gxp, ox = torch.split(self.conv_x(x), n, 1)
+        ih, fh, gh, oh = torch.split(self.conv_h(h), n, 1)
+        im, fm, gm = torch.split(self.conv_m(m), n, 1)
+        c = torch.sigmoid(fx + fh + 1) * c + torch.sigmoid(ix + ih) * torch.tanh(gx + gh)
+        m = torch.sigmoid(fxp + fm + 1) * m + torch.sigmoid(ixp + im) * torch.tanh(gxp + gm)
+        cm = torch.cat([c, m], 1)
+        o = torch.sigmoid(ox + oh + self.conv_o(cm))
+        return o * torch.tanh(self.conv_last(cm)), c, m
+
+
+class Network(nn.Module):
+    def __init__(self, cell, frame_ch, hidden, k):
+        super().__init__()
+        kind = StLstmCell if cell == "predrnn" else ConvLstmCell
+        ins = [frame_ch] + hidden[:-1]
+        self.cells = nn.ModuleList(kind(i, h, k) for i, h in zip(ins, hidden))
+        self.hidden = hidden
+        self.out = nn.Conv2d(hidden[-1], frame_ch, 1, bias=False)
+
+    def forward(self, frames, t_in, mask):
+        """frames [B,T,C,h,w]; mask [B,T-1-t_in] of 0/1 (1 = feed the truth)."""
+        b, t_total, _, hh, ww = frames.shape
+        zeros = [frames.new_zeros(b, n, hh, ww) for n in self.hidden]
+        h, c = list(zeros), list(zeros)
+        m = frames.new_zeros(b, self.hidden[0], hh, ww)
+        guesses = []
+        for t in range(t_total - 1):
+            if t < t_in or mask is None:
+                x = frames[:, t]
+            else:
+                w = mask[:, t - t_in].view(b, 1, 1, 1)
+                x = w * frames[:, t] + (1 - w) * guesses[-1]
+            for layer, cell in enumerate(self.cells):
+                h[layer], c[layer], m = cell(x if layer == 0 else h[layer - 1], h[layer], c[layer], m)
+            guesses.append(self.out(h[-1]))
+        return torch.stack(guesses, 1)
+
+
+def seconds_per_call(fn, warmup, iterations):
+    for _ in range(warmup):
+        fn()
+    start = time.perf_counter()
+    for _ in range(iterations):
+        fn()
+    return (time.perf_counter() - start) / iterations
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cell", choices=["convlstm", "predrnn"], default="predrnn")
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--kernel", type=int, default=5)
+    ap.add_argument("--patch", type=int, default=4)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--input-frames", type=int, default=10)
+    ap.add_argument("--output-frames", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--iterations", type=int, default=2)
+    a = ap.parse_args()
+
+    # Debian's build defaults to one thread here; compare like with like.
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    frame_ch, side = a.patch * a.patch, a.size // a.patch
+    t_total = a.input_frames + a.output_frames
+    net = Network(a.cell, frame_ch, [a.hidden] * a.layers, a.kernel)
+    adam = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-8)
+    frames = torch.rand(a.batch, t_total, frame_ch, side, side)
+    mask = torch.ones(a.batch, a.output_frames - 1)
+
+    def train_step():
+        adam.zero_grad()
+        loss = torch.mean((net(frames, a.input_frames, mask) - frames[:, 1:]) ** 2)
+        loss.backward()
+        adam.step()
+
+    def infer():
+        with torch.no_grad():
+            net(frames, a.input_frames, torch.zeros_like(mask))
+
+    print(json.dumps({
+        "trainSecondsPerIteration": seconds_per_call(train_step, a.warmup, a.iterations),
+        "inferSecondsPerPass": seconds_per_call(infer, a.warmup, a.iterations),
+        "threads": torch.get_num_threads(),
+        "torchVersion": torch.__version__,
+    }))
+
+
+if __name__ == "__main__":
+    main()
