@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { homedir } from 'node:os'
 import {
   ApiCallError,
   type EventName,
@@ -32,6 +33,8 @@ export interface WorkbenchOptions {
   builtinDataset?: boolean
   /** Trainer processes at once (default 1). */
   concurrency?: number
+  /** Folders dataset imports may read (default: the user's home folder). */
+  importRoots?: string[]
 }
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -60,7 +63,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   // Deleted experiments stay restorable for a day (the UI offers undo), then go for good.
   experimentsRepo.purgeDeleted(new Date(Date.now() - UNDO_WINDOW_MS).toISOString())
   const experiments = createExperimentsService(experimentsRepo, emit)
-  const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit)
+  const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit, {
+    importRoots: options.importRoots ?? [homedir()],
+  })
   if (options.builtinDataset ?? true) datasets.ensureBuiltin()
   const runs = createRunsService({
     runs: createRunsRepo(db),
@@ -90,6 +95,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'experiments.restore': async ({ id }) => experiments.restore(id),
     'datasets.list': async () => datasets.list(),
     'datasets.generate': async (input) => datasets.generate(input),
+    'datasets.preview': (input) => datasets.preview(input),
+    'datasets.import': (input) => datasets.import(input),
     'datasets.delete': async ({ id }) => datasets.delete(id),
     'datasets.clip': (input) => datasets.clip(input),
     'runs.list': async ({ experimentId }) => runs.list(experimentId),

@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
-import { WorkbenchError, type ClipFrames, type Dataset, type ParsedInput } from '../api/contract'
+import { realpathSync, rmSync } from 'node:fs'
+import { isAbsolute, join, relative } from 'node:path'
+import {
+  WorkbenchError,
+  type ClipFrames,
+  type Dataset,
+  type ImportPreview,
+  type ParsedInput,
+} from '../api/contract'
 import { DataError } from '../data/errors'
 import { createFlyingDigitsStore } from '../data/flying-digits-store'
 import { openFrameStore, type FrameStoreManifest } from '../data/frame-store'
+import { detectImporter, importers, type ImporterName } from '../data/importers'
 import type { DatasetsRepo } from '../store/datasets-repo'
 import type { WorkspacePaths } from '../store/workspace'
 import type { Emit } from './events'
@@ -25,7 +32,17 @@ export const BUILTIN_DATASET: ParsedInput<'datasets.generate'> = {
   seed: 0,
 }
 
-export function createDatasetsService(repo: DatasetsRepo, paths: WorkspacePaths, emit: Emit) {
+export interface DatasetsServiceOptions {
+  /** Folders imports may read from; a path elsewhere is refused (the API is reachable remotely). */
+  importRoots: string[]
+}
+
+export function createDatasetsService(
+  repo: DatasetsRepo,
+  paths: WorkspacePaths,
+  emit: Emit,
+  options: DatasetsServiceOptions,
+) {
   function require(id: number) {
     const dataset = repo.get(id)
     if (!dataset) throw new WorkbenchError('not_found', `dataset ${id} does not exist`)
@@ -93,8 +110,74 @@ export function createDatasetsService(repo: DatasetsRepo, paths: WorkspacePaths,
     }
   }
 
+  /** Resolves links first, so a symlink inside a root cannot lead outside it. */
+  function allowedSource(path: string): string {
+    if (!isAbsolute(path))
+      throw new WorkbenchError('invalid_input', `${path}: give an absolute path`)
+    let real: string
+    try {
+      real = realpathSync(path)
+    } catch {
+      throw new WorkbenchError('invalid_input', `${path}: no such file or folder`)
+    }
+    const inside = options.importRoots.some((root) => {
+      const rel = relative(realpathSync(root), real)
+      return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+    })
+    if (!inside) {
+      throw new WorkbenchError(
+        'invalid_input',
+        `${path}: outside the folders imports may read (${options.importRoots.join(', ')})`,
+      )
+    }
+    return real
+  }
+
+  async function importerFor(source: ParsedInput<'datasets.preview'>) {
+    const path = allowedSource(source.path)
+    const format: ImporterName = source.format ?? (await asInputError(detectImporter(path)))
+    // Each importer takes the common options plus its own; unknown keys are ignored.
+    const importer = importers[format] as (typeof importers)['npy']
+    return { path, format, importer }
+  }
+
   return {
     list: (): Dataset[] => repo.list(),
+    async preview(source: ParsedInput<'datasets.preview'>): Promise<ImportPreview> {
+      const { path, format, importer } = await importerFor(source)
+      const preview = await asInputError(importer.preview(path, source.options))
+      const [T, H, W, C] = preview.sampleShape
+      return {
+        format,
+        dtype: preview.dtype,
+        sourceShape: preview.sourceShape,
+        layout: preview.layout,
+        valueRange: preview.valueRange,
+        sequenceCount: preview.sequenceCount,
+        clipShape: preview.clipShape,
+        sample: {
+          shape: [T, H, W, C],
+          framesBase64: Buffer.from(preview.sampleFramesTHWC).toString('base64'),
+        },
+      }
+    },
+    async import(input: ParsedInput<'datasets.import'>): Promise<Dataset> {
+      if (repo.findByName(input.name)) {
+        throw new WorkbenchError('conflict', `a dataset named "${input.name}" already exists`)
+      }
+      const { path, format, importer } = await importerFor(input)
+      const folder = `${slug(input.name)}-${randomBytes(3).toString('hex')}`
+      const dir = join(paths.datasets, folder)
+      const manifest = await asInputError(importer.importTo(path, dir, input.options))
+      try {
+        const dataset = register(input.name, format, folder, manifest)
+        emit('datasets.changed', { id: dataset.id })
+        return dataset
+      } catch (error) {
+        rmSync(dir, { recursive: true, force: true })
+        throw error
+      }
+    },
     get: require,
     dir: (id: number) => join(paths.datasets, require(id).folder),
     generate,
@@ -136,6 +219,18 @@ export function createDatasetsService(repo: DatasetsRepo, paths: WorkspacePaths,
 }
 
 export type DatasetsService = ReturnType<typeof createDatasetsService>
+
+/** Bad input files are the caller's problem to fix: say so with the importer's message. */
+async function asInputError<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    if (error instanceof DataError || error instanceof RangeError) {
+      throw new WorkbenchError('invalid_input', error.message)
+    }
+    throw error
+  }
+}
 
 function openStore(dir: string) {
   try {

@@ -51,3 +51,68 @@ export const ClipFrames = z.object({
   framesBase64: z.string(),
 })
 export type ClipFrames = z.infer<typeof ClipFrames>
+
+export const ImportFormat = z.enum(['npy', 'predrnn-npz', 'frame-folders', 'video'])
+
+const SplitRule = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('ratio'),
+    train: z.number().min(0),
+    val: z.number().min(0),
+    test: z.number().min(0),
+    seed: z.number().int().default(0),
+  }),
+  /** Regular expressions on sequence names, e.g. KTH persons 01–16 train: `person(0[1-9]|1[0-6])_`. */
+  z.object({
+    kind: z.literal('pattern'),
+    train: z.string(),
+    val: z.string().optional(),
+    test: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('all'), split: SplitName }),
+])
+
+export const ImportOptions = z.object({
+  clipLength: z.number().int().min(2).optional(),
+  clipStride: z.number().int().min(1).optional(),
+  frameStride: z.number().int().min(1).optional(),
+  resize: z.object({ height: z.number().int().min(1), width: z.number().int().min(1) }).optional(),
+  color: z.enum(['gray', 'rgb', 'keep']).optional(),
+  split: SplitRule.optional(),
+  /** .npy only: axis order, detected when absent. */
+  layout: z.enum(['TNHW', 'NTHW', 'NTHWC', 'NTCHW']).optional(),
+  /** Float arrays: values in [0, 1] (`unit`) or [0, 255] (`byte`), detected when absent. */
+  floatScale: z.enum(['unit', 'byte']).optional(),
+  /** Video only: applied before the resize, in source pixels. */
+  crop: z
+    .object({
+      x: z.number().int().min(0),
+      y: z.number().int().min(0),
+      width: z.number().int().min(1),
+      height: z.number().int().min(1),
+    })
+    .optional(),
+})
+
+export const ImportSource = z.object({
+  /** A file or folder on the machine the workbench runs on, inside an allowed import root. */
+  path: z.string().min(1).max(4096),
+  /** Detected from the path when absent. */
+  format: ImportFormat.optional(),
+  options: ImportOptions.default({}),
+})
+
+export const ImportDatasetInput = ImportSource.extend({ name: z.string().trim().min(1).max(200) })
+
+export const ImportPreview = z.object({
+  format: ImportFormat,
+  dtype: z.string(),
+  sourceShape: z.array(z.number().int()),
+  layout: z.string(),
+  valueRange: z.object({ min: z.number(), max: z.number() }),
+  sequenceCount: z.number().int(),
+  clipShape: ClipShape,
+  /** The first frames after conversion. */
+  sample: ClipFrames,
+})
+export type ImportPreview = z.infer<typeof ImportPreview>

@@ -6,7 +6,16 @@ import {
   ListExperimentsInput,
   UpdateExperimentInput,
 } from './experiments'
-import { ClipFrames, Dataset, DatasetId, GenerateDatasetInput, SplitName } from './datasets'
+import {
+  ClipFrames,
+  Dataset,
+  DatasetId,
+  GenerateDatasetInput,
+  ImportDatasetInput,
+  ImportPreview,
+  ImportSource,
+  SplitName,
+} from './datasets'
 import {
   CreateRunInput,
   EvaluationSummary,
@@ -39,6 +48,8 @@ export const methods = {
   'experiments.restore': { input: z.object({ id: ExperimentId }), output: Experiment },
   'datasets.list': { input: Empty, output: z.array(Dataset) },
   'datasets.generate': { input: GenerateDatasetInput, output: Dataset },
+  'datasets.preview': { input: ImportSource, output: ImportPreview },
+  'datasets.import': { input: ImportDatasetInput, output: Dataset },
   'datasets.delete': { input: z.object({ id: DatasetId }), output: z.null() },
   'datasets.clip': {
     input: z.object({ id: DatasetId, split: SplitName, clip: z.number().int().min(0) }),
