@@ -45,3 +45,10 @@ export function pixelAt(clip: Clip, t: number, x: number, y: number): number[] {
   const frame = frameBytes(clip, t)
   return Array.from(frame.subarray((y * W + x) * C, (y * W + x + 1) * C))
 }
+
+/** Frames [from, from + count) of a clip, sharing its bytes. */
+export function sliceClip(clip: Clip, from: number, count: number): Clip {
+  const [, H, W, C] = clip.shape
+  const size = H * W * C
+  return { shape: [count, H, W, C], bytes: clip.bytes.subarray(from * size, (from + count) * size) }
+}

@@ -1,0 +1,103 @@
+import type { Dataset } from '@contract/index'
+import { describe, expect, it } from 'vitest'
+import { makeRun } from '../testing/fixtures'
+import {
+  PRESETS,
+  architectureOf,
+  defaultRunForm,
+  fitToDataset,
+  parseLayerList,
+  validateRunForm,
+  type RunForm,
+} from './run-form'
+
+const dataset: Dataset = {
+  id: 7,
+  name: 'digits',
+  origin: 'generated',
+  shape: { T: 6, H: 32, W: 32, C: 1 },
+  clipCount: 24,
+  splits: { train: 16, val: 4, test: 4 },
+  bytes: 1000,
+  contentSha256: 'x',
+  provenance: {},
+  createdAt: '2026-01-01T00:00:00Z',
+  runCount: 0,
+}
+
+function tinyForm(overrides: Partial<RunForm> = {}): RunForm {
+  const form = { ...defaultRunForm(), ...PRESETS['quick-cpu'].values, experimentId: 1 }
+  return { ...form, ...fitToDataset(form, dataset), datasetId: 7, name: 'tiny', ...overrides }
+}
+
+describe('run form', () => {
+  it('fits image size, channels and frames to the dataset', () => {
+    expect(fitToDataset(defaultRunForm(), dataset)).toEqual({
+      imageHeight: 32,
+      imageWidth: 32,
+      channels: 1,
+      inputFrames: 5,
+      outputFrames: 1,
+    })
+  })
+
+  it('builds a create input from a valid form', () => {
+    const { errors, input } = validateRunForm(
+      tinyForm({ inputFrames: 3, outputFrames: 3 }),
+      dataset,
+    )
+    expect(errors).toEqual({})
+    expect(input?.config.model.hidden).toEqual([16, 16])
+    expect(input?.config.model.tmu).toBeUndefined()
+    expect(input?.config.train).toMatchObject({ iterations: 200, batchSize: 4, inputFrames: 3 })
+    expect(input?.sourceRunIds).toEqual([])
+  })
+
+  it('names each field that is wrong', () => {
+    const { errors, input } = validateRunForm(
+      tinyForm({ name: ' ', kernelSize: 4, patchSize: 5, inputFrames: 4, outputFrames: 4 }),
+      dataset,
+    )
+    expect(input).toBeNull()
+    expect(Object.keys(errors).sort()).toEqual(['kernelSize', 'name', 'outputFrames', 'patchSize'])
+    expect(errors.patchSize).toMatch(/32×32/)
+  })
+
+  it('asks a finetune for one source and a TMU for at least one', () => {
+    expect(validateRunForm(tinyForm({ kind: 'finetune' }), dataset).errors.sourceRunIds).toMatch(
+      /exactly one/,
+    )
+    expect(validateRunForm(tinyForm({ kind: 'tmu' }), dataset).errors.sourceRunIds).toMatch(
+      /at least one/,
+    )
+  })
+
+  it('builds TMU options from the form', () => {
+    const { input } = validateRunForm(
+      tinyForm({ kind: 'tmu', sourceRunIds: [3, 4], tmuLayers: '1, 2', gate: 'softmax' }),
+      dataset,
+    )
+    expect(input?.config.model.tmu).toEqual({
+      sources: 2,
+      layers: [1, 2],
+      gate: 'softmax',
+      rescaleMemory: false,
+    })
+    expect(input?.sourceRunIds).toEqual([3, 4])
+  })
+
+  it('refuses TMU layers beyond the stack', () => {
+    const { errors } = validateRunForm(
+      tinyForm({ kind: 'tmu', sourceRunIds: [3], tmuLayers: '3' }),
+      dataset,
+    )
+    expect(errors.tmuLayers).toMatch(/1 to 2/)
+  })
+
+  it('parses layer lists and copies a source architecture', () => {
+    expect(parseLayerList('1, 2 3')).toEqual([1, 2, 3])
+    expect(parseLayerList('0')).toBeNull()
+    expect(parseLayerList('')).toBeNull()
+    expect(architectureOf(makeRun())).toMatchObject({ cell: 'convlstm', layers: 4, hidden: 64 })
+  })
+})

@@ -1,0 +1,271 @@
+import {
+  CreateRunInput,
+  ModelConfig,
+  TrainConfig,
+  type BackendPreference,
+  type CellKind,
+  type Dataset,
+  type Input,
+  type Run,
+  type RunKind,
+} from '@contract/index'
+
+/** The new-run form's fields, flat so each input binds to one of them. */
+export interface RunForm {
+  experimentId: number | null
+  name: string
+  kind: RunKind
+  datasetId: number | null
+  sourceRunIds: number[]
+  cell: CellKind
+  layers: number
+  hidden: number
+  kernelSize: number
+  patchSize: number
+  imageHeight: number
+  imageWidth: number
+  channels: number
+  inputFrames: number
+  outputFrames: number
+  iterations: number
+  batchSize: number
+  learningRate: number
+  evalEvery: number
+  checkpointEvery: number
+  seed: number
+  reverseInput: boolean
+  etaStart: number
+  etaDecay: number
+  backend: BackendPreference
+  distillWeight: number
+  /** 1-based TMU layer indices as typed, e.g. "1" or "1, 2". */
+  tmuLayers: string
+  gate: 'sigmoid' | 'softmax'
+  rescaleMemory: boolean
+  sourceInput: 'mask' | 'truth'
+}
+
+export type RunFormField = keyof RunForm | 'form'
+export type RunFormErrors = Partial<Record<RunFormField, string>>
+
+const MODEL = ModelConfig.parse({})
+const TRAIN = TrainConfig.parse({})
+
+/** The contract's defaults: the paper's settings (method.md §2, §4). */
+export function defaultRunForm(): RunForm {
+  return {
+    experimentId: null,
+    name: '',
+    kind: 'scratch',
+    datasetId: null,
+    sourceRunIds: [],
+    cell: MODEL.cell,
+    layers: MODEL.hidden.length,
+    hidden: MODEL.hidden[0]!,
+    kernelSize: MODEL.kernelSize,
+    patchSize: MODEL.patchSize,
+    imageHeight: MODEL.imageHeight,
+    imageWidth: MODEL.imageWidth,
+    channels: MODEL.channels,
+    inputFrames: TRAIN.inputFrames,
+    outputFrames: TRAIN.outputFrames,
+    iterations: TRAIN.iterations,
+    batchSize: TRAIN.batchSize,
+    learningRate: TRAIN.learningRate,
+    evalEvery: TRAIN.evalEvery,
+    checkpointEvery: TRAIN.checkpointEvery,
+    seed: TRAIN.seed,
+    reverseInput: TRAIN.reverseInput,
+    etaStart: TRAIN.etaStart,
+    etaDecay: TRAIN.etaDecay,
+    backend: 'auto',
+    distillWeight: TRAIN.distillWeight,
+    tmuLayers: '1',
+    gate: 'sigmoid',
+    rescaleMemory: false,
+    sourceInput: TRAIN.sourceInput,
+  }
+}
+
+export type PresetName = 'quick-cpu' | 'paper'
+
+export const PRESETS: Record<PresetName, { label: string; values: Partial<RunForm> }> = {
+  // Small enough to train in minutes on a laptop CPU; a higher learning rate and a fast
+  // scheduled-sampling decay because 200 iterations leave no time for the paper's schedule.
+  'quick-cpu': {
+    label: 'Quick CPU',
+    values: {
+      layers: 2,
+      hidden: 16,
+      kernelSize: 3,
+      patchSize: 4,
+      batchSize: 4,
+      iterations: 200,
+      learningRate: 1e-3,
+      evalEvery: 50,
+      checkpointEvery: 100,
+      reverseInput: false,
+      etaDecay: 5e-3,
+    },
+  },
+  paper: {
+    label: 'Paper',
+    values: {
+      layers: 4,
+      hidden: 64,
+      kernelSize: 5,
+      patchSize: 4,
+      batchSize: 8,
+      iterations: 80_000,
+      learningRate: 3e-4,
+      evalEvery: 5_000,
+      checkpointEvery: 5_000,
+      reverseInput: true,
+      etaStart: 1,
+      etaDecay: 2e-5,
+    },
+  },
+}
+
+/** Image size and channels follow the dataset; Tin/Tout shrink to fit its clip length. */
+export function fitToDataset(form: RunForm, dataset: Dataset): Partial<RunForm> {
+  const { T, H, W, C } = dataset.shape
+  const inputFrames = Math.min(form.inputFrames, Math.max(1, T - 1))
+  return {
+    imageHeight: H,
+    imageWidth: W,
+    channels: C,
+    inputFrames,
+    outputFrames: Math.min(form.outputFrames, T - inputFrames),
+  }
+}
+
+/** A finetune starts from its source's weights, so it takes the source's architecture. */
+export function architectureOf(run: Run): Partial<RunForm> {
+  const m = run.config.model
+  return {
+    cell: m.cell,
+    layers: m.hidden.length,
+    hidden: m.hidden[0]!,
+    kernelSize: m.kernelSize,
+    patchSize: m.patchSize,
+  }
+}
+
+export function parseLayerList(text: string): number[] | null {
+  const parts = text.split(/[\s,]+/).filter(Boolean)
+  const numbers = parts.map(Number)
+  return parts.length && numbers.every((n) => Number.isInteger(n) && n >= 1) ? numbers : null
+}
+
+/**
+ * Checks the form against the chosen dataset and sources; messages say what to change. Errors
+ * the contract finds beyond these (its zod schema) land on the field they name, else on `form`.
+ */
+export function validateRunForm(
+  form: RunForm,
+  dataset: Dataset | undefined,
+): { errors: RunFormErrors; input: Input<'runs.create'> | null } {
+  const errors: RunFormErrors = {}
+  const positiveInt = (field: keyof RunForm, value: number, what: string) => {
+    if (!Number.isInteger(value) || value < 1) errors[field] = `${what} must be a whole number ≥ 1`
+  }
+  if (form.experimentId === null) errors.experimentId = 'choose an experiment'
+  if (!form.name.trim()) errors.name = 'give the run a name'
+  if (form.datasetId === null || !dataset) errors.datasetId = 'choose a dataset'
+  positiveInt('layers', form.layers, 'layers')
+  positiveInt('hidden', form.hidden, 'hidden channels')
+  positiveInt('kernelSize', form.kernelSize, 'kernel size')
+  if (!errors.kernelSize && form.kernelSize % 2 === 0) {
+    errors.kernelSize = 'kernel size must be odd, so "same" padding keeps the size'
+  }
+  positiveInt('patchSize', form.patchSize, 'patch size')
+  if (
+    !errors.patchSize &&
+    (form.imageHeight % form.patchSize !== 0 || form.imageWidth % form.patchSize !== 0)
+  ) {
+    errors.patchSize = `patch size must divide the image size ${form.imageHeight}×${form.imageWidth}`
+  }
+  positiveInt('inputFrames', form.inputFrames, 'input frames')
+  positiveInt('outputFrames', form.outputFrames, 'output frames')
+  if (dataset && !errors.inputFrames && !errors.outputFrames) {
+    if (form.inputFrames + form.outputFrames > dataset.shape.T) {
+      errors.outputFrames = `input + output frames must fit the dataset's ${dataset.shape.T}-frame clips`
+    }
+  }
+  positiveInt('iterations', form.iterations, 'iterations')
+  positiveInt('batchSize', form.batchSize, 'batch size')
+  positiveInt('evalEvery', form.evalEvery, 'evaluation interval')
+  positiveInt('checkpointEvery', form.checkpointEvery, 'checkpoint interval')
+  if (!(form.learningRate > 0)) errors.learningRate = 'learning rate must be > 0'
+  if (!(form.etaStart >= 0 && form.etaStart <= 1)) errors.etaStart = 'η start must be in [0, 1]'
+  if (!(form.etaDecay >= 0)) errors.etaDecay = 'η decay must be ≥ 0'
+  if (!Number.isInteger(form.seed)) errors.seed = 'seed must be a whole number'
+
+  if (form.kind === 'finetune' && form.sourceRunIds.length !== 1) {
+    errors.sourceRunIds = 'a finetune starts from exactly one source run'
+  }
+  let tmuLayers: number[] | null = null
+  if (form.kind === 'tmu') {
+    if (form.sourceRunIds.length < 1)
+      errors.sourceRunIds = 'a TMU run needs at least one source run'
+    tmuLayers = parseLayerList(form.tmuLayers)
+    if (!tmuLayers || tmuLayers.some((l) => l > form.layers)) {
+      errors.tmuLayers = `list layer numbers from 1 to ${form.layers}, e.g. "1"`
+    }
+    if (!(form.distillWeight >= 0)) errors.distillWeight = 'λ must be ≥ 0'
+  }
+  if (Object.keys(errors).length) return { errors, input: null }
+
+  const input = {
+    experimentId: form.experimentId!,
+    name: form.name.trim(),
+    kind: form.kind,
+    datasetId: form.datasetId!,
+    sourceRunIds: form.kind === 'finetune' || form.kind === 'tmu' ? form.sourceRunIds : [],
+    config: {
+      model: {
+        cell: form.cell,
+        hidden: Array.from({ length: form.layers }, () => form.hidden),
+        kernelSize: form.kernelSize,
+        patchSize: form.patchSize,
+        imageHeight: form.imageHeight,
+        imageWidth: form.imageWidth,
+        channels: form.channels,
+        tmu:
+          form.kind === 'tmu'
+            ? {
+                sources: form.sourceRunIds.length,
+                layers: tmuLayers!,
+                gate: form.gate,
+                rescaleMemory: form.rescaleMemory,
+              }
+            : undefined,
+      },
+      train: {
+        inputFrames: form.inputFrames,
+        outputFrames: form.outputFrames,
+        iterations: form.iterations,
+        batchSize: form.batchSize,
+        learningRate: form.learningRate,
+        evalEvery: form.evalEvery,
+        checkpointEvery: form.checkpointEvery,
+        seed: form.seed,
+        reverseInput: form.reverseInput,
+        etaStart: form.etaStart,
+        etaDecay: form.etaDecay,
+        distillWeight: form.distillWeight,
+        sourceInput: form.sourceInput,
+      },
+      backend: form.backend,
+    },
+  }
+  const parsed = CreateRunInput.safeParse(input)
+  if (parsed.success) return { errors, input }
+  for (const issue of parsed.error.issues) {
+    const leaf = issue.path.at(-1)
+    const field = typeof leaf === 'string' && leaf in form ? (leaf as keyof RunForm) : 'form'
+    errors[field] ??= `${issue.path.join('.')}: ${issue.message}`
+  }
+  return { errors, input: null }
+}

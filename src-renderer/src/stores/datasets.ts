@@ -1,0 +1,45 @@
+import type { Dataset, Input, SplitName } from '@contract/index'
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { useApi } from '../api/client'
+import { decodeClip, type Clip } from '../lib/frames'
+
+/** Datasets of the workspace; generation and deletion go through the API, then refresh. */
+export const useDatasetsStore = defineStore('datasets', () => {
+  const api = useApi()
+  const datasets = ref<Dataset[]>([])
+  const loaded = ref(false)
+  /** Name of the dataset being generated; one at a time keeps the 2-core machine responsive. */
+  const generating = ref<string | null>(null)
+
+  async function refresh() {
+    datasets.value = await api.call('datasets.list', {})
+    loaded.value = true
+  }
+
+  api.on('datasets.changed', () => void refresh())
+
+  const byId = computed(() => new Map(datasets.value.map((d) => [d.id, d])))
+
+  async function generate(input: Input<'datasets.generate'>) {
+    generating.value = input.name
+    try {
+      const created = await api.call('datasets.generate', input)
+      await refresh()
+      return created
+    } finally {
+      generating.value = null
+    }
+  }
+
+  async function remove(id: number) {
+    await api.call('datasets.delete', { id })
+    await refresh()
+  }
+
+  async function clip(id: number, split: SplitName, index: number): Promise<Clip> {
+    return decodeClip(await api.call('datasets.clip', { id, split, clip: index }))
+  }
+
+  return { datasets, loaded, generating, byId, refresh, generate, remove, clip }
+})
