@@ -105,6 +105,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.update': async (input) => runs.update(input),
     'runs.control': async (input) => runs.control(input),
     'runs.delete': async ({ id }) => runs.delete(id),
+    'runs.evaluate': async ({ id }) => runs.evaluate(id),
     'runs.metrics': async ({ id }) => runs.metrics(id),
     'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),
     'runs.prediction': async ({ id, clip }) => runs.prediction(id, clip),

@@ -1,7 +1,10 @@
 import { Command } from 'commander'
 import { WORKBENCH_VERSION } from '../version'
+import { registerData } from './commands/data'
 import { registerDoctor } from './commands/doctor'
+import { registerRuns } from './commands/runs'
 import { registerServe } from './commands/serve'
+import { registerTrain } from './commands/train'
 import { out } from './output'
 
 const program = new Command()
@@ -10,6 +13,9 @@ const program = new Command()
   .version(WORKBENCH_VERSION)
 
 registerServe(program)
+registerData(program)
+registerTrain(program)
+registerRuns(program)
 registerDoctor(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -321,6 +321,18 @@ export function createRunsService(deps: RunsServiceDeps) {
       return toRun(require(id))
     },
 
+    evaluate(id: number): Run {
+      const run = require(id)
+      if (queue.handleOf(id)) throw new WorkbenchError('conflict', `run "${run.name}" is training`)
+      if (listCheckpoints(runDir(id)).length === 0) {
+        throw new WorkbenchError('conflict', `run "${run.name}" has no checkpoint to evaluate`)
+      }
+      runs.update(id, { status: 'queued', error: null })
+      queue.enqueue(id, 'evaluate')
+      changed(id)
+      return toRun(require(id))
+    },
+
     delete(id: number): null {
       const run = require(id)
       if (queue.handleOf(id)) {

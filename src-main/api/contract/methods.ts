@@ -61,6 +61,8 @@ export const methods = {
   'runs.update': { input: UpdateRunInput, output: Run },
   'runs.control': { input: RunControlInput, output: Run },
   'runs.delete': { input: z.object({ id: RunId }), output: z.null() },
+  /** Re-scores the test split with the run's latest checkpoint (queued like training). */
+  'runs.evaluate': { input: z.object({ id: RunId }), output: Run },
   'runs.metrics': { input: z.object({ id: RunId }), output: RunMetrics },
   'runs.evaluation': {
     input: z.object({ id: RunId, split: z.enum(['val', 'test']).default('test') }),

@@ -1,0 +1,28 @@
+import type { Command } from 'commander'
+import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
+import { out } from '../output'
+
+export function registerRuns(program: Command) {
+  addWorkspaceOption(
+    program
+      .command('runs')
+      .description('list runs with their status and test metrics')
+      .option('--json'),
+  ).action(async (opts: WorkspaceOption & { json?: boolean }) => {
+    const workbench = openWorkbench(opts)
+    try {
+      const runs = await workbench.call('runs.list', {})
+      if (opts.json) return out.json(runs)
+      out.line(
+        ' id  name                             kind      status       iter  backend  test MSE  SSIM',
+      )
+      for (const r of runs) {
+        out.line(
+          `${String(r.id).padStart(3)}  ${r.name.slice(0, 32).padEnd(32)} ${r.kind.padEnd(9)} ${r.status.padEnd(11)} ${String(r.iteration).padStart(6)}  ${(r.backend ?? '—').padEnd(7)} ${r.test?.mse?.toFixed(2).padStart(8) ?? '       —'}  ${r.test?.ssim?.toFixed(4) ?? '—'}`,
+        )
+      }
+    } finally {
+      await workbench.close()
+    }
+  })
+}
