@@ -94,6 +94,14 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX jobs_by_state ON jobs(state, position);
   `,
+  // 3: the zoo — completed runs chosen as source models, each under a name of its own.
+  `
+  CREATE TABLE zoo_members (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+    name TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+  );
+  `,
 ]
 
 export const SCHEMA_VERSION = migrations.length
