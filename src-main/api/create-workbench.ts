@@ -17,6 +17,8 @@ import { createDatasetsRepo } from '../store/datasets-repo'
 import { createJobsRepo } from '../store/jobs-repo'
 import { createDatasetsService } from '../services/datasets-service'
 import { createRunsService } from '../services/runs-service'
+import { createZooService } from '../services/zoo-service'
+import { createZooRepo } from '../store/zoo-repo'
 import { ensureWorkspace, type WorkspacePaths } from '../store/workspace'
 import { createExperimentsService } from '../services/experiments-service'
 import { createSystemService, type BackendProbe } from '../services/system-service'
@@ -67,7 +69,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     importRoots: options.importRoots ?? [homedir()],
   })
   if (options.builtinDataset ?? true) datasets.ensureBuiltin()
+  const zooRepo = createZooRepo(db)
   const runs = createRunsService({
+    zoo: zooRepo,
     runs: createRunsRepo(db),
     jobs: createJobsRepo(db),
     experiments: experimentsRepo,
@@ -77,6 +81,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     concurrency: options.concurrency ?? 1,
   })
   runs.recover()
+  const zoo = createZooService(zooRepo, runs, emit)
   const system = createSystemService({
     db,
     paths,
@@ -106,6 +111,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.control': async (input) => runs.control(input),
     'runs.delete': async ({ id }) => runs.delete(id),
     'runs.evaluate': async ({ id }) => runs.evaluate(id),
+    'zoo.list': async () => zoo.list(),
+    'zoo.add': async (input) => zoo.add(input),
+    'zoo.remove': async ({ runId }) => zoo.remove(runId),
+    'zoo.check': async (input) => zoo.check(input),
     'runs.metrics': async ({ id }) => runs.metrics(id),
     'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),
     'runs.prediction': async ({ id, clip }) => runs.prediction(id, clip),

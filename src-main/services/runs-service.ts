@@ -16,6 +16,7 @@ import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
 import type { ExperimentsRepo } from '../store/experiments-repo'
 import type { JobRow, JobsRepo } from '../store/jobs-repo'
 import type { RunRow, RunsRepo } from '../store/runs-repo'
+import type { ZooRepo } from '../store/zoo-repo'
 import { nowIso } from '../store/time'
 import type { WorkspacePaths } from '../store/workspace'
 import type { DatasetsService } from './datasets-service'
@@ -31,6 +32,8 @@ export interface RunsServiceDeps {
   emit: Emit
   /** Trainers at once (default 1). */
   concurrency?: number
+  /** Zoo membership: a member cannot be deleted while the zoo lists it. */
+  zoo: Pick<ZooRepo, 'ofRun'>
 }
 
 /** What a stopped trainer was stopped for, so its exit is filed correctly. */
@@ -337,6 +340,13 @@ export function createRunsService(deps: RunsServiceDeps) {
       const run = require(id)
       if (queue.handleOf(id)) {
         throw new WorkbenchError('conflict', `run "${run.name}" is training; cancel it first`)
+      }
+      const member = deps.zoo.ofRun(id)
+      if (member) {
+        throw new WorkbenchError(
+          'conflict',
+          `run "${run.name}" is the zoo's "${member.name}"; remove it from the zoo first`,
+        )
       }
       const dependents = runs.dependents(id)
       if (dependents.length) {

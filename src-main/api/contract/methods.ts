@@ -28,6 +28,7 @@ import {
   UpdateRunInput,
 } from './runs'
 import { DoctorReport, SystemInfo } from './system'
+import { AddToZooInput, CheckSourcesInput, SourceCheck, ZooModel } from './zoo'
 
 export interface MethodSpec {
   input: z.ZodType
@@ -72,6 +73,10 @@ export const methods = {
     input: z.object({ id: RunId, clip: z.number().int().min(0) }),
     output: PredictionClip,
   },
+  'zoo.list': { input: Empty, output: z.array(ZooModel) },
+  'zoo.add': { input: AddToZooInput, output: ZooModel },
+  'zoo.remove': { input: z.object({ runId: RunId }), output: z.null() },
+  'zoo.check': { input: CheckSourcesInput, output: SourceCheck },
 } satisfies Record<string, MethodSpec>
 
 export type Method = keyof typeof methods
@@ -84,6 +89,7 @@ export const events = {
   'experiments.changed': z.object({ id: ExperimentId.nullable() }),
   'datasets.changed': z.object({ id: DatasetId.nullable() }),
   'runs.changed': z.object({ id: RunId }),
+  'zoo.changed': z.object({ runId: RunId }),
   'runs.progress': RunProgress,
   'runs.log': z.object({
     runId: RunId,

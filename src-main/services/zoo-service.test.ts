@@ -1,0 +1,91 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ModelConfig, RunConfig, type Run } from '../api/contract'
+import { createWorkbench, type Workbench } from '../api/create-workbench'
+
+let wb: Workbench
+let source: Run
+
+const tiny = RunConfig.parse({
+  model: { hidden: [4, 4], kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 },
+  train: {
+    inputFrames: 3,
+    outputFrames: 3,
+    batchSize: 4,
+    iterations: 2,
+    evalEvery: 100,
+    checkpointEvery: 100,
+  },
+  backend: 'cpu',
+  validationClips: 4,
+})
+
+beforeAll(async () => {
+  wb = createWorkbench({
+    workspace: mkdtempSync(join(tmpdir(), 'tmu-zoo-')),
+    transport: 'in-process',
+    probeBackends: async () => [],
+    builtinDataset: false,
+  })
+  const dataset = await wb.call('datasets.generate', {
+    name: 'digits',
+    canvasSize: 32,
+    digitSize: 16,
+    clipLength: 6,
+    trainClips: 8,
+    valClips: 0,
+    testClips: 4,
+  })
+  const experiment = await wb.call('experiments.create', { name: 'zoo' })
+  const created = await wb.call('runs.create', {
+    experimentId: experiment.id,
+    name: 'digits source',
+    kind: 'source',
+    datasetId: dataset.id,
+    config: tiny,
+  })
+  source = await new Promise<Run>((resolve) => {
+    const stop = wb.onEvent(async (event) => {
+      if (event !== 'runs.changed') return
+      const run = await wb.call('runs.get', { id: created.id })
+      if (run.status === 'completed' || run.status === 'failed') {
+        stop()
+        resolve(run)
+      }
+    })
+  })
+})
+
+afterAll(() => wb.close())
+
+describe('the zoo', () => {
+  it('admits a completed run under a name, with its provenance', async () => {
+    expect(source.status).toBe('completed')
+    const member = await wb.call('zoo.add', { runId: source.id, name: '1-digit ConvLSTM' })
+    expect(member).toMatchObject({
+      name: '1-digit ConvLSTM',
+      run: { id: source.id, datasetName: 'digits', backend: 'cpu' },
+    })
+    expect((await wb.call('zoo.list', {})).map((m) => m.name)).toEqual(['1-digit ConvLSTM'])
+    await expect(wb.call('zoo.add', { runId: source.id, name: 'again' })).rejects.toMatchObject({
+      code: 'conflict',
+    })
+    await expect(wb.call('runs.delete', { id: source.id })).rejects.toMatchObject({
+      message: expect.stringMatching(/remove it from the zoo first/),
+    })
+  })
+
+  it('checks sources against a TMU target and names every mismatch', async () => {
+    const fits = ModelConfig.parse({ ...tiny.model, tmu: { sources: 1 } })
+    expect(await wb.call('zoo.check', { model: fits, sourceRunIds: [source.id] })).toEqual({
+      ok: true,
+      problems: [],
+    })
+    const wider = ModelConfig.parse({ ...tiny.model, hidden: [8, 8], tmu: { sources: 1 } })
+    const check = await wb.call('zoo.check', { model: wider, sourceRunIds: [source.id] })
+    expect(check.ok).toBe(false)
+    expect(check.problems.join('; ')).toMatch(/source "1-digit ConvLSTM" has hidden \[4,4\]/)
+  })
+})

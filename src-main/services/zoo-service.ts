@@ -1,0 +1,70 @@
+import { WorkbenchError, type ParsedInput, type ZooModel } from '../api/contract'
+import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
+import type { ZooRepo } from '../store/zoo-repo'
+import type { Emit } from './events'
+import type { RunsService } from './runs-service'
+
+/**
+ * The zoo (method.md §3.1): completed, non-TMU runs promoted to source models under a
+ * name. Members stay runs, so their provenance (dataset, config, metrics, backend) is the
+ * run's, and targets record their sources as lineage.
+ */
+export function createZooService(repo: ZooRepo, runs: RunsService, emit: Emit) {
+  function toModel(member: { runId: number; name: string; addedAt: string }): ZooModel {
+    return { name: member.name, addedAt: member.addedAt, run: runs.get(member.runId) }
+  }
+
+  return {
+    list: (): ZooModel[] => repo.list().map(toModel),
+
+    add({ runId, name }: ParsedInput<'zoo.add'>): ZooModel {
+      const run = runs.get(runId)
+      if (run.status !== 'completed') {
+        throw new WorkbenchError(
+          'invalid_input',
+          `run "${run.name}" has not completed; only finished runs join the zoo`,
+        )
+      }
+      if (run.config.model.tmu) {
+        throw new WorkbenchError(
+          'invalid_input',
+          `run "${run.name}" is a TMU target; sources are plain ConvLSTM or PredRNN`,
+        )
+      }
+      if (repo.ofRun(runId))
+        throw new WorkbenchError('conflict', `run "${run.name}" is in the zoo already`)
+      if (repo.named(name))
+        throw new WorkbenchError('conflict', `the zoo has a model named "${name}" already`)
+      repo.add(runId, name)
+      emit('zoo.changed', { runId })
+      return toModel(repo.ofRun(runId)!)
+    },
+
+    remove(runId: number): null {
+      if (!repo.remove(runId))
+        throw new WorkbenchError('not_found', `run ${runId} is not in the zoo`)
+      emit('zoo.changed', { runId })
+      return null
+    },
+
+    isMember: (runId: number) => repo.ofRun(runId) !== undefined,
+
+    check({ model, sourceRunIds }: ParsedInput<'zoo.check'>): { ok: boolean; problems: string[] } {
+      const sources = sourceRunIds.map((id) => {
+        const member = repo.ofRun(id)
+        if (!member) throw new WorkbenchError('invalid_input', `run ${id} is not in the zoo`)
+        return { name: member.name, config: runs.get(id).config.model }
+      })
+      try {
+        checkTmuCompatibility(model, sources)
+        return { ok: true, problems: [] }
+      } catch (error) {
+        if (error instanceof IncompatibleSourcesError)
+          return { ok: false, problems: [...error.problems] }
+        throw new WorkbenchError('invalid_input', (error as Error).message)
+      }
+    },
+  }
+}
+
+export type ZooService = ReturnType<typeof createZooService>
