@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { startTrainer } from './job-host'
+import { describeExit, startTrainer } from './job-host'
 import { createTinyDataset, tinyJobSpec } from './test-fixtures'
 import type { TrainerMessage } from './trainer-protocol'
 
@@ -78,6 +78,23 @@ describe('a trainer process', () => {
     expect(exit.last).toMatchObject({ type: 'failed' })
     expect(exit.last?.type === 'failed' && exit.last.message).toMatch(
       /clips have 6 frames, the run needs 5 \+ 5/,
+    )
+  })
+})
+
+describe('describeExit', () => {
+  const exit = { code: null, signal: null, last: null, stderrTail: '', lastCheckpoint: 0 }
+
+  it('names a crash, an out-of-memory death and what is left to resume from', () => {
+    expect(describeExit({ ...exit, signal: 'SIGSEGV' })).toBe(
+      'the trainer process crashed (SIGSEGV); it had written no checkpoint yet: resume starts over',
+    )
+    const oom = 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'
+    expect(
+      describeExit({ ...exit, signal: 'SIGABRT', stderrTail: `${oom}\n`, lastCheckpoint: 4 }),
+    ).toBe(
+      `the trainer process ran out of memory (${oom}); ` +
+        'the last checkpoint (iteration 4) is kept: resume continues from it',
     )
   })
 })

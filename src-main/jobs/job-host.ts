@@ -27,6 +27,8 @@ export interface TrainerExit {
   last: TrainerMessage | null
   /** The last lines the trainer wrote to stderr, for a crash report. */
   stderrTail: string
+  /** Iteration of the newest checkpoint the run has (written, or resumed from); 0 = none. */
+  lastCheckpoint: number
 }
 
 const STDERR_TAIL_BYTES = 4_000
@@ -41,6 +43,7 @@ export function startTrainer(
 ): TrainerHandle {
   const child = forkTrainer()
   let last: TrainerMessage | null = null
+  let lastCheckpoint = spec.resume ? -1 : 0
   let stderrTail = ''
   child.stderr?.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL_BYTES)
@@ -48,11 +51,16 @@ export function startTrainer(
   child.on('message', (raw) => {
     const parsed = TrainerMessage.safeParse(raw)
     if (!parsed.success) return
-    if (parsed.data.type === 'finished' || parsed.data.type === 'failed') last = parsed.data
+    const message = parsed.data
+    if (message.type === 'finished' || message.type === 'failed') last = message
+    if (message.type === 'checkpoint') lastCheckpoint = message.iteration
+    if (message.type === 'started' && lastCheckpoint < 0) lastCheckpoint = message.iteration
     onMessage(parsed.data)
   })
   const exited = new Promise<TrainerExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal, last, stderrTail }))
+    child.once('exit', (code, signal) =>
+      resolve({ code, signal, last, stderrTail, lastCheckpoint: Math.max(lastCheckpoint, 0) }),
+    )
   })
   const post = (message: HostMessage) => {
     if (child.connected) child.send(message)
@@ -81,10 +89,31 @@ function forkTrainer(): ChildProcess {
   return fork(bundled, [], { stdio })
 }
 
-/** One sentence on why a trainer ended without finishing, for the run's error field. */
+/** Signals by which a process crashes on its own, rather than being told to end. */
+const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT'])
+
+/**
+ * Why a trainer ended without finishing, and what is left to resume from, for the run's
+ * error field: `the trainer process was killed (SIGKILL) …; the last checkpoint (iteration
+ * 6) is kept: resume continues from it`.
+ */
 export function describeExit(exit: TrainerExit): string {
   if (exit.last?.type === 'failed') return exit.last.message
-  const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`
   const tail = exit.stderrTail.trim().split('\n').slice(-3).join(' | ')
-  return `the trainer process ${how}${tail ? `: ${tail}` : ''}`
+  const outOfMemory = /out of memory|allocation failed|ENOMEM/i.test(exit.stderrTail)
+  let how: string
+  if (outOfMemory) how = 'ran out of memory'
+  else if (exit.signal === 'SIGKILL') {
+    how = 'was killed (SIGKILL), by a user or by the system when memory ran low'
+  } else if (exit.signal && CRASH_SIGNALS.has(exit.signal)) how = `crashed (${exit.signal})`
+  else if (exit.signal) how = `was stopped by ${exit.signal}`
+  else how = `exited with code ${exit.code} without finishing`
+  const kept =
+    exit.lastCheckpoint > 0
+      ? `the last checkpoint (iteration ${exit.lastCheckpoint}) is kept: resume continues from it`
+      : 'it had written no checkpoint yet: resume starts over'
+  // A signal from outside says nothing in stderr; a crash or a failed start usually does.
+  const external = exit.signal === 'SIGKILL' || exit.signal === 'SIGTERM'
+  const said = tail && !external ? ` (${tail})` : ''
+  return `the trainer process ${how}${said}; ${kept}`
 }

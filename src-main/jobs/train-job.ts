@@ -5,28 +5,27 @@ import { openFrameStore, type FrameStore } from '../data/frame-store'
 import { initBackend } from '../ml/backend'
 import { assertFitsBackend, estimateTrainingMemoryBytes } from '../ml/backend/memory'
 import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
-import { writeCheckpoint } from '../ml/checkpoint/checkpoint-write'
 import type { MetricSummary } from '../ml/metrics/metric-accumulator'
-import { samplingEta } from '../ml/scheduled-sampling'
 import type { RngState } from '../ml/random'
 import type { Trainer } from '../ml/training'
+import {
+  pruneCheckpoints,
+  readBestCheckpoint,
+  writeBestCheckpoint,
+  type BestCheckpoint,
+} from './checkpoint-retention'
 import { clipsToTensor } from './clip-tensor'
 import { evaluateSplit } from './evaluate'
 import { createProgressMeter } from './progress-meter'
 import { createRunTrainer, modelKindOf } from './run-trainer'
+import { saveCheckpoint } from './save-checkpoint'
 import {
   TRAINER_PROTOCOL_VERSION,
   type MetricRow,
   type TrainerMessage,
   type TrainJobSpec,
 } from './trainer-protocol'
-import {
-  namedFromTensorMap,
-  optimizerListFromTensorMap,
-  shapesOf,
-  tensorMapFromList,
-  tensorMapFromNamed,
-} from './weights'
+import { namedFromTensorMap, optimizerListFromTensorMap, shapesOf } from './weights'
 
 /** How the job learns it should stop or pause, and where its messages go. */
 export interface TrainJobControl {
@@ -91,6 +90,12 @@ async function trainLoop(
   let lastFlush = Date.now()
   let lastProgress = 0
   let lastCheckpoint = trainer.iteration
+  let best: Pick<BestCheckpoint, 'iteration' | 'value'> | null = readBestCheckpoint(
+    spec.runDir,
+    trainer.iteration,
+  )
+  /** A validation score better than `best`, waiting for its checkpoint to be written. */
+  let candidate: typeof best = null
   const flush = () => {
     if (rows.length) control.send({ type: 'metrics', rows })
     rows = []
@@ -98,9 +103,16 @@ async function trainLoop(
   }
   const checkpoint = async () => {
     flush()
-    const folder = await saveCheckpoint(trainer, spec, batcher.cursor, backendName)
-    lastCheckpoint = trainer.iteration
-    control.send({ type: 'checkpoint', iteration: trainer.iteration, folder })
+    const iteration = trainer.iteration
+    const folder = await saveCheckpoint(trainer, spec, batcher.cursor, backendName, lastCheckpoint)
+    lastCheckpoint = iteration
+    const isBest = candidate?.iteration === iteration
+    if (isBest) {
+      writeBestCheckpoint(spec.runDir, iteration, candidate!.value)
+      best = candidate
+    }
+    const pruned = pruneCheckpoints(spec.runDir, train.keepCheckpoints, best?.iteration ?? null)
+    control.send({ type: 'checkpoint', iteration, folder, best: isBest, pruned })
   }
 
   while (trainer.iteration < train.iterations) {
@@ -139,8 +151,14 @@ async function trainLoop(
       })
       rows.push(...summaryRows(iteration, 'val', summary))
       control.send({ type: 'evaluation', split: 'val', iteration, summary: serialisable(summary) })
+      if (Number.isFinite(summary.meanMse) && (!best || summary.meanMse < best.value)) {
+        candidate = { iteration, value: summary.meanMse }
+      }
     }
-    if (iteration % train.checkpointEvery === 0) await checkpoint()
+    // A new best validation score is checkpointed at once, so that retention can keep it.
+    if (iteration % train.checkpointEvery === 0 || candidate?.iteration === iteration) {
+      await checkpoint()
+    }
   }
   if (trainer.iteration > lastCheckpoint) await checkpoint()
   flush()
@@ -208,36 +226,6 @@ function checkDatasetFits(spec: TrainJobSpec, store: FrameStore) {
     )
   }
   if (problems.length) throw new Error(`dataset ${store.dir}: ${problems.join('; ')}`)
-}
-
-async function saveCheckpoint(
-  trainer: Trainer,
-  spec: TrainJobSpec,
-  cursor: BatchCursor,
-  backendName: string,
-): Promise<string> {
-  const weights = trainer.network.params.getWeights()
-  const optimizer = await trainer.exportOptimizerWeights()
-  try {
-    const state = trainer.getState()
-    return writeCheckpoint(spec.runDir, {
-      weights: await tensorMapFromNamed(weights),
-      optimizer: await tensorMapFromList(optimizer),
-      state: {
-        formatVersion: 1,
-        modelKind: modelKindOf(spec),
-        iteration: state.iteration,
-        eta: samplingEta(spec.train, state.iteration),
-        rng: { ...state.rng },
-        dataCursor: { ...cursor },
-        config: { model: spec.model, train: spec.train },
-        backend: backendName,
-      },
-    })
-  } finally {
-    tf.dispose(Object.values(weights))
-    tf.dispose(optimizer.map((o) => o.tensor))
-  }
 }
 
 /** Loads the newest complete checkpoint, saying which damaged ones it passed over. */

@@ -70,7 +70,15 @@ export const TrainerMessage = z.discriminatedUnion('type', [
     etaSeconds: z.number().nullable(),
   }),
   z.object({ type: z.literal('metrics'), rows: z.array(MetricRow) }),
-  z.object({ type: z.literal('checkpoint'), iteration: z.number().int(), folder: z.string() }),
+  z.object({
+    type: z.literal('checkpoint'),
+    iteration: z.number().int(),
+    folder: z.string(),
+    /** It holds the best validation MSE so far (recorded in the run's best.json). */
+    best: z.boolean().default(false),
+    /** Older checkpoint folders removed by retention (keepCheckpoints). */
+    pruned: z.array(z.string()).default([]),
+  }),
   z.object({
     type: z.literal('evaluation'),
     split: z.enum(['val', 'test']),

@@ -116,9 +116,12 @@ export function createRunsService(deps: RunsServiceDeps) {
       case 'metrics':
         runs.addMetrics(runId, message.rows)
         break
-      case 'checkpoint':
-        logLine(runId, 'info', `checkpoint at iteration ${message.iteration}`)
+      case 'checkpoint': {
+        const best = message.best ? ' (best val/mse so far)' : ''
+        const pruned = message.pruned.length ? `; removed ${message.pruned.join(', ')}` : ''
+        logLine(runId, 'info', `checkpoint at iteration ${message.iteration}${best}${pruned}`)
         break
+      }
       case 'evaluation':
         runs.addEvaluation(runId, message.split, message.iteration, message.summary)
         logLine(runId, 'info', `evaluated on ${message.split} at iteration ${message.iteration}`)

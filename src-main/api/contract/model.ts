@@ -54,6 +54,11 @@ export const TrainConfig = z.object({
   reverseInput: z.boolean().default(true),
   evalEvery: z.number().int().min(1).default(5_000),
   checkpointEvery: z.number().int().min(1).default(5_000),
+  /**
+   * Checkpoints kept: the newest K, plus the best by validation MSE (older ones are pruned
+   * after each write). Keep at least 2 so a damaged newest one can fall back to another.
+   */
+  keepCheckpoints: z.number().int().min(1).default(3),
   seed: z.number().int().default(0),
   /** TMU only: weight of the distillation loss (0 reproduces the authors' release). */
   distillWeight: z.number().min(0).default(0.1),
