@@ -118,6 +118,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.metrics': async ({ id }) => runs.metrics(id),
     'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),
     'runs.prediction': async ({ id, clip }) => runs.prediction(id, clip),
+    'runs.usage': async ({ experimentId }) => runs.usage(experimentId),
+    'jobs.list': async () => runs.jobs(),
+    'jobs.reorder': async ({ jobId, beforeJobId }) => runs.reorderJob(jobId, beforeJobId),
   }
 
   const router = createRouter(handlers)

@@ -1,3 +1,4 @@
+import { WorkbenchError, type ActiveJob } from '../api/contract'
 import type { TrainerExit, TrainerHandle } from '../jobs/job-host'
 import type { JobRow, JobsRepo } from '../store/jobs-repo'
 import { createLogger } from '../util/logger'
@@ -62,6 +63,32 @@ export function createJobQueue(options: JobQueueOptions) {
       const id = options.repo.enqueue(runId, kind)
       pump()
       return id
+    },
+    /** Running jobs, then queued ones by position; pids of the trainers this process runs. */
+    active(): ActiveJob[] {
+      let place = 0
+      return options.repo.active().map((job) => ({
+        id: job.id,
+        runId: job.runId,
+        runName: job.runName,
+        kind: job.kind,
+        state: job.state === 'running' ? 'running' : 'queued',
+        position: job.state === 'queued' ? ++place : null,
+        pid: running.get(job.id)?.handle.pid ?? null,
+        createdAt: job.createdAt,
+        startedAt: job.startedAt,
+      }))
+    },
+    /** Moves queued job `jobId` in front of queued job `beforeJobId` (null: to the end). */
+    reorder(jobId: number, beforeJobId: number | null) {
+      for (const id of beforeJobId === null ? [jobId] : [jobId, beforeJobId]) {
+        const job = options.repo.get(id)
+        if (!job) throw new WorkbenchError('not_found', `job ${id} does not exist`)
+        if (job.state !== 'queued') {
+          throw new WorkbenchError('conflict', `job ${id} is ${job.state}; only queued jobs move`)
+        }
+      }
+      if (jobId !== beforeJobId) options.repo.reorder(jobId, beforeJobId)
     },
     /** The live trainer of a run, if one is running. */
     handleOf(runId: number): TrainerHandle | undefined {

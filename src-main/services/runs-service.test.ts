@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RunConfig } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
+import { openTestWorkbench, untilStatus } from './test-workbench'
 
 const open: Workbench[] = []
 afterEach(async () => {
@@ -11,12 +12,7 @@ afterEach(async () => {
 })
 
 function workbench(): Workbench {
-  const wb = createWorkbench({
-    workspace: mkdtempSync(join(tmpdir(), 'tmu-runs-')),
-    transport: 'in-process',
-    probeBackends: async () => [],
-    builtinDataset: false,
-  })
+  const wb = openTestWorkbench()
   open.push(wb)
   return wb
 }
@@ -35,22 +31,6 @@ const tinyConfig = RunConfig.parse({
   backend: 'cpu',
   validationClips: 4,
 })
-
-function untilStatus(wb: Workbench, id: number, statuses: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const check = async () => {
-      const run = await wb.call('runs.get', { id })
-      if (statuses.includes(run.status)) {
-        stop()
-        resolve(run.status)
-      }
-    }
-    const stop = wb.onEvent((event, payload) => {
-      if (event === 'runs.changed' && (payload as { id: number }).id === id) void check()
-    })
-    void check()
-  })
-}
 
 async function setUp(wb: Workbench) {
   const dataset = await wb.call('datasets.generate', {

@@ -18,6 +18,7 @@ import type { JobRow, JobsRepo } from '../store/jobs-repo'
 import type { RunRow, RunsRepo } from '../store/runs-repo'
 import type { ZooRepo } from '../store/zoo-repo'
 import { nowIso } from '../store/time'
+import { folderBytes } from '../util/folder-bytes'
 import type { WorkspacePaths } from '../store/workspace'
 import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
@@ -412,6 +413,18 @@ export function createRunsService(deps: RunsServiceDeps) {
         })
       }
       queue.pump()
+    },
+
+    /** Bytes of each run's folder, read from disk (a run's checkpoints change as it trains). */
+    usage: (experimentId?: number) =>
+      runs.list(experimentId).map((r) => ({ runId: r.id, bytes: folderBytes(runDir(r.id)) })),
+
+    jobs: () => queue.active(),
+
+    reorderJob(jobId: number, beforeJobId: number | null) {
+      queue.reorder(jobId, beforeJobId)
+      emit('jobs.changed', {})
+      return queue.active()
     },
 
     close: () => queue.close(),

@@ -16,6 +16,11 @@ export interface JobRow {
   error: string | null
 }
 
+/** A queued or running job with its run's name, for the queue view. */
+export interface ActiveJobRow extends JobRow {
+  runName: string
+}
+
 interface RawRow {
   id: number
   run_id: number
@@ -34,6 +39,14 @@ export function createJobsRepo(db: Db) {
     "SELECT * FROM jobs WHERE state = 'queued' ORDER BY position, id",
   )
   const byState = db.prepare<[string], RawRow>('SELECT * FROM jobs WHERE state = ? ORDER BY id')
+  // Running jobs first (by start), then the queue in order.
+  const active = db.prepare<[], RawRow & { run_name: string }>(
+    `SELECT j.*, r.name AS run_name FROM jobs j JOIN runs r ON r.id = j.run_id
+     WHERE j.state IN ('queued', 'running')
+     ORDER BY j.state = 'queued', j.started_at, j.position, j.id`,
+  )
+  const byId = db.prepare<[number], RawRow>('SELECT * FROM jobs WHERE id = ?')
+  const setPosition = db.prepare('UPDATE jobs SET position = ? WHERE id = ?')
   const activeOfRun = db.prepare<[number], RawRow>(
     "SELECT * FROM jobs WHERE run_id = ? AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
   )
@@ -52,6 +65,11 @@ export function createJobsRepo(db: Db) {
       return Number(insert.run(runId, kind, nowIso()).lastInsertRowid)
     },
     queued: () => queued.all().map(toJob),
+    active: (): ActiveJobRow[] => active.all().map((r) => ({ ...toJob(r), runName: r.run_name })),
+    get(id: number): JobRow | undefined {
+      const row = byId.get(id)
+      return row && toJob(row)
+    },
     inState: (state: JobState) => byState.all(state).map(toJob),
     activeOfRun(runId: number): JobRow | undefined {
       const row = activeOfRun.get(runId)
@@ -62,11 +80,13 @@ export function createJobsRepo(db: Db) {
     },
     /** Moves a queued job to just before `beforeJobId` (or to the end when null). */
     reorder(id: number, beforeJobId: number | null) {
-      const jobs = queued.all().filter((j) => j.id !== id)
-      const at = beforeJobId === null ? jobs.length : jobs.findIndex((j) => j.id === beforeJobId)
-      jobs.splice(at < 0 ? jobs.length : at, 0, { id } as RawRow)
-      const update = db.prepare('UPDATE jobs SET position = ? WHERE id = ?')
-      db.transaction(() => jobs.forEach((j, i) => update.run(i + 1, j.id)))()
+      const ids = queued
+        .all()
+        .map((j) => j.id)
+        .filter((j) => j !== id)
+      const at = beforeJobId === null ? -1 : ids.indexOf(beforeJobId)
+      ids.splice(at < 0 ? ids.length : at, 0, id)
+      db.transaction(() => ids.forEach((jobId, i) => setPosition.run(i + 1, jobId)))()
     },
   }
 }

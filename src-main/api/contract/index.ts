@@ -1,6 +1,7 @@
 export * from './datasets'
 export * from './errors'
 export * from './experiments'
+export * from './jobs'
 export * from './methods'
 export * from './model'
 export * from './runs'

@@ -28,6 +28,7 @@ import {
   UpdateRunInput,
 } from './runs'
 import { DoctorReport, SystemInfo } from './system'
+import { ActiveJob, ReorderJobInput, RunUsage } from './jobs'
 import { AddToZooInput, CheckSourcesInput, SourceCheck, ZooModel } from './zoo'
 
 export interface MethodSpec {
@@ -73,6 +74,15 @@ export const methods = {
     input: z.object({ id: RunId, clip: z.number().int().min(0) }),
     output: PredictionClip,
   },
+  /** Workspace bytes per run (its folder: checkpoints, predictions), newest run first. */
+  'runs.usage': {
+    input: z.object({ experimentId: ExperimentId.optional() }),
+    output: z.array(RunUsage),
+  },
+  /** Running jobs, then the queue in the order it will start. */
+  'jobs.list': { input: Empty, output: z.array(ActiveJob) },
+  /** Moves a queued job; returns the new list. Cancel a job with `runs.control`. */
+  'jobs.reorder': { input: ReorderJobInput, output: z.array(ActiveJob) },
   'zoo.list': { input: Empty, output: z.array(ZooModel) },
   'zoo.add': { input: AddToZooInput, output: ZooModel },
   'zoo.remove': { input: z.object({ runId: RunId }), output: z.null() },
@@ -89,6 +99,8 @@ export const events = {
   'experiments.changed': z.object({ id: ExperimentId.nullable() }),
   'datasets.changed': z.object({ id: DatasetId.nullable() }),
   'runs.changed': z.object({ id: RunId }),
+  /** The queue's order changed (starts and ends of jobs come as runs.changed). */
+  'jobs.changed': z.object({}),
   'zoo.changed': z.object({ runId: RunId }),
   'runs.progress': RunProgress,
   'runs.log': z.object({

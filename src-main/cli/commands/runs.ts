@@ -6,19 +6,23 @@ export function registerRuns(program: Command) {
   addWorkspaceOption(
     program
       .command('runs')
-      .description('list runs with their status and test metrics')
+      .description('list runs with their status, test metrics and disk usage')
       .option('--json'),
   ).action(async (opts: WorkspaceOption & { json?: boolean }) => {
     const workbench = openWorkbench(opts)
     try {
       const runs = await workbench.call('runs.list', {})
-      if (opts.json) return out.json(runs)
+      const usage = new Map(
+        (await workbench.call('runs.usage', {})).map((u) => [u.runId, u.bytes] as const),
+      )
+      if (opts.json) return out.json(runs.map((r) => ({ ...r, diskBytes: usage.get(r.id) ?? 0 })))
       out.line(
-        ' id  name                             kind      status       iter  backend  test MSE  SSIM',
+        ' id  name                             kind      status       iter  backend  test MSE  SSIM      disk',
       )
       for (const r of runs) {
+        const disk = `${((usage.get(r.id) ?? 0) / 1e6).toFixed(1)} MB`
         out.line(
-          `${String(r.id).padStart(3)}  ${r.name.slice(0, 32).padEnd(32)} ${r.kind.padEnd(9)} ${r.status.padEnd(11)} ${String(r.iteration).padStart(6)}  ${(r.backend ?? '—').padEnd(7)} ${r.test?.mse?.toFixed(2).padStart(8) ?? '       —'}  ${r.test?.ssim?.toFixed(4) ?? '—'}`,
+          `${String(r.id).padStart(3)}  ${r.name.slice(0, 32).padEnd(32)} ${r.kind.padEnd(9)} ${r.status.padEnd(11)} ${String(r.iteration).padStart(6)}  ${(r.backend ?? '—').padEnd(7)} ${r.test?.mse?.toFixed(2).padStart(8) ?? '       —'}  ${(r.test?.ssim?.toFixed(4) ?? '—').padEnd(6)} ${disk.padStart(9)}`,
         )
       }
     } finally {

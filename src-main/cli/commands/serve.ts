@@ -20,7 +20,13 @@ export function registerServe(program: Command) {
     )
     .option('-p, --port <port>', 'port (0 picks a free one)', parsePort, 8780)
     .option('--token <token>', 'use this token instead of a random one (scripts, tests)')
-    .action(async (opts: { workspace: string; host: string; port: number; token?: string }) => {
+    .option(
+      '--concurrency <n>',
+      'trainer processes at once (1 on a GPU; on CPU up to the cores to spare)',
+      parseConcurrency,
+      1,
+    )
+    .action(async (opts: ServeOptions) => {
       const rendererDir = findRendererDir()
       if (!rendererDir) {
         out.error('the renderer is not built; run `npm run build` first (or use `npm run serve`)')
@@ -31,6 +37,7 @@ export function registerServe(program: Command) {
         workspace: opts.workspace,
         transport: 'websocket',
         probeBackends,
+        concurrency: opts.concurrency,
       })
       const server = await startServer({
         workbench,
@@ -54,6 +61,20 @@ export function registerServe(program: Command) {
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
     })
+}
+
+interface ServeOptions {
+  workspace: string
+  host: string
+  port: number
+  token?: string
+  concurrency: number
+}
+
+function parseConcurrency(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--concurrency: "${value}" is not a count ≥ 1`)
+  return n
 }
 
 function parsePort(value: string): number {
