@@ -261,7 +261,9 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
           continue
         }
         const seconds = await measureTfjs(cell, shape, warmup, iterations)
-        rate[engine] = trainFlops / 1e9 / seconds.train
+        // Only ever raise the guess: a small shape, or one timed while others load the
+        // machine, runs slower and must not get the real configurations skipped.
+        rate[engine] = Math.max(rate[engine], trainFlops / 1e9 / seconds.train)
         rows.push(measuredRow(base, engine, report.threads, seconds, reference))
         log(`${label} ${engine}: ${round(seconds.train)} s/iter`)
       }
