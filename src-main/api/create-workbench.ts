@@ -18,6 +18,7 @@ import { createJobsRepo } from '../store/jobs-repo'
 import { createDatasetsService } from '../services/datasets-service'
 import { createRunsService } from '../services/runs-service'
 import { createZooService } from '../services/zoo-service'
+import { createStudiesService } from '../services/studies-service'
 import { createZooRepo } from '../store/zoo-repo'
 import { ensureWorkspace, type WorkspacePaths } from '../store/workspace'
 import { createExperimentsService } from '../services/experiments-service'
@@ -82,6 +83,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   })
   runs.recover()
   const zoo = createZooService(zooRepo, runs, emit)
+  const studies = createStudiesService({ datasets, experiments, runs, zoo, emit })
   const system = createSystemService({
     db,
     paths,
@@ -111,6 +113,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.control': async (input) => runs.control(input),
     'runs.delete': async ({ id }) => runs.delete(id),
     'runs.evaluate': async ({ id }) => runs.evaluate(id),
+    'runs.card': async ({ id, format }) => runs.card(id, format),
+    'runs.gates': async ({ id, clip }) => runs.gates(id, clip),
+    'studies.flyingDigits': async ({ scale }) => studies.flyingDigits(scale),
+    'studies.results': async ({ experimentId }) => studies.results(experimentId),
     'zoo.list': async () => zoo.list(),
     'zoo.add': async (input) => zoo.add(input),
     'zoo.remove': async ({ runId }) => zoo.remove(runId),
@@ -138,6 +144,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       return () => bus.off('event', listener)
     },
     async close() {
+      studies.close()
       await runs.close()
       bus.removeAllListeners()
       db.close()

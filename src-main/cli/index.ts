@@ -2,8 +2,10 @@ import { Command } from 'commander'
 import { WORKBENCH_VERSION } from '../version'
 import { registerData } from './commands/data'
 import { registerDoctor } from './commands/doctor'
+import { registerModel } from './commands/model'
 import { registerRuns } from './commands/runs'
 import { registerServe } from './commands/serve'
+import { registerStudy } from './commands/study'
 import { registerTrain } from './commands/train'
 import { out } from './output'
 
@@ -16,6 +18,8 @@ registerServe(program)
 registerData(program)
 registerTrain(program)
 registerRuns(program)
+registerStudy(program)
+registerModel(program)
 registerDoctor(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {

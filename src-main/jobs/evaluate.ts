@@ -4,6 +4,8 @@ import type { FrameStore, SplitName } from '../data/frame-store'
 import { createBatcher } from '../data/batcher'
 import { createMetricAccumulator, type MetricSummary } from '../ml/metrics/metric-accumulator'
 import { quantize8bit } from '../ml/metrics/quantize'
+import type * as tf from '@tensorflow/tfjs'
+import type { ClipIntrospection } from '../ml/tmu/introspection'
 import type { Trainer } from '../ml/training'
 import { writeFileAtomic } from '../util/atomic-write'
 import { clipsToTensor, truthFrames } from './clip-tensor'
@@ -17,6 +19,11 @@ export interface EvaluateOptions {
   maxClips: number | null
   /** Also save the predictions, uint8 [N, Tout, H, W, C], to `<dir>/<split>.u8` + `.json`. */
   predictionsDir?: string
+  /**
+   * TMU targets: per-clip introspection of a batch ([B, T, H, W, C] in [0, 1]), saved to
+   * `<dir>/<split>-gates.json` in clip order beside the predictions.
+   */
+  inspect?: (framesBTHWC: tf.Tensor5D) => Promise<ClipIntrospection[]>
 }
 
 /** Layout of a saved predictions file, written beside it as JSON. */
@@ -61,12 +68,14 @@ export async function evaluateSplit(
     ? openPredictionsSink(join(options.predictionsDir, `${options.split}.u8`))
     : null
   const clips: number[] = []
+  const gates: ClipIntrospection[] = []
   try {
     while (clips.length < count) {
       const batch = await batcher.next()
       const take = Math.min(batch.clipIndices.length, count - clips.length)
       const input = clipsToTensor(batch.framesBTHWC, batch.shape, frames)
       const prediction = trainer.predict(input, options.inputFrames, options.outputFrames)
+      if (options.inspect) gates.push(...(await options.inspect(input)).slice(0, take))
       input.dispose()
       const predicted = (await prediction.data()) as Float32Array
       prediction.dispose()
@@ -94,6 +103,12 @@ export async function evaluateSplit(
         inputFrames: options.inputFrames,
       }
       writeFileAtomic(join(options.predictionsDir, `${options.split}.json`), JSON.stringify(index))
+      if (options.inspect) {
+        writeFileAtomic(
+          join(options.predictionsDir, `${options.split}-gates.json`),
+          JSON.stringify(gates),
+        )
+      }
     }
   } catch (error) {
     sink?.abort()

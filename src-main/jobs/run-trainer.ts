@@ -1,46 +1,87 @@
-import type * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs'
 import { readCheckpoint } from '../ml/checkpoint/checkpoint-read'
-import { createTrainer, type Trainer } from '../ml/training'
+import { initFromSource } from '../ml/tmu/finetune'
+import type { TmuStepIntrospection } from '../ml/tmu/introspection'
+import { loadSource, type TmuSource } from '../ml/tmu/sources'
+import { createTmuTrainer } from '../ml/tmu/tmu-trainer'
+import { createTmuCellFactory, TMU_MODEL_KIND } from '../ml/tmu/tmu-network'
+import { createTrainer, type Trainer, type TrainStepResult } from '../ml/training'
 import type { TrainJobSpec } from './trainer-protocol'
-import { namedFromTensorMap, shapesOf } from './weights'
+import { namedFromTensorMap } from './weights'
+
+/** A trainer whose steps may also report what the TMU did (TMU targets only). */
+export interface RunTrainer extends Trainer {
+  step(
+    framesBTHWC: tf.Tensor5D,
+  ): Promise<TrainStepResult & { introspection?: TmuStepIntrospection }>
+}
 
 /** The model kind a checkpoint of this run records, so resuming refuses another network. */
 export function modelKindOf(spec: Pick<TrainJobSpec, 'model'>): string {
-  return spec.model.tmu ? `tmu-${spec.model.cell}` : spec.model.cell
+  return spec.model.tmu ? TMU_MODEL_KIND : spec.model.cell
 }
 
 /**
- * Builds the trainer a run needs: a fresh network (source, scratch), or one initialised
- * from a source's checkpoint with every weight trainable (finetune, method.md §3.6).
+ * Builds the trainer a run needs (method.md §3): a fresh network (source, scratch); one
+ * initialised from a source's checkpoint with every weight trainable (finetune); or a TMU
+ * target fed by its frozen sources. Evaluating a TMU target needs no sources: its own
+ * distillers and gates stand in for them.
  */
-export function createRunTrainer(spec: TrainJobSpec): Trainer {
+export function createRunTrainer(spec: TrainJobSpec): RunTrainer {
   if (spec.model.tmu) {
-    throw new Error('TMU targets are trained through the TMU trainer (not available in this build)')
+    if (spec.evaluateOnly) {
+      return createTrainer(spec.model, spec.train, {
+        cellFactory: createTmuCellFactory(spec.model),
+      })
+    }
+    return createTmuRunTrainer(spec)
   }
   const trainer = createTrainer(spec.model, spec.train)
   if (spec.initFrom) {
     try {
-      initialiseFrom(trainer, spec)
+      const source = readCheckpoint(spec.initFrom)
+      const weights = namedFromTensorMap(source.weights)
+      try {
+        initFromSource(trainer.network.params, weights)
+      } finally {
+        tf.dispose(Object.values(weights))
+      }
     } catch (error) {
       trainer.dispose()
-      throw error
+      throw new Error(`finetune source ${spec.initFrom}: ${(error as Error).message}`, {
+        cause: error,
+      })
     }
   }
   return trainer
 }
 
-function initialiseFrom(trainer: Trainer, spec: TrainJobSpec) {
-  const own = trainer.network.params.getWeights()
-  const expected = shapesOf(own)
-  Object.values(own).forEach((t: tf.Tensor) => t.dispose())
-  const source = readCheckpoint(spec.initFrom!, {
-    modelKind: modelKindOf(spec),
-    weightShapes: expected,
-  })
-  const weights = namedFromTensorMap(source.weights)
+function createTmuRunTrainer(spec: TrainJobSpec): RunTrainer {
+  const sources: TmuSource[] = []
+  const disposeSources = () => sources.forEach((s) => s.network.dispose())
   try {
-    trainer.network.params.setWeights(weights)
-  } finally {
-    Object.values(weights).forEach((t) => t.dispose())
+    for (const source of spec.sources) sources.push(loadSource(source.name, source.runDir))
+    const tmu = createTmuTrainer(spec.model, spec.train, sources)
+    const base = tmu.trainer
+    return {
+      network: base.network,
+      get iteration() {
+        return base.iteration
+      },
+      step: (frames) => tmu.step(frames),
+      predict: (frames, inputFrames, outputFrames) =>
+        base.predict(frames, inputFrames, outputFrames),
+      getState: () => base.getState(),
+      setState: (state) => base.setState(state),
+      exportOptimizerWeights: () => base.exportOptimizerWeights(),
+      importOptimizerWeights: (weights) => base.importOptimizerWeights(weights),
+      dispose() {
+        tmu.dispose()
+        disposeSources()
+      },
+    }
+  } catch (error) {
+    disposeSources()
+    throw error
   }
 }

@@ -54,6 +54,7 @@ export function tinyJobSpec(
     validationClips: 4,
     testClips: null,
     initFrom: null,
+    sources: [],
     evaluateOnly: false,
   }
 }

@@ -7,7 +7,6 @@ import { assertFitsBackend, estimateTrainingMemoryBytes } from '../ml/backend/me
 import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
 import type { MetricSummary } from '../ml/metrics/metric-accumulator'
 import type { RngState } from '../ml/random'
-import type { Trainer } from '../ml/training'
 import {
   pruneCheckpoints,
   readBestCheckpoint,
@@ -17,7 +16,9 @@ import {
 import { clipsToTensor } from './clip-tensor'
 import { evaluateSplit } from './evaluate'
 import { createProgressMeter } from './progress-meter'
-import { createRunTrainer, modelKindOf } from './run-trainer'
+import { introspectionRows } from './tmu-metrics'
+import { inspectClips } from '../ml/tmu/introspection'
+import { createRunTrainer, modelKindOf, type RunTrainer } from './run-trainer'
 import { saveCheckpoint } from './save-checkpoint'
 import {
   TRAINER_PROTOCOL_VERSION,
@@ -70,7 +71,7 @@ export async function runTrainJob(spec: TrainJobSpec, control: TrainJobControl):
 }
 
 async function trainLoop(
-  trainer: Trainer,
+  trainer: RunTrainer,
   store: FrameStore,
   spec: TrainJobSpec,
   control: TrainJobControl,
@@ -125,7 +126,8 @@ async function trainLoop(
     }
     const batch = await batcher.next()
     const input = clipsToTensor(batch.framesBTHWC, batch.shape, frames)
-    const { loss, eta } = await trainer.step(input).finally(() => input.dispose())
+    const result = await trainer.step(input).finally(() => input.dispose())
+    const { loss, eta } = result
     if (!Number.isFinite(loss)) {
       flush()
       throw new Error(
@@ -135,6 +137,11 @@ async function trainLoop(
     }
     const iteration = trainer.iteration
     rows.push({ iteration, name: 'train/loss', value: loss })
+    if (result.introspection) {
+      rows.push(
+        ...introspectionRows(iteration, result.introspection, iteration % train.evalEvery === 0),
+      )
+    }
     const progress = meter.record(iteration)
     if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS || iteration === train.iterations) {
       lastProgress = Date.now()
@@ -167,7 +174,7 @@ async function trainLoop(
 }
 
 async function finalEvaluation(
-  trainer: Trainer,
+  trainer: RunTrainer,
   store: FrameStore,
   spec: TrainJobSpec,
   control: TrainJobControl,
@@ -179,6 +186,13 @@ async function finalEvaluation(
     batchSize: spec.train.batchSize,
     maxClips: spec.testClips,
     predictionsDir: join(spec.runDir, 'predictions'),
+    // Which source the target listens to, per test clip: inference needs no source.
+    ...(spec.model.tmu
+      ? {
+          inspect: (frames) =>
+            inspectClips(trainer.network, frames, { inputFrames: spec.train.inputFrames }),
+        }
+      : {}),
   })
   control.send({ type: 'metrics', rows: summaryRows(trainer.iteration, 'test', summary) })
   control.send({
@@ -230,7 +244,7 @@ function checkDatasetFits(spec: TrainJobSpec, store: FrameStore) {
 
 /** Loads the newest complete checkpoint, saying which damaged ones it passed over. */
 async function restoreLatest(
-  trainer: Trainer,
+  trainer: RunTrainer,
   spec: TrainJobSpec,
 ): Promise<{ cursor?: BatchCursor; notes: string[] }> {
   const own = trainer.network.params.getWeights()

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import {
   RunConfig,
   WorkbenchError,
+  type ClipGates,
   type EvaluationSummary,
   type ParsedInput,
   type PredictionClip,
@@ -13,6 +14,9 @@ import { describeExit, startTrainer, type TrainerExit } from '../jobs/job-host'
 import type { PredictionsIndex } from '../jobs/evaluate'
 import type { TrainJobSpec, TrainerMessage } from '../jobs/trainer-protocol'
 import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
+import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
+import type { ClipIntrospection } from '../ml/tmu/introspection'
+import { tmuLayerIndices } from '../ml/tmu/tmu-network'
 import type { ExperimentsRepo } from '../store/experiments-repo'
 import type { JobRow, JobsRepo } from '../store/jobs-repo'
 import type { RunRow, RunsRepo } from '../store/runs-repo'
@@ -23,6 +27,7 @@ import type { WorkspacePaths } from '../store/workspace'
 import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
 import { createJobQueue } from './job-queue'
+import { renderModelCardHtml, renderModelCardMarkdown } from './model-card'
 
 export interface RunsServiceDeps {
   runs: RunsRepo
@@ -82,8 +87,17 @@ export function createRunsService(deps: RunsServiceDeps) {
       validationClips: config.validationClips,
       testClips: config.testClips,
       initFrom,
+      sources:
+        run.kind === 'tmu'
+          ? run.sourceRunIds.map((id) => ({ name: sourceName(id), runDir: runDir(id) }))
+          : [],
       evaluateOnly: job.kind === 'evaluate',
     }
+  }
+
+  /** A source is known by its zoo name, else by its run's name. */
+  function sourceName(runId: number): string {
+    return deps.zoo.ofRun(runId)?.name ?? require(runId).name
   }
 
   function latestCheckpointOf(runId: number, role: string): string {
@@ -189,11 +203,14 @@ export function createRunsService(deps: RunsServiceDeps) {
     if (kind === 'finetune' && sourceRunIds.length !== 1) {
       throw new WorkbenchError('invalid_input', 'a finetune run starts from exactly one source run')
     }
-    if (kind === 'tmu') {
+    if (kind === 'tmu' && sourceRunIds.length === 0) {
       throw new WorkbenchError(
-        'backend_unavailable',
-        'TMU targets are not available in this build yet',
+        'invalid_input',
+        'a TMU target needs at least one source run from the zoo',
       )
+    }
+    if (kind !== 'tmu' && input.config.model.tmu) {
+      throw new WorkbenchError('invalid_input', `a ${kind} run has no TMU layers; remove model.tmu`)
     }
     if ((kind === 'source' || kind === 'scratch') && sourceRunIds.length > 0) {
       throw new WorkbenchError('invalid_input', `a ${kind} run takes no source runs`)
@@ -202,6 +219,24 @@ export function createRunsService(deps: RunsServiceDeps) {
       const source = require(id)
       if (source.status !== 'completed') {
         throw new WorkbenchError('invalid_input', `source run "${source.name}" has not completed`)
+      }
+    }
+    if (kind === 'tmu') {
+      const model = input.config.model
+      if (!model.tmu)
+        throw new WorkbenchError('invalid_input', 'a TMU target needs model.tmu options')
+      try {
+        checkTmuCompatibility(
+          model,
+          sourceRunIds.map((id) => ({
+            name: sourceName(id),
+            config: RunConfig.parse(require(id).config).model,
+          })),
+        )
+      } catch (error) {
+        if (error instanceof IncompatibleSourcesError)
+          throw new WorkbenchError('invalid_input', error.message)
+        throw error
       }
     }
   }
@@ -237,6 +272,14 @@ export function createRunsService(deps: RunsServiceDeps) {
         `dataset "${dataset.name}" does not fit this run: ${problems.join('; ')}`,
       )
     }
+  }
+
+  function evaluation(id: number, split: 'val' | 'test'): EvaluationSummary | null {
+    require(id)
+    const found = runs.latestEvaluation(id, split)
+    return found
+      ? ({ ...found.summary, split, iteration: found.iteration } as EvaluationSummary)
+      : null
   }
 
   function enqueueTraining(id: number) {
@@ -367,13 +410,7 @@ export function createRunsService(deps: RunsServiceDeps) {
 
     metrics: (id: number): RunMetrics => (require(id), runs.metrics(id)),
 
-    evaluation(id: number, split: 'val' | 'test'): EvaluationSummary | null {
-      require(id)
-      const found = runs.latestEvaluation(id, split)
-      return found
-        ? ({ ...found.summary, split, iteration: found.iteration } as EvaluationSummary)
-        : null
-    },
+    evaluation,
 
     prediction(id: number, clip: number): PredictionClip {
       const run = require(id)
@@ -400,6 +437,57 @@ export function createRunsService(deps: RunsServiceDeps) {
         framesBase64: Buffer.from(bytes).toString('base64'),
         inputFrames: index.inputFrames,
         clip,
+      }
+    },
+
+    /** The run's model card: config, lineage (target ← sources), metrics and curves. */
+    card(id: number, format: 'markdown' | 'html'): { fileName: string; content: string } {
+      const run = toRun(require(id))
+      const input = {
+        run,
+        sources: run.sourceRunIds.map((sourceId) => ({
+          name: sourceName(sourceId),
+          dataset: require(sourceId).datasetName,
+          runId: sourceId,
+        })),
+        evaluation: evaluation(id, 'test'),
+        generatedAt: nowIso(),
+      }
+      const base = run.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || `run-${id}`
+      return format === 'html'
+        ? { fileName: `${base}.html`, content: renderModelCardHtml(input) }
+        : { fileName: `${base}.md`, content: renderModelCardMarkdown(input) }
+    },
+
+    gates(id: number, clip: number): ClipGates {
+      const run = require(id)
+      const dir = join(runDir(id), 'predictions')
+      if (!RunConfig.parse(run.config).model.tmu) {
+        throw new WorkbenchError(
+          'invalid_input',
+          `run "${run.name}" is not a TMU target; it has no transfer gates`,
+        )
+      }
+      if (!existsSync(join(dir, 'test-gates.json'))) {
+        throw new WorkbenchError('not_found', `run "${run.name}" has no evaluated test clips yet`)
+      }
+      const index = JSON.parse(readFileSync(join(dir, 'test.json'), 'utf8')) as PredictionsIndex
+      const all = JSON.parse(
+        readFileSync(join(dir, 'test-gates.json'), 'utf8'),
+      ) as ClipIntrospection[]
+      const at = index.clips.indexOf(clip)
+      if (at < 0 || !all[at]) {
+        throw new WorkbenchError(
+          'not_found',
+          `run "${run.name}" has no gates for test clip ${clip}`,
+        )
+      }
+      const model = RunConfig.parse(run.config).model
+      return {
+        clip,
+        layers: tmuLayerIndices(model).map((l) => l + 1),
+        sources: run.sourceRunIds.map(sourceName),
+        gateMean: all[at].gateMean,
       }
     },
 

@@ -60,6 +60,22 @@ beforeAll(async () => {
 
 afterAll(() => wb.close())
 
+function finished(id: number): Promise<Run> {
+  return new Promise<Run>((resolve) => {
+    const check = async () => {
+      const run = await wb.call('runs.get', { id })
+      if (['completed', 'failed'].includes(run.status)) {
+        stop()
+        resolve(run)
+      }
+    }
+    const stop = wb.onEvent((event) => {
+      if (event === 'runs.changed') void check()
+    })
+    void check()
+  })
+}
+
 describe('the zoo', () => {
   it('admits a completed run under a name, with its provenance', async () => {
     expect(source.status).toBe('completed')
@@ -74,6 +90,52 @@ describe('the zoo', () => {
     })
     await expect(wb.call('runs.delete', { id: source.id })).rejects.toMatchObject({
       message: expect.stringMatching(/remove it from the zoo first/),
+    })
+  })
+
+  it('trains a TMU target on the source, evaluates it without the source and shows its gates', async () => {
+    const config = RunConfig.parse({ ...tiny, model: { ...tiny.model, tmu: { sources: 1 } } })
+    const created = await wb.call('runs.create', {
+      experimentId: source.experimentId,
+      name: 'tmu target',
+      kind: 'tmu',
+      datasetId: source.datasetId!,
+      config,
+      sourceRunIds: [source.id],
+    })
+    const run = await finished(created.id)
+    expect(run).toMatchObject({ status: 'completed', error: null, sourceRunIds: [source.id] })
+    const metrics = await wb.call('runs.metrics', { id: run.id })
+    expect(metrics['tmu/gate/L1/m1']?.map(([i]) => i)).toEqual([1, 2])
+    const gate = metrics['tmu/gate/L1/m1']![0]![1]!
+    expect(gate).toBeGreaterThan(0)
+    expect(gate).toBeLessThan(1)
+    const gates = await wb.call('runs.gates', { id: run.id, clip: 1 })
+    expect(gates).toMatchObject({ clip: 1, layers: [1], sources: ['1-digit ConvLSTM'] })
+    expect(gates.gateMean[0]![0]).toHaveLength(5)
+
+    // Evaluating again loads the target alone: the source is not needed for inference.
+    await wb.call('runs.evaluate', { id: run.id })
+    expect((await finished(run.id)).status).toBe('completed')
+  })
+
+  it('refuses a TMU target whose sources do not fit, with the reason', async () => {
+    const config = RunConfig.parse({
+      ...tiny,
+      model: { ...tiny.model, hidden: [8, 8], tmu: { sources: 1 } },
+    })
+    await expect(
+      wb.call('runs.create', {
+        experimentId: source.experimentId,
+        name: 'bad target',
+        kind: 'tmu',
+        datasetId: source.datasetId!,
+        config,
+        sourceRunIds: [source.id],
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/hidden \[4,4\]/),
     })
   })
 

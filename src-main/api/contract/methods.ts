@@ -17,6 +17,7 @@ import {
   SplitName,
 } from './datasets'
 import {
+  ClipGates,
   CreateRunInput,
   EvaluationSummary,
   PredictionClip,
@@ -29,6 +30,7 @@ import {
 } from './runs'
 import { DoctorReport, SystemInfo } from './system'
 import { ActiveJob, ReorderJobInput, RunUsage } from './jobs'
+import { StudyResults, StudyScale, StudyState } from './studies'
 import { AddToZooInput, CheckSourcesInput, SourceCheck, ZooModel } from './zoo'
 
 export interface MethodSpec {
@@ -83,6 +85,17 @@ export const methods = {
   'jobs.list': { input: Empty, output: z.array(ActiveJob) },
   /** Moves a queued job; returns the new list. Cancel a job with `runs.control`. */
   'jobs.reorder': { input: ReorderJobInput, output: z.array(ActiveJob) },
+  'runs.card': {
+    input: z.object({ id: RunId, format: z.enum(['markdown', 'html']).default('markdown') }),
+    output: z.object({ fileName: z.string(), content: z.string() }),
+  },
+  'runs.gates': {
+    input: z.object({ id: RunId, clip: z.number().int().min(0) }),
+    output: ClipGates,
+  },
+  /** Builds the paper's protocol from nothing (method.md §4) and runs it in the background. */
+  'studies.flyingDigits': { input: z.object({ scale: StudyScale }), output: StudyState },
+  'studies.results': { input: z.object({ experimentId: ExperimentId }), output: StudyResults },
   'zoo.list': { input: Empty, output: z.array(ZooModel) },
   'zoo.add': { input: AddToZooInput, output: ZooModel },
   'zoo.remove': { input: z.object({ runId: RunId }), output: z.null() },
@@ -102,6 +115,7 @@ export const events = {
   /** The queue's order changed (starts and ends of jobs come as runs.changed). */
   'jobs.changed': z.object({}),
   'zoo.changed': z.object({ runId: RunId }),
+  'studies.changed': StudyState,
   'runs.progress': RunProgress,
   'runs.log': z.object({
     runId: RunId,

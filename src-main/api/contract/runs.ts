@@ -131,3 +131,15 @@ export const RunProgress = z.object({
   etaSeconds: z.number().nullable(),
 })
 export type RunProgress = z.infer<typeof RunProgress>
+
+/** Mean transfer gate of each source over one test clip (method.md §3: who the target listens to). */
+export const ClipGates = z.object({
+  clip: z.number().int(),
+  /** 1-based TMU layers, the first index of gateMean. */
+  layers: z.array(z.number().int()),
+  /** Source names in gate order (m = 1 … M). */
+  sources: z.array(z.string()),
+  /** gateMean[layer][m][t] over channels and pixels, t = step 1 … T−1. */
+  gateMean: z.array(z.array(z.array(z.number()))),
+})
+export type ClipGates = z.infer<typeof ClipGates>

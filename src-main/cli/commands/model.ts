@@ -1,0 +1,88 @@
+import type { Command } from 'commander'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadLatestCheckpoint } from '../../ml/checkpoint/checkpoint-latest'
+import { exportPytorchSafetensors } from '../../ml/checkpoint/pytorch-interchange'
+import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
+import { out } from '../output'
+import { resolveRun } from '../resolve'
+
+/** Commands about one trained model: its card, its weights for PyTorch, its place in the zoo. */
+export function registerModel(program: Command) {
+  addWorkspaceOption(
+    program
+      .command('card <run>')
+      .description('write a model card: config, lineage, metrics table and per-frame curves')
+      .option('-o, --out <file>', 'output file; .html for HTML, anything else Markdown'),
+  ).action(async (ref: string, opts: WorkspaceOption & { out?: string }) => {
+    const workbench = openWorkbench(opts)
+    try {
+      const run = await resolveRun(workbench, ref)
+      const format = opts.out?.endsWith('.html') ? 'html' : 'markdown'
+      const card = await workbench.call('runs.card', { id: run.id, format })
+      const file = opts.out ?? card.fileName
+      writeFileSync(file, card.content)
+      out.line(`wrote ${file}`)
+    } finally {
+      await workbench.close()
+    }
+  })
+
+  addWorkspaceOption(
+    program
+      .command('export <run>')
+      .description(
+        "write the run's latest weights as safetensors in PyTorch layout ([out, in, kh, kw] kernels)",
+      )
+      .requiredOption('-o, --out <file>', 'output .safetensors file'),
+  ).action(async (ref: string, opts: WorkspaceOption & { out: string }) => {
+    const workbench = openWorkbench(opts)
+    try {
+      const run = await resolveRun(workbench, ref)
+      const { latest } = loadLatestCheckpoint(join(workbench.paths.runs, String(run.id)))
+      if (!latest) throw new Error(`run ${run.id} has no checkpoint yet`)
+      exportPytorchSafetensors(opts.out, latest.checkpoint.weights, {
+        metadata: {
+          modelKind: latest.checkpoint.state.modelKind,
+          iteration: String(latest.checkpoint.state.iteration),
+          config: JSON.stringify(latest.checkpoint.state.config.model),
+        },
+      })
+      out.line(`wrote ${opts.out} (iteration ${latest.checkpoint.state.iteration}, PyTorch layout)`)
+    } finally {
+      await workbench.close()
+    }
+  })
+
+  const zoo = program.command('zoo').description('the zoo of source models')
+  addWorkspaceOption(zoo.command('list').description('list the source models')).action(
+    async (opts: WorkspaceOption) => {
+      const workbench = openWorkbench(opts)
+      try {
+        for (const m of await workbench.call('zoo.list', {})) {
+          const { model } = m.run.config
+          out.line(
+            `${m.name.padEnd(36)} run ${String(m.run.id).padStart(4)}  ${model.cell} ${model.hidden.join('×')}  on ${m.run.datasetName ?? '—'}  test MSE ${m.run.test?.mse?.toFixed(2) ?? '—'}`,
+          )
+        }
+      } finally {
+        await workbench.close()
+      }
+    },
+  )
+  addWorkspaceOption(
+    zoo
+      .command('add <run>')
+      .description('add a completed run to the zoo')
+      .requiredOption('--name <name>', 'zoo name'),
+  ).action(async (ref: string, opts: WorkspaceOption & { name: string }) => {
+    const workbench = openWorkbench(opts)
+    try {
+      const run = await resolveRun(workbench, ref)
+      const member = await workbench.call('zoo.add', { runId: run.id, name: opts.name })
+      out.line(`"${member.name}" is in the zoo (run ${run.id})`)
+    } finally {
+      await workbench.close()
+    }
+  })
+}

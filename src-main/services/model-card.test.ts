@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { RunConfig, type EvaluationSummary, type Run } from '../api/contract'
+import { renderModelCardHtml, renderModelCardMarkdown } from './model-card'
+
+const run: Run = {
+  id: 7,
+  experimentId: 1,
+  name: 'TMU ← 2 sources',
+  kind: 'tmu',
+  config: RunConfig.parse({ model: { hidden: [64, 64], tmu: { sources: 2 } }, train: {} }),
+  status: 'completed',
+  backend: 'wasm',
+  datasetId: 3,
+  datasetName: 'Flying Digits · 3 digits',
+  iteration: 500,
+  error: null,
+  notes: '',
+  tags: [],
+  sourceRunIds: [1, 2],
+  lastLoss: 0.01,
+  test: { mse: 90, mae: 200, ssim: 0.7, psnr: 18 },
+  createdAt: '2026-11-25T10:00:00.000Z',
+  startedAt: null,
+  finishedAt: null,
+}
+
+const evaluation: EvaluationSummary = {
+  split: 'test',
+  iteration: 500,
+  clips: 100,
+  mse: [80, 100],
+  mae: [150, 250],
+  ssim: [0.8, 0.6],
+  psnr: [19, null],
+  meanMse: 90,
+  meanMae: 200,
+  meanSsim: 0.7,
+  meanPsnr: null,
+  perClip: [],
+}
+
+const input = {
+  run,
+  sources: [
+    { name: 'FD-1', dataset: 'Flying Digits · 1 digit', runId: 1 },
+    { name: 'FD-2', dataset: 'Flying Digits · 2 digits', runId: 2 },
+  ],
+  evaluation,
+  generatedAt: '2026-11-25T12:00:00.000Z',
+}
+
+describe('model card', () => {
+  it('states lineage, the per-frame table and embeds the curves in Markdown', () => {
+    const md = renderModelCardMarkdown(input)
+    expect(md).toContain(
+      'TMU ← 2 sources (run 7) distils the memory of FD-1 (run 1, trained on Flying Digits · 1 digit)',
+    )
+    expect(md).toContain('| 2 | 100.00 | 250.00 | 0.6000 | — |')
+    expect(md).toContain('| **mean** | **90.00** | **200.00** | **0.7000** | **—** |')
+    expect(md).toMatch(/!\[MSE per frame\]\(data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+\)/)
+    expect(md).toContain('TMU target (ConvLSTM 64×64, TMU at layer 1, λ = 0.1)')
+  })
+
+  it('writes a standalone HTML page with inline SVG curves and escaped text', () => {
+    const html = renderModelCardHtml({
+      ...input,
+      run: { ...run, notes: '<script>alert(1)</script>' },
+    })
+    expect(html.startsWith('<!doctype html>')).toBe(true)
+    expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg"')
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(html).not.toContain('<script>')
+  })
+})
