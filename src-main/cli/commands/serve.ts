@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { resolve } from 'node:path'
 import { createWorkbench } from '../../api/create-workbench'
 import { startServer } from '../../server/serve'
 import { defaultWorkspaceRoot } from '../../store/workspace'
@@ -26,6 +27,12 @@ export function registerServe(program: Command) {
       parseConcurrency,
       1,
     )
+    .option(
+      '--import-root <dir>',
+      'a folder dataset imports may read (repeatable; default: your home folder)',
+      (dir: string, roots: string[]) => [...roots, resolve(dir)],
+      [] as string[],
+    )
     .action(async (opts: ServeOptions) => {
       const rendererDir = findRendererDir()
       if (!rendererDir) {
@@ -38,6 +45,7 @@ export function registerServe(program: Command) {
         transport: 'websocket',
         probeBackends,
         concurrency: opts.concurrency,
+        ...(opts.importRoot.length ? { importRoots: opts.importRoot } : {}),
       })
       const server = await startServer({
         workbench,
@@ -69,6 +77,7 @@ interface ServeOptions {
   port: number
   token?: string
   concurrency: number
+  importRoot: string[]
 }
 
 function parseConcurrency(value: string): number {
