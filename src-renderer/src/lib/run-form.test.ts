@@ -7,6 +7,7 @@ import {
   defaultRunForm,
   fitToDataset,
   parseLayerList,
+  sourceCheckOf,
   validateRunForm,
   type RunForm,
 } from './run-form'
@@ -99,5 +100,14 @@ describe('run form', () => {
     expect(parseLayerList('0')).toBeNull()
     expect(parseLayerList('')).toBeNull()
     expect(architectureOf(makeRun())).toMatchObject({ cell: 'convlstm', layers: 4, hidden: 64 })
+  })
+
+  it('asks zoo.check about a TMU run once it has sources and a valid layer list', () => {
+    expect(sourceCheckOf(tinyForm({ kind: 'tmu', sourceRunIds: [] }))).toBeNull()
+    expect(sourceCheckOf(tinyForm({ kind: 'tmu', sourceRunIds: [3], tmuLayers: '9' }))).toBeNull()
+    expect(sourceCheckOf(tinyForm({ kind: 'finetune', sourceRunIds: [3] }))).toBeNull()
+    const check = sourceCheckOf(tinyForm({ kind: 'tmu', sourceRunIds: [3, 4], name: '' }))
+    expect(check?.sourceRunIds).toEqual([3, 4])
+    expect(check?.model.tmu).toMatchObject({ sources: 2, layers: [1] })
   })
 })

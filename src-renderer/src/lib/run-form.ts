@@ -158,6 +158,34 @@ export function parseLayerList(text: string): number[] | null {
   return parts.length && numbers.every((n) => Number.isInteger(n) && n >= 1) ? numbers : null
 }
 
+type ModelInput = Input<'runs.create'>['config']['model']
+
+/**
+ * The network the form describes; a TMU run's M is its number of chosen sources. Null while
+ * a TMU run's layer list names no layer of the network.
+ */
+export function modelOf(form: RunForm): ModelInput | null {
+  const tmuLayers = form.kind === 'tmu' ? parseLayerList(form.tmuLayers) : null
+  if (form.kind === 'tmu' && (!tmuLayers || tmuLayers.some((l) => l > form.layers))) return null
+  return {
+    cell: form.cell,
+    hidden: Array.from({ length: form.layers }, () => form.hidden),
+    kernelSize: form.kernelSize,
+    patchSize: form.patchSize,
+    imageHeight: form.imageHeight,
+    imageWidth: form.imageWidth,
+    channels: form.channels,
+    tmu: tmuLayers
+      ? {
+          sources: form.sourceRunIds.length,
+          layers: tmuLayers,
+          gate: form.gate,
+          rescaleMemory: form.rescaleMemory,
+        }
+      : undefined,
+  }
+}
+
 /**
  * Checks the form against the chosen dataset and sources; messages say what to change. Errors
  * the contract finds beyond these (its zod schema) land on the field they name, else on `form`.
@@ -205,17 +233,14 @@ export function validateRunForm(
   if (form.kind === 'finetune' && form.sourceRunIds.length !== 1) {
     errors.sourceRunIds = 'a finetune starts from exactly one source run'
   }
-  let tmuLayers: number[] | null = null
+  const model = modelOf(form)
   if (form.kind === 'tmu') {
     if (form.sourceRunIds.length < 1)
       errors.sourceRunIds = 'a TMU run needs at least one source run'
-    tmuLayers = parseLayerList(form.tmuLayers)
-    if (!tmuLayers || tmuLayers.some((l) => l > form.layers)) {
-      errors.tmuLayers = `list layer numbers from 1 to ${form.layers}, e.g. "1"`
-    }
+    if (!model) errors.tmuLayers = `list layer numbers from 1 to ${form.layers}, e.g. "1"`
     if (!(form.distillWeight >= 0)) errors.distillWeight = 'λ must be ≥ 0'
   }
-  if (Object.keys(errors).length) return { errors, input: null }
+  if (Object.keys(errors).length || !model) return { errors, input: null }
 
   const input = {
     experimentId: form.experimentId!,
@@ -224,24 +249,7 @@ export function validateRunForm(
     datasetId: form.datasetId!,
     sourceRunIds: form.kind === 'finetune' || form.kind === 'tmu' ? form.sourceRunIds : [],
     config: {
-      model: {
-        cell: form.cell,
-        hidden: Array.from({ length: form.layers }, () => form.hidden),
-        kernelSize: form.kernelSize,
-        patchSize: form.patchSize,
-        imageHeight: form.imageHeight,
-        imageWidth: form.imageWidth,
-        channels: form.channels,
-        tmu:
-          form.kind === 'tmu'
-            ? {
-                sources: form.sourceRunIds.length,
-                layers: tmuLayers!,
-                gate: form.gate,
-                rescaleMemory: form.rescaleMemory,
-              }
-            : undefined,
-      },
+      model,
       train: {
         inputFrames: form.inputFrames,
         outputFrames: form.outputFrames,
@@ -268,4 +276,11 @@ export function validateRunForm(
     errors[field] ??= `${issue.path.join('.')}: ${issue.message}`
   }
   return { errors, input: null }
+}
+
+/** What `zoo.check` needs to judge a TMU run's sources live; null until there is something to judge. */
+export function sourceCheckOf(form: RunForm): Input<'zoo.check'> | null {
+  if (form.kind !== 'tmu' || form.sourceRunIds.length === 0) return null
+  const model = modelOf(form)
+  return model ? { model, sourceRunIds: form.sourceRunIds } : null
 }
