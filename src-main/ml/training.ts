@@ -255,6 +255,8 @@ export function createTrainer(
       }
       const fresh = createOptimizer()
       await fresh.setWeights([iter, ...ordered])
+      const steps = (await iter.tensor.data())[0]!
+      restoreAdamPowers(fresh, steps, train.beta1, train.beta2)
       optimizer.dispose()
       optimizer = fresh
     },
@@ -282,5 +284,30 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number): tf
     const out: tf.NamedTensorMap = {}
     for (const [name, g] of Object.entries(grads)) out[name] = tf.mul(g, scale)
     return out
+  })
+}
+
+/**
+ * Adam's bias corrections use β₁ᵗ and β₂ᵗ, which tfjs's steps build by repeated float32
+ * products but its `setWeights` recomputes as pow(β, t+1); the two differ in the last bits
+ * for some t, and a resumed run then drifts from an uninterrupted one. Rebuild them the way
+ * the steps do (one float32 product per step: IEEE-exact on every backend).
+ */
+function restoreAdamPowers(
+  optimizer: tf.AdamOptimizer,
+  steps: number,
+  beta1: number,
+  beta2: number,
+) {
+  const powers = optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable }
+  const power = (beta: number) => {
+    const b = Math.fround(beta)
+    let acc = b
+    for (let i = 0; i < steps; i++) acc = Math.fround(acc * b)
+    return acc
+  }
+  tf.tidy(() => {
+    powers.accBeta1.assign(tf.scalar(power(beta1)))
+    powers.accBeta2.assign(tf.scalar(power(beta2)))
   })
 }
