@@ -11,6 +11,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const loaded = ref(false)
   /** Name of the dataset being generated; one at a time keeps the 2-core machine responsive. */
   const generating = ref<string | null>(null)
+  /** Name of the dataset being imported; imports read whole folders, so they take a while. */
+  const importing = ref<string | null>(null)
 
   async function refresh() {
     datasets.value = await api.call('datasets.list', {})
@@ -32,6 +34,19 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
+  const preview = (source: Input<'datasets.preview'>) => api.call('datasets.preview', source)
+
+  async function importDataset(input: Input<'datasets.import'>) {
+    importing.value = input.name
+    try {
+      const created = await api.call('datasets.import', input)
+      await refresh()
+      return created
+    } finally {
+      importing.value = null
+    }
+  }
+
   async function remove(id: number) {
     await api.call('datasets.delete', { id })
     await refresh()
@@ -41,5 +56,17 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return decodeClip(await api.call('datasets.clip', { id, split, clip: index }))
   }
 
-  return { datasets, loaded, generating, byId, refresh, generate, remove, clip }
+  return {
+    datasets,
+    loaded,
+    generating,
+    importing,
+    byId,
+    refresh,
+    generate,
+    preview,
+    importDataset,
+    remove,
+    clip,
+  }
 })
