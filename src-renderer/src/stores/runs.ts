@@ -62,6 +62,9 @@ export const useRunsStore = defineStore('runs', () => {
     runs.value = runs.value.filter((r) => r.id !== id)
   }
 
+  /** The run's model card: `{ fileName, content }`, Markdown or a self-contained HTML page. */
+  const card = (id: number, format: 'markdown' | 'html') => api.call('runs.card', { id, format })
+
   return {
     runs,
     loaded,
@@ -74,5 +77,6 @@ export const useRunsStore = defineStore('runs', () => {
     update,
     control,
     remove,
+    card,
   }
 })
