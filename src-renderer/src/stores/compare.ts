@@ -1,4 +1,4 @@
-import type { EvaluationSummary } from '@contract/index'
+import type { ClipGates, EvaluationSummary } from '@contract/index'
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import { useApi } from '../api/client'
@@ -21,6 +21,8 @@ export const useCompareStore = defineStore('compare', () => {
   const evaluations = shallowRef(new Map<number, EvaluationSummary | null>())
   const loaded = shallowRef<LoadedClip | null>(null)
   const loading = ref(false)
+  /** Per TMU run on screen: its sources' mean gates over the loaded clip's steps. */
+  const gates = shallowRef(new Map<number, ClipGates>())
 
   async function loadEvaluations(runIds: number[]) {
     const missing = runIds.filter((id) => !evaluations.value.has(id))
@@ -56,9 +58,17 @@ export const useCompareStore = defineStore('compare', () => {
     }
   }
 
-  function clear() {
-    loaded.value = null
+  async function loadGates(tmuRunIds: number[], clip: number) {
+    const fetched = await Promise.all(
+      tmuRunIds.map(async (id) => [id, await api.call('runs.gates', { id, clip })] as const),
+    )
+    gates.value = new Map(fetched)
   }
 
-  return { evaluations, loaded, loading, loadEvaluations, loadClip, clear }
+  function clear() {
+    loaded.value = null
+    gates.value = new Map()
+  }
+
+  return { evaluations, loaded, loading, gates, loadEvaluations, loadClip, loadGates, clear }
 })
