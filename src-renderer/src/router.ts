@@ -44,6 +44,11 @@ export function createWorkbenchRouter() {
         meta: { title: 'Run' },
       },
       {
+        path: '/studies',
+        component: () => import('./views/StudiesView.vue'),
+        meta: { title: 'Studies' },
+      },
+      {
         path: '/compare',
         component: () => import('./views/CompareView.vue'),
         meta: { title: 'Compare' },
