@@ -1,4 +1,5 @@
 import {
+  etaDecayFor,
   GenerateDatasetInput,
   RunConfig,
   WorkbenchError,
@@ -50,6 +51,7 @@ const SCALES: Record<StudyScale, ScaleSpec> = {
         outputFrames: 5,
         batchSize: 4,
         iterations: 60,
+        etaDecay: etaDecayFor(60),
         learningRate: 3e-3,
         evalEvery: 30,
         checkpointEvery: 30,
@@ -69,7 +71,13 @@ const SCALES: Record<StudyScale, ScaleSpec> = {
     },
     config: RunConfig.parse({
       model: { hidden: [32, 32], kernelSize: 5, patchSize: 4 },
-      train: { batchSize: 4, iterations: 2_000, evalEvery: 500, checkpointEvery: 500 },
+      train: {
+        batchSize: 4,
+        iterations: 2_000,
+        etaDecay: etaDecayFor(2_000),
+        evalEvery: 500,
+        checkpointEvery: 500,
+      },
       validationClips: 100,
       testClips: 200,
     }),

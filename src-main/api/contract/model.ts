@@ -66,3 +66,12 @@ export const TrainConfig = z.object({
   sourceInput: z.enum(['mask', 'truth']).default('mask'),
 })
 export type TrainConfig = z.infer<typeof TrainConfig>
+
+/**
+ * The η decay that brings scheduled sampling to 0 at 5/8 of training, the paper's shape
+ * (η = 0 at iteration 50 000 of 80 000). With the default 2e-5, a run of a few hundred
+ * iterations would never practise on its own guesses, so short runs take their decay here.
+ */
+export function etaDecayFor(iterations: number): number {
+  return 1 / (0.625 * iterations)
+}

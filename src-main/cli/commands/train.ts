@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { RunConfig, type Run } from '../../api/contract'
+import { etaDecayFor, RunConfig, type Run } from '../../api/contract'
 import type { Workbench } from '../../api/create-workbench'
 import { followRun } from '../follow-run'
 import { printEvaluation } from '../evaluation-table'
@@ -177,6 +177,7 @@ async function createRun(workbench: Workbench, opts: TrainOptions): Promise<Run>
         seed: opts.seed,
         reverseInput: opts.reverse,
       }),
+      etaDecay: etaDecayFor(opts.iterations ?? preset.train.iterations),
     },
     backend: opts.backend,
     testClips: opts.testClips ?? preset.testClips,
