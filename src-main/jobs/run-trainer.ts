@@ -7,7 +7,7 @@ import { createTmuTrainer } from '../ml/tmu/tmu-trainer'
 import { createTmuCellFactory, TMU_MODEL_KIND } from '../ml/tmu/tmu-network'
 import { createTrainer, type Trainer, type TrainStepResult } from '../ml/training'
 import type { TrainJobSpec } from './trainer-protocol'
-import { namedFromTensorMap } from './weights'
+import { namedFromTensorMap } from '../ml/tensor-map'
 
 /** A trainer whose steps may also report what the TMU did (TMU targets only). */
 export interface RunTrainer extends Trainer {

@@ -8,7 +8,7 @@ import type { Trainer } from '../ml/training'
 import { estimateCheckpointBytes, formatBytes, freeBytes } from './disk-space'
 import { modelKindOf } from './run-trainer'
 import type { TrainJobSpec } from './trainer-protocol'
-import { tensorMapFromList, tensorMapFromNamed } from './weights'
+import { tensorMapFromList, tensorMapFromNamed } from '../ml/tensor-map'
 
 /**
  * Writes a checkpoint of the trainer at its current iteration; `previousIteration` is the

@@ -26,7 +26,7 @@ import {
   type TrainerMessage,
   type TrainJobSpec,
 } from './trainer-protocol'
-import { namedFromTensorMap, optimizerListFromTensorMap, shapesOf } from './weights'
+import { namedFromTensorMap, optimizerListFromTensorMap, shapesOf } from '../ml/tensor-map'
 
 /** How the job learns it should stop or pause, and where its messages go. */
 export interface TrainJobControl {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
-import type { TensorMap } from '../ml/checkpoint/tensors'
-import type { NamedTensor } from '../ml/training'
+import type { TensorMap } from './checkpoint/tensors'
+import type { NamedTensor } from './training'
 
 /**
  * Moves tensors between TensorFlow.js and checkpoint files (typed arrays by name). Reading
@@ -26,7 +26,10 @@ export async function tensorMapFromList(list: readonly NamedTensor[]): Promise<T
 export function namedFromTensorMap(map: TensorMap): tf.NamedTensorMap {
   const out: tf.NamedTensorMap = {}
   for (const [name, t] of Object.entries(map)) {
-    if (t.dtype === 'U8') throw new Error(`tensor "${name}": uint8 is not a weight type`)
+    if (t.dtype === 'U8') {
+      tf.dispose(Object.values(out))
+      throw new Error(`tensor "${name}" is uint8, not a weight type`)
+    }
     out[name] = tf.tensor(t.data, [...t.shape], t.dtype === 'I32' ? 'int32' : 'float32')
   }
   return out

@@ -37,7 +37,7 @@ export function writeFileAtomic(
 }
 
 /** Makes a rename durable: on POSIX the directory entry lives in the folder's own inode. */
-function syncDirectory(dir: string) {
+export function syncDirectory(dir: string) {
   if (process.platform === 'win32') return // Windows cannot open a folder for fsync.
   const fd = openSync(dir, 'r')
   try {

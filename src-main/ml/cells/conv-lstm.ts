@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { LayerNormWeights, ParamBuilder } from '../params'
 import { layerNorm } from './layer-norm'
-import type { LayerSpec, RecurrentCell } from './recurrent-cell'
+import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 
 /**
  * ConvLSTM step, method.md §2; tensors [B, h, w, ch].
@@ -61,19 +61,11 @@ export function createConvLstmWeights(spec: LayerSpec, params: ParamBuilder): Co
 
 export function createConvLstmCell(spec: LayerSpec, params: ParamBuilder): RecurrentCell {
   const weights = createConvLstmWeights(spec, params)
-  const { hiddenChannels, heightPatches, widthPatches } = spec
+  const { hiddenChannels } = spec
   return {
     hiddenChannels,
     zigzagChannels: null,
-    zeroState(batch) {
-      const shape: [number, number, number, number] = [
-        batch,
-        heightPatches,
-        widthPatches,
-        hiddenChannels,
-      ]
-      return { h: tf.zeros(shape), c: tf.zeros(shape) }
-    },
+    zeroState: (batch) => zeroLayerState(spec, batch),
     step: (x, prev) => ({ state: convLstmStep(weights, x, prev) }),
   }
 }

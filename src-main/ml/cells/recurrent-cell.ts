@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs'
 import type { ParamBuilder } from '../params'
 
 /**
@@ -55,3 +55,14 @@ export interface LayerSpec {
  * The TMU plugs in by returning its cell for its layers and `createBackboneCell` elsewhere.
  */
 export type CellFactory = (spec: LayerSpec, params: ParamBuilder) => RecurrentCell
+
+/** Zero H and C for a layer, [batch, h, w, hidden]: every cell starts from rest (method.md §2). */
+export function zeroLayerState(spec: LayerSpec, batch: number): LayerState {
+  const shape: [number, number, number, number] = [
+    batch,
+    spec.heightPatches,
+    spec.widthPatches,
+    spec.hiddenChannels,
+  ]
+  return { h: tf.zeros(shape), c: tf.zeros(shape) }
+}

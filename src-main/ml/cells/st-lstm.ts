@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { LayerNormWeights, ParamBuilder } from '../params'
 import { layerNorm } from './layer-norm'
-import type { LayerSpec, RecurrentCell } from './recurrent-cell'
+import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 
 /**
  * Spatiotemporal LSTM step (PredRNN), method.md §2; tensors [B, h, w, ch].
@@ -107,20 +107,12 @@ export function createStLstmWeights(spec: LayerSpec, params: ParamBuilder): StLs
 
 export function createStLstmCell(spec: LayerSpec, params: ParamBuilder): RecurrentCell {
   const weights = createStLstmWeights(spec, params)
-  const { hiddenChannels, heightPatches, widthPatches } = spec
+  const { hiddenChannels } = spec
   return {
     hiddenChannels,
     // M enters conv_m, whose input width is this layer's hidden size.
     zigzagChannels: hiddenChannels,
-    zeroState(batch) {
-      const shape: [number, number, number, number] = [
-        batch,
-        heightPatches,
-        widthPatches,
-        hiddenChannels,
-      ]
-      return { h: tf.zeros(shape), c: tf.zeros(shape) }
-    },
+    zeroState: (batch) => zeroLayerState(spec, batch),
     step(x, prev, zigzag) {
       if (!zigzag) throw new Error(`st-lstm layer ${spec.index}: needs the zig-zag memory M`)
       const { state, m } = stLstmStep(weights, x, prev, zigzag)

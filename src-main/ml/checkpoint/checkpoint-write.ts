@@ -11,7 +11,7 @@ import {
 } from './checkpoint-layout'
 import { CheckpointState } from './checkpoint-state'
 import { writeSafetensors } from './safetensors-file'
-import { syncDirectory } from './sync-directory'
+import { syncDirectory } from '../../util/atomic-write'
 
 /** Temporary folders start with a dot so listings never mistake them for checkpoints. */
 const TEMPORARY_PREFIX = '.ckpt-'

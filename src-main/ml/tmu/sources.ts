@@ -4,6 +4,7 @@ import { loadLatestCheckpoint } from '../checkpoint/checkpoint-latest'
 import type { Checkpoint } from '../checkpoint/checkpoint-layout'
 import type { TensorMap } from '../checkpoint/tensors'
 import { createNetwork, type PredictiveNetwork } from '../network'
+import { namedFromTensorMap } from '../tensor-map'
 
 /**
  * The zoo, method.md §3.1: frozen source networks, each built from its own ModelConfig and
@@ -36,7 +37,7 @@ export function createSource(
 
 /** A source from a checkpoint already read (its config and weights; the optimizer is unused). */
 export function createSourceFromCheckpoint(name: string, checkpoint: Checkpoint): TmuSource {
-  const weights = namedTensorsOf(checkpoint.weights, name)
+  const weights = weightsOf(checkpoint.weights, name)
   try {
     return createSource(name, checkpoint.state.config.model, weights)
   } finally {
@@ -51,14 +52,13 @@ export function loadSource(name: string, runDir: string): TmuSource {
   return createSourceFromCheckpoint(name, latest.checkpoint)
 }
 
-function namedTensorsOf(map: TensorMap, name: string): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {}
-  for (const [key, t] of Object.entries(map)) {
-    if (t.dtype !== 'F32') {
-      tf.dispose(Object.values(out))
-      throw new Error(`source "${name}": weight ${key} is ${t.dtype}, weights are F32`)
-    }
-    out[key] = tf.tensor(t.data, [...t.shape], 'float32')
+/** A source's weights as tensors, naming the source when the file holds something else. */
+function weightsOf(map: TensorMap, name: string): tf.NamedTensorMap {
+  const notFloat = Object.entries(map).find(([, t]) => t.dtype !== 'F32')
+  if (notFloat) {
+    throw new Error(
+      `source "${name}": weight ${notFloat[0]} is ${notFloat[1].dtype}, weights are F32`,
+    )
   }
-  return out
+  return namedFromTensorMap(map)
 }

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs'
 import type { TmuOptions } from '../../api/contract/model'
 import { layerNorm } from '../cells/layer-norm'
-import type { LayerSpec, LayerState, RecurrentCell } from '../cells/recurrent-cell'
+import {
+  zeroLayerState,
+  type LayerSpec,
+  type LayerState,
+  type RecurrentCell,
+} from '../cells/recurrent-cell'
 import type { LayerNormWeights, ParamBuilder } from '../params'
 
 /**
@@ -119,20 +124,12 @@ export function createTmuCell(
   options: TmuOptions,
 ): RecurrentCell {
   const weights = createTmuWeights(spec, params, options.sources)
-  const { hiddenChannels, heightPatches, widthPatches } = spec
+  const { hiddenChannels } = spec
   const stepOptions: TmuStepOptions = { gate: options.gate, rescaleMemory: options.rescaleMemory }
   return {
     hiddenChannels,
     zigzagChannels: null,
-    zeroState(batch) {
-      const shape: [number, number, number, number] = [
-        batch,
-        heightPatches,
-        widthPatches,
-        hiddenChannels,
-      ]
-      return { h: tf.zeros(shape), c: tf.zeros(shape) }
-    },
+    zeroState: (batch) => zeroLayerState(spec, batch),
     step: (x, prev) => ({ state: tmuStep(weights, x, prev, stepOptions) }),
   }
 }
