@@ -1,5 +1,6 @@
 import {
   etaDecayFor,
+  RUN_PRESETS,
   GenerateDatasetInput,
   RunConfig,
   WorkbenchError,
@@ -92,16 +93,10 @@ const SCALES: Record<StudyScale, ScaleSpec> = {
       testClips: 1_000,
     },
     config: RunConfig.parse({
-      model: { hidden: [64, 64, 64, 64], kernelSize: 5, patchSize: 4 },
-      train: {
-        batchSize: 8,
-        iterations: 80_000,
-        learningRate: 3e-4,
-        evalEvery: 5_000,
-        checkpointEvery: 5_000,
-      },
+      model: RUN_PRESETS.paper.model,
+      train: RUN_PRESETS.paper.train,
       validationClips: 500,
-      testClips: null,
+      testClips: RUN_PRESETS.paper.testClips,
     }),
   },
 }

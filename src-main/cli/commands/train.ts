@@ -1,5 +1,11 @@
 import type { Command } from 'commander'
-import { etaDecayFor, RunConfig, type Run } from '../../api/contract'
+import {
+  etaDecayFor,
+  RUN_PRESETS,
+  RunConfig,
+  type Run,
+  type RunPresetName,
+} from '../../api/contract'
 import type { Workbench } from '../../api/create-workbench'
 import { followRun } from '../follow-run'
 import { printEvaluation } from '../evaluation-table'
@@ -7,32 +13,12 @@ import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open
 import { out } from '../output'
 import { resolveDataset, resolveExperiment, resolveRun } from '../resolve'
 
-/** Presets a user can start from; flags override their fields. */
-const PRESETS = {
-  quick: {
-    model: { hidden: [16, 16] },
-    train: { batchSize: 4, iterations: 200, evalEvery: 50, checkpointEvery: 50 },
-    testClips: 100,
-  },
-  paper: {
-    model: { hidden: [64, 64, 64, 64] },
-    train: {
-      batchSize: 8,
-      iterations: 80_000,
-      learningRate: 3e-4,
-      evalEvery: 5_000,
-      checkpointEvery: 5_000,
-    },
-    testClips: null,
-  },
-} as const
-
 interface TrainOptions extends WorkspaceOption {
   dataset?: string
   experiment: string
   name?: string
   kind: 'source' | 'scratch'
-  preset: keyof typeof PRESETS
+  preset: RunPresetName
   cell: 'convlstm' | 'predrnn'
   hidden?: string
   kernel?: number
@@ -138,13 +124,14 @@ export function registerTrain(program: Command) {
 }
 
 async function createRun(workbench: Workbench, opts: TrainOptions): Promise<Run> {
-  if (!(opts.preset in PRESETS)) throw new Error(`--preset: "${opts.preset}" is not quick or paper`)
+  if (!(opts.preset in RUN_PRESETS))
+    throw new Error(`--preset: "${opts.preset}" is not quick or paper`)
   if (opts.kind !== 'source' && opts.kind !== 'scratch') {
     throw new Error(
       '--kind: the CLI trains source or scratch runs; finetune and TMU runs come from studies or the UI',
     )
   }
-  const preset = PRESETS[opts.preset]
+  const preset = RUN_PRESETS[opts.preset]
   const dataset = await resolveDataset(workbench, opts.dataset)
   const experiment = await resolveExperiment(workbench, opts.experiment)
   const defined = <T extends object>(o: T) =>
@@ -177,7 +164,8 @@ async function createRun(workbench: Workbench, opts: TrainOptions): Promise<Run>
         seed: opts.seed,
         reverseInput: opts.reverse,
       }),
-      etaDecay: etaDecayFor(opts.iterations ?? preset.train.iterations),
+      // A changed length keeps the schedule's shape (η = 0 at 5/8 of training).
+      ...(opts.iterations ? { etaDecay: etaDecayFor(opts.iterations) } : {}),
     },
     backend: opts.backend,
     testClips: opts.testClips ?? preset.testClips,

@@ -1,5 +1,7 @@
 import {
   CreateRunInput,
+  RUN_PRESETS,
+  type RunPreset,
   ModelConfig,
   TrainConfig,
   type BackendPreference,
@@ -90,41 +92,23 @@ export function defaultRunForm(): RunForm {
 export type PresetName = 'quick-cpu' | 'paper'
 
 export const PRESETS: Record<PresetName, { label: string; values: Partial<RunForm> }> = {
-  // Small enough to train in minutes on a laptop CPU; a higher learning rate and a fast
-  // scheduled-sampling decay because 200 iterations leave no time for the paper's schedule.
-  'quick-cpu': {
-    label: 'Quick CPU',
+  'quick-cpu': presetValues(RUN_PRESETS.quick),
+  paper: presetValues(RUN_PRESETS.paper),
+}
+
+/** The form's flat fields for a shared preset (all layers as wide as the first). */
+function presetValues(preset: RunPreset): { label: string; values: Partial<RunForm> } {
+  return {
+    label: preset.label,
     values: {
-      layers: 2,
-      hidden: 16,
-      kernelSize: 3,
-      patchSize: 4,
-      batchSize: 4,
-      iterations: 200,
-      learningRate: 1e-3,
-      evalEvery: 50,
-      checkpointEvery: 100,
-      reverseInput: false,
-      etaDecay: 5e-3,
-    },
-  },
-  paper: {
-    label: 'Paper',
-    values: {
-      layers: 4,
-      hidden: 64,
-      kernelSize: 5,
-      patchSize: 4,
-      batchSize: 8,
-      iterations: 80_000,
-      learningRate: 3e-4,
-      evalEvery: 5_000,
-      checkpointEvery: 5_000,
-      reverseInput: true,
+      layers: preset.model.hidden.length,
+      hidden: preset.model.hidden[0],
+      kernelSize: preset.model.kernelSize,
+      patchSize: preset.model.patchSize,
+      ...preset.train,
       etaStart: 1,
-      etaDecay: 2e-5,
     },
-  },
+  }
 }
 
 /** Image size and channels follow the dataset; Tin/Tout shrink to fit its clip length. */

@@ -1,0 +1,56 @@
+import { etaDecayFor } from './model'
+
+/**
+ * Starting points for a new run, shared by the CLI (`--preset`), the New run form and the
+ * study scales, so "paper" means the same thing everywhere (method.md §4).
+ */
+export interface RunPreset {
+  label: string
+  model: { hidden: number[]; kernelSize: number; patchSize: number }
+  train: {
+    batchSize: number
+    iterations: number
+    learningRate: number
+    evalEvery: number
+    checkpointEvery: number
+    reverseInput: boolean
+    etaDecay: number
+  }
+  /** Test clips scored at the end; null = the whole test split. */
+  testClips: number | null
+}
+
+export const RUN_PRESETS = {
+  /** Minutes on a laptop CPU; a higher learning rate because 200 iterations is all it gets. */
+  quick: {
+    label: 'Quick CPU',
+    model: { hidden: [16, 16], kernelSize: 3, patchSize: 4 },
+    train: {
+      batchSize: 4,
+      iterations: 200,
+      learningRate: 1e-3,
+      evalEvery: 50,
+      checkpointEvery: 100,
+      reverseInput: false,
+      etaDecay: etaDecayFor(200),
+    },
+    testClips: 100,
+  },
+  /** The published configuration: 4×64 ConvLSTM, 5×5, patch 4, batch 8, Adam 3e-4, 80 000 iterations. */
+  paper: {
+    label: 'Paper',
+    model: { hidden: [64, 64, 64, 64], kernelSize: 5, patchSize: 4 },
+    train: {
+      batchSize: 8,
+      iterations: 80_000,
+      learningRate: 3e-4,
+      evalEvery: 5_000,
+      checkpointEvery: 5_000,
+      reverseInput: true,
+      etaDecay: etaDecayFor(80_000),
+    },
+    testClips: null,
+  },
+} satisfies Record<string, RunPreset>
+
+export type RunPresetName = keyof typeof RUN_PRESETS
