@@ -37,7 +37,12 @@ export default defineConfig({
   renderer: {
     root: 'src-renderer',
     define,
-    resolve: { alias: { '@contract': resolve('src-main/api/contract') } },
+    resolve: {
+      alias: {
+        '@contract': resolve('src-main/api/contract'),
+        '@media': resolve('src-main/media'),
+      },
+    },
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve('src-renderer/index.html') } },

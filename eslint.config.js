@@ -48,7 +48,11 @@ export default tseslint.config(
   },
   {
     // The renderer is untrusted and sandboxed: a Node import there is a bug.
-    files: ['src-renderer/**/*.{ts,vue}', 'src-main/api/contract/**/*.ts'],
+    files: [
+      'src-renderer/**/*.{ts,vue}',
+      'src-main/api/contract/**/*.ts',
+      'src-main/media/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

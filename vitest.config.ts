@@ -2,8 +2,13 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  // The renderer's alias for the shared contract, so its pure modules test as they build.
-  resolve: { alias: { '@contract': resolve(import.meta.dirname, 'src-main/api/contract') } },
+  // The renderer's aliases for the shared contract and media code, so its pure modules test as they build.
+  resolve: {
+    alias: {
+      '@contract': resolve(import.meta.dirname, 'src-main/api/contract'),
+      '@media': resolve(import.meta.dirname, 'src-main/media'),
+    },
+  },
   test: {
     include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'bench/**/*.test.ts'],
     // Tensor tests train real (tiny) networks; the default 5 s is too tight on 2 cores.

@@ -3,6 +3,7 @@ import { WORKBENCH_VERSION } from '../version'
 import { registerData } from './commands/data'
 import { registerDoctor } from './commands/doctor'
 import { registerModel } from './commands/model'
+import { registerPredict } from './commands/predict'
 import { registerRuns } from './commands/runs'
 import { registerServe } from './commands/serve'
 import { registerStudy } from './commands/study'
@@ -20,6 +21,7 @@ registerTrain(program)
 registerRuns(program)
 registerStudy(program)
 registerModel(program)
+registerPredict(program)
 registerDoctor(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {

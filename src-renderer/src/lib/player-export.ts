@@ -1,5 +1,5 @@
-import { composeGrid, type RgbaImage } from './frame-grid'
-import { encodeGif } from './gif'
+import { composeGrid, type RgbaImage } from '@media/frame-grid'
+import { encodeGif } from '@media/gif'
 import type { PlayerRow } from './player-rows'
 
 const GAP = 4

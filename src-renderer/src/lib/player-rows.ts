@@ -1,4 +1,4 @@
-import { frameBytes, frameToRgba, pixelAt, type Clip } from './frames'
+import { frameBytes, frameToRgba, pixelAt, type Clip } from '@media/frames'
 import { differenceRgba } from './heatmap'
 
 /** One canvas of the player: its frames ready to draw, and what the pixel probe reads there. */

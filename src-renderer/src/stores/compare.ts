@@ -2,7 +2,7 @@ import type { ClipGates, EvaluationSummary } from '@contract/index'
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import { useApi } from '../api/client'
-import { decodeClip, sliceClip, type Clip } from '../lib/frames'
+import { decodeClip, sliceClip, type Clip } from '@media/frames'
 
 export interface LoadedClip {
   clip: number

@@ -2,7 +2,7 @@ import type { Dataset, Input, SplitName } from '@contract/index'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { useApi } from '../api/client'
-import { decodeClip, type Clip } from '../lib/frames'
+import { decodeClip, type Clip } from '@media/frames'
 
 /** Datasets of the workspace; generation and deletion go through the API, then refresh. */
 export const useDatasetsStore = defineStore('datasets', () => {

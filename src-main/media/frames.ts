@@ -1,4 +1,4 @@
-import type { ClipFrames } from '@contract/index'
+import type { ClipFrames } from '../api/contract/datasets'
 
 /** A clip's bytes, uint8 [T, H, W, C] row-major, as the contract ships them. */
 export interface Clip {

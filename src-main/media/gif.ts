@@ -1,5 +1,12 @@
-import { GIFEncoder, applyPalette, quantize } from 'gifenc'
+import * as gifencModule from 'gifenc'
 import type { RgbaImage } from './frame-grid'
+
+// gifenc ships ESM (bundlers and browsers see named exports) and CommonJS whose names Node's
+// ESM loader cannot detect (it sees only `default`): take the API from whichever arrives.
+const { GIFEncoder, applyPalette, quantize }: typeof gifencModule =
+  'GIFEncoder' in gifencModule && typeof gifencModule.GIFEncoder === 'function'
+    ? gifencModule
+    : (gifencModule as unknown as { default: typeof gifencModule }).default
 
 /** Pixels sampled for the palette: enough for 256 colours, bounded for 8 runs × many frames. */
 const PALETTE_SAMPLE_PIXELS = 1 << 20
