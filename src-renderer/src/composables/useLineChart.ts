@@ -94,7 +94,8 @@ export function useLineChart(
       grid: { color: grid },
     })
     return {
-      x: { type: 'linear' as const, ...axis(xLabel) },
+      // Every x in the workbench counts something (iterations, frames): no fractional ticks.
+      x: { type: 'linear' as const, ...axis(xLabel), ticks: { color: text, precision: 0 } },
       y: { type: logY ? ('logarithmic' as const) : ('linear' as const), ...axis(yLabel) },
     }
   }
