@@ -66,9 +66,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   // Deleted experiments stay restorable for a day (the UI offers undo), then go for good.
   experimentsRepo.purgeDeleted(new Date(Date.now() - UNDO_WINDOW_MS).toISOString())
   const experiments = createExperimentsService(experimentsRepo, emit)
-  const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit, {
-    importRoots: options.importRoots ?? [homedir()],
-  })
+  const importRoots = options.importRoots ?? [homedir()]
+  const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit, { importRoots })
   if (options.builtinDataset ?? true) datasets.ensureBuiltin()
   const zooRepo = createZooRepo(db)
   const runs = createRunsService({
@@ -82,7 +81,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     concurrency: options.concurrency ?? 1,
   })
   runs.recover()
-  const zoo = createZooService(zooRepo, runs, emit)
+  const zoo = createZooService(zooRepo, runs, emit, { importRoots })
   const studies = createStudiesService({ datasets, experiments, runs, zoo, emit })
   const system = createSystemService({
     db,
@@ -119,6 +118,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'studies.results': async ({ experimentId }) => studies.results(experimentId),
     'zoo.list': async () => zoo.list(),
     'zoo.add': async (input) => zoo.add(input),
+    'zoo.import': async (input) => zoo.import(input),
     'zoo.remove': async ({ runId }) => zoo.remove(runId),
     'zoo.check': async (input) => zoo.check(input),
     'runs.metrics': async ({ id }) => runs.metrics(id),

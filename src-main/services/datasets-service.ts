@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { realpathSync, rmSync } from 'node:fs'
-import { isAbsolute, join, relative } from 'node:path'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import {
   WorkbenchError,
   type ClipFrames,
@@ -15,6 +15,7 @@ import { detectImporter, importers, type ImporterName } from '../data/importers'
 import type { DatasetsRepo } from '../store/datasets-repo'
 import type { WorkspacePaths } from '../store/workspace'
 import type { Emit } from './events'
+import { resolveImportPath } from './import-roots'
 
 /** The set a first launch starts with: standard 2-digit Flying Digits (Moving MNIST), small. */
 export const BUILTIN_DATASET: ParsedInput<'datasets.generate'> = {
@@ -110,31 +111,8 @@ export function createDatasetsService(
     }
   }
 
-  /** Resolves links first, so a symlink inside a root cannot lead outside it. */
-  function allowedSource(path: string): string {
-    if (!isAbsolute(path))
-      throw new WorkbenchError('invalid_input', `${path}: give an absolute path`)
-    let real: string
-    try {
-      real = realpathSync(path)
-    } catch {
-      throw new WorkbenchError('invalid_input', `${path}: no such file or folder`)
-    }
-    const inside = options.importRoots.some((root) => {
-      const rel = relative(realpathSync(root), real)
-      return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-    })
-    if (!inside) {
-      throw new WorkbenchError(
-        'invalid_input',
-        `${path}: outside the folders imports may read (${options.importRoots.join(', ')})`,
-      )
-    }
-    return real
-  }
-
   async function importerFor(source: ParsedInput<'datasets.preview'>) {
-    const path = allowedSource(source.path)
+    const path = resolveImportPath(source.path, options.importRoots)
     const format: ImporterName = source.format ?? (await asInputError(detectImporter(path)))
     // Each importer takes the common options plus its own; unknown keys are ignored.
     const importer = importers[format] as (typeof importers)['npy']

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import {
   RunConfig,
   WorkbenchError,
+  type ModelConfig,
   type ClipGates,
   type EvaluationSummary,
   type ParsedInput,
@@ -14,6 +15,9 @@ import { describeExit, startTrainer, type TrainerExit } from '../jobs/job-host'
 import type { PredictionsIndex } from '../jobs/evaluate'
 import type { TrainJobSpec, TrainerMessage } from '../jobs/trainer-protocol'
 import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
+import { writeCheckpoint } from '../ml/checkpoint/checkpoint-write'
+import { formatShape, type TensorMap } from '../ml/checkpoint/tensors'
+import { parameterShapes } from '../ml/parameter-shapes'
 import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
 import type { ClipIntrospection } from '../ml/tmu/introspection'
 import { tmuLayerIndices } from '../ml/tmu/tmu-network'
@@ -491,6 +495,77 @@ export function createRunsService(deps: RunsServiceDeps) {
       }
     },
 
+    /**
+     * Files weights from elsewhere as a completed source run (filed under the experiment
+     * "Imported models") with a checkpoint, so the zoo, finetunes and TMU targets use it like
+     * any trained run. The weights must be exactly the model's parameters.
+     */
+    importSource(input: {
+      name: string
+      file: string
+      model: ModelConfig
+      weights: TensorMap
+    }): Run {
+      if (input.model.tmu) {
+        throw new WorkbenchError(
+          'invalid_input',
+          `${basename(input.file)}: a source is a plain network; remove model.tmu`,
+        )
+      }
+      const problems = weightProblems(input.weights, parameterShapes(input.model))
+      if (problems.length) {
+        throw new WorkbenchError(
+          'invalid_input',
+          `${basename(input.file)} does not fit a ${input.model.cell} ${input.model.hidden.join('×')}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+        )
+      }
+      const experimentName = 'Imported models'
+      const experiment =
+        deps.experiments.list(true).find((e) => e.name === experimentName) ??
+        deps.experiments.create({
+          name: experimentName,
+          description: 'Source models imported from files',
+          tags: ['imported'],
+        })
+      const config = RunConfig.parse({ model: input.model, train: {} })
+      const row = runs.create({
+        experimentId: experiment.id,
+        name: input.name,
+        kind: 'source',
+        config,
+        datasetId: null,
+        sourceRunIds: [],
+        status: 'completed',
+      })
+      try {
+        writeCheckpoint(runDir(row.id), {
+          weights: input.weights,
+          optimizer: {},
+          state: {
+            formatVersion: 1,
+            modelKind: input.model.cell,
+            iteration: 0,
+            eta: 0,
+            rng: { algorithm: 'mulberry32', state: 0 },
+            dataCursor: null,
+            config: { model: config.model, train: config.train },
+            backend: 'imported',
+          },
+        })
+      } catch (error) {
+        runs.delete(row.id)
+        rmSync(runDir(row.id), { recursive: true, force: true })
+        throw error
+      }
+      runs.update(row.id, {
+        backend: 'imported',
+        finishedAt: nowIso(),
+        notes: `Imported from ${basename(input.file)}`,
+      })
+      changed(row.id)
+      return toRun(require(row.id))
+    },
+
     /** At start: runs left training by a process that died are marked interrupted. */
     recover() {
       for (const runId of queue.recover()) {
@@ -520,3 +595,19 @@ export function createRunsService(deps: RunsServiceDeps) {
 }
 
 export type RunsService = ReturnType<typeof createRunsService>
+
+/** Every way `weights` differs from the parameters a model has (names, shapes, dtypes). */
+function weightProblems(weights: TensorMap, expected: Record<string, number[]>): string[] {
+  const problems: string[] = []
+  for (const [name, shape] of Object.entries(expected)) {
+    const tensor = weights[name]
+    if (!tensor) problems.push(`missing ${name}`)
+    else if (tensor.dtype !== 'F32') problems.push(`${name} is ${tensor.dtype}, weights are F32`)
+    else if (formatShape(tensor.shape) !== formatShape(shape)) {
+      problems.push(`${name} is ${formatShape(tensor.shape)}, the model has ${formatShape(shape)}`)
+    }
+  }
+  for (const name of Object.keys(weights))
+    if (!(name in expected)) problems.push(`unexpected ${name}`)
+  return problems
+}

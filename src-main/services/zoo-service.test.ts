@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelConfig, RunConfig, type Run } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
+import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
+import { exportPytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
 
 let wb: Workbench
 let source: Run
@@ -28,6 +30,7 @@ beforeAll(async () => {
     transport: 'in-process',
     probeBackends: async () => [],
     builtinDataset: false,
+    importRoots: [tmpdir()],
   })
   const dataset = await wb.call('datasets.generate', {
     name: 'digits',
@@ -137,6 +140,42 @@ describe('the zoo', () => {
       code: 'invalid_input',
       message: expect.stringMatching(/hidden \[4,4\]/),
     })
+  })
+
+  it('imports a PyTorch-layout safetensors file as a source model, refusing a mismatch', async () => {
+    const { latest } = loadLatestCheckpoint(join(wb.paths.runs, String(source.id)))
+    const file = join(mkdtempSync(join(tmpdir(), 'tmu-export-')), 'digits.safetensors')
+    exportPytorchSafetensors(file, latest!.checkpoint.weights)
+
+    const imported = await wb.call('zoo.import', {
+      name: 'from pytorch',
+      path: file,
+      model: tiny.model,
+    })
+    expect(imported.run).toMatchObject({
+      kind: 'source',
+      status: 'completed',
+      backend: 'imported',
+      datasetId: null,
+    })
+    const fits = ModelConfig.parse({ ...tiny.model, tmu: { sources: 2 } })
+    expect(
+      await wb.call('zoo.check', { model: fits, sourceRunIds: [source.id, imported.run.id] }),
+    ).toEqual({
+      ok: true,
+      problems: [],
+    })
+
+    const wider = { ...tiny.model, hidden: [8, 8] }
+    await expect(
+      wb.call('zoo.import', { name: 'too wide', path: file, model: wider }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(
+        /^digits\.safetensors does not fit a convlstm 8×8: cell_list\.0\.conv\.0\.weight is \[3,3,20,16\], the model has \[3,3,24,32\]/,
+      ),
+    })
+    expect((await wb.call('zoo.list', {})).map((m) => m.name)).not.toContain('too wide')
   })
 
   it('checks sources against a TMU target and names every mismatch', async () => {

@@ -2,6 +2,10 @@ import { WorkbenchError, type ParsedInput, type ZooModel } from '../api/contract
 import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
 import type { ZooRepo } from '../store/zoo-repo'
 import type { Emit } from './events'
+import { resolveImportPath } from './import-roots'
+import { importPytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
+import { readSafetensors } from '../ml/checkpoint/safetensors-file'
+import type { TensorMap } from '../ml/checkpoint/tensors'
 import type { RunsService } from './runs-service'
 
 /**
@@ -9,7 +13,12 @@ import type { RunsService } from './runs-service'
  * name. Members stay runs, so their provenance (dataset, config, metrics, backend) is the
  * run's, and targets record their sources as lineage.
  */
-export function createZooService(repo: ZooRepo, runs: RunsService, emit: Emit) {
+export function createZooService(
+  repo: ZooRepo,
+  runs: RunsService,
+  emit: Emit,
+  options: { importRoots: readonly string[] },
+) {
   function toModel(member: { runId: number; name: string; addedAt: string }): ZooModel {
     return { name: member.name, addedAt: member.addedAt, run: runs.get(member.runId) }
   }
@@ -38,6 +47,26 @@ export function createZooService(repo: ZooRepo, runs: RunsService, emit: Emit) {
       repo.add(runId, name)
       emit('zoo.changed', { runId })
       return toModel(repo.ofRun(runId)!)
+    },
+
+    /** Imports weights from a safetensors file as a new source run and names it in the zoo. */
+    import({ name, path, model, layout }: ParsedInput<'zoo.import'>): ZooModel {
+      if (repo.named(name))
+        throw new WorkbenchError('conflict', `the zoo has a model named "${name}" already`)
+      const file = resolveImportPath(path, options.importRoots)
+      let weights: TensorMap
+      try {
+        weights =
+          layout === 'pytorch'
+            ? importPytorchSafetensors(file).tensors
+            : readSafetensors(file).tensors
+      } catch (error) {
+        throw new WorkbenchError('invalid_input', (error as Error).message)
+      }
+      const run = runs.importSource({ name, file, model, weights })
+      repo.add(run.id, name)
+      emit('zoo.changed', { runId: run.id })
+      return toModel(repo.ofRun(run.id)!)
     },
 
     remove(runId: number): null {

@@ -72,7 +72,7 @@ export interface NewRun {
   name: string
   kind: RunKind
   config: object
-  datasetId: number
+  datasetId: number | null
   sourceRunIds: number[]
   status: RunStatus
 }

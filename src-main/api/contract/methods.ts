@@ -31,7 +31,7 @@ import {
 import { DoctorReport, SystemInfo } from './system'
 import { ActiveJob, ReorderJobInput, RunUsage } from './jobs'
 import { StudyResults, StudyScale, StudyState } from './studies'
-import { AddToZooInput, CheckSourcesInput, SourceCheck, ZooModel } from './zoo'
+import { AddToZooInput, CheckSourcesInput, ImportZooModelInput, SourceCheck, ZooModel } from './zoo'
 
 export interface MethodSpec {
   input: z.ZodType
@@ -98,6 +98,7 @@ export const methods = {
   'studies.results': { input: z.object({ experimentId: ExperimentId }), output: StudyResults },
   'zoo.list': { input: Empty, output: z.array(ZooModel) },
   'zoo.add': { input: AddToZooInput, output: ZooModel },
+  'zoo.import': { input: ImportZooModelInput, output: ZooModel },
   'zoo.remove': { input: z.object({ runId: RunId }), output: z.null() },
   'zoo.check': { input: CheckSourcesInput, output: SourceCheck },
 } satisfies Record<string, MethodSpec>

@@ -21,3 +21,13 @@ export const CheckSourcesInput = z.object({
   sourceRunIds: z.array(RunId).min(1),
 })
 export const SourceCheck = z.object({ ok: z.boolean(), problems: z.array(z.string()) })
+
+/** A source model from elsewhere (e.g. PyTorch): weights as safetensors plus its architecture. */
+export const ImportZooModelInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  /** A .safetensors file inside an import root. */
+  path: z.string().min(1).max(4096),
+  model: ModelConfig,
+  /** `pytorch`: kernels [out, in, kh, kw] (e.g. `tmu export` or a PyTorch state_dict); `tfjs`: as stored here. */
+  layout: z.enum(['pytorch', 'tfjs']).default('pytorch'),
+})

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { ModelConfig } from '../../api/contract'
 import { loadLatestCheckpoint } from '../../ml/checkpoint/checkpoint-latest'
 import { exportPytorchSafetensors } from '../../ml/checkpoint/pytorch-interchange'
 import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
@@ -85,4 +86,38 @@ export function registerModel(program: Command) {
       await workbench.close()
     }
   })
+
+  addWorkspaceOption(
+    zoo
+      .command('import <file>')
+      .description('import a .safetensors source model (e.g. from PyTorch) into the zoo')
+      .requiredOption('--name <name>', 'zoo name')
+      .requiredOption(
+        '--config <json>',
+        'its ModelConfig as a JSON file (e.g. the one tmu export writes in the metadata)',
+      )
+      .option('--layout <layout>', 'pytorch ([out, in, kh, kw] kernels) or tfjs', 'pytorch'),
+  ).action(
+    async (
+      file: string,
+      opts: WorkspaceOption & { name: string; config: string; layout: string },
+    ) => {
+      const model = ModelConfig.parse(JSON.parse(readFileSync(opts.config, 'utf8')))
+      const layout = opts.layout === 'tfjs' ? 'tfjs' : 'pytorch'
+      const workbench = openWorkbench(opts)
+      try {
+        const member = await workbench.call('zoo.import', {
+          name: opts.name,
+          path: resolve(file),
+          model,
+          layout,
+        })
+        out.line(
+          `"${member.name}" is in the zoo (run ${member.run.id}, ${model.cell} ${model.hidden.join('×')})`,
+        )
+      } finally {
+        await workbench.close()
+      }
+    },
+  )
 }
