@@ -11,7 +11,7 @@ import {
   type BackendName,
 } from '../src-main/ml/backend'
 import { createTrainer } from '../src-main/ml/training'
-import { forwardConvFlops, trainingConvFlops } from './conv-flops'
+import { forwardConvFlops, trainingConvFlops } from '../src-main/ml/conv-flops'
 import { pytorchUnavailable, runPyTorchStep } from './pytorch-reference'
 
 /**

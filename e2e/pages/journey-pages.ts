@@ -42,6 +42,8 @@ export class NewRunPage {
     for (const [label, value] of Object.entries(fields.numbers)) {
       await form.getByLabel(label, { exact: true }).fill(String(value))
     }
+    // Before starting, the form says roughly how long an iteration takes on that backend.
+    await expect(form.getByTestId('iteration-estimate')).toContainText(/per iteration on cpu/)
     await form.getByRole('button', { name: 'Create and start' }).click()
     await expect(this.page.getByRole('heading', { level: 2, name: fields.name })).toBeVisible()
   }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { homedir } from 'node:os'
+import { availableParallelism, homedir } from 'node:os'
 import {
   ApiCallError,
   type EventName,
@@ -19,6 +19,7 @@ import { createDatasetsService } from '../services/datasets-service'
 import { createRunsService } from '../services/runs-service'
 import { createZooService } from '../services/zoo-service'
 import { createStudiesService } from '../services/studies-service'
+import { estimateIteration } from '../services/iteration-estimate'
 import { createZooRepo } from '../store/zoo-repo'
 import { ensureWorkspace, type WorkspacePaths } from '../store/workspace'
 import { createExperimentsService } from '../services/experiments-service'
@@ -90,6 +91,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     probeBackends: options.probeBackends,
   })
 
+  // Which backends load does not change while the workbench runs: probe once, on demand.
+  let probed: Promise<BackendProbe[]> | null = null
+  const backendsOnce = () => (probed ??= options.probeBackends())
+
   const handlers: Handlers = {
     'system.info': async () => system.info(),
     'system.doctor': () => system.doctor(),
@@ -113,6 +118,13 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.delete': async ({ id }) => runs.delete(id),
     'runs.evaluate': async ({ id }) => runs.evaluate(id),
     'runs.card': async ({ id, format }) => runs.card(id, format),
+    'runs.estimate': async ({ config, sourceRunIds }) =>
+      estimateIteration(
+        config,
+        sourceRunIds.map((id) => runs.get(id).config.model),
+        await backendsOnce(),
+        availableParallelism(),
+      ),
     'runs.gates': async ({ id, clip }) => runs.gates(id, clip),
     'studies.flyingDigits': async ({ scale }) => studies.flyingDigits(scale),
     'studies.results': async ({ experimentId }) => studies.results(experimentId),

@@ -22,6 +22,7 @@ import {
   EvaluationSummary,
   PredictionClip,
   Run,
+  RunConfig,
   RunControlInput,
   RunId,
   RunMetrics,
@@ -88,6 +89,18 @@ export const methods = {
   'runs.card': {
     input: z.object({ id: RunId, format: z.enum(['markdown', 'html']).default('markdown') }),
     output: z.object({ fileName: z.string(), content: z.string() }),
+  },
+  /** A rough time per iteration before starting: convolution FLOPs over typical backend speed. */
+  'runs.estimate': {
+    input: z.object({ config: RunConfig, sourceRunIds: z.array(RunId).default([]) }),
+    output: z
+      .object({
+        backend: z.string(),
+        secondsPerIteration: z.number(),
+        totalSeconds: z.number(),
+        gflopPerIteration: z.number(),
+      })
+      .nullable(),
   },
   'runs.gates': {
     input: z.object({ id: RunId, clip: z.number().int().min(0) }),

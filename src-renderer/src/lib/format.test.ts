@@ -6,6 +6,7 @@ describe('format', () => {
     expect(formatDuration(12.4)).toBe('12 s')
     expect(formatDuration(185)).toBe('3 m 05 s')
     expect(formatDuration(3720)).toBe('1 h 02 m')
+    expect(formatDuration(0.34)).toBe('340 ms')
     expect(formatDuration(null)).toBe('—')
   })
 

@@ -1,6 +1,7 @@
-/** Seconds as `1 h 02 m`, `3 m 05 s` or `12 s`; null as an em dash. */
+/** Seconds as `1 h 02 m`, `3 m 05 s`, `12 s` or `340 ms`; null as an em dash. */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—'
+  if (seconds > 0 && seconds < 1) return `${Math.round(seconds * 1000)} ms`
   const s = Math.round(seconds)
   const h = Math.floor(s / 3600)
   const m = Math.floor((s % 3600) / 60)

@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../src-main/api/contract/model'
+import type { ModelConfig } from '../api/contract/model'
 
 /**
  * Convolution FLOPs of one recurrent pass, counted from the cell equations (method.md §2):
