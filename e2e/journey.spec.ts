@@ -59,6 +59,9 @@ test('a new user generates data, trains two runs and compares them', async ({ pa
   await expect(page.getByTestId('run-iteration')).toHaveText('6 / 6')
   await expect(page.getByText(/Test: MSE \d/)).toBeVisible()
   await shot('run-detail.png')
+  // The log is the run's, not the page's: a reload still shows how it went.
+  await page.reload()
+  await expect(page.getByTestId('run-log')).toContainText('completed')
 
   await page.getByRole('link', { name: 'Runs', exact: true }).click()
   await page.getByLabel('Select convlstm-a').check()

@@ -133,6 +133,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'zoo.import': async (input) => zoo.import(input),
     'zoo.remove': async ({ runId }) => zoo.remove(runId),
     'zoo.check': async (input) => zoo.check(input),
+    'runs.logs': async ({ id }) => runs.logs(id),
     'runs.metrics': async ({ id }) => runs.metrics(id),
     'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),
     'runs.prediction': async ({ id, clip }) => runs.prediction(id, clip),

@@ -16,6 +16,7 @@ const run: Run = {
   error: null,
   notes: '',
   tags: [],
+  archived: false,
   sourceRunIds: [1, 2],
   lastLoss: 0.01,
   test: { mse: 90, mae: 200, ssim: 0.7, psnr: 18 },

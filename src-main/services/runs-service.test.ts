@@ -84,6 +84,12 @@ describe('runs', () => {
     expect(prediction.shape).toEqual([3, 32, 32, 1])
     expect(Buffer.from(prediction.framesBase64, 'base64').byteLength).toBe(3 * 32 * 32)
 
+    // The log outlives the window that watched it, and archiving keeps the run whole.
+    const logs = await wb.call('runs.logs', { id: run.id })
+    expect(logs[0]?.text).toMatch(/^training on cpu/)
+    expect(logs.at(-1)).toMatchObject({ runId: run.id, level: 'info', text: 'completed' })
+    expect((await wb.call('runs.update', { id: run.id, archived: true })).archived).toBe(true)
+
     // Finetuning starts from the scratch run's checkpoint.
     const finetune = await wb.call('runs.create', {
       experimentId: experiment.id,

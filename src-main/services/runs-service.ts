@@ -69,8 +69,11 @@ export function createRunsService(deps: RunsServiceDeps) {
     emit('runs.changed', { id })
   }
 
+  /** A line for the run's log: kept with the run (a few per checkpoint) and sent live. */
   function logLine(runId: number, level: 'info' | 'warn' | 'error', text: string) {
-    emit('runs.log', { runId, time: nowIso(), level, text })
+    const line = { runId, time: nowIso(), level, text }
+    runs.addLog(runId, line)
+    emit('runs.log', line)
   }
 
   function specOf(job: JobRow): TrainJobSpec {
@@ -411,6 +414,8 @@ export function createRunsService(deps: RunsServiceDeps) {
       changed(id)
       return null
     },
+
+    logs: (id: number) => (require(id), runs.logs(id, 500).map((line) => ({ runId: id, ...line }))),
 
     metrics: (id: number): RunMetrics => (require(id), runs.metrics(id)),
 

@@ -102,6 +102,18 @@ export const migrations: readonly string[] = [
     added_at TEXT NOT NULL
   );
   `,
+  // 4: archived runs (kept, out of the default lists) and the runs' log lines.
+  `
+  ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1));
+  CREATE TABLE run_logs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    time TEXT NOT NULL,
+    level TEXT NOT NULL,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX run_logs_by_run ON run_logs(run_id, id);
+  `,
 ]
 
 export const SCHEMA_VERSION = migrations.length

@@ -19,6 +19,7 @@ export interface RunRow {
   error: string | null
   notes: string
   tags: string[]
+  archived: boolean
   sourceRunIds: number[]
   lastLoss: number | null
   test: { mse: number | null; mae: number | null; ssim: number | null; psnr: number | null } | null
@@ -41,6 +42,7 @@ interface RawRow {
   error: string | null
   notes: string
   tags_json: string
+  archived: number
   source_ids: string | null
   last_loss: number | null
   test_mse: number | null
@@ -96,6 +98,13 @@ export function createRunsRepo(db: Db) {
   const metricsOf = db.prepare<[number], { name: string; iteration: number; value: number | null }>(
     'SELECT name, iteration, value FROM run_metrics WHERE run_id = ? ORDER BY name, iteration',
   )
+  const insertLog = db.prepare(
+    'INSERT INTO run_logs (run_id, time, level, text) VALUES (?, ?, ?, ?)',
+  )
+  const logsOf = db.prepare<
+    [number, number],
+    { time: string; level: 'info' | 'warn' | 'error'; text: string }
+  >('SELECT time, level, text FROM run_logs WHERE run_id = ? ORDER BY id DESC LIMIT ?')
   const insertEvaluation = db.prepare(
     `INSERT OR REPLACE INTO run_evaluations (run_id, split, iteration, summary_json, created_at)
      VALUES (?, ?, ?, ?, ?)`,
@@ -131,6 +140,7 @@ export function createRunsRepo(db: Db) {
         name: string
         notes: string
         tags: string[]
+        archived: boolean
         status: RunStatus
         backend: string
         iteration: number
@@ -143,6 +153,7 @@ export function createRunsRepo(db: Db) {
       if (patch.name !== undefined) columns.name = patch.name
       if (patch.notes !== undefined) columns.notes = patch.notes
       if (patch.tags !== undefined) columns.tags_json = JSON.stringify(patch.tags)
+      if (patch.archived !== undefined) columns.archived = patch.archived ? 1 : 0
       if (patch.status !== undefined) columns.status = patch.status
       if (patch.backend !== undefined) columns.backend = patch.backend
       if (patch.iteration !== undefined) columns.iteration = patch.iteration
@@ -181,6 +192,13 @@ export function createRunsRepo(db: Db) {
       for (const r of metricsOf.all(id)) (series[r.name] ??= []).push([r.iteration, r.value])
       return series
     },
+    addLog(id: number, line: { time: string; level: string; text: string }) {
+      insertLog.run(id, line.time, line.level, line.text)
+    },
+    /** The newest `limit` lines, oldest first. */
+    logs(id: number, limit: number) {
+      return logsOf.all(id, limit).reverse()
+    },
     addEvaluation(id: number, split: string, iteration: number, summary: object) {
       insertEvaluation.run(id, split, iteration, JSON.stringify(summary), nowIso())
     },
@@ -212,6 +230,7 @@ function toRun(row: RawRow): RunRow {
     error: row.error,
     notes: row.notes,
     tags: JSON.parse(row.tags_json) as string[],
+    archived: row.archived === 1,
     sourceRunIds: row.source_ids ? row.source_ids.split(',').map(Number) : [],
     lastLoss: row.last_loss,
     test: evaluated

@@ -24,6 +24,7 @@ import {
   Run,
   RunConfig,
   RunControlInput,
+  RunLogLine,
   RunId,
   RunMetrics,
   RunProgress,
@@ -68,6 +69,8 @@ export const methods = {
   'runs.delete': { input: z.object({ id: RunId }), output: z.null() },
   /** Re-scores the test split with the run's latest checkpoint (queued like training). */
   'runs.evaluate': { input: z.object({ id: RunId }), output: Run },
+  /** The run's log, newest 500 lines, oldest first (live lines arrive as `runs.log`). */
+  'runs.logs': { input: z.object({ id: RunId }), output: z.array(RunLogLine) },
   'runs.metrics': { input: z.object({ id: RunId }), output: RunMetrics },
   'runs.evaluation': {
     input: z.object({ id: RunId, split: z.enum(['val', 'test']).default('test') }),
@@ -131,12 +134,7 @@ export const events = {
   'zoo.changed': z.object({ runId: RunId }),
   'studies.changed': StudyState,
   'runs.progress': RunProgress,
-  'runs.log': z.object({
-    runId: RunId,
-    time: z.string(),
-    level: z.enum(['info', 'warn', 'error']),
-    text: z.string(),
-  }),
+  'runs.log': RunLogLine,
 } satisfies Record<string, z.ZodType>
 
 export type EventName = keyof typeof events

@@ -48,6 +48,8 @@ export const Run = z.object({
   error: z.string().nullable(),
   notes: z.string(),
   tags: z.array(z.string()),
+  /** Kept with its results, out of the default lists. */
+  archived: z.boolean(),
   /** Source runs: the finetune's initialisation, or the TMU's zoo members, in order. */
   sourceRunIds: z.array(RunId),
   lastLoss: z.number().nullable(),
@@ -82,7 +84,16 @@ export const UpdateRunInput = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   notes: z.string().max(20_000).optional(),
   tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+  archived: z.boolean().optional(),
 })
+
+export const RunLogLine = z.object({
+  runId: RunId,
+  time: z.string(),
+  level: z.enum(['info', 'warn', 'error']),
+  text: z.string(),
+})
+export type RunLogLine = z.infer<typeof RunLogLine>
 
 export const RunControlInput = z.object({
   id: RunId,

@@ -25,6 +25,12 @@ describe('filterRuns', () => {
     expect(filterRuns([a, b, c], { ...EMPTY_RUN_FILTER, tags: ['paper', 'fd3'] })).toEqual([b])
     expect(filterRuns([a, b, c], { ...EMPTY_RUN_FILTER, statuses: ['completed'] })).toEqual([a, c])
     expect(filterRuns([a, b, c], { ...EMPTY_RUN_FILTER, kinds: ['source', 'tmu'] })).toEqual([a, b])
+    const archived = { ...c, archived: true }
+    expect(filterRuns([a, archived], EMPTY_RUN_FILTER)).toEqual([a])
+    expect(filterRuns([a, archived], { ...EMPTY_RUN_FILTER, includeArchived: true })).toEqual([
+      a,
+      archived,
+    ])
   })
 })
 

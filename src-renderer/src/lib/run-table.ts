@@ -123,14 +123,23 @@ export interface RunFilter {
   /** Empty = any. */
   statuses: RunStatus[]
   kinds: RunKind[]
+  /** Archived runs are kept out of the list unless asked for. */
+  includeArchived: boolean
 }
 
-export const EMPTY_RUN_FILTER: RunFilter = { text: '', tags: [], statuses: [], kinds: [] }
+export const EMPTY_RUN_FILTER: RunFilter = {
+  text: '',
+  tags: [],
+  statuses: [],
+  kinds: [],
+  includeArchived: false,
+}
 
 export function filterRuns(runs: Run[], filter: RunFilter): Run[] {
   const needle = filter.text.trim().toLowerCase()
   return runs.filter(
     (r) =>
+      (filter.includeArchived || !r.archived) &&
       filter.tags.every((t) => r.tags.includes(t)) &&
       (filter.statuses.length === 0 || filter.statuses.includes(r.status)) &&
       (filter.kinds.length === 0 || filter.kinds.includes(r.kind)) &&

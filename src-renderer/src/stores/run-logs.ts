@@ -9,8 +9,8 @@ export type RunLogLine = EventPayload<'runs.log'>
 const KEPT_LINES = 500
 
 /**
- * Trainer log lines as they arrive. The contract has no call for past lines, so what a run
- * logged before this window opened is not shown.
+ * A run's log: its stored history (`load`, when a page opens the run) and the lines that
+ * arrive live afterwards.
  */
 export const useRunLogsStore = defineStore('run-logs', () => {
   const api = useApi()
@@ -24,5 +24,14 @@ export const useRunLogsStore = defineStore('run-logs', () => {
     triggerRef(lines)
   })
 
-  return { lines }
+  async function load(runId: number) {
+    const history = await api.call('runs.logs', { id: runId })
+    // Lines that arrived while the history was on its way are in it already, or come after it.
+    const last = history.at(-1)?.time ?? ''
+    const live = (lines.value.get(runId) ?? []).filter((l) => l.time > last)
+    lines.value.set(runId, [...history, ...live].slice(-KEPT_LINES))
+    triggerRef(lines)
+  }
+
+  return { lines, load }
 })

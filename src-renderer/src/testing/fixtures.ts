@@ -16,6 +16,7 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     error: null,
     notes: '',
     tags: [],
+    archived: false,
     sourceRunIds: [],
     lastLoss: 0.1,
     test: { mse: 30, mae: 60, ssim: 0.9, psnr: 20 },
