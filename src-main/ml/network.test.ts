@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelConfig } from '../api/contract/model'
 import type { CellFactory, RecurrentCell } from './cells/recurrent-cell'
 import { predictionLoss, runSequence } from './forward'
 import { sampleGradients, worstRelativeError } from './gradient-check'
+import { initBackend } from './backend'
 import { countParams, createNetwork } from './network'
 
 describe('createNetwork', () => {
@@ -106,33 +107,84 @@ describe('createNetwork', () => {
   })
 
   for (const cell of ['convlstm', 'predrnn'] as const) {
-    it(`${cell}: end-to-end gradients (scheduled sampling, layer norm) match finite differences`, () => {
+    it(`${cell}: end-to-end gradients (scheduled sampling, layer norm) match finite differences`, () =>
+      checkNetworkGradients(cell))
+  }
+})
+
+// The backend users train on by default computes convolution gradients with this project's
+// own kernels (ml/backend/wasm-conv-grad.ts). Its transcendental functions are approximations,
+// too coarse for finite differences in float32, so its analytic gradients are checked against
+// the cpu backend's, which the finite differences above vouch for.
+describe('createNetwork on the wasm backend', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu')
+  })
+
+  for (const cell of ['convlstm', 'predrnn'] as const) {
+    it(`${cell}: end-to-end gradients match the cpu backend's`, async () => {
+      await tf.setBackend('cpu')
+      const reference = networkGradients(cell)
+      await initBackend('wasm')
       const before = tf.memory().numTensors
-      const config = ModelConfig.parse({
-        cell,
-        hidden: [3, 3],
-        kernelSize: 3,
-        patchSize: 2,
-        imageHeight: 4,
-        imageWidth: 6,
-        layerNorm: true,
-      })
-      const net = createNetwork(config, { seed: 3 })
-      const clip = tf.randomUniform([2, 5, 2, 3, 4], 0, 1, 'float32', 11) as tf.Tensor5D
-      // Sample 0 reads its guess at t = 2 and the truth at t = 3; sample 1 the reverse.
-      const mask = tf.tensor2d([0, 1, 1, 0], [2, 2])
-      const loss = () =>
-        tf.tidy(() => {
-          const { guessesBTHWC } = runSequence(net, clip, { inputFrames: 2, truthMaskBP: mask })
-          // Scaled so the mean squared error is O(1), which float32 differences need.
-          return tf.mul(predictionLoss(guessesBTHWC, clip), 10) as tf.Scalar
-        })
-      const variables = net.params.entries().map((e) => e.variable)
-      const samples = sampleGradients(loss, variables, { randomEntries: 1, epsilon: 2e-3 })
-      expect(worstRelativeError(samples, 5e-2)).toBeLessThan(1e-2)
-      tf.dispose([clip, mask])
-      net.dispose()
+      const onWasm = networkGradients(cell)
+      expect(Object.keys(onWasm)).toEqual(Object.keys(reference))
+      for (const [name, values] of Object.entries(reference)) {
+        const scale = Math.max(...values.map(Math.abs), 1e-6)
+        const worst = Math.max(...values.map((v, i) => Math.abs(v - onWasm[name]![i]!)))
+        expect(worst / scale, name).toBeLessThan(1e-3)
+      }
       expect(tf.memory().numTensors).toBe(before)
     })
   }
 })
+
+/** Every parameter's gradient of the gradient-check loss, as plain numbers by name. */
+function networkGradients(cell: 'convlstm' | 'predrnn'): Record<string, number[]> {
+  const { net, clip, mask, loss } = gradientCheckProblem(cell)
+  const variables = net.params.entries()
+  const { grads, value } = tf.variableGrads(
+    loss,
+    variables.map((e) => e.variable),
+  )
+  const out = Object.fromEntries(
+    variables.map((e) => [e.name, Array.from(grads[e.variable.name]!.dataSync())]),
+  )
+  tf.dispose([value, ...Object.values(grads), clip, mask])
+  net.dispose()
+  return out
+}
+
+function gradientCheckProblem(cell: 'convlstm' | 'predrnn') {
+  const config = ModelConfig.parse({
+    cell,
+    hidden: [3, 3],
+    kernelSize: 3,
+    patchSize: 2,
+    imageHeight: 4,
+    imageWidth: 6,
+    layerNorm: true,
+  })
+  const net = createNetwork(config, { seed: 3 })
+  const clip = tf.randomUniform([2, 5, 2, 3, 4], 0, 1, 'float32', 11) as tf.Tensor5D
+  // Sample 0 reads its guess at t = 2 and the truth at t = 3; sample 1 the reverse.
+  const mask = tf.tensor2d([0, 1, 1, 0], [2, 2])
+  const loss = () =>
+    tf.tidy(() => {
+      const { guessesBTHWC } = runSequence(net, clip, { inputFrames: 2, truthMaskBP: mask })
+      // Scaled so the mean squared error is O(1), which float32 differences need.
+      return tf.mul(predictionLoss(guessesBTHWC, clip), 10) as tf.Scalar
+    })
+  return { net, clip, mask, loss }
+}
+
+function checkNetworkGradients(cell: 'convlstm' | 'predrnn') {
+  const before = tf.memory().numTensors
+  const { net, clip, mask, loss } = gradientCheckProblem(cell)
+  const variables = net.params.entries().map((e) => e.variable)
+  const samples = sampleGradients(loss, variables, { randomEntries: 1, epsilon: 2e-3 })
+  expect(worstRelativeError(samples, 5e-2)).toBeLessThan(1e-2)
+  tf.dispose([clip, mask])
+  net.dispose()
+  expect(tf.memory().numTensors).toBe(before)
+}
