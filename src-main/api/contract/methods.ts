@@ -38,7 +38,12 @@ import { AddToZooInput, CheckSourcesInput, ImportZooModelInput, SourceCheck, Zoo
 export interface MethodSpec {
   input: z.ZodType
   output: z.ZodType
+  /** Calls that do bulk work in one go say how long a client should wait for them. */
+  timeoutMs?: number
 }
+
+/** Importing or generating a large dataset is one call; minutes, not the usual seconds. */
+const BULK_TIMEOUT_MS = 30 * 60_000
 
 const Empty = z.object({})
 
@@ -53,9 +58,9 @@ export const methods = {
   'experiments.delete': { input: z.object({ id: ExperimentId }), output: z.null() },
   'experiments.restore': { input: z.object({ id: ExperimentId }), output: Experiment },
   'datasets.list': { input: Empty, output: z.array(Dataset) },
-  'datasets.generate': { input: GenerateDatasetInput, output: Dataset },
+  'datasets.generate': { input: GenerateDatasetInput, output: Dataset, timeoutMs: BULK_TIMEOUT_MS },
   'datasets.preview': { input: ImportSource, output: ImportPreview },
-  'datasets.import': { input: ImportDatasetInput, output: Dataset },
+  'datasets.import': { input: ImportDatasetInput, output: Dataset, timeoutMs: BULK_TIMEOUT_MS },
   'datasets.delete': { input: z.object({ id: DatasetId }), output: z.null() },
   'datasets.clip': {
     input: z.object({ id: DatasetId, split: SplitName, clip: z.number().int().min(0) }),
@@ -110,7 +115,11 @@ export const methods = {
     output: ClipGates,
   },
   /** Builds the paper's protocol from nothing (method.md §4) and runs it in the background. */
-  'studies.flyingDigits': { input: z.object({ scale: StudyScale }), output: StudyState },
+  'studies.flyingDigits': {
+    input: z.object({ scale: StudyScale }),
+    output: StudyState,
+    timeoutMs: BULK_TIMEOUT_MS,
+  },
   'studies.results': { input: z.object({ experimentId: ExperimentId }), output: StudyResults },
   'zoo.list': { input: Empty, output: z.array(ZooModel) },
   'zoo.add': { input: AddToZooInput, output: ZooModel },

@@ -7,6 +7,7 @@ import {
   type EventPayload,
   type Input,
   type Method,
+  type MethodSpec,
   type Output,
   type Reply,
 } from '@contract/index'
@@ -82,9 +83,11 @@ export function createApiClient(transport: Transport): ApiClient {
     call<M extends Method>(method: M, input: Input<M>): Promise<Output<M>> {
       const id = `r${nextId++}`
       return new Promise<Output<M>>((resolve, reject) => {
+        const spec: MethodSpec = methods[method]
+        const timeoutMs = spec.timeoutMs ?? CALL_TIMEOUT_MS
         const timer = setTimeout(
-          () => fail(id, 'timeout', `${method}: no answer within ${CALL_TIMEOUT_MS / 1000} s`),
-          CALL_TIMEOUT_MS,
+          () => fail(id, 'timeout', `${method}: no answer within ${timeoutMs / 1000} s`),
+          timeoutMs,
         )
         pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer })
         transport.send({ id, method, input })
