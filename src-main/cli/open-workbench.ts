@@ -12,7 +12,7 @@ export function addWorkspaceOption(command: Command): Command {
 }
 
 /** The CLI works on the workspace in-process, through the same router the UI uses. */
-export function openWorkbench(opts: WorkspaceOption): Workbench {
+function openWorkbench(opts: WorkspaceOption): Workbench {
   return createWorkbench({
     workspace: opts.workspace,
     transport: 'in-process',
@@ -20,4 +20,17 @@ export function openWorkbench(opts: WorkspaceOption): Workbench {
     // Local commands may import from anywhere the user can read.
     importRoots: ['/'],
   })
+}
+
+/** Runs `work` on the workspace, closing it (and stopping its trainers) whatever happens. */
+export async function withWorkbench<T>(
+  opts: WorkspaceOption,
+  work: (workbench: Workbench) => Promise<T>,
+): Promise<T> {
+  const workbench = openWorkbench(opts)
+  try {
+    return await work(workbench)
+  } finally {
+    await workbench.close()
+  }
 }

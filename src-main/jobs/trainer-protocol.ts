@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ModelConfig, TrainConfig } from '../api/contract/model'
-import { RunKind } from '../api/contract/runs'
+import { RunKind, RunProgress } from '../api/contract/runs'
 
 /**
  * The messages between the job host (main side) and a trainer process. Versioned so that a
@@ -62,15 +62,8 @@ export const TrainerMessage = z.discriminatedUnion('type', [
     /** Said when resuming skipped damaged checkpoints, one line each. */
     notes: z.array(z.string()),
   }),
-  z.object({
-    type: z.literal('progress'),
-    iteration: z.number().int(),
-    total: z.number().int(),
-    loss: z.number(),
-    eta: z.number(),
-    itersPerSecond: z.number(),
-    etaSeconds: z.number().nullable(),
-  }),
+  // The run's progress as clients see it, less the run id the host adds.
+  RunProgress.omit({ runId: true }).extend({ type: z.literal('progress') }),
   z.object({ type: z.literal('metrics'), rows: z.array(MetricRow) }),
   z.object({
     type: z.literal('checkpoint'),

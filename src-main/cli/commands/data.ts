@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { GenerateDatasetInput, type Dataset } from '../../api/contract'
-import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
+import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { resolveDataset } from '../resolve'
 
@@ -22,28 +22,22 @@ export function registerData(program: Command) {
   addWorkspaceOption(
     data.command('list').description('list the datasets of the workspace').option('--json'),
   ).action(async (opts: WorkspaceOption & { json?: boolean }) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const datasets = await workbench.call('datasets.list', {})
       if (opts.json) return out.json(datasets)
       out.line(
         ' id  name                             origin          clips      shape            train/val/test',
       )
       datasets.forEach((d) => out.line(describe(d)))
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 
   addWorkspaceOption(
     data.command('show <dataset>').description('show a dataset with its provenance'),
   ).action(async (ref: string, opts: WorkspaceOption) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       out.json(await resolveDataset(workbench, ref))
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 
   addWorkspaceOption(
@@ -67,8 +61,7 @@ export function registerData(program: Command) {
           number
         >,
     ) => {
-      const workbench = openWorkbench(opts)
-      try {
+      await withWorkbench(opts, async (workbench) => {
         const dataset = await workbench.call(
           'datasets.generate',
           GenerateDatasetInput.parse({
@@ -84,9 +77,7 @@ export function registerData(program: Command) {
           }),
         )
         out.line(describe(dataset))
-      } finally {
-        await workbench.close()
-      }
+      })
     },
   )
 
@@ -117,8 +108,7 @@ export function registerData(program: Command) {
       )
       .option('--preview', 'only show what would be imported'),
   ).action(async (path: string, opts: ImportFlags) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const source = {
         path,
         ...(opts.format ? { format: opts.format as 'npy' } : {}),
@@ -131,9 +121,7 @@ export function registerData(program: Command) {
       if (opts.preview) return
       const dataset = await workbench.call('datasets.import', { ...source, name: opts.name })
       out.line(describe(dataset))
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 }
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { ModelConfig } from '../../api/contract'
 import { loadLatestCheckpoint } from '../../ml/checkpoint/checkpoint-latest'
 import { exportPytorchSafetensors } from '../../ml/checkpoint/pytorch-interchange'
-import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
+import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { resolveRun } from '../resolve'
 
@@ -16,17 +16,14 @@ export function registerModel(program: Command) {
       .description('write a model card: config, lineage, metrics table and per-frame curves')
       .option('-o, --out <file>', 'output file; .html for HTML, anything else Markdown'),
   ).action(async (ref: string, opts: WorkspaceOption & { out?: string }) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const run = await resolveRun(workbench, ref)
       const format = opts.out?.endsWith('.html') ? 'html' : 'markdown'
       const card = await workbench.call('runs.card', { id: run.id, format })
       const file = opts.out ?? card.fileName
       writeFileSync(file, card.content)
       out.line(`wrote ${file}`)
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 
   addWorkspaceOption(
@@ -37,8 +34,7 @@ export function registerModel(program: Command) {
       )
       .requiredOption('-o, --out <file>', 'output .safetensors file'),
   ).action(async (ref: string, opts: WorkspaceOption & { out: string }) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const run = await resolveRun(workbench, ref)
       const { latest } = loadLatestCheckpoint(join(workbench.paths.runs, String(run.id)))
       if (!latest) throw new Error(`run ${run.id} has no checkpoint yet`)
@@ -50,25 +46,20 @@ export function registerModel(program: Command) {
         },
       })
       out.line(`wrote ${opts.out} (iteration ${latest.checkpoint.state.iteration}, PyTorch layout)`)
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 
   const zoo = program.command('zoo').description('the zoo of source models')
   addWorkspaceOption(zoo.command('list').description('list the source models')).action(
     async (opts: WorkspaceOption) => {
-      const workbench = openWorkbench(opts)
-      try {
+      await withWorkbench(opts, async (workbench) => {
         for (const m of await workbench.call('zoo.list', {})) {
           const { model } = m.run.config
           out.line(
             `${m.name.padEnd(36)} run ${String(m.run.id).padStart(4)}  ${model.cell} ${model.hidden.join('×')}  on ${m.run.datasetName ?? '—'}  test MSE ${m.run.test?.mse?.toFixed(2) ?? '—'}`,
           )
         }
-      } finally {
-        await workbench.close()
-      }
+      })
     },
   )
   addWorkspaceOption(
@@ -77,14 +68,11 @@ export function registerModel(program: Command) {
       .description('add a completed run to the zoo')
       .requiredOption('--name <name>', 'zoo name'),
   ).action(async (ref: string, opts: WorkspaceOption & { name: string }) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const run = await resolveRun(workbench, ref)
       const member = await workbench.call('zoo.add', { runId: run.id, name: opts.name })
       out.line(`"${member.name}" is in the zoo (run ${run.id})`)
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 
   addWorkspaceOption(
@@ -104,8 +92,7 @@ export function registerModel(program: Command) {
     ) => {
       const model = ModelConfig.parse(JSON.parse(readFileSync(opts.config, 'utf8')))
       const layout = opts.layout === 'tfjs' ? 'tfjs' : 'pytorch'
-      const workbench = openWorkbench(opts)
-      try {
+      await withWorkbench(opts, async (workbench) => {
         const member = await workbench.call('zoo.import', {
           name: opts.name,
           path: resolve(file),
@@ -115,9 +102,7 @@ export function registerModel(program: Command) {
         out.line(
           `"${member.name}" is in the zoo (run ${member.run.id}, ${model.cell} ${model.hidden.join('×')})`,
         )
-      } finally {
-        await workbench.close()
-      }
+      })
     },
   )
 }

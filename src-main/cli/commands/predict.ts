@@ -4,7 +4,7 @@ import { PNG } from 'pngjs'
 import { composeGrid, type GridOptions } from '../../media/frame-grid'
 import { decodeClip, frameToRgba, sliceClip, type Clip } from '../../media/frames'
 import { encodeGif } from '../../media/gif'
-import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
+import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { resolveRun } from '../resolve'
 
@@ -38,8 +38,7 @@ export function registerPredict(program: Command) {
   ).action(async (ref: string, opts: PredictOptions) => {
     const format = opts.out.endsWith('.gif') ? 'gif' : opts.out.endsWith('.png') ? 'png' : null
     if (!format) throw new Error(`--out: "${opts.out}" must end in .gif or .png`)
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const run = await resolveRun(workbench, ref)
       if (run.datasetId === null)
         throw new Error(`run ${run.id} has no dataset to take the truth from`)
@@ -87,8 +86,6 @@ export function registerPredict(program: Command) {
       out.line(
         `wrote ${opts.out}: test clip ${opts.clip}, truth (top) and ${run.name} (bottom), ${steps} steps`,
       )
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 }

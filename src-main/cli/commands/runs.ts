@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
+import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 
 export function registerRuns(program: Command) {
@@ -9,8 +9,7 @@ export function registerRuns(program: Command) {
       .description('list runs with their status, test metrics and disk usage')
       .option('--json'),
   ).action(async (opts: WorkspaceOption & { json?: boolean }) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const runs = await workbench.call('runs.list', {})
       const usage = new Map(
         (await workbench.call('runs.usage', {})).map((u) => [u.runId, u.bytes] as const),
@@ -25,8 +24,6 @@ export function registerRuns(program: Command) {
           `${String(r.id).padStart(3)}  ${r.name.slice(0, 32).padEnd(32)} ${r.kind.padEnd(9)} ${r.status.padEnd(11)} ${String(r.iteration).padStart(6)}  ${(r.backend ?? '—').padEnd(7)} ${r.test?.mse?.toFixed(2).padStart(8) ?? '       —'}  ${(r.test?.ssim?.toFixed(4) ?? '—').padEnd(6)} ${disk.padStart(9)}`,
         )
       }
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { StudyScale, type RunProgress, type StudyArm, type StudyState } from '../../api/contract'
 import type { Workbench } from '../../api/create-workbench'
-import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
+import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { formatDuration, formatProgress } from '../progress-line'
 
@@ -16,9 +16,8 @@ export function registerStudy(program: Command) {
       .option('--scale <scale>', 'tiny (minutes on a CPU), small, or paper (GPU)', 'tiny'),
   ).action(async (opts: WorkspaceOption & { scale: string }) => {
     const scale = StudyScale.parse(opts.scale)
-    const workbench = openWorkbench(opts)
     const started = Date.now()
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const state = await follow(workbench, await workbench.call('studies.flyingDigits', { scale }))
       if (state.stage === 'failed') {
         out.error(`study failed: ${state.message}`)
@@ -36,9 +35,7 @@ export function registerStudy(program: Command) {
       out.line(
         `\nwall time ${formatDuration((Date.now() - started) / 1000)}; experiment ${state.experimentId}`,
       )
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 }
 

@@ -9,7 +9,7 @@ import {
 import type { Workbench } from '../../api/create-workbench'
 import { followRun } from '../follow-run'
 import { printEvaluation } from '../evaluation-table'
-import { addWorkspaceOption, openWorkbench, type WorkspaceOption } from '../open-workbench'
+import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { resolveDataset, resolveExperiment, resolveRun } from '../resolve'
 
@@ -83,14 +83,11 @@ export function registerTrain(program: Command) {
       .option('--backend <name>', 'auto, tensorflow-gpu, tensorflow, wasm or cpu', 'auto')
       .option('--test-clips <n>', 'test clips scored at the end (default: preset)', int),
   ).action(async (opts: TrainOptions) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const run = await createRun(workbench, opts)
       out.line(`run ${run.id} "${run.name}" on ${run.datasetName}: ${describeModel(run)}`)
       await finish(workbench, run.id)
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 
   addWorkspaceOption(
@@ -98,28 +95,22 @@ export function registerTrain(program: Command) {
       .command('resume <run>')
       .description('continue an interrupted, failed or cancelled run from its last checkpoint'),
   ).action(async (ref: string, opts: WorkspaceOption) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const run = await resolveRun(workbench, ref)
       await workbench.call('runs.control', { id: run.id, action: 'resume' })
       out.line(`resuming run ${run.id} "${run.name}" from iteration ${run.iteration}`)
       await finish(workbench, run.id)
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 
   addWorkspaceOption(
     program.command('eval <run>').description("score a run's latest checkpoint on its test split"),
   ).action(async (ref: string, opts: WorkspaceOption) => {
-    const workbench = openWorkbench(opts)
-    try {
+    await withWorkbench(opts, async (workbench) => {
       const run = await resolveRun(workbench, ref)
       await workbench.call('runs.evaluate', { id: run.id })
       await finish(workbench, run.id)
-    } finally {
-      await workbench.close()
-    }
+    })
   })
 }
 
