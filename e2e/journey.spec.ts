@@ -62,6 +62,7 @@ test('a new user generates data, trains two runs and compares them', async ({ pa
   // The log is the run's, not the page's: a reload still shows how it went.
   await page.reload()
   await expect(page.getByTestId('run-log')).toContainText('completed')
+  await expect(page.getByText(/\d+(\.\d+)? MB on disk/)).toBeVisible()
 
   await page.getByRole('link', { name: 'Runs', exact: true }).click()
   await page.getByLabel('Select convlstm-a').check()
