@@ -53,6 +53,13 @@ export function registerServe(program: Command) {
         host: opts.host,
         port: opts.port,
         ...(opts.token ? { token: opts.token } : {}),
+      }).catch(async (error: NodeJS.ErrnoException) => {
+        await workbench.close()
+        if (error.code !== 'EADDRINUSE') throw error
+        // Another workbench (or anything else) holds the port: say how to get another one.
+        throw new Error(
+          `port ${opts.port} on ${opts.host} is in use (another tmu serve?); pass --port 0 for a free one`,
+        )
       })
       out.line(`TMU Workbench serving workspace ${workbench.paths.root}`)
       if (!LOOPBACK.has(opts.host)) {
