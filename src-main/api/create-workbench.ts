@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { availableParallelism, homedir } from 'node:os'
 import {
   ApiCallError,
+  WorkbenchError,
   type EventName,
   type EventPayload,
   type Input,
@@ -22,6 +23,7 @@ import { createStudiesService } from '../services/studies-service'
 import { estimateIteration } from '../services/iteration-estimate'
 import { createZooRepo } from '../store/zoo-repo'
 import { ensureWorkspace, type WorkspacePaths } from '../store/workspace'
+import { acquireJobRunnerLock, WorkspaceBusyError } from '../store/workspace-lock'
 import { createExperimentsService } from '../services/experiments-service'
 import { createSystemService, type BackendProbe } from '../services/system-service'
 import type { Emit } from '../services/events'
@@ -39,6 +41,26 @@ export interface WorkbenchOptions {
   concurrency?: number
   /** Folders dataset imports may read (default: the user's home folder). */
   importRoots?: string[]
+  /**
+   * Start trainers and recover interrupted jobs (default on). Only one process per workspace
+   * may (see store/workspace-lock.ts); commands that only read or file results pass false.
+   */
+  runJobs?: boolean
+}
+
+function takeJobRunnerLock(root: string, transport: SystemInfo['transport']) {
+  const owner = { ipc: 'the desktop app', websocket: 'tmu serve', 'in-process': 'a tmu command' }[
+    transport
+  ]
+  try {
+    return acquireJobRunnerLock(root, owner)
+  } catch (error) {
+    if (!(error instanceof WorkspaceBusyError)) throw error
+    throw new WorkbenchError(
+      'conflict',
+      `${root} is in use: ${error.message}. Start runs from there, or stop it first.`,
+    )
+  }
 }
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -59,7 +81,15 @@ export interface Workbench {
 export function createWorkbench(options: WorkbenchOptions): Workbench {
   const paths = ensureWorkspace(options.workspace)
   configureLogging(paths.logs)
-  const db = openDatabase(paths.database)
+  const runJobs = options.runJobs ?? true
+  const lock = runJobs ? takeJobRunnerLock(paths.root, options.transport) : null
+  let db: Db
+  try {
+    db = openDatabase(paths.database)
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
   const bus = new EventEmitter()
   const emit: Emit = (event, payload) => bus.emit('event', event, payload)
 
@@ -79,9 +109,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     datasets,
     paths,
     emit,
-    concurrency: options.concurrency ?? 1,
+    concurrency: runJobs ? (options.concurrency ?? 1) : 0,
   })
-  runs.recover()
+  if (runJobs) runs.recover()
   const zoo = createZooService(zooRepo, runs, emit, { importRoots })
   const studies = createStudiesService({ datasets, experiments, runs, zoo, emit })
   const system = createSystemService({
@@ -161,6 +191,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       await runs.close()
       bus.removeAllListeners()
       db.close()
+      lock?.release()
     },
   }
 }

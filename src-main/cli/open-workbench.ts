@@ -12,22 +12,28 @@ export function addWorkspaceOption(command: Command): Command {
 }
 
 /** The CLI works on the workspace in-process, through the same router the UI uses. */
-function openWorkbench(opts: WorkspaceOption): Workbench {
+function openWorkbench(opts: WorkspaceOption, runJobs: boolean): Workbench {
   return createWorkbench({
     workspace: opts.workspace,
     transport: 'in-process',
     probeBackends,
     // Local commands may import from anywhere the user can read.
     importRoots: ['/'],
+    runJobs,
   })
 }
 
-/** Runs `work` on the workspace, closing it (and stopping its trainers) whatever happens. */
+/**
+ * Runs `work` on the workspace, closing it (and stopping its trainers) whatever happens.
+ * Commands that train pass `runJobs`; the rest leave jobs to whichever process runs them
+ * (a `tmu serve` on the same workspace, say).
+ */
 export async function withWorkbench<T>(
   opts: WorkspaceOption,
   work: (workbench: Workbench) => Promise<T>,
+  { runJobs = false }: { runJobs?: boolean } = {},
 ): Promise<T> {
-  const workbench = openWorkbench(opts)
+  const workbench = openWorkbench(opts, runJobs)
   try {
     return await work(workbench)
   } finally {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -128,6 +128,21 @@ describe('runs', () => {
     })
   })
 
+  it('lets one process run jobs per workspace; others read without touching them', async () => {
+    const wb = workbench()
+    const options = {
+      workspace: wb.paths.root,
+      transport: 'in-process' as const,
+      probeBackends: async () => [],
+    }
+    expect(() => createWorkbench({ ...options, builtinDataset: false })).toThrow(
+      /is in use: this workspace's runs are handled by another workbench process \(a tmu command, pid \d+\)/,
+    )
+    const reader = createWorkbench({ ...options, builtinDataset: false, runJobs: false })
+    open.push(reader)
+    expect(await reader.call('runs.list', {})).toEqual([])
+  })
+
   it('marks runs left running by a dead process as interrupted when the workspace reopens', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tmu-recover-'))
     const first = createWorkbench({
@@ -151,6 +166,8 @@ describe('runs', () => {
     first.db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(run.id)
     first.db.prepare("UPDATE jobs SET state = 'running' WHERE run_id = ?").run(run.id)
     first.db.close()
+    // …and its job-runner lock is left behind, as a dead process's would be.
+    rmSync(join(root, 'job-runner.lock'))
 
     const second = createWorkbench({
       workspace: root,

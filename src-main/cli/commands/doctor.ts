@@ -16,6 +16,7 @@ export function registerDoctor(program: Command) {
         transport: 'in-process',
         probeBackends,
         builtinDataset: false,
+        runJobs: false,
       })
       try {
         const report = await workbench.call('system.doctor', {})

@@ -17,25 +17,34 @@ export function registerStudy(program: Command) {
   ).action(async (opts: WorkspaceOption & { scale: string }) => {
     const scale = StudyScale.parse(opts.scale)
     const started = Date.now()
-    await withWorkbench(opts, async (workbench) => {
-      const state = await follow(workbench, await workbench.call('studies.flyingDigits', { scale }))
-      if (state.stage === 'failed') {
-        out.error(`study failed: ${state.message}`)
-        process.exitCode = 1
-      }
-      const results = await workbench.call('studies.results', { experimentId: state.experimentId })
-      out.line()
-      printTable(
-        'test MSE per frame (sum over pixels, lower is better)',
-        results.arms,
-        (a) => a.mse,
-        1,
-      )
-      printTable('test SSIM per frame (higher is better)', results.arms, (a) => a.ssim, 3)
-      out.line(
-        `\nwall time ${formatDuration((Date.now() - started) / 1000)}; experiment ${state.experimentId}`,
-      )
-    })
+    await withWorkbench(
+      opts,
+      async (workbench) => {
+        const state = await follow(
+          workbench,
+          await workbench.call('studies.flyingDigits', { scale }),
+        )
+        if (state.stage === 'failed') {
+          out.error(`study failed: ${state.message}`)
+          process.exitCode = 1
+        }
+        const results = await workbench.call('studies.results', {
+          experimentId: state.experimentId,
+        })
+        out.line()
+        printTable(
+          'test MSE per frame (sum over pixels, lower is better)',
+          results.arms,
+          (a) => a.mse,
+          1,
+        )
+        printTable('test SSIM per frame (higher is better)', results.arms, (a) => a.ssim, 3)
+        out.line(
+          `\nwall time ${formatDuration((Date.now() - started) / 1000)}; experiment ${state.experimentId}`,
+        )
+      },
+      { runJobs: true },
+    )
   })
 }
 

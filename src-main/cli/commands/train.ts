@@ -83,11 +83,15 @@ export function registerTrain(program: Command) {
       .option('--backend <name>', 'auto, tensorflow-gpu, tensorflow, wasm or cpu', 'auto')
       .option('--test-clips <n>', 'test clips scored at the end (default: preset)', int),
   ).action(async (opts: TrainOptions) => {
-    await withWorkbench(opts, async (workbench) => {
-      const run = await createRun(workbench, opts)
-      out.line(`run ${run.id} "${run.name}" on ${run.datasetName}: ${describeModel(run)}`)
-      await finish(workbench, run.id)
-    })
+    await withWorkbench(
+      opts,
+      async (workbench) => {
+        const run = await createRun(workbench, opts)
+        out.line(`run ${run.id} "${run.name}" on ${run.datasetName}: ${describeModel(run)}`)
+        await finish(workbench, run.id)
+      },
+      { runJobs: true },
+    )
   })
 
   addWorkspaceOption(
@@ -95,22 +99,30 @@ export function registerTrain(program: Command) {
       .command('resume <run>')
       .description('continue an interrupted, failed or cancelled run from its last checkpoint'),
   ).action(async (ref: string, opts: WorkspaceOption) => {
-    await withWorkbench(opts, async (workbench) => {
-      const run = await resolveRun(workbench, ref)
-      await workbench.call('runs.control', { id: run.id, action: 'resume' })
-      out.line(`resuming run ${run.id} "${run.name}" from iteration ${run.iteration}`)
-      await finish(workbench, run.id)
-    })
+    await withWorkbench(
+      opts,
+      async (workbench) => {
+        const run = await resolveRun(workbench, ref)
+        await workbench.call('runs.control', { id: run.id, action: 'resume' })
+        out.line(`resuming run ${run.id} "${run.name}" from iteration ${run.iteration}`)
+        await finish(workbench, run.id)
+      },
+      { runJobs: true },
+    )
   })
 
   addWorkspaceOption(
     program.command('eval <run>').description("score a run's latest checkpoint on its test split"),
   ).action(async (ref: string, opts: WorkspaceOption) => {
-    await withWorkbench(opts, async (workbench) => {
-      const run = await resolveRun(workbench, ref)
-      await workbench.call('runs.evaluate', { id: run.id })
-      await finish(workbench, run.id)
-    })
+    await withWorkbench(
+      opts,
+      async (workbench) => {
+        const run = await resolveRun(workbench, ref)
+        await workbench.call('runs.evaluate', { id: run.id })
+        await finish(workbench, run.id)
+      },
+      { runJobs: true },
+    )
   })
 }
 
