@@ -1,4 +1,4 @@
-import { app, BrowserWindow, shell } from 'electron'
+import { app, BrowserWindow, dialog, shell } from 'electron'
 import { join } from 'node:path'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
 import { probeBackends } from '../services/backend-probe'
@@ -48,8 +48,9 @@ function createMainWindow(wb: Workbench): BrowserWindow {
   return window
 }
 
-app.whenReady().then(
-  () => {
+app
+  .whenReady()
+  .then(() => {
     serveRendererProtocol(join(import.meta.dirname, '..', 'renderer'))
     workbench = createWorkbench({
       workspace: process.env.TMU_WORKSPACE ?? join(app.getPath('userData'), 'workspace'),
@@ -60,12 +61,17 @@ app.whenReady().then(
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0 && workbench) createMainWindow(workbench)
     })
-  },
-  (error: unknown) => {
+  })
+  .catch((error: unknown) => {
+    // A workspace from a newer version, or one another workbench is running jobs in:
+    // say so in a window, not only in a log the user never opens.
     log.error('start-up failed', { error: String(error) })
+    dialog.showErrorBox(
+      'TMU Workbench could not start',
+      error instanceof Error ? error.message : String(error),
+    )
     app.exit(1)
-  },
-)
+  })
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
