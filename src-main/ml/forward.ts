@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { LayerState } from './cells/recurrent-cell'
 import { stepNetwork, zeroNetworkState, type PredictiveNetwork } from './network'
+import { sliceTime, stackTime, unstackTime } from './time-axis'
 
 /**
  * Recurrent forward pass over a patched clip, method.md §1: at step t the network reads a
@@ -56,7 +57,7 @@ export function runSequence(
   }
 
   return tf.tidy(() => {
-    const frames = tf.unstack(patchedBTHWC, 1) as tf.Tensor4D[]
+    const frames = unstackTime(patchedBTHWC)
     const maskColumns = mask ? (tf.unstack(mask, 1) as tf.Tensor1D[]) : []
     let state = zeroNetworkState(net, batch)
     let guess: tf.Tensor4D | null = null
@@ -73,7 +74,7 @@ export function runSequence(
       guesses.push(guess)
       if (options.recordStates) statesByStep.push([...state.layers])
     }
-    return { guessesBTHWC: tf.stack(guesses, 1) as tf.Tensor5D, statesByStep }
+    return { guessesBTHWC: stackTime(guesses), statesByStep }
   })
 }
 
@@ -92,7 +93,7 @@ export function mixTruthAndGuess(
 export function predictionLoss(guessesBTHWC: tf.Tensor5D, patchedBTHWC: tf.Tensor5D): tf.Scalar {
   return tf.tidy(() => {
     const steps = guessesBTHWC.shape[1]
-    const targets = patchedBTHWC.slice([0, 1], [-1, steps])
+    const targets = sliceTime(patchedBTHWC, 1, steps)
     return tf.losses.meanSquaredError(targets, guessesBTHWC) as tf.Scalar
   })
 }

@@ -4,6 +4,7 @@ import type { CellFactory, LayerState } from './cells/recurrent-cell'
 import { predictionLoss, runSequence } from './forward'
 import { createNetwork, type PredictiveNetwork } from './network'
 import { patchFrames, unpatchFrames } from './patching'
+import { sliceTime } from './time-axis'
 import { createRng, deriveSeed, restoreRng, type RngState } from './random'
 import { sampleTruthMask, samplingEta } from './scheduled-sampling'
 
@@ -208,12 +209,12 @@ export function createTrainer(
 
     predict(framesBTHWC, inputFrames, outputFrames = framesBTHWC.shape[1] - inputFrames) {
       return tf.tidy(() => {
-        const context = framesBTHWC.slice([0, 0], [-1, inputFrames])
+        const context = sliceTime(framesBTHWC, 0, inputFrames)
         const { guessesBTHWC } = runSequence(network, patchFrames(context, model.patchSize), {
           inputFrames,
           steps: inputFrames + outputFrames - 1,
         })
-        const future = guessesBTHWC.slice([0, inputFrames - 1], [-1, outputFrames])
+        const future = sliceTime(guessesBTHWC, inputFrames - 1, outputFrames)
         return unpatchFrames(future, model.patchSize)
       })
     },

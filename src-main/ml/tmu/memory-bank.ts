@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { mixTruthAndGuess } from '../forward'
+import { sliceTime } from '../time-axis'
 import {
   stepNetwork,
   zeroNetworkState,
@@ -49,7 +50,7 @@ export function recordSourceMemories(
     for (let t = 0; t < steps; t++) {
       let next!: { state: NetworkState; guess: tf.Tensor4D }
       tf.tidy(() => {
-        const frame = patchedBTHWC.slice([0, t], [-1, 1]).squeeze([1]) as tf.Tensor4D
+        const frame = sliceTime(patchedBTHWC, t, 1).squeeze([1]) as tf.Tensor4D
         const x =
           t < options.inputFrames || !guess
             ? frame
