@@ -47,6 +47,12 @@ export default tseslint.config(
     },
   },
   {
+    // The native addon's loader is CommonJS: a .node file can only be require()d.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The renderer is untrusted and sandboxed: a Node import there is a bug.
     files: [
       'src-renderer/**/*.{ts,vue}',

@@ -1,15 +1,12 @@
 import { z } from 'zod'
 import { ModelConfig, TrainConfig } from '../api/contract/model'
-import { RunKind, RunProgress } from '../api/contract/runs'
+import { BackendPreference, RunKind, RunProgress } from '../api/contract/runs'
 
 /**
  * The messages between the job host (main side) and a trainer process. Versioned so that a
  * trainer from another build is refused instead of misread; validated on arrival both ways.
  */
 export const TRAINER_PROTOCOL_VERSION = 1
-
-export const BackendChoice = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
-export type BackendChoice = z.infer<typeof BackendChoice>
 
 export const TrainJobSpec = z.object({
   runId: z.number().int(),
@@ -20,7 +17,7 @@ export const TrainJobSpec = z.object({
   datasetDir: z.string(),
   model: ModelConfig,
   train: TrainConfig,
-  backend: BackendChoice,
+  backend: BackendPreference,
   /** Continue from the latest complete checkpoint in runDir (if any). */
   resume: z.boolean(),
   /** Validation clips scored at each periodic evaluation. */

@@ -5,6 +5,7 @@ import type { CellFactory, RecurrentCell } from './cells/recurrent-cell'
 import { predictionLoss, runSequence } from './forward'
 import { sampleGradients, worstRelativeError } from './gradient-check'
 import { initBackend } from './backend'
+import { loadOneDnnAddon } from './backend/onednn-addon'
 import { countParams, createNetwork } from './network'
 
 describe('createNetwork', () => {
@@ -112,20 +113,29 @@ describe('createNetwork', () => {
   }
 })
 
-// The backend users train on by default computes convolution gradients with this project's
-// own kernels (ml/backend/wasm-conv-grad.ts). Its transcendental functions are approximations,
-// too coarse for finite differences in float32, so its analytic gradients are checked against
-// the cpu backend's, which the finite differences above vouch for.
-describe('createNetwork on the wasm backend', () => {
+// The backends users train on compute convolution gradients with this project's own kernels
+// (ml/backend/wasm-conv-grad.ts, and oneDNN through ml/backend/onednn-kernels.ts). wasm's
+// transcendental functions are approximations, too coarse for finite differences in float32,
+// so their analytic gradients are checked against the cpu backend's, which the finite
+// differences above vouch for.
+const oneDnnMissing = (() => {
+  const loaded = loadOneDnnAddon()
+  return 'error' in loaded ? loaded.error : null
+})()
+
+describe.each([
+  { backend: 'wasm' as const, skip: null },
+  { backend: 'onednn' as const, skip: oneDnnMissing },
+])('createNetwork on the $backend backend', ({ backend, skip }) => {
   afterAll(async () => {
     await tf.setBackend('cpu')
   })
 
   for (const cell of ['convlstm', 'predrnn'] as const) {
-    it(`${cell}: end-to-end gradients match the cpu backend's`, async () => {
+    it.skipIf(skip !== null)(`${cell}: end-to-end gradients match the cpu backend's`, async () => {
       await tf.setBackend('cpu')
       const reference = networkGradients(cell)
-      await initBackend('wasm')
+      await initBackend(backend)
       const before = tf.memory().numTensors
       const onWasm = networkGradients(cell)
       expect(Object.keys(onWasm)).toEqual(Object.keys(reference))

@@ -4,14 +4,16 @@ import type { BackendProbe } from './system-service'
 
 /**
  * Sustained convolution throughput a backend typically reaches on training steps, GFLOP/s.
- * wasm and cpu are measured on this project's 2-core reference machine (bench/results/
- * train.json: wasm 11–28 with 2 threads); the native ones are conservative figures for
- * libtensorflow on a CPU and a mid-range CUDA GPU. Good to a factor of two: the estimate
+ * onednn, wasm and cpu are measured on this project's 2-core reference machine
+ * (bench/results/train.json, 2 threads, small to paper-sized models: onednn 40–190, wasm
+ * 20–40); the native ones are conservative figures for libtensorflow on a CPU and a
+ * mid-range CUDA GPU. Good to a factor of two: the estimate
  * tells a user whether a configuration takes minutes or days, before they start it.
  */
 const TYPICAL_GFLOPS: Record<string, (threads: number) => number> = {
   'tensorflow-gpu': () => 2_000,
   tensorflow: (threads) => 40 * threads,
+  onednn: (threads) => 45 * threads,
   wasm: (threads) => 10 * Math.min(threads, 8),
   cpu: () => 0.05,
 }

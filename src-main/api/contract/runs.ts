@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DatasetId, SplitName, ClipFrames } from './datasets'
 import { ExperimentId } from './experiments'
+import { BACKEND_ORDER } from '../../ml/backend/types'
 import { ModelConfig, TrainConfig } from './model'
 
 export const RunId = z.number().int().positive()
@@ -20,7 +21,7 @@ export const RunStatus = z.enum([
 ])
 export type RunStatus = z.infer<typeof RunStatus>
 
-export const BackendPreference = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+export const BackendPreference = z.enum(['auto', ...BACKEND_ORDER])
 export type BackendPreference = z.infer<typeof BackendPreference>
 
 /** What a run was asked to do; stored as the run's config and shown in diffs. */

@@ -120,6 +120,7 @@ export function estimateTrainingMemoryBytes(
 /** The memory a backend can give tensors, or null when it cannot be known (GPU memory). */
 export function backendMemoryLimitBytes(report: Pick<BackendReport, 'name'>): number | null {
   switch (report.name) {
+    case 'onednn': // tensors live on the wasm heap; oneDNN only computes on them
     case 'wasm':
       return WASM_HEAP_LIMIT_BYTES
     case 'tensorflow-gpu':
@@ -147,7 +148,9 @@ export class MemoryBudgetError extends Error {
 const gigabytes = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`
 
 function memoryHolder(name: BackendReport['name']): string {
-  return name === 'wasm' ? "the wasm backend's heap holds" : 'this machine can give training'
+  return backendMemoryLimitBytes({ name }) === WASM_HEAP_LIMIT_BYTES
+    ? "the wasm backend's heap holds"
+    : 'this machine can give training'
 }
 
 /** Throws MemoryBudgetError, naming what to lower, when the estimate exceeds the backend's memory. */

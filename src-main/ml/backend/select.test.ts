@@ -1,22 +1,36 @@
 import { availableParallelism } from 'node:os'
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
+import { loadOneDnnAddon } from './onednn-addon'
 import { BackendUnavailableError, initBackend, probeBackends } from './select'
 
-// Here (as on most installs) the libtensorflow packages are absent: auto must fall to wasm.
+/** Whether the oneDNN addon was built here (it is wherever libdnnl-dev and g++ are). */
+const oneDnnBuilt = !('error' in loadOneDnnAddon())
+
+// Here (as on most installs) the libtensorflow packages are absent: auto must fall to onednn,
+// or to wasm where the addon could not be built.
 describe('initBackend', () => {
-  it('auto: records why the native backends were skipped and picks wasm', async () => {
+  it('auto: records why the native backends were skipped and picks onednn or wasm', async () => {
     const report = await initBackend('auto')
-    expect(report.name).toBe('wasm')
+    const expected = oneDnnBuilt ? 'onednn' : 'wasm'
+    expect(report.name).toBe(expected)
     expect(tf.getBackend()).toBe('wasm')
     expect(report.attempts.map((a) => [a.name, a.ok])).toEqual([
       ['tensorflow-gpu', false],
       ['tensorflow', false],
-      ['wasm', true],
+      ['onednn', oneDnnBuilt],
+      ...(oneDnnBuilt ? [] : [['wasm', true]]),
     ])
     expect(report.attempts[0]?.error).toMatch(/tfjs-node-gpu is not installed/)
-    expect(report.reason).toMatch(/^wasm \(auto; \d+ threads?\)\. Unavailable: tensorflow-gpu: /)
+    expect(report.reason).toMatch(
+      new RegExp(`^${expected} \\(auto; .*\\)\\. Unavailable: tensorflow-gpu: `),
+    )
     expect(report.simd).toBe(true)
+  })
+
+  it.skipIf(oneDnnBuilt)('explains how to get onednn where the addon is not built', async () => {
+    const report = await initBackend('auto')
+    expect(report.attempts[2]?.error).toMatch(/apt-get install libdnnl-dev g\+\+/)
   })
 
   it('runs wasm on every core (the postinstall threads patch took effect)', async () => {
@@ -45,6 +59,7 @@ describe('probeBackends', () => {
     expect(attempts.map((a) => [a.name, a.ok])).toEqual([
       ['tensorflow-gpu', false],
       ['tensorflow', false],
+      ['onednn', oneDnnBuilt],
       ['wasm', true],
       ['cpu', true],
     ])

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { initCpuBackend } from './cpu'
 import { loadNativeBackend, nativeThreads, probeNativeBackend } from './native'
+import { initOneDnnBackend, probeOneDnnBackend } from './onednn'
+import { removeOneDnnKernels } from './onednn-kernels'
 import {
   BACKEND_ORDER,
   type BackendAttempt,
@@ -12,7 +14,7 @@ import { initWasmBackend } from './wasm'
 
 /**
  * Backend choice (architecture.md, Compute backends): CUDA libtensorflow → CPU libtensorflow
- * → wasm → pure-JS cpu. `auto` takes the first that loads; a named preference must load or
+ * → wasm with oneDNN convolutions → wasm → pure-JS cpu. `auto` takes the first that loads; a named preference must load or
  * the call throws, so a run never silently trains on something slower than asked for.
  */
 
@@ -51,7 +53,11 @@ async function load(name: BackendName, options: InitBackendOptions): Promise<Loa
       if (!attempt.ok) throw new Error(attempt.error ?? `${name} failed to load`)
       return { threads: nativeThreads(), simd: false, note: 'libtensorflow' }
     }
+    case 'onednn':
+      return initOneDnnBackend(options.wasmThreads)
     case 'wasm':
+      // onednn and wasm share tfjs's wasm backend: plain wasm means its own kernels.
+      removeOneDnnKernels()
       return initWasmBackend(options.wasmThreads)
     case 'cpu':
       await initCpuBackend()
@@ -101,7 +107,7 @@ export async function initBackend(
 
 /**
  * What would load and why not, for `tmu doctor`. Native backends are tried in a child
- * process (libtensorflow, once loaded, cannot be unloaded); wasm and cpu in this process,
+ * process (libtensorflow, once loaded, cannot be unloaded); onednn, wasm and cpu in this process,
  * after which the previously active backend is restored.
  */
 export async function probeBackends(options: InitBackendOptions = {}): Promise<BackendAttempt[]> {
@@ -110,9 +116,18 @@ export async function probeBackends(options: InitBackendOptions = {}): Promise<B
     await probeNativeBackend('tensorflow-gpu'),
     await probeNativeBackend('tensorflow'),
   ]
-  for (const name of ['wasm', 'cpu'] as const) {
+  // Probes must not swap kernels under the active backend (onednn and wasm share them).
+  const probes = {
+    onednn: () => probeOneDnnBackend(options.wasmThreads),
+    wasm: () => initWasmBackend(options.wasmThreads),
+    cpu: initCpuBackend,
+  }
+  for (const [name, probe] of Object.entries(probes) as [
+    keyof typeof probes,
+    () => Promise<unknown>,
+  ][]) {
     try {
-      await load(name, options)
+      await probe()
       attempts.push({ name, ok: true, error: null })
     } catch (error) {
       attempts.push({ name, ok: false, error: errorMessage(error) })

@@ -1,5 +1,5 @@
 /** Compute backends in the order `auto` tries them (architecture.md, Compute backends). */
-export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
+export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'onednn', 'wasm', 'cpu'] as const
 export type BackendName = (typeof BACKEND_ORDER)[number]
 export type BackendPreference = 'auto' | BackendName
 
@@ -13,7 +13,7 @@ export interface BackendAttempt {
 /** The backend in use, shown to the user and recorded with each run. */
 export interface BackendReport {
   readonly name: BackendName
-  /** Threads the backend computes with (wasm: XNNPACK's pool; native: TensorFlow's own). */
+  /** Threads the backend computes with (wasm: XNNPACK's pool; onednn: that and OpenMP's; native: TensorFlow's own). */
   readonly threads: number
   /** WebAssembly SIMD in use (wasm only). */
   readonly simd: boolean

@@ -140,16 +140,16 @@ function createInputGradient(stock: KernelFunc | null): KernelFunc {
   }
 }
 
-/** Kernel functions we registered, so a second call is a no-op. */
-const registered = new Set<unknown>()
+let registered = false
 
 /**
- * Registers both gradient kernels for the wasm backend (idempotent). Call once the wasm
- * backend module is loaded; kernels apply to every later gradient computation on wasm.
+ * Registers both gradient kernels for the wasm backend, once per process: later calls are
+ * no-ops, so they never put these back under the onednn backend's replacements. Call once
+ * the wasm backend is initialised (the stock kernel we fall back on needs its setup).
  */
 export function registerWasmConvGradKernels(): void {
+  if (registered) return
   const current = tf.getKernel(tf.Conv2DBackpropInput, BACKEND)
-  if (current && registered.has(current.kernelFunc)) return
   const stockInput = current ? (current.kernelFunc as KernelFunc) : null
   if (current) tf.unregisterKernel(tf.Conv2DBackpropInput, BACKEND)
   if (tf.getKernel(tf.Conv2DBackpropFilter, BACKEND)) {
@@ -161,6 +161,6 @@ export function registerWasmConvGradKernels(): void {
     [tf.Conv2DBackpropInput, inputGradient],
   ] as const) {
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: kernelFunc as tf.KernelFunc })
-    registered.add(kernelFunc)
   }
+  registered = true
 }

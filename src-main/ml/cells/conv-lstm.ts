@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { LayerNormWeights, ParamBuilder } from '../params'
+import { convLstmGates } from '../fused/conv-lstm-gates'
 import { layerNorm } from './layer-norm'
 import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 
@@ -32,19 +33,8 @@ export function convLstmStep(
 ): ConvLstmState {
   return tf.tidy(() => {
     const conv = tf.add(tf.conv2d(tf.concat([x, prev.h], -1), w.kernel, 1, 'same'), w.bias)
-    const gates = w.norm ? layerNorm(conv as tf.Tensor4D, w.norm) : conv
-    const [i, f, o, g] = tf.split(gates, 4, -1) as [
-      tf.Tensor4D,
-      tf.Tensor4D,
-      tf.Tensor4D,
-      tf.Tensor4D,
-    ]
-    const c = tf.add(
-      tf.mul(tf.sigmoid(f), prev.c),
-      tf.mul(tf.sigmoid(i), tf.tanh(g)),
-    ) as tf.Tensor4D
-    const h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor4D
-    return { h, c }
+    const gates = (w.norm ? layerNorm(conv as tf.Tensor4D, w.norm) : conv) as tf.Tensor4D
+    return convLstmGates(gates, prev.c)
   })
 }
 

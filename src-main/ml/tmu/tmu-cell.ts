@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { TmuOptions } from '../../api/contract/model'
+import { convLstmGates } from '../fused/conv-lstm-gates'
 import { layerNorm } from '../cells/layer-norm'
 import {
   zeroLayerState,
@@ -71,16 +72,20 @@ export function tmuStep(
   return tf.tidy(() => {
     const sources = w.distillers.length
     const conv = tf.add(tf.conv2d(tf.concat([x, prev.h], -1), w.kernel, 1, 'same'), w.bias)
-    const [i, f, o, g, ...s] = tf.split(layerNorm(conv as tf.Tensor4D, w.norm), 4 + sources, -1)
-    const cTilde = tf.add(
-      tf.mul(tf.sigmoid(f as tf.Tensor4D), prev.c),
-      tf.mul(tf.sigmoid(i as tf.Tensor4D), tf.tanh(g as tf.Tensor4D)),
-    ) as tf.Tensor4D
-    const h = tf.mul(tf.sigmoid(o as tf.Tensor4D), tf.tanh(cTilde)) as tf.Tensor4D
+    const hidden = prev.c.shape[3]
+    const [lstmGates, transferLogits] = tf.split(
+      layerNorm(conv as tf.Tensor4D, w.norm),
+      [4 * hidden, sources * hidden],
+      -1,
+    ) as [tf.Tensor4D, tf.Tensor4D]
+    // tfjs cannot differentiate a one-way split (its gradient concatenates a lone tensor).
+    const s =
+      sources === 1 ? [transferLogits] : (tf.split(transferLogits, sources, -1) as tf.Tensor4D[])
+    const { c: cTilde, h } = convLstmGates(lstmGates, prev.c)
     const distilled = w.distillers.map((d) =>
       layerNorm(tf.conv2d(cTilde, d.kernel, 1, 'valid'), d.norm),
     )
-    const gates = transferGates(s as tf.Tensor4D[], options.gate)
+    const gates = transferGates(s, options.gate)
     // C̃ + Σ_m [T_m⊙D_m + (1−T_m)⊙C̃] = C̃ + Σ_m [C̃ + T_m⊙(D_m − C̃)], one product per source.
     const mixed = distilled.map((d, m) =>
       tf.add(cTilde, tf.mul(gates[m] as tf.Tensor4D, tf.sub(d, cTilde))),

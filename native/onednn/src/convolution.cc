@@ -1,0 +1,202 @@
+#include "convolution.h"
+
+#include <array>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include <dnnl.hpp>
+
+namespace tmu {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+constexpr auto f32 = memory::data_type::f32;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& cpu_stream() {
+  static dnnl::stream stream(cpu_engine());
+  return stream;
+}
+
+// Weights as a primitive wants them (a blocked layout of its choosing) beside tfjs's
+// [kh, kw, in, out], with a buffer for the converted copy when the two differ.
+struct WeightsLayout {
+  memory::desc user;
+  memory::desc chosen;
+  std::optional<memory> converted;
+
+  WeightsLayout(const memory::desc& user_md, const memory::desc& chosen_md)
+      : user(user_md), chosen(chosen_md) {
+    if (chosen != user) converted.emplace(chosen, cpu_engine());
+  }
+};
+
+memory::dims activation_dims(int64_t n, int64_t c, int64_t h, int64_t w) { return {n, c, h, w}; }
+
+struct Descriptors {
+  memory::desc input, output, weights_user, weights_any;
+  memory::dims strides, dilations, pad_left, pad_right;
+
+  explicit Descriptors(const ConvGeometry& g)
+      : input(activation_dims(g.batch, g.in_channels, g.in_height, g.in_width), f32, tag::nhwc),
+        output(activation_dims(g.batch, g.out_channels, g.out_height, g.out_width), f32,
+               tag::nhwc),
+        weights_user({g.out_channels, g.in_channels, g.filter_height, g.filter_width}, f32,
+                     tag::hwio),
+        weights_any({g.out_channels, g.in_channels, g.filter_height, g.filter_width}, f32,
+                    tag::any),
+        strides{g.stride_height, g.stride_width},
+        // oneDNN counts dilation from 0 (no gaps), tfjs from 1.
+        dilations{g.dilation_height - 1, g.dilation_width - 1},
+        pad_left{g.pad_top, g.pad_left},
+        pad_right{g.pad_bottom, g.pad_right} {}
+};
+
+// All primitives of one geometry. Building one costs far more than running a small one, and
+// a recurrent network repeats a handful of geometries thousands of times per iteration.
+class Plan {
+ public:
+  explicit Plan(const ConvGeometry& g)
+      : d_(g),
+        forward_pd_(dnnl::convolution_forward::desc(
+                        dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                        d_.input, d_.weights_any, d_.output, d_.strides, d_.dilations,
+                        d_.pad_left, d_.pad_right),
+                    cpu_engine()),
+        forward_(forward_pd_),
+        forward_weights_(d_.weights_user, forward_pd_.weights_desc()) {}
+
+  void forward(const float* x, const float* w, float* y) {
+    auto& engine = cpu_engine();
+    memory src(d_.input, engine, const_cast<float*>(x));
+    memory dst(d_.output, engine, y);
+    memory weights = weights_for(forward_weights_, w);
+    forward_.execute(cpu_stream(), {{DNNL_ARG_SRC, src},
+                                    {DNNL_ARG_WEIGHTS, weights},
+                                    {DNNL_ARG_DST, dst}});
+    cpu_stream().wait();
+  }
+
+  void backward_input(const float* dy, const float* w, float* dx) {
+    ensure_input_gradient();
+    auto& engine = cpu_engine();
+    memory diff_dst(d_.output, engine, const_cast<float*>(dy));
+    memory diff_src(d_.input, engine, dx);
+    memory weights = weights_for(*input_weights_, w);
+    input_grad_->execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, diff_dst},
+                                        {DNNL_ARG_WEIGHTS, weights},
+                                        {DNNL_ARG_DIFF_SRC, diff_src}});
+    cpu_stream().wait();
+  }
+
+  void ensure_input_gradient() {
+    if (!input_pd_) {
+      input_pd_.emplace(dnnl::convolution_backward_data::desc(
+                            dnnl::algorithm::convolution_direct, d_.input, d_.weights_any,
+                            d_.output, d_.strides, d_.dilations, d_.pad_left, d_.pad_right),
+                        cpu_engine(), forward_pd_);
+      input_grad_.emplace(*input_pd_);
+      input_weights_.emplace(d_.weights_user, input_pd_->weights_desc());
+    }
+  }
+
+  void backward_filter(const float* x, const float* dy, float* dw) {
+    ensure_filter_gradient();
+    auto& engine = cpu_engine();
+    memory src(d_.input, engine, const_cast<float*>(x));
+    memory diff_dst(d_.output, engine, const_cast<float*>(dy));
+    memory user_dw(d_.weights_user, engine, dw);
+    memory diff_weights = filter_weights_->converted ? *filter_weights_->converted : user_dw;
+    filter_grad_->execute(cpu_stream(), {{DNNL_ARG_SRC, src},
+                                         {DNNL_ARG_DIFF_DST, diff_dst},
+                                         {DNNL_ARG_DIFF_WEIGHTS, diff_weights}});
+    if (filter_weights_->converted) {
+      dnnl::reorder(diff_weights, user_dw).execute(cpu_stream(), diff_weights, user_dw);
+    }
+    cpu_stream().wait();
+  }
+
+  void ensure_filter_gradient() {
+    if (!filter_pd_) {
+      filter_pd_.emplace(dnnl::convolution_backward_weights::desc(
+                             dnnl::algorithm::convolution_direct, d_.input, d_.weights_any,
+                             d_.output, d_.strides, d_.dilations, d_.pad_left, d_.pad_right),
+                         cpu_engine(), forward_pd_);
+      filter_grad_.emplace(*filter_pd_);
+      filter_weights_.emplace(d_.weights_user, filter_pd_->diff_weights_desc());
+    }
+  }
+
+  std::string implementations() {
+    ensure_input_gradient();
+    ensure_filter_gradient();
+    return std::string("forward ") + forward_pd_.impl_info_str() + ", input gradient " +
+           input_pd_->impl_info_str() + ", filter gradient " + filter_pd_->impl_info_str();
+  }
+
+ private:
+  // Converts tfjs's weights into the layout the primitive chose; none when they agree.
+  memory weights_for(WeightsLayout& layout, const float* w) {
+    memory user(layout.user, cpu_engine(), const_cast<float*>(w));
+    if (!layout.converted) return user;
+    dnnl::reorder(user, *layout.converted).execute(cpu_stream(), user, *layout.converted);
+    return *layout.converted;
+  }
+
+  Descriptors d_;
+  dnnl::convolution_forward::primitive_desc forward_pd_;
+  dnnl::convolution_forward forward_;
+  WeightsLayout forward_weights_;
+
+  std::optional<dnnl::convolution_backward_data::primitive_desc> input_pd_;
+  std::optional<dnnl::convolution_backward_data> input_grad_;
+  std::optional<WeightsLayout> input_weights_;
+
+  std::optional<dnnl::convolution_backward_weights::primitive_desc> filter_pd_;
+  std::optional<dnnl::convolution_backward_weights> filter_grad_;
+  std::optional<WeightsLayout> filter_weights_;
+};
+
+using GeometryKey = std::array<int64_t, 17>;
+
+GeometryKey key_of(const ConvGeometry& g) {
+  return {g.batch,         g.in_height,       g.in_width,       g.in_channels,
+          g.out_height,    g.out_width,       g.out_channels,   g.filter_height,
+          g.filter_width,  g.stride_height,   g.stride_width,   g.dilation_height,
+          g.dilation_width, g.pad_top,        g.pad_left,       g.pad_bottom,
+          g.pad_right};
+}
+
+Plan& plan_for(const ConvGeometry& g) {
+  static std::map<GeometryKey, Plan> plans;
+  auto key = key_of(g);
+  auto found = plans.find(key);
+  if (found == plans.end()) found = plans.try_emplace(key, g).first;
+  return found->second;
+}
+
+}  // namespace
+
+void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
+  plan_for(g).forward(x, w, y);
+}
+
+void conv_backward_input(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
+  plan_for(g).backward_input(dy, w, dx);
+}
+
+void conv_backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+  plan_for(g).backward_filter(x, dy, dw);
+}
+
+std::string conv_implementations(const ConvGeometry& g) {
+  return plan_for(g).implementations();
+}
+
+}  // namespace tmu

@@ -1,0 +1,91 @@
+import { createRequire } from 'node:module'
+
+/**
+ * The `@tmu/onednn` Node-API addon (native/onednn): oneDNN convolutions and fused cell
+ * kernels that work in place on the wasm backend's heap. It is an optional dependency built
+ * at install against Debian's libdnnl-dev, so loading must explain what is missing.
+ */
+
+const PACKAGE = '@tmu/onednn'
+
+/** Tensors are byte offsets into `heap` (the wasm backend's memory); shapes are in `geometry`. */
+export interface OneDnnAddon {
+  convForward(heap: Uint8Array, geometry: number[], x: number, filter: number, y: number): void
+  convBackwardInput(
+    heap: Uint8Array,
+    geometry: number[],
+    dy: number,
+    filter: number,
+    dx: number,
+  ): void
+  convBackwardFilter(
+    heap: Uint8Array,
+    geometry: number[],
+    x: number,
+    dy: number,
+    dfilter: number,
+  ): void
+  /** ConvLSTM's pointwise step (ml/fused/conv-lstm-gates.ts) over positions × channels. */
+  convLstmGates(
+    heap: Uint8Array,
+    positions: number,
+    channels: number,
+    gates: number,
+    cPrev: number,
+    c: number,
+    h: number,
+  ): void
+  convLstmGatesGrad(
+    heap: Uint8Array,
+    positions: number,
+    channels: number,
+    gates: number,
+    cPrev: number,
+    dc: number,
+    dh: number,
+    dGates: number,
+    dcPrev: number,
+  ): void
+  /** Row r's `width` 32-bit values from src + r·srcStride to dst + r·dstStride (values; offsets in bytes). */
+  copyBlocks(
+    heap: Uint8Array,
+    rows: number,
+    width: number,
+    src: number,
+    srcStride: number,
+    dst: number,
+    dstStride: number,
+  ): void
+  /** Which oneDNN implementation runs each direction, e.g. `brg:avx512_core`. */
+  convImplementations(geometry: number[]): string
+  version(): string
+}
+
+let cached: { addon: OneDnnAddon } | { error: string } | null = null
+
+function describeLoadError(error: unknown): string {
+  const failure = error as { code?: unknown; message?: unknown }
+  const message = String(failure?.message ?? error).split('\n')[0] ?? ''
+  if (failure?.code === 'MODULE_NOT_FOUND') {
+    return `${PACKAGE} is not built: it needs oneDNN and a C++ compiler (\`apt-get install libdnnl-dev g++\`, then \`npm rebuild ${PACKAGE}\`)`
+  }
+  if (/libdnnl/.test(message)) {
+    return `oneDNN's library is missing (\`apt-get install libdnnl-dev\`): ${message}`
+  }
+  return `${PACKAGE} failed to load: ${message}`
+}
+
+/** The addon, or why it cannot be used; loaded once per process. */
+export function loadOneDnnAddon(): { addon: OneDnnAddon } | { error: string } {
+  if (cached) return cached
+  // OpenMP threads otherwise spin after each convolution and slow the wasm pool that runs
+  // next (ConvLSTM 4×32 batch 8: 1.45 s per iteration passive, 1.71 s spinning). libgomp
+  // reads this once, when the addon pulls it in.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE'
+  try {
+    cached = { addon: createRequire(import.meta.url)(PACKAGE) as OneDnnAddon }
+  } catch (error) {
+    cached = { error: describeLoadError(error) }
+  }
+  return cached
+}

@@ -1,0 +1,204 @@
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadOneDnnAddon } from './onednn-addon'
+import { initBackend } from './select'
+
+const loaded = loadOneDnnAddon()
+const missing = 'error' in loaded ? loaded.error : null
+if (missing) console.warn(`onednn tests skipped: ${missing}`)
+
+describe('the @tmu/onednn addon', () => {
+  it('is built wherever CI runs (.ci/run installs libdnnl-dev)', () => {
+    if (process.env.CI) expect(missing).toBeNull()
+  })
+})
+
+interface ConvCase {
+  readonly name: string
+  readonly x: [number, number, number, number]
+  readonly filter: [number, number, number, number]
+  readonly strides: number | [number, number]
+  readonly pad: 'same' | 'valid' | number
+  readonly dilations: number | [number, number]
+  /** tfjs itself computes no gradient of dilated convolutions. */
+  readonly forwardOnly?: boolean
+}
+
+/** Our models' 5×5 'same' convolutions, and the geometries they do not use but a user might. */
+const CASES: ConvCase[] = [
+  {
+    name: '5×5 same',
+    x: [2, 8, 8, 6],
+    filter: [5, 5, 6, 12],
+    strides: 1,
+    pad: 'same',
+    dilations: 1,
+  },
+  {
+    name: '3×3 valid',
+    x: [3, 7, 9, 4],
+    filter: [3, 3, 4, 5],
+    strides: 1,
+    pad: 'valid',
+    dilations: 1,
+  },
+  {
+    name: 'even 4×4 same',
+    x: [2, 6, 6, 3],
+    filter: [4, 4, 3, 2],
+    strides: 1,
+    pad: 'same',
+    dilations: 1,
+  },
+  { name: '1×1', x: [4, 5, 5, 16], filter: [1, 1, 16, 8], strides: 1, pad: 'valid', dilations: 1 },
+  {
+    name: 'stride 2',
+    x: [2, 9, 8, 3],
+    filter: [3, 3, 3, 4],
+    strides: 2,
+    pad: 'same',
+    dilations: 1,
+  },
+  {
+    name: 'stride 2, pad 1',
+    x: [1, 8, 7, 2],
+    filter: [3, 2, 2, 3],
+    strides: 2,
+    pad: 1,
+    dilations: 1,
+  },
+  {
+    name: 'dilation 2',
+    x: [2, 9, 9, 3],
+    filter: [3, 3, 3, 4],
+    strides: 1,
+    pad: 'same',
+    dilations: 2,
+    forwardOnly: true,
+  },
+]
+
+/** y, dy/dx and dy/dw of Σ conv(x, w)⊙r on the active backend, from fixed random data. */
+function convAndGrads(c: ConvCase) {
+  return tf.tidy(() => {
+    const x = tf.randomUniform(c.x, -1, 1, 'float32', 1) as tf.Tensor4D
+    const w = tf.randomUniform(c.filter, -1, 1, 'float32', 2) as tf.Tensor4D
+    const conv = (xs: tf.Tensor, ws: tf.Tensor) =>
+      tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.strides, c.pad, 'NHWC', c.dilations)
+    const y = conv(x, w)
+    if (c.forwardOnly) return [y.dataSync() as Float32Array]
+    const r = tf.randomUniform(y.shape, -1, 1, 'float32', 3)
+    const [dx, dw] = tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(conv(xs, ws), r)))([
+      x,
+      w,
+    ])
+    return [y, dx!, dw!].map((t) => t.dataSync() as Float32Array)
+  })
+}
+
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length)
+  const scale = Math.max(...expected.map(Math.abs))
+  return Math.max(...actual.map((v, i) => Math.abs(v - expected[i]!))) / scale
+}
+
+describe.skipIf(missing !== null)('onednn backend', () => {
+  beforeAll(async () => {
+    await initBackend('onednn')
+  })
+  afterAll(async () => {
+    await initBackend('cpu')
+  })
+
+  it('reports oneDNN and the threads it runs', async () => {
+    const report = await initBackend('onednn')
+    expect(report.name).toBe('onednn')
+    expect(tf.getBackend()).toBe('wasm')
+    expect(report.reason).toMatch(
+      /^onednn \(requested; oneDNN \d+\.\d+\.\d+ convolutions on \d+ OpenMP threads/,
+    )
+  })
+
+  it.each(CASES)('$name: convolution and both gradients match the cpu backend', async (c) => {
+    await tf.setBackend('cpu')
+    const reference = convAndGrads(c)
+    await initBackend('onednn')
+    const before = tf.memory().numTensors
+    const ours = convAndGrads(c)
+    expect(tf.memory().numTensors).toBe(before)
+    expect(ours.length).toBe(reference.length)
+    for (const [i, part] of ['y', 'dx', 'dw'].slice(0, ours.length).entries()) {
+      expect(relativeError(ours[i]!, reference[i]!), part).toBeLessThan(1e-5)
+    }
+  })
+
+  /** Splits, unstacks and concatenations along every axis, uneven parts, int32, and bool (wasm's kernel). */
+  function splitsAndConcats(): number[][] {
+    return tf.tidy(() => {
+      const x = tf.randomUniform([3, 4, 5, 6], -1, 1, 'float32', 4)
+      const out: tf.Tensor[] = []
+      for (const axis of [0, 1, 2, 3, -1]) {
+        const a = (axis + 4) % 4
+        const parts = tf.split(x, [1, x.shape[a]! - 1], axis)
+        const empty = tf.zeros(x.shape.map((d, i) => (i === a ? 0 : d)))
+        out.push(...parts, tf.concat([parts[1]!, empty, parts[0]!], axis))
+      }
+      for (const axis of [0, 2, -1]) out.push(...tf.unstack(x, axis))
+      const ints = tf.range(0, 24, 1, 'int32').reshape([2, 3, 4])
+      out.push(...tf.split(ints, [1, 3], 2), tf.concat([ints, ints], 1))
+      const bools = tf.greater(x, 0)
+      out.push(...tf.split(bools, 3, 3), tf.concat([bools, bools], 3))
+      // Gradients: split's is a concat, concat's a split.
+      const [dx] = tf.grads((v: tf.Tensor) => {
+        const [a, b, c] = tf.split(v, [1, 3, 2], 3)
+        return tf.sum(tf.mul(tf.concat([c!, a!, b!], 3), tf.range(0, 6).reshape([1, 1, 1, 6])))
+      })([x])
+      out.push(dx!)
+      return out.map((t) => Array.from(t.dataSync()))
+    })
+  }
+
+  it('splits, unstacks and concatenates exactly as the cpu backend does', async () => {
+    await tf.setBackend('cpu')
+    const reference = splitsAndConcats()
+    await initBackend('onednn')
+    const before = tf.memory().numTensors
+    expect(splitsAndConcats()).toEqual(reference)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('plain wasm gets its own kernels back, and onednn its own again', async () => {
+    const kernelOf = () => tf.getKernel(tf.Conv2D, 'wasm')?.kernelFunc
+    const oneDnnConv = kernelOf()
+    await initBackend('wasm')
+    const wasmConv = kernelOf()
+    expect(wasmConv).not.toBe(oneDnnConv)
+    const c = CASES[0]!
+    const onWasm = convAndGrads(c)
+    await initBackend('onednn')
+    expect(kernelOf()).toBe(oneDnnConv)
+    const onOneDnn = convAndGrads(c)
+    expect(relativeError(onOneDnn[2]!, onWasm[2]!)).toBeLessThan(1e-4)
+  })
+
+  it('refuses a geometry tfjs sizes differently from the convolution it describes', () => {
+    const x = tf.ones([1, 8, 7, 2]) as tf.Tensor4D
+    const w = tf.ones([3, 2, 2, 3]) as tf.Tensor4D
+    expect(() => tf.conv2d(x, w, [2, 1], 1)).toThrow(
+      /onednn Conv2D: tfjs expects a 4×4 output where the convolution gives 4×8; use 'same' or 'valid'/,
+    )
+    tf.dispose([x, w])
+  })
+
+  it('refuses buffers outside the heap instead of touching foreign memory', () => {
+    if ('error' in loaded) return
+    const heap = new Uint8Array(1024)
+    const geometry = [1, 4, 4, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]
+    expect(() => loaded.addon.convForward(heap, geometry, 0, 64, 1000)).toThrow(
+      /tmu_onednn: y lies outside the heap/,
+    )
+    expect(() => loaded.addon.convForward(heap, geometry.slice(1), 0, 64, 128)).toThrow(
+      /geometry needs 17 numbers/,
+    )
+  })
+})
