@@ -4,9 +4,9 @@ import * as tf from '@tensorflow/tfjs'
 import { ModelConfig, TrainConfig, type CellKind } from '../src-main/api/contract/model'
 import {
   BACKEND_ORDER,
-  assertFitsBackend,
   estimateTrainingMemoryBytes,
   initBackend,
+  planBatch,
   probeBackends,
   type BackendName,
 } from '../src-main/ml/backend'
@@ -57,6 +57,8 @@ export interface TrainBenchRow {
   readonly hidden: number
   readonly batch: number
   readonly engine: BenchEngine
+  /** Clips per forward/backward pass when the batch is split to fit memory (gradients summed). */
+  readonly microBatchSize: number | null
   readonly threads: number | null
   readonly trainGflop: number
   readonly trainSecondsPerIteration: number | null
@@ -113,9 +115,15 @@ async function secondsPerCall(fn: () => Promise<void>, warmup: number, iteration
   return (performance.now() - start) / 1000 / iterations
 }
 
-async function measureTfjs(cell: CellKind, shape: BenchShape, warmup: number, iterations: number) {
+async function measureTfjs(
+  cell: CellKind,
+  shape: BenchShape,
+  microBatchSize: number,
+  warmup: number,
+  iterations: number,
+) {
   const { model, train } = configsFor(cell, shape)
-  const trainer = createTrainer(model, train)
+  const trainer = createTrainer(model, train, { microBatchSize })
   const frames = tf.randomUniform([shape.batch, FRAMES_IN + FRAMES_OUT, 64, 64, 1]) as tf.Tensor5D
   try {
     const trainSeconds = await secondsPerCall(
@@ -154,10 +162,12 @@ function measuredRow(
   threads: number,
   seconds: Timing,
   reference: Timing | null,
+  microBatchSize: number | null = null,
 ): TrainBenchRow {
   return {
     ...base,
     engine,
+    microBatchSize,
     threads,
     trainSecondsPerIteration: round(seconds.train),
     inferSecondsPerPass: round(seconds.infer),
@@ -172,6 +182,7 @@ function skippedRow(base: RowBase, engine: BenchEngine, why: string): TrainBench
   return {
     ...base,
     engine,
+    microBatchSize: null,
     threads: null,
     trainSecondsPerIteration: null,
     inferSecondsPerPass: null,
@@ -188,7 +199,7 @@ function formatTable(rows: readonly TrainBenchRow[]): string {
   const lines = rows.map((r) => {
     const cells = [
       r.cell,
-      `${r.layers}×${r.hidden}, ${r.batch}`,
+      `${r.layers}×${r.hidden}, ${r.batch}${r.microBatchSize ? ` (as ${Math.ceil(r.batch / r.microBatchSize)}×${r.microBatchSize})` : ''}`,
       r.engine,
       r.threads ?? '—',
       r.trainSecondsPerIteration ?? (r.skipped ? `skipped: ${r.skipped}` : '—'),
@@ -249,8 +260,12 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
           continue
         }
         const report = await initBackend(engine)
+        let microBatchSize: number
         try {
-          assertFitsBackend(report, estimateTrainingMemoryBytes(model, train))
+          microBatchSize = planBatch(
+            report,
+            estimateTrainingMemoryBytes(model, train),
+          ).microBatchSize
         } catch (error) {
           rows.push(skippedRow(base, engine, (error as Error).message))
           continue
@@ -261,11 +276,12 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
           rows.push(skippedRow(base, engine, why))
           continue
         }
-        const seconds = await measureTfjs(cell, shape, warmup, iterations)
+        const seconds = await measureTfjs(cell, shape, microBatchSize, warmup, iterations)
         // Only ever raise the guess: a small shape, or one timed while others load the
         // machine, runs slower and must not get the real configurations skipped.
         rate[engine] = Math.max(rate[engine], trainFlops / 1e9 / seconds.train)
-        rows.push(measuredRow(base, engine, report.threads, seconds, reference))
+        const split = microBatchSize < shape.batch ? microBatchSize : null
+        rows.push(measuredRow(base, engine, report.threads, seconds, reference, split))
         log(`${label} ${engine}: ${round(seconds.train)} s/iter`)
       }
     }

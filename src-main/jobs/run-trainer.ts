@@ -5,7 +5,12 @@ import type { TmuStepIntrospection } from '../ml/tmu/introspection'
 import { loadSource, type TmuSource } from '../ml/tmu/sources'
 import { createTmuTrainer } from '../ml/tmu/tmu-trainer'
 import { createTmuCellFactory, TMU_MODEL_KIND } from '../ml/tmu/tmu-network'
-import { createTrainer, type Trainer, type TrainStepResult } from '../ml/training'
+import {
+  createTrainer,
+  type Trainer,
+  type TrainerOptions,
+  type TrainStepResult,
+} from '../ml/training'
 import type { TrainJobSpec } from './trainer-protocol'
 import { namedFromTensorMap } from '../ml/tensor-map'
 
@@ -25,18 +30,18 @@ export function modelKindOf(spec: Pick<TrainJobSpec, 'model'>): string {
  * Builds the trainer a run needs (method.md §3): a fresh network (source, scratch); one
  * initialised from a source's checkpoint with every weight trainable (finetune); or a TMU
  * target fed by its frozen sources. Evaluating a TMU target needs no sources: its own
- * distillers and gates stand in for them.
+ * distillers and gates stand in for them. `execution` says how to run it (micro-batches).
  */
-export function createRunTrainer(spec: TrainJobSpec): RunTrainer {
+export function createRunTrainer(spec: TrainJobSpec, execution: Execution = {}): RunTrainer {
   if (spec.model.tmu) {
     if (spec.evaluateOnly) {
       return createTrainer(spec.model, spec.train, {
         cellFactory: createTmuCellFactory(spec.model),
       })
     }
-    return createTmuRunTrainer(spec)
+    return createTmuRunTrainer(spec, execution)
   }
-  const trainer = createTrainer(spec.model, spec.train)
+  const trainer = createTrainer(spec.model, spec.train, execution)
   if (spec.initFrom) {
     try {
       const source = readCheckpoint(spec.initFrom)
@@ -56,12 +61,14 @@ export function createRunTrainer(spec: TrainJobSpec): RunTrainer {
   return trainer
 }
 
-function createTmuRunTrainer(spec: TrainJobSpec): RunTrainer {
+type Execution = Pick<TrainerOptions, 'microBatchSize'>
+
+function createTmuRunTrainer(spec: TrainJobSpec, execution: Execution): RunTrainer {
   const sources: TmuSource[] = []
   const disposeSources = () => sources.forEach((s) => s.network.dispose())
   try {
     for (const source of spec.sources) sources.push(loadSource(source.name, source.runDir))
-    const tmu = createTmuTrainer(spec.model, spec.train, sources)
+    const tmu = createTmuTrainer(spec.model, spec.train, sources, execution)
     const base = tmu.trainer
     return {
       network: base.network,

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { createBatcher, type BatchCursor } from '../data/batcher'
 import { openFrameStore, type FrameStore } from '../data/frame-store'
 import { initBackend } from '../ml/backend'
-import { assertFitsBackend, estimateTrainingMemoryBytes } from '../ml/backend/memory'
+import { estimateTrainingMemoryBytes, planBatch } from '../ml/backend/memory'
 import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
 import type { MetricSummary } from '../ml/metrics/metric-accumulator'
 import type { RngState } from '../ml/random'
@@ -44,9 +44,9 @@ const METRICS_FLUSH_MS = 1_000
 /** Training loss is the only per-iteration series; the rest come with evaluations. */
 export async function runTrainJob(spec: TrainJobSpec, control: TrainJobControl): Promise<void> {
   const backend = await initBackend(spec.backend)
-  assertFitsBackend(backend, estimateTrainingMemoryBytes(spec.model, spec.train))
+  const plan = planBatch(backend, estimateTrainingMemoryBytes(spec.model, spec.train))
   const store = openFrameStore(spec.datasetDir)
-  const trainer = createRunTrainer(spec)
+  const trainer = createRunTrainer(spec, { microBatchSize: plan.microBatchSize })
   try {
     checkDatasetFits(spec, store)
     const resumed = spec.resume ? await restoreLatest(trainer, spec) : null
@@ -54,7 +54,7 @@ export async function runTrainJob(spec: TrainJobSpec, control: TrainJobControl):
       type: 'started',
       version: TRAINER_PROTOCOL_VERSION,
       backend: backend.name,
-      backendReason: backend.reason,
+      backendReason: plan.note ? `${backend.reason}. ${plan.note}` : backend.reason,
       iteration: trainer.iteration,
       notes: resumed?.notes ?? [],
     })

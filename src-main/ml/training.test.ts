@@ -119,6 +119,35 @@ describe('trainer', () => {
     expect(tf.memory().numTensors).toBe(before)
   })
 
+  it('makes the same updates with the batch split into micro-batches (gradient accumulation)', async () => {
+    // PredRNN with layer norm, reverse input and scheduled sampling: everything per clip.
+    const config = ModelConfig.parse({ ...model, cell: 'predrnn', layerNorm: true })
+    const options = { ...train, batchSize: 3, reverseInput: true, clipNorm: 0.5 }
+    const run = async (microBatchSize?: number) => {
+      const trainer = createTrainer(config, options, microBatchSize ? { microBatchSize } : {})
+      const losses: number[] = []
+      for (let i = 0; i < 2; i++) {
+        const clip = movingBars(3, 10 + i)
+        losses.push((await trainer.step(clip)).loss)
+        clip.dispose()
+      }
+      const weights = trainer.network.params.entries().map((e) => e.variable.dataSync())
+      trainer.dispose()
+      return { losses, weights }
+    }
+    const whole = await run()
+    const before = tf.memory().numTensors
+    for (const size of [1, 2]) {
+      const split = await run(size)
+      for (const [i, loss] of split.losses.entries()) expect(loss).toBeCloseTo(whole.losses[i]!, 5)
+      for (const [i, w] of split.weights.entries()) {
+        const worst = Math.max(...w.map((v, j) => Math.abs(v - whole.weights[i]![j]!)))
+        expect(worst).toBeLessThan(1e-5)
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
   it('predicts from the input frames only', () => {
     const before = tf.memory().numTensors
     const trainer = createTrainer(model, train)

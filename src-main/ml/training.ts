@@ -41,6 +41,11 @@ export interface AuxiliaryLossContext {
   readonly truthMaskBP: tf.Tensor2D | null
   /** statesByStep[t][l] after step t = 0 … T−2. */
   readonly statesByStep: readonly (readonly LayerState[])[]
+  /**
+   * Clips in the whole optimizer step: more than `patchedBTHWC` holds when the batch runs as
+   * micro-batches. A term that is not a per-clip mean must normalise by this to stay exact.
+   */
+  readonly stepBatchSize: number
 }
 
 /** One optimizer step's term added to L_pred, e.g. the TMU's λ·L_dist. */
@@ -64,6 +69,13 @@ export type AuxiliaryLoss = (
 export interface TrainerOptions {
   readonly cellFactory?: CellFactory
   readonly auxiliaryLoss?: AuxiliaryLoss
+  /**
+   * The most clips one forward and backward pass may hold. A larger batch is split and its
+   * gradients summed, weighted by share, before the one optimizer step: the same update
+   * (the loss is a per-clip mean and nothing mixes clips), in the memory of a smaller batch.
+   * Default: the whole batch at once.
+   */
+  readonly microBatchSize?: number
 }
 
 /** What, besides weights and Adam moments, a checkpoint needs to resume exactly. */
@@ -117,6 +129,7 @@ export function createTrainer(
     patched: tf.Tensor5D,
     mask: tf.Tensor2D | null,
     auxiliary: AuxiliaryTerm | undefined,
+    stepBatchSize: number,
   ): tf.Scalar {
     return tf.tidy(() => {
       const { guessesBTHWC, statesByStep } = runSequence(network, patched, {
@@ -128,30 +141,64 @@ export function createTrainer(
       if (!auxiliary) return loss
       return tf.add(
         loss,
-        auxiliary.compute({ patchedBTHWC: patched, truthMaskBP: mask, statesByStep }),
+        auxiliary.compute({
+          patchedBTHWC: patched,
+          truthMaskBP: mask,
+          statesByStep,
+          stepBatchSize,
+        }),
       ) as tf.Scalar
     })
   }
 
-  /** One Adam update; returns the objective before the update. */
-  function optimize(patched: tf.Tensor5D, mask: tf.Tensor2D | null): tf.Scalar {
+  /** The objective and its gradients on some clips (the auxiliary term sees the same clips). */
+  function gradients(patched: tf.Tensor5D, mask: tf.Tensor2D | null, stepBatchSize: number) {
     const auxiliary = options.auxiliaryLoss?.(patched, mask)
     try {
-      return update(patched, mask, auxiliary)
+      return tf.variableGrads(
+        () => objective(patched, mask, auxiliary, stepBatchSize),
+        trainable.map((e) => e.variable),
+      )
     } finally {
       auxiliary?.dispose()
     }
   }
 
-  function update(
-    patched: tf.Tensor5D,
-    mask: tf.Tensor2D | null,
-    auxiliary: AuxiliaryTerm | undefined,
-  ): tf.Scalar {
-    const { value, grads } = tf.variableGrads(
-      () => objective(patched, mask, auxiliary),
-      trainable.map((e) => e.variable),
-    )
+  /** Σ_k (b_k / B)·∇L_k over micro-batches of at most `size` clips: the whole batch's ∇L. */
+  function accumulatedGradients(patched: tf.Tensor5D, mask: tf.Tensor2D | null, size: number) {
+    const batch = patched.shape[0]
+    let value = tf.scalar(0)
+    const sums: tf.NamedTensorMap = {}
+    for (let start = 0; start < batch; start += size) {
+      const count = Math.min(size, batch - start)
+      const clips = sliceBatch(patched, start, count)
+      const clipMask = mask ? sliceBatch(mask, start, count) : null
+      const part = gradients(clips, clipMask, batch)
+      tf.dispose([clips, ...(clipMask ? [clipMask] : [])])
+      const share = count / batch
+      tf.tidy(() => {
+        for (const [name, grad] of Object.entries(part.grads)) {
+          const weighted = tf.mul(grad, share)
+          const sum = sums[name]
+          sums[name] = tf.keep(sum ? tf.add(sum, weighted) : weighted)
+          sum?.dispose()
+        }
+        const previous = value
+        value = tf.keep(tf.add(previous, tf.mul(part.value, share)))
+        previous.dispose()
+      })
+      tf.dispose([part.value, ...Object.values(part.grads)])
+    }
+    return { value, grads: sums }
+  }
+
+  /** One Adam update; returns the objective before the update. */
+  function optimize(patched: tf.Tensor5D, mask: tf.Tensor2D | null): tf.Scalar {
+    const size = options.microBatchSize ?? patched.shape[0]
+    const { value, grads } =
+      size < patched.shape[0]
+        ? accumulatedGradients(patched, mask, size)
+        : gradients(patched, mask, patched.shape[0])
     const clipped = train.clipNorm === null ? grads : clipByGlobalNorm(grads, train.clipNorm)
     // Adam keys its moment slots by position, so every parameter keeps its place even when
     // it got no gradient this step (Adam then skips it).
@@ -311,4 +358,14 @@ function restoreAdamPowers(
     powers.accBeta1.assign(tf.scalar(power(beta1)))
     powers.accBeta2.assign(tf.scalar(power(beta2)))
   })
+}
+
+/** Clips start … start + count − 1 of a batch, through a rank-2 view (see time-axis.ts). */
+function sliceBatch<T extends tf.Tensor>(x: T, start: number, count: number): T {
+  return tf.tidy(() =>
+    x
+      .reshape([x.shape[0] ?? 0, -1])
+      .slice([start, 0], [count, -1])
+      .reshape([count, ...x.shape.slice(1)]),
+  )
 }

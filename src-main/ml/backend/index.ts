@@ -7,5 +7,6 @@ export {
   assertFitsBackend,
   backendMemoryLimitBytes,
   estimateTrainingMemoryBytes,
+  planBatch,
 } from './memory'
-export type { TrainingMemoryEstimate } from './memory'
+export type { BatchPlan, TrainingMemoryEstimate } from './memory'

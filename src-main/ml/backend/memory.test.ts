@@ -5,6 +5,7 @@ import {
   WASM_HEAP_LIMIT_BYTES,
   assertFitsBackend,
   estimateTrainingMemoryBytes,
+  planBatch,
 } from './memory'
 
 const predrnn = (hidden: number[]) => ModelConfig.parse({ cell: 'predrnn', hidden })
@@ -59,5 +60,35 @@ describe('assertFitsBackend', () => {
   it('does not guess GPU memory', () => {
     const estimate = estimateTrainingMemoryBytes(predrnn([64, 64, 64, 64]), batch(64))
     expect(() => assertFitsBackend({ name: 'tensorflow-gpu' }, estimate)).not.toThrow()
+  })
+})
+
+describe('planBatch', () => {
+  it('runs a batch that fits whole', () => {
+    const estimate = estimateTrainingMemoryBytes(predrnn([32, 32, 32, 32]), batch(8))
+    expect(planBatch({ name: 'onednn' }, estimate)).toEqual({ microBatchSize: 8, note: null })
+  })
+
+  it('splits the paper PredRNN at batch 8 into two micro-batches of 4 on the wasm heap', () => {
+    const estimate = estimateTrainingMemoryBytes(predrnn([64, 64, 64, 64]), batch(8))
+    for (const name of ['onednn', 'wasm'] as const) {
+      expect(planBatch({ name }, estimate)).toEqual({
+        microBatchSize: 4,
+        note: "batch 8 runs as 2 micro-batches of up to 4 (needs ~6.8 GB, the wasm backend's heap holds 3.8 GB); their gradients are summed, so each update is the same",
+      })
+    }
+  })
+
+  it('makes the parts as even as the count allows: 9 clips that allow 4 run as 3 + 3 + 3', () => {
+    const estimate = estimateTrainingMemoryBytes(predrnn([64, 64, 64, 64]), batch(9))
+    expect(planBatch({ name: 'wasm' }, estimate).microBatchSize).toBe(3)
+  })
+
+  it('refuses only when not even one clip fits', () => {
+    const huge = ModelConfig.parse({ cell: 'predrnn', hidden: [512, 512, 512, 512] })
+    const estimate = estimateTrainingMemoryBytes(huge, batch(8))
+    expect(() => planBatch({ name: 'wasm' }, estimate)).toThrow(
+      /the wasm backend's heap holds 3\.8 GB: lower hidden channels or layers/,
+    )
   })
 })

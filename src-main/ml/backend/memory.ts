@@ -153,6 +153,12 @@ function memoryHolder(name: BackendReport['name']): string {
     : 'this machine can give training'
 }
 
+/** The largest batch that fits the backend's memory, or null when that memory is unknown. */
+function largestFittingBatch(limit: number, estimate: TrainingMemoryEstimate): number {
+  const fixed = estimate.totalBytes - estimate.bytesPerSample * estimate.batchSize
+  return Math.max(0, Math.floor((limit / SAFETY_MARGIN - fixed) / estimate.bytesPerSample))
+}
+
 /** Throws MemoryBudgetError, naming what to lower, when the estimate exceeds the backend's memory. */
 export function assertFitsBackend(
   report: Pick<BackendReport, 'name'>,
@@ -160,11 +166,7 @@ export function assertFitsBackend(
 ): void {
   const limit = backendMemoryLimitBytes(report)
   if (limit === null || estimate.totalBytes * SAFETY_MARGIN <= limit) return
-  const fixed = estimate.totalBytes - estimate.bytesPerSample * estimate.batchSize
-  const maxBatchSize = Math.max(
-    0,
-    Math.floor((limit / SAFETY_MARGIN - fixed) / estimate.bytesPerSample),
-  )
+  const maxBatchSize = largestFittingBatch(limit, estimate)
   const advice =
     maxBatchSize >= 1
       ? `lower batch size to ${maxBatchSize} or hidden channels`
@@ -175,4 +177,33 @@ export function assertFitsBackend(
     limit,
     maxBatchSize,
   )
+}
+
+/** How a batch runs: whole, or in micro-batches whose gradients are summed (training.ts). */
+export interface BatchPlan {
+  readonly microBatchSize: number
+  /** For people, when the batch is split; null when it runs whole. */
+  readonly note: string | null
+}
+
+/**
+ * Splits a batch that does not fit the backend's memory into micro-batches that do; throws
+ * MemoryBudgetError only when not even one clip fits.
+ */
+export function planBatch(
+  report: Pick<BackendReport, 'name'>,
+  estimate: TrainingMemoryEstimate,
+): BatchPlan {
+  const whole = { microBatchSize: estimate.batchSize, note: null }
+  const limit = backendMemoryLimitBytes(report)
+  if (limit === null || estimate.totalBytes * SAFETY_MARGIN <= limit) return whole
+  const size = largestFittingBatch(limit, estimate)
+  if (size < 1) assertFitsBackend(report, estimate)
+  const parts = Math.ceil(estimate.batchSize / size)
+  // As even as the count allows: 9 clips that allow 4 run as 3 + 3 + 3, not 4 + 4 + 1.
+  const microBatchSize = Math.ceil(estimate.batchSize / parts)
+  return {
+    microBatchSize,
+    note: `batch ${estimate.batchSize} runs as ${parts} micro-batches of up to ${microBatchSize} (needs ~${gigabytes(estimate.totalBytes)}, ${memoryHolder(report.name)} ${gigabytes(limit)}); their gradients are summed, so each update is the same`,
+  }
 }

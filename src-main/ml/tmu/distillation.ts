@@ -16,6 +16,10 @@ import { distilledKey, gateKey } from './tmu-cell'
  * - so B appears twice (once in the mean, once in B·T): kept, because λ = 0.1 was chosen
  *   on this scale and λ must mean what it means there;
  * - Σ_k sums (does not average) over TMU layers; with the release's one layer it is moot.
+ *
+ * Because B appears twice, L_dist is not a per-clip mean: a micro-batch of b clips divides
+ * by its own b inside the mean but by the whole step's B outside (`stepBatchSize`), so the
+ * micro-batches' terms, weighted by b/B, add up to the whole batch's.
  */
 
 export interface DistillationTerms {
@@ -27,17 +31,19 @@ export interface DistillationTerms {
 
 /**
  * `statesByStep[t][l]` are the target's recorded states; `banks[m]` source m's memories for
- * the same `layers` (0-based); `clipFrames` is T.
+ * the same `layers` (0-based); `clipFrames` is T; `stepBatchSize` is B, by default the
+ * clips recorded here.
  */
 export function distillationTerms(
   statesByStep: readonly (readonly LayerState[])[],
   banks: readonly SourceMemories[],
   layers: readonly number[],
   clipFrames: number,
+  stepBatchSize?: number,
 ): DistillationTerms {
   return tf.tidy(() => {
     const steps = statesByStep.length
-    const batch = statesByStep[0]?.[0]?.h.shape[0] ?? 0
+    const batch = stepBatchSize ?? statesByStep[0]?.[0]?.h.shape[0] ?? 0
     const perLayer = layers.map((l, j) =>
       banks.map((bank, m) => {
         const distilled = statesByStep.map((layerStates) =>

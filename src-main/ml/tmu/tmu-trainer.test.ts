@@ -99,6 +99,31 @@ describe('createTmuTrainer', () => {
     expect(tf.memory().numTensors).toBe(before)
   })
 
+  it('makes the same updates with the batch split into micro-batches (each records its own memory bank)', async () => {
+    const before = tf.memory().numTensors
+    const model = targetModel({ sources: 2 })
+    const run = async (microBatchSize?: number) => {
+      const sources = sourcesFrom([11, 12])
+      const tmu = createTmuTrainer(
+        model,
+        { ...train, distillWeight: 0.1 },
+        sources,
+        microBatchSize ? { microBatchSize } : {},
+      )
+      const weights = await trainedWeights(tmu.step, tmu.trainer.network.params)
+      tmu.dispose()
+      sources.forEach((s) => s.network.dispose())
+      return weights
+    }
+    const whole = await run()
+    const split = await run(1)
+    for (const [name, values] of Object.entries(whole)) {
+      const worst = Math.max(...values.map((v, i) => Math.abs(v - split[name]![i]!)))
+      expect(worst, name).toBeLessThan(1e-5)
+    }
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
   it('refuses sources that do not fit, naming them, before building anything', () => {
     const before = tf.memory().numTensors
     const sources = [

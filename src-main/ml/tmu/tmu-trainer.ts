@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs'
 import type { ModelConfig, TrainConfig } from '../../api/contract/model'
-import { createTrainer, type AuxiliaryLoss, type Trainer, type TrainStepResult } from '../training'
+import {
+  createTrainer,
+  type AuxiliaryLoss,
+  type Trainer,
+  type TrainerOptions,
+  type TrainStepResult,
+} from '../training'
 import { checkTmuCompatibility } from './compatibility'
 import { distillationTerms, gateMeansLMTB } from './distillation'
 import { readStepIntrospection, type TmuStepIntrospection } from './introspection'
@@ -43,6 +49,7 @@ export function createTmuTrainer(
   model: ModelConfig,
   train: TrainConfig,
   sources: readonly TmuSource[],
+  execution: Pick<TrainerOptions, 'microBatchSize'> = {},
 ): TmuTrainer {
   checkTmuCompatibility(
     model,
@@ -51,7 +58,8 @@ export function createTmuTrainer(
   const { sources: sourceCount } = requireTmu(model)
   const layers = tmuLayerIndices(model)
   const lambda = train.distillWeight
-  // Optimizer steps since the iteration began: 0 is the forward-in-time pass.
+  // Gradient passes since the iteration began: 0 is the forward-in-time pass (its first
+  // micro-batch when the batch is split), whose gate and distillation statistics are kept.
   let pass = 0
   let kept: KeptStatistics | null = null
 
@@ -68,8 +76,14 @@ export function createTmuTrainer(
     )
     if (sourceMask !== mask) sourceMask?.dispose()
     return {
-      compute({ statesByStep }) {
-        const terms = distillationTerms(statesByStep, banks, layers, patched.shape[1])
+      compute({ statesByStep, stepBatchSize }) {
+        const terms = distillationTerms(
+          statesByStep,
+          banks,
+          layers,
+          patched.shape[1],
+          stepBatchSize,
+        )
         if (introspect) {
           // Kept past the tape's tidy; read and freed after the iteration.
           kept = {
@@ -87,6 +101,7 @@ export function createTmuTrainer(
   const trainer = createTrainer(model, train, {
     cellFactory: createTmuCellFactory(model),
     auxiliaryLoss,
+    ...execution,
   })
 
   return {
