@@ -221,6 +221,87 @@ napi_value ConvLstmGatesGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+float float_of(napi_env env, napi_value value, const char* what) {
+  double result;
+  check(napi_get_value_double(env, value, &result), what);
+  return static_cast<float>(result);
+}
+
+// stLstmMemories(heap, positions, channels, forgetBias, xGates, hGates, mGates, cPrev, mPrev,
+//                c, m, oPartial)
+napi_value StLstmMemories(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value a[12];
+    arguments(env, info, a);
+    Heap heap = heap_of(env, a[0]);
+    int64_t n = positive_of(env, a[1], "positions must be a count");
+    int64_t ch = positive_of(env, a[2], "channels must be a count");
+    float forget_bias = float_of(env, a[3], "forgetBias must be a number");
+    tmu::StLstmMemories in{floats_at(heap, env, a[4], n * 7 * ch, "xGates"),
+                           floats_at(heap, env, a[5], n * 4 * ch, "hGates"),
+                           floats_at(heap, env, a[6], n * 3 * ch, "mGates"),
+                           floats_at(heap, env, a[7], n * ch, "cPrev"),
+                           floats_at(heap, env, a[8], n * ch, "mPrev")};
+    tmu::st_lstm_memories(n, ch, forget_bias, in, floats_at(heap, env, a[9], n * ch, "c"),
+                          floats_at(heap, env, a[10], n * ch, "m"),
+                          floats_at(heap, env, a[11], n * ch, "oPartial"));
+    return undefined(env);
+  });
+}
+
+// stLstmMemoriesGrad(heap, positions, channels, forgetBias, xGates, hGates, mGates, cPrev,
+//                    mPrev, dc, dm, dOPartial, dxGates, dhGates, dmGates, dcPrev, dmPrev)
+napi_value StLstmMemoriesGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value a[17];
+    arguments(env, info, a);
+    Heap heap = heap_of(env, a[0]);
+    int64_t n = positive_of(env, a[1], "positions must be a count");
+    int64_t ch = positive_of(env, a[2], "channels must be a count");
+    float forget_bias = float_of(env, a[3], "forgetBias must be a number");
+    tmu::StLstmMemories in{floats_at(heap, env, a[4], n * 7 * ch, "xGates"),
+                           floats_at(heap, env, a[5], n * 4 * ch, "hGates"),
+                           floats_at(heap, env, a[6], n * 3 * ch, "mGates"),
+                           floats_at(heap, env, a[7], n * ch, "cPrev"),
+                           floats_at(heap, env, a[8], n * ch, "mPrev")};
+    tmu::st_lstm_memories_grad(
+        n, ch, forget_bias, in, floats_at(heap, env, a[9], n * ch, "dc"),
+        floats_at(heap, env, a[10], n * ch, "dm"), floats_at(heap, env, a[11], n * ch, "dOPartial"),
+        floats_at(heap, env, a[12], n * 7 * ch, "dxGates"),
+        floats_at(heap, env, a[13], n * 4 * ch, "dhGates"),
+        floats_at(heap, env, a[14], n * 3 * ch, "dmGates"),
+        floats_at(heap, env, a[15], n * ch, "dcPrev"), floats_at(heap, env, a[16], n * ch, "dmPrev"));
+    return undefined(env);
+  });
+}
+
+// lstmOutput(heap, size, a, b, l, h)
+napi_value LstmOutput(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value a[6];
+    arguments(env, info, a);
+    Heap heap = heap_of(env, a[0]);
+    int64_t n = positive_of(env, a[1], "size must be a count");
+    tmu::lstm_output(n, floats_at(heap, env, a[2], n, "a"), floats_at(heap, env, a[3], n, "b"),
+                     floats_at(heap, env, a[4], n, "l"), floats_at(heap, env, a[5], n, "h"));
+    return undefined(env);
+  });
+}
+
+// lstmOutputGrad(heap, size, a, b, l, dh, dPre, dl)
+napi_value LstmOutputGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value a[8];
+    arguments(env, info, a);
+    Heap heap = heap_of(env, a[0]);
+    int64_t n = positive_of(env, a[1], "size must be a count");
+    tmu::lstm_output_grad(n, floats_at(heap, env, a[2], n, "a"), floats_at(heap, env, a[3], n, "b"),
+                          floats_at(heap, env, a[4], n, "l"), floats_at(heap, env, a[5], n, "dh"),
+                          floats_at(heap, env, a[6], n, "dPre"), floats_at(heap, env, a[7], n, "dl"));
+    return undefined(env);
+  });
+}
+
 napi_value string_value(napi_env env, const std::string& text) {
   napi_value result;
   check(napi_create_string_utf8(env, text.c_str(), text.size(), &result), "string");
@@ -257,6 +338,13 @@ napi_value Init(napi_env env, napi_value exports) {
       {"convLstmGates", nullptr, ConvLstmGates, nullptr, nullptr, nullptr, napi_default,
        nullptr},
       {"convLstmGatesGrad", nullptr, ConvLstmGatesGrad, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
+      {"stLstmMemories", nullptr, StLstmMemories, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
+      {"stLstmMemoriesGrad", nullptr, StLstmMemoriesGrad, nullptr, nullptr, nullptr,
+       napi_default, nullptr},
+      {"lstmOutput", nullptr, LstmOutput, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmOutputGrad", nullptr, LstmOutputGrad, nullptr, nullptr, nullptr, napi_default,
        nullptr},
       {"copyBlocks", nullptr, CopyBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -67,4 +67,97 @@ void conv_lstm_gates_grad(int64_t positions, int64_t channels, const float* gate
   }
 }
 
+void st_lstm_memories(int64_t positions, int64_t channels, float forget_bias,
+                      const StLstmMemories& in, float* c, float* m, float* o_partial) {
+  const int64_t C = channels;
+#pragma omp parallel for schedule(static) if (positions * C > kParallelThreshold)
+  for (int64_t p = 0; p < positions; ++p) {
+    const float* x = in.x_gates + p * 7 * C;
+    const float* h = in.h_gates + p * 4 * C;
+    const float* mg = in.m_gates + p * 3 * C;
+    const float* cp = in.c_prev + p * C;
+    const float* mp = in.m_prev + p * C;
+#pragma omp simd
+    for (int64_t k = 0; k < C; ++k) {
+      float i = sigmoid(x[k] + h[k]);
+      float f = sigmoid(x[C + k] + h[C + k] + forget_bias);
+      float g = tanh_exp(x[2 * C + k] + h[2 * C + k]);
+      float i2 = sigmoid(x[3 * C + k] + mg[k]);
+      float f2 = sigmoid(x[4 * C + k] + mg[C + k] + forget_bias);
+      float g2 = tanh_exp(x[5 * C + k] + mg[2 * C + k]);
+      c[p * C + k] = f * cp[k] + i * g;
+      m[p * C + k] = f2 * mp[k] + i2 * g2;
+      o_partial[p * C + k] = x[6 * C + k] + h[3 * C + k];
+    }
+  }
+}
+
+void st_lstm_memories_grad(int64_t positions, int64_t channels, float forget_bias,
+                           const StLstmMemories& in, const float* dc, const float* dm,
+                           const float* d_o_partial, float* dx_gates, float* dh_gates,
+                           float* dm_gates, float* dc_prev, float* dm_prev) {
+  const int64_t C = channels;
+#pragma omp parallel for schedule(static) if (positions * C > kParallelThreshold)
+  for (int64_t p = 0; p < positions; ++p) {
+    const float* x = in.x_gates + p * 7 * C;
+    const float* h = in.h_gates + p * 4 * C;
+    const float* mg = in.m_gates + p * 3 * C;
+    const float* cp = in.c_prev + p * C;
+    const float* mp = in.m_prev + p * C;
+    float* dx = dx_gates + p * 7 * C;
+    float* dh = dh_gates + p * 4 * C;
+    float* dmg = dm_gates + p * 3 * C;
+#pragma omp simd
+    for (int64_t k = 0; k < C; ++k) {
+      float i = sigmoid(x[k] + h[k]);
+      float f = sigmoid(x[C + k] + h[C + k] + forget_bias);
+      float g = tanh_exp(x[2 * C + k] + h[2 * C + k]);
+      float i2 = sigmoid(x[3 * C + k] + mg[k]);
+      float f2 = sigmoid(x[4 * C + k] + mg[C + k] + forget_bias);
+      float g2 = tanh_exp(x[5 * C + k] + mg[2 * C + k]);
+      float d_c = dc[p * C + k];
+      float d_m = dm[p * C + k];
+      float di = d_c * g * i * (1.0f - i);
+      float df = d_c * cp[k] * f * (1.0f - f);
+      float dg = d_c * i * (1.0f - g * g);
+      float di2 = d_m * g2 * i2 * (1.0f - i2);
+      float df2 = d_m * mp[k] * f2 * (1.0f - f2);
+      float dg2 = d_m * i2 * (1.0f - g2 * g2);
+      float d_o = d_o_partial[p * C + k];
+      dx[k] = di;
+      dx[C + k] = df;
+      dx[2 * C + k] = dg;
+      dx[3 * C + k] = di2;
+      dx[4 * C + k] = df2;
+      dx[5 * C + k] = dg2;
+      dx[6 * C + k] = d_o;
+      dh[k] = di;
+      dh[C + k] = df;
+      dh[2 * C + k] = dg;
+      dh[3 * C + k] = d_o;
+      dmg[k] = di2;
+      dmg[C + k] = df2;
+      dmg[2 * C + k] = dg2;
+      dc_prev[p * C + k] = d_c * f;
+      dm_prev[p * C + k] = d_m * f2;
+    }
+  }
+}
+
+void lstm_output(int64_t size, const float* a, const float* b, const float* l, float* h) {
+#pragma omp parallel for simd schedule(static) if (size > kParallelThreshold)
+  for (int64_t k = 0; k < size; ++k) h[k] = sigmoid(a[k] + b[k]) * tanh_exp(l[k]);
+}
+
+void lstm_output_grad(int64_t size, const float* a, const float* b, const float* l,
+                      const float* dh, float* d_pre, float* dl) {
+#pragma omp parallel for simd schedule(static) if (size > kParallelThreshold)
+  for (int64_t k = 0; k < size; ++k) {
+    float o = sigmoid(a[k] + b[k]);
+    float t = tanh_exp(l[k]);
+    d_pre[k] = dh[k] * t * o * (1.0f - o);
+    dl[k] = dh[k] * o * (1.0f - t * t);
+  }
+}
+
 }  // namespace tmu

@@ -46,6 +46,52 @@ export interface OneDnnAddon {
     dGates: number,
     dcPrev: number,
   ): void
+  /** ST-LSTM's memory updates (ml/fused/st-lstm-pointwise.ts); outputs c, m, oPartial. */
+  stLstmMemories(
+    heap: Uint8Array,
+    positions: number,
+    channels: number,
+    forgetBias: number,
+    xGates: number,
+    hGates: number,
+    mGates: number,
+    cPrev: number,
+    mPrev: number,
+    c: number,
+    m: number,
+    oPartial: number,
+  ): void
+  stLstmMemoriesGrad(
+    heap: Uint8Array,
+    positions: number,
+    channels: number,
+    forgetBias: number,
+    xGates: number,
+    hGates: number,
+    mGates: number,
+    cPrev: number,
+    mPrev: number,
+    dc: number,
+    dm: number,
+    dOPartial: number,
+    dxGates: number,
+    dhGates: number,
+    dmGates: number,
+    dcPrev: number,
+    dmPrev: number,
+  ): void
+  /** h = σ(a + b)·tanh(l) over `size` values. */
+  lstmOutput(heap: Uint8Array, size: number, a: number, b: number, l: number, h: number): void
+  lstmOutputGrad(
+    heap: Uint8Array,
+    size: number,
+    a: number,
+    b: number,
+    l: number,
+    dh: number,
+    dPre: number,
+    dl: number,
+  ): void
   /** Row r's `width` 32-bit values from src + r·srcStride to dst + r·dstStride (values; offsets in bytes). */
   copyBlocks(
     heap: Uint8Array,

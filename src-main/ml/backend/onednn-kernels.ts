@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
-import { CONV_LSTM_GATES, CONV_LSTM_GATES_GRAD } from '../fused/conv-lstm-gates'
 import type { OneDnnAddon } from './onednn-addon'
+import { createCellKernels } from './onednn-cell-kernels'
+import { assertFloat32, Heap, type KernelCall, type KernelFunc } from './onednn-heap'
 
 /**
  * Kernels of the onednn backend: the wasm backend with its convolutions (forward and both
@@ -10,23 +11,10 @@ import type { OneDnnAddon } from './onednn-addon'
  * Split, unstack and concat are replaced too: the recurrent cells split every gate
  * convolution and their gradients concatenate the parts, and wasm copies those value by
  * value (PredRNN 4×32, batch 8: 1.06 s of a 4.5 s iteration in SplitV alone). Here they
- * are row copies. ConvLSTM's gate arithmetic runs as one fused pass each way.
+ * are row copies. The cells' gate arithmetic runs fused (onednn-cell-kernels.ts).
  */
 
 const BACKEND = 'wasm'
-
-/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
-interface WasmBackend extends tf.KernelBackend {
-  readonly wasm: { readonly wasmMemory: { readonly buffer: ArrayBufferLike } }
-  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined }
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
-}
-
-interface KernelCall {
-  readonly inputs: tf.NamedTensorInfoMap
-  readonly backend: tf.KernelBackend
-  readonly attrs?: tf.NamedAttrMap
-}
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>
 
@@ -52,25 +40,6 @@ function geometryOf(info: ConvInfo): number[] {
     p.bottom,
     p.right,
   ]
-}
-
-class Heap {
-  private view: Uint8Array | null = null
-
-  constructor(private readonly backend: WasmBackend) {}
-
-  /** The whole heap; re-viewed after the memory grows (growth swaps the buffer). */
-  bytes(): Uint8Array {
-    const buffer = this.backend.wasm.wasmMemory.buffer
-    if (this.view === null || this.view.buffer !== buffer) this.view = new Uint8Array(buffer)
-    return this.view
-  }
-
-  offset(t: tf.TensorInfo): number {
-    const data = this.backend.dataIdMap.get(t.dataId)
-    if (!data) throw new Error('onednn: tensor is not on the wasm backend')
-    return data.memoryOffset
-  }
 }
 
 interface ConvAttrs {
@@ -130,36 +99,22 @@ function assertOneDnnAgrees(info: ConvInfo, kernel: string): void {
   }
 }
 
-function assertFloat32(kernel: string, ...tensors: tf.TensorInfo[]) {
-  for (const t of tensors) {
-    if (t.dtype !== 'float32') throw new Error(`onednn ${kernel}: expected float32, got ${t.dtype}`)
-  }
-}
-
-type KernelFunc = (call: KernelCall) => tf.TensorInfo
-
 /** wasm's own kernel, for inputs the replacement does not handle (other dtypes). */
-function fallback(kernelName: string, call: KernelCall): tf.TensorInfo {
+function fallback(kernelName: string, call: KernelCall): tf.TensorInfo | tf.TensorInfo[] {
   const kernel = replaced.get(kernelName)
   if (!kernel) throw new Error(`onednn ${kernelName}: no wasm kernel to fall back on`)
   return (kernel.kernelFunc as KernelFunc)(call)
 }
 
 function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
-  let heap: Heap | null = null
-  const heapOf = (backend: tf.KernelBackend) => {
-    if (heap === null) heap = new Heap(backend as WasmBackend)
-    return heap
-  }
-
   const conv2d = (call: KernelCall): tf.TensorInfo => {
     const { inputs, backend, attrs } = call
     const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo }
     assertFloat32(tf.Conv2D, x, filter)
     const info = convInfo(x.shape, filter.shape, attrs as unknown as ConvAttrs, tf.Conv2D)
     assertOneDnnAgrees(info, tf.Conv2D)
-    const h = heapOf(backend)
-    const y = (backend as WasmBackend).makeOutput(info.outShape, 'float32')
+    const h = Heap.of(backend)
+    const y = h.output(info.outShape, 'float32')
     addon.convForward(h.bytes(), geometryOf(info), h.offset(x), h.offset(filter), h.offset(y))
     return y
   }
@@ -171,8 +126,8 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     const a = attrs as unknown as tf.Conv2DBackpropInputAttrs & ConvAttrs
     const info = convInfo(a.inputShape, filter.shape, a, tf.Conv2DBackpropInput)
     assertOneDnnAgrees(info, tf.Conv2DBackpropInput)
-    const h = heapOf(backend)
-    const dx = (backend as WasmBackend).makeOutput(info.inShape, 'float32')
+    const h = Heap.of(backend)
+    const dx = h.output(info.inShape, 'float32')
     addon.convBackwardInput(
       h.bytes(),
       geometryOf(info),
@@ -190,8 +145,8 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs & ConvAttrs
     const info = convInfo(x.shape, a.filterShape, a, tf.Conv2DBackpropFilter)
     assertOneDnnAgrees(info, tf.Conv2DBackpropFilter)
-    const h = heapOf(backend)
-    const dw = (backend as WasmBackend).makeOutput(info.filterShape, 'float32')
+    const h = Heap.of(backend)
+    const dw = h.output(info.filterShape, 'float32')
     addon.convBackwardFilter(h.bytes(), geometryOf(info), h.offset(x), h.offset(dy), h.offset(dw))
     return dw
   }
@@ -207,21 +162,21 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
   const blockWidth = (shape: readonly number[], axis: number) =>
     shape.slice(axis).reduce((a, b) => a * b, 1)
 
-  const splitV = (call: KernelCall): tf.TensorInfo[] => {
+  const splitV = (call: KernelCall) => {
     const { inputs, backend, attrs } = call
     const { x } = inputs as { x: tf.TensorInfo }
-    if (!copyable([x])) return fallback(tf.SplitV, call) as unknown as tf.TensorInfo[]
+    if (!copyable([x])) return fallback(tf.SplitV, call)
     const a = attrs as unknown as tf.SplitVAttrs
     const axis = tf.util.parseAxisParam(a.axis, x.shape)[0] ?? 0
     const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, a.numOrSizeSplits, axis)
-    const h = heapOf(backend)
+    const h = Heap.of(backend)
     const rows = rowsBefore(x.shape, axis)
     const inWidth = blockWidth(x.shape, axis)
     let start = 0
     return sizes.map((size) => {
       const shape = [...x.shape]
       shape[axis] = size
-      const part = (backend as WasmBackend).makeOutput(shape, x.dtype)
+      const part = h.output(shape, x.dtype)
       const width = blockWidth(shape, axis)
       if (rows * width > 0) {
         addon.copyBlocks(
@@ -239,7 +194,7 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     })
   }
 
-  const concat = (call: KernelCall): tf.TensorInfo => {
+  const concat = (call: KernelCall) => {
     const { backend, attrs } = call
     const parts = (call.inputs as unknown as tf.TensorInfo[]).filter(
       (t) => tf.util.sizeFromShape(t.shape) > 0,
@@ -252,8 +207,8 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
       parts.map((t) => t.shape),
       axis,
     )
-    const out = (backend as WasmBackend).makeOutput(shape, first.dtype)
-    const h = heapOf(backend)
+    const h = Heap.of(backend)
+    const out = h.output(shape, first.dtype)
     const rows = rowsBefore(shape, axis)
     const outWidth = blockWidth(shape, axis)
     let start = 0
@@ -273,19 +228,19 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     return out
   }
 
-  const unpack = (call: KernelCall): tf.TensorInfo[] => {
+  const unpack = (call: KernelCall) => {
     const { inputs, backend, attrs } = call
     const { value } = inputs as { value: tf.TensorInfo }
-    if (!copyable([value])) return fallback(tf.Unpack, call) as unknown as tf.TensorInfo[]
+    if (!copyable([value])) return fallback(tf.Unpack, call)
     const rank = value.shape.length
     const axis = (((attrs as unknown as tf.UnpackAttrs).axis % rank) + rank) % rank
-    const h = heapOf(backend)
+    const h = Heap.of(backend)
     const rows = rowsBefore(value.shape, axis)
     const width = blockWidth(value.shape, axis + 1)
     const count = value.shape[axis] ?? 0
     const shape = value.shape.filter((_, i) => i !== axis)
     return Array.from({ length: count }, (_, i) => {
-      const item = (backend as WasmBackend).makeOutput(shape, value.dtype)
+      const item = h.output(shape, value.dtype)
       if (rows * width > 0) {
         addon.copyBlocks(
           h.bytes(),
@@ -301,71 +256,10 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     })
   }
 
-  /** Leading dimensions of a [..., C] tensor as positions, and C. */
-  const positionsAndChannels = (t: tf.TensorInfo) => {
-    const channels = t.shape[t.shape.length - 1] ?? 0
-    return { positions: tf.util.sizeFromShape(t.shape) / Math.max(channels, 1), channels }
-  }
-
-  const assertGateShapes = (kernel: string, gates: tf.TensorInfo, cPrev: tf.TensorInfo) => {
-    assertFloat32(kernel, gates, cPrev)
-    const expected = [...cPrev.shape.slice(0, -1), 4 * (cPrev.shape[cPrev.shape.length - 1] ?? 0)]
-    if (!tf.util.arraysEqual(gates.shape, expected)) {
-      throw new Error(
-        `onednn ${kernel}: gates [${gates.shape}] do not match cPrev [${cPrev.shape}]`,
-      )
-    }
-  }
-
-  const lstmGates = ({ inputs, backend }: KernelCall): tf.TensorInfo[] => {
-    const { gates, cPrev } = inputs as { gates: tf.TensorInfo; cPrev: tf.TensorInfo }
-    assertGateShapes(CONV_LSTM_GATES, gates, cPrev)
-    const { positions, channels } = positionsAndChannels(cPrev)
-    const h = heapOf(backend)
-    const make = () => (backend as WasmBackend).makeOutput([...cPrev.shape], 'float32')
-    const [c, hidden] = [make(), make()]
-    addon.convLstmGates(
-      h.bytes(),
-      positions,
-      channels,
-      h.offset(gates),
-      h.offset(cPrev),
-      h.offset(c),
-      h.offset(hidden),
-    )
-    return [c, hidden]
-  }
-
-  const lstmGatesGrad = ({ inputs, backend }: KernelCall): tf.TensorInfo[] => {
-    const { gates, cPrev, dc, dh } = inputs as Record<
-      'gates' | 'cPrev' | 'dc' | 'dh',
-      tf.TensorInfo
-    >
-    assertGateShapes(CONV_LSTM_GATES_GRAD, gates, cPrev)
-    assertFloat32(CONV_LSTM_GATES_GRAD, dc, dh)
-    const { positions, channels } = positionsAndChannels(cPrev)
-    const h = heapOf(backend)
-    const dGates = (backend as WasmBackend).makeOutput([...gates.shape], 'float32')
-    const dCPrev = (backend as WasmBackend).makeOutput([...cPrev.shape], 'float32')
-    addon.convLstmGatesGrad(
-      h.bytes(),
-      positions,
-      channels,
-      h.offset(gates),
-      h.offset(cPrev),
-      h.offset(dc),
-      h.offset(dh),
-      h.offset(dGates),
-      h.offset(dCPrev),
-    )
-    return [dGates, dCPrev]
-  }
-
   return new Map<string, KernelFunc>([
-    [CONV_LSTM_GATES, lstmGates as unknown as KernelFunc],
-    [CONV_LSTM_GATES_GRAD, lstmGatesGrad as unknown as KernelFunc],
-    [tf.SplitV, splitV as unknown as KernelFunc],
-    [tf.Unpack, unpack as unknown as KernelFunc],
+    ...createCellKernels(addon),
+    [tf.SplitV, splitV],
+    [tf.Unpack, unpack],
     [tf.Concat, concat],
     [tf.Conv2D, conv2d],
     [tf.Conv2DBackpropInput, inputGradient],

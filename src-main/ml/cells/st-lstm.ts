@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { LayerNormWeights, ParamBuilder } from '../params'
+import { lstmOutput, stLstmMemories } from '../fused/st-lstm-pointwise'
 import { layerNorm } from './layer-norm'
 import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 
@@ -12,6 +13,7 @@ import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-
  *   o   = σ(o_x + o_h + Conv_o(concat[C_t, M_t]))
  *   H_t = o ⊙ tanh(Conv_1×1(concat[C_t, M_t]))
  * With layer norm, each of Conv(X), Conv(H), Conv(M), Conv_o is followed by LN over [C,h,w].
+ * The pointwise arithmetic is in ml/fused/st-lstm-pointwise.ts (fused on onednn).
  *
  * PyTorch names under `cell_list.<l>.`, as thuml/predrnn-pytorch's SpatioTemporalLSTMCell
  * (all convolutions without bias, each k×k one an `nn.Sequential(conv[, LayerNorm])`):
@@ -53,14 +55,6 @@ function normedConv(w: NormedConv, x: tf.Tensor4D): tf.Tensor4D {
   return w.norm ? layerNorm(y, w.norm) : y
 }
 
-type Split<N extends number, A extends tf.Tensor4D[] = []> = A['length'] extends N
-  ? A
-  : Split<N, [...A, tf.Tensor4D]>
-
-function split<N extends number>(x: tf.Tensor4D, parts: N): Split<N> {
-  return tf.split(x, parts, -1) as unknown as Split<N>
-}
-
 export function stLstmStep(
   w: StLstmWeights,
   x: tf.Tensor4D,
@@ -68,22 +62,18 @@ export function stLstmStep(
   mBelow: tf.Tensor4D,
 ): StLstmStep {
   return tf.tidy(() => {
-    const [ix, fx, gx, ixP, fxP, gxP, ox] = split(normedConv(w.convX, x), 7)
-    const [ih, fh, gh, oh] = split(normedConv(w.convH, prev.h), 4)
-    const [im, fm, gm] = split(normedConv(w.convM, mBelow), 3)
-
-    const c = tf.add(
-      tf.mul(tf.sigmoid(tf.add(tf.add(fx, fh), FORGET_BIAS)), prev.c),
-      tf.mul(tf.sigmoid(tf.add(ix, ih)), tf.tanh(tf.add(gx, gh))),
-    ) as tf.Tensor4D
-    const m = tf.add(
-      tf.mul(tf.sigmoid(tf.add(tf.add(fxP, fm), FORGET_BIAS)), mBelow),
-      tf.mul(tf.sigmoid(tf.add(ixP, im)), tf.tanh(tf.add(gxP, gm))),
-    ) as tf.Tensor4D
-
+    const { c, m, oPartial } = stLstmMemories(
+      {
+        xGates: normedConv(w.convX, x),
+        hGates: normedConv(w.convH, prev.h),
+        mGates: normedConv(w.convM, mBelow),
+        cPrev: prev.c,
+        mPrev: mBelow,
+      },
+      FORGET_BIAS,
+    )
     const cm = tf.concat([c, m], -1)
-    const o = tf.sigmoid(tf.add(tf.add(ox, oh), normedConv(w.convO, cm)))
-    const h = tf.mul(o, tf.tanh(tf.conv2d(cm, w.convLast, 1, 'same'))) as tf.Tensor4D
+    const h = lstmOutput(oPartial, normedConv(w.convO, cm), tf.conv2d(cm, w.convLast, 1, 'same'))
     return { state: { h, c }, m }
   })
 }

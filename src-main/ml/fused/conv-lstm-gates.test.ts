@@ -64,7 +64,7 @@ describe('convLstmGates', () => {
     const gates = tf.zeros([1, 2, 2, 12]) as tf.Tensor4D
     const cPrev = tf.zeros([1, 2, 2, 4]) as tf.Tensor4D
     expect(() => convLstmGates(gates, cPrev)).toThrow(
-      /onednn TmuConvLstmGates: gates \[1,2,2,12\] do not match cPrev \[1,2,2,4\]/,
+      /onednn TmuConvLstmGates: gates \[1,2,2,12\] do not match the state \[1,2,2,4\] \(expected \[1,2,2,16\]\)/,
     )
     tf.dispose([gates, cPrev])
   })

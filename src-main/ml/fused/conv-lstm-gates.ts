@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { hasFusedKernel, registerGradientOnce } from './fused-kernel'
 
 /**
  * The pointwise half of a ConvLSTM step (method.md §2), from the gate pre-activations
@@ -28,24 +29,18 @@ export function convLstmGatesComposite(gates: tf.Tensor4D, cPrev: tf.Tensor4D) {
   })
 }
 
-let gradientRegistered = false
-
-function registerGradientOnce(): void {
-  if (gradientRegistered) return
-  tf.registerGradient({
-    kernelName: CONV_LSTM_GATES,
-    inputsToSave: ['gates', 'cPrev'],
-    gradFunc: (dy, saved) => {
-      // The tape hands zeros for an output nothing downstream used (c after the last step).
-      const [dc, dh] = dy as tf.Tensor[]
-      const [gates, cPrev] = saved as [tf.Tensor, tf.Tensor]
-      const [dGates, dCPrev] = tf
-        .engine()
-        .runKernel(CONV_LSTM_GATES_GRAD, { gates, cPrev, dc: dc!, dh: dh! }, {}) as tf.Tensor[]
-      return { gates: () => dGates!, cPrev: () => dCPrev! }
-    },
-  })
-  gradientRegistered = true
+const gradient: tf.GradConfig = {
+  kernelName: CONV_LSTM_GATES,
+  inputsToSave: ['gates', 'cPrev'],
+  gradFunc: (dy, saved) => {
+    // The tape hands zeros for an output nothing downstream used (c after the last step).
+    const [dc, dh] = dy as tf.Tensor[]
+    const [gates, cPrev] = saved as [tf.Tensor, tf.Tensor]
+    const [dGates, dCPrev] = tf
+      .engine()
+      .runKernel(CONV_LSTM_GATES_GRAD, { gates, cPrev, dc: dc!, dh: dh! }, {}) as tf.Tensor[]
+    return { gates: () => dGates!, cPrev: () => dCPrev! }
+  },
 }
 
 /** C_t and H_t: fused where the active backend has the kernel, tensor ops elsewhere. */
@@ -53,8 +48,8 @@ export function convLstmGates(
   gates: tf.Tensor4D,
   cPrev: tf.Tensor4D,
 ): { c: tf.Tensor4D; h: tf.Tensor4D } {
-  if (!tf.getKernel(CONV_LSTM_GATES, tf.getBackend())) return convLstmGatesComposite(gates, cPrev)
-  registerGradientOnce()
+  if (!hasFusedKernel(CONV_LSTM_GATES)) return convLstmGatesComposite(gates, cPrev)
+  registerGradientOnce(gradient)
   // Kernel inputs: gates [B, h, w, 4C] (i, f, o, g) and cPrev [B, h, w, C]; outputs c, h.
   const [c, h] = tf.engine().runKernel(CONV_LSTM_GATES, { gates, cPrev }, {}) as tf.Tensor4D[]
   return { c: c!, h: h! }

@@ -1,0 +1,215 @@
+import * as tf from '@tensorflow/tfjs'
+import { CONV_LSTM_GATES, CONV_LSTM_GATES_GRAD } from '../fused/conv-lstm-gates'
+import {
+  LSTM_OUTPUT,
+  LSTM_OUTPUT_GRAD,
+  ST_LSTM_MEMORIES,
+  ST_LSTM_MEMORIES_GRAD,
+} from '../fused/st-lstm-pointwise'
+import type { OneDnnAddon } from './onednn-addon'
+import { assertFloat32, Heap, type KernelCall, type KernelFunc } from './onednn-heap'
+
+/**
+ * The fused cell kernels of the onednn backend (ml/fused/*: what they compute and why they
+ * exist), each a single pass of the addon over the heap. Shapes are checked here, so a
+ * mismatch is an error naming the kernel instead of memory read out of bounds.
+ */
+
+/** [..., C] as positions × C. */
+function positionsAndChannels(t: tf.TensorInfo) {
+  const channels = t.shape[t.shape.length - 1] ?? 0
+  return { positions: tf.util.sizeFromShape(t.shape) / Math.max(channels, 1), channels }
+}
+
+/** Checks float32, and that `gates` is `state` with `groups` times the channels. */
+function assertGroups(
+  kernel: string,
+  state: tf.TensorInfo,
+  named: Record<string, [tf.TensorInfo, number]>,
+) {
+  assertFloat32(kernel, state, ...Object.values(named).map(([t]) => t))
+  const channels = state.shape[state.shape.length - 1] ?? 0
+  for (const [name, [t, groups]] of Object.entries(named)) {
+    const expected = [...state.shape.slice(0, -1), groups * channels]
+    if (!tf.util.arraysEqual(t.shape, expected)) {
+      throw new Error(
+        `onednn ${kernel}: ${name} [${t.shape}] do not match the state [${state.shape}] (expected [${expected}])`,
+      )
+    }
+  }
+}
+
+export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
+  const convLstmGates = ({ inputs, backend }: KernelCall) => {
+    const { gates, cPrev } = inputs as Record<'gates' | 'cPrev', tf.TensorInfo>
+    assertGroups(CONV_LSTM_GATES, cPrev, { gates: [gates, 4] })
+    const { positions, channels } = positionsAndChannels(cPrev)
+    const heap = Heap.of(backend)
+    const [c, h] = [heap.output(cPrev.shape), heap.output(cPrev.shape)]
+    const at = (t: tf.TensorInfo) => heap.offset(t)
+    addon.convLstmGates(heap.bytes(), positions, channels, at(gates), at(cPrev), at(c), at(h))
+    return [c, h]
+  }
+
+  const convLstmGatesGrad = ({ inputs, backend }: KernelCall) => {
+    const { gates, cPrev, dc, dh } = inputs as Record<
+      'gates' | 'cPrev' | 'dc' | 'dh',
+      tf.TensorInfo
+    >
+    assertGroups(CONV_LSTM_GATES_GRAD, cPrev, { gates: [gates, 4], dc: [dc, 1], dh: [dh, 1] })
+    const { positions, channels } = positionsAndChannels(cPrev)
+    const heap = Heap.of(backend)
+    const [dGates, dCPrev] = [heap.output(gates.shape), heap.output(cPrev.shape)]
+    const at = (t: tf.TensorInfo) => heap.offset(t)
+    addon.convLstmGatesGrad(
+      heap.bytes(),
+      positions,
+      channels,
+      at(gates),
+      at(cPrev),
+      at(dc),
+      at(dh),
+      at(dGates),
+      at(dCPrev),
+    )
+    return [dGates, dCPrev]
+  }
+
+  type MemoryInputs = Record<'xGates' | 'hGates' | 'mGates' | 'cPrev' | 'mPrev', tf.TensorInfo>
+
+  const checkMemoryInputs = (
+    kernel: string,
+    i: MemoryInputs,
+    extra: Record<string, tf.TensorInfo> = {},
+  ) =>
+    assertGroups(kernel, i.cPrev, {
+      xGates: [i.xGates, 7],
+      hGates: [i.hGates, 4],
+      mGates: [i.mGates, 3],
+      mPrev: [i.mPrev, 1],
+      ...Object.fromEntries(
+        Object.entries(extra).map(([k, t]) => [k, [t, 1] as [tf.TensorInfo, number]]),
+      ),
+    })
+
+  const stLstmMemories = ({ inputs, backend, attrs }: KernelCall) => {
+    const i = inputs as MemoryInputs
+    checkMemoryInputs(ST_LSTM_MEMORIES, i)
+    const { positions, channels } = positionsAndChannels(i.cPrev)
+    const heap = Heap.of(backend)
+    const [c, m, oPartial] = [0, 1, 2].map(() => heap.output(i.cPrev.shape)) as [
+      tf.TensorInfo,
+      tf.TensorInfo,
+      tf.TensorInfo,
+    ]
+    const at = (t: tf.TensorInfo) => heap.offset(t)
+    addon.stLstmMemories(
+      heap.bytes(),
+      positions,
+      channels,
+      (attrs as { forgetBias: number }).forgetBias,
+      at(i.xGates),
+      at(i.hGates),
+      at(i.mGates),
+      at(i.cPrev),
+      at(i.mPrev),
+      at(c),
+      at(m),
+      at(oPartial),
+    )
+    return [c, m, oPartial]
+  }
+
+  const stLstmMemoriesGrad = ({ inputs, backend, attrs }: KernelCall) => {
+    const i = inputs as MemoryInputs & Record<'dc' | 'dm' | 'dOPartial', tf.TensorInfo>
+    checkMemoryInputs(ST_LSTM_MEMORIES_GRAD, i, { dc: i.dc, dm: i.dm, dOPartial: i.dOPartial })
+    const { positions, channels } = positionsAndChannels(i.cPrev)
+    const heap = Heap.of(backend)
+    const outputs = [i.xGates, i.hGates, i.mGates, i.cPrev, i.mPrev].map((t) =>
+      heap.output(t.shape),
+    )
+    const [dx, dh, dmGates, dcPrev, dmPrev] = outputs as [
+      tf.TensorInfo,
+      tf.TensorInfo,
+      tf.TensorInfo,
+      tf.TensorInfo,
+      tf.TensorInfo,
+    ]
+    const at = (t: tf.TensorInfo) => heap.offset(t)
+    addon.stLstmMemoriesGrad(
+      heap.bytes(),
+      positions,
+      channels,
+      (attrs as { forgetBias: number }).forgetBias,
+      at(i.xGates),
+      at(i.hGates),
+      at(i.mGates),
+      at(i.cPrev),
+      at(i.mPrev),
+      at(i.dc),
+      at(i.dm),
+      at(i.dOPartial),
+      at(dx),
+      at(dh),
+      at(dmGates),
+      at(dcPrev),
+      at(dmPrev),
+    )
+    return outputs
+  }
+
+  const lstmOutput = ({ inputs, backend }: KernelCall) => {
+    const { oPartial, oConv, cellConv } = inputs as Record<
+      'oPartial' | 'oConv' | 'cellConv',
+      tf.TensorInfo
+    >
+    assertGroups(LSTM_OUTPUT, oPartial, { oConv: [oConv, 1], cellConv: [cellConv, 1] })
+    const heap = Heap.of(backend)
+    const h = heap.output(oPartial.shape)
+    const at = (t: tf.TensorInfo) => heap.offset(t)
+    addon.lstmOutput(
+      heap.bytes(),
+      tf.util.sizeFromShape(oPartial.shape),
+      at(oPartial),
+      at(oConv),
+      at(cellConv),
+      at(h),
+    )
+    return h
+  }
+
+  const lstmOutputGrad = ({ inputs, backend }: KernelCall) => {
+    const { oPartial, oConv, cellConv, dh } = inputs as Record<
+      'oPartial' | 'oConv' | 'cellConv' | 'dh',
+      tf.TensorInfo
+    >
+    assertGroups(LSTM_OUTPUT_GRAD, oPartial, {
+      oConv: [oConv, 1],
+      cellConv: [cellConv, 1],
+      dh: [dh, 1],
+    })
+    const heap = Heap.of(backend)
+    const [dPre, dCell] = [heap.output(oPartial.shape), heap.output(oPartial.shape)]
+    const at = (t: tf.TensorInfo) => heap.offset(t)
+    addon.lstmOutputGrad(
+      heap.bytes(),
+      tf.util.sizeFromShape(oPartial.shape),
+      at(oPartial),
+      at(oConv),
+      at(cellConv),
+      at(dh),
+      at(dPre),
+      at(dCell),
+    )
+    return [dPre, dCell]
+  }
+
+  return new Map<string, KernelFunc>([
+    [CONV_LSTM_GATES, convLstmGates],
+    [CONV_LSTM_GATES_GRAD, convLstmGatesGrad],
+    [ST_LSTM_MEMORIES, stLstmMemories],
+    [ST_LSTM_MEMORIES_GRAD, stLstmMemoriesGrad],
+    [LSTM_OUTPUT, lstmOutput],
+    [LSTM_OUTPUT_GRAD, lstmOutputGrad],
+  ])
+}
