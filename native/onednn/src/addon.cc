@@ -114,30 +114,32 @@ napi_value undefined(napi_env env) {
   return result;
 }
 
-// convForward(heap, geometry, xOffset, filterOffset, yOffset)
+// convForward(heap, geometry, xOffset, filterOffset, filterToken, yOffset)
 napi_value ConvForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value a[5];
+    napi_value a[6];
     arguments(env, info, a);
     Heap heap = heap_of(env, a[0]);
     auto g = geometry_of(env, a[1]);
     tmu::conv_forward(g, floats_at(heap, env, a[2], input_size(g), "x"),
                       floats_at(heap, env, a[3], filter_size(g), "filter"),
-                      floats_at(heap, env, a[4], output_size(g), "y"));
+                      integer_of(env, a[4], "filterToken must be an integer"),
+                      floats_at(heap, env, a[5], output_size(g), "y"));
     return undefined(env);
   });
 }
 
-// convBackwardInput(heap, geometry, dyOffset, filterOffset, dxOffset)
+// convBackwardInput(heap, geometry, dyOffset, filterOffset, filterToken, dxOffset)
 napi_value ConvBackwardInput(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    napi_value a[5];
+    napi_value a[6];
     arguments(env, info, a);
     Heap heap = heap_of(env, a[0]);
     auto g = geometry_of(env, a[1]);
     tmu::conv_backward_input(g, floats_at(heap, env, a[2], output_size(g), "dy"),
                              floats_at(heap, env, a[3], filter_size(g), "filter"),
-                             floats_at(heap, env, a[4], input_size(g), "dx"));
+                             integer_of(env, a[4], "filterToken must be an integer"),
+                             floats_at(heap, env, a[5], input_size(g), "dx"));
     return undefined(env);
   });
 }

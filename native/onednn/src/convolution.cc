@@ -25,15 +25,23 @@ dnnl::stream& cpu_stream() {
 }
 
 // Weights as a primitive wants them (a blocked layout of its choosing) beside tfjs's
-// [kh, kw, in, out], with a buffer for the converted copy when the two differ.
+// [kh, kw, in, out]: a buffer for the converted copy and the reorder that fills it, when
+// the two differ. `token` names the weights the copy holds (see conv_forward).
 struct WeightsLayout {
   memory::desc user;
   memory::desc chosen;
   std::optional<memory> converted;
+  std::optional<dnnl::reorder> to_chosen;
+  std::optional<dnnl::reorder> to_user;
+  int64_t token = kNoToken;
 
   WeightsLayout(const memory::desc& user_md, const memory::desc& chosen_md)
       : user(user_md), chosen(chosen_md) {
-    if (chosen != user) converted.emplace(chosen, cpu_engine());
+    if (chosen == user) return;
+    converted.emplace(chosen, cpu_engine());
+    memory user_memory(user, cpu_engine(), nullptr);
+    to_chosen.emplace(user_memory, *converted);
+    to_user.emplace(*converted, user_memory);
   }
 };
 
@@ -72,23 +80,23 @@ class Plan {
         forward_(forward_pd_),
         forward_weights_(d_.weights_user, forward_pd_.weights_desc()) {}
 
-  void forward(const float* x, const float* w, float* y) {
+  void forward(const float* x, const float* w, int64_t w_token, float* y) {
     auto& engine = cpu_engine();
     memory src(d_.input, engine, const_cast<float*>(x));
     memory dst(d_.output, engine, y);
-    memory weights = weights_for(forward_weights_, w);
+    memory weights = weights_for(forward_weights_, w, w_token);
     forward_.execute(cpu_stream(), {{DNNL_ARG_SRC, src},
                                     {DNNL_ARG_WEIGHTS, weights},
                                     {DNNL_ARG_DST, dst}});
     cpu_stream().wait();
   }
 
-  void backward_input(const float* dy, const float* w, float* dx) {
+  void backward_input(const float* dy, const float* w, int64_t w_token, float* dx) {
     ensure_input_gradient();
     auto& engine = cpu_engine();
     memory diff_dst(d_.output, engine, const_cast<float*>(dy));
     memory diff_src(d_.input, engine, dx);
-    memory weights = weights_for(*input_weights_, w);
+    memory weights = weights_for(*input_weights_, w, w_token);
     input_grad_->execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, diff_dst},
                                         {DNNL_ARG_WEIGHTS, weights},
                                         {DNNL_ARG_DIFF_SRC, diff_src}});
@@ -117,7 +125,7 @@ class Plan {
                                          {DNNL_ARG_DIFF_DST, diff_dst},
                                          {DNNL_ARG_DIFF_WEIGHTS, diff_weights}});
     if (filter_weights_->converted) {
-      dnnl::reorder(diff_weights, user_dw).execute(cpu_stream(), diff_weights, user_dw);
+      filter_weights_->to_user->execute(cpu_stream(), diff_weights, user_dw);
     }
     cpu_stream().wait();
   }
@@ -142,10 +150,14 @@ class Plan {
 
  private:
   // Converts tfjs's weights into the layout the primitive chose; none when they agree.
-  memory weights_for(WeightsLayout& layout, const float* w) {
+  // A forward pass runs every step with the same weights, so the copy is kept while the
+  // caller's token says the weights are those it was made from.
+  memory weights_for(WeightsLayout& layout, const float* w, int64_t token) {
     memory user(layout.user, cpu_engine(), const_cast<float*>(w));
     if (!layout.converted) return user;
-    dnnl::reorder(user, *layout.converted).execute(cpu_stream(), user, *layout.converted);
+    if (token != kNoToken && token == layout.token) return *layout.converted;
+    layout.to_chosen->execute(cpu_stream(), user, *layout.converted);
+    layout.token = token;
     return *layout.converted;
   }
 
@@ -183,12 +195,14 @@ Plan& plan_for(const ConvGeometry& g) {
 
 }  // namespace
 
-void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
-  plan_for(g).forward(x, w, y);
+void conv_forward(const ConvGeometry& g, const float* x, const float* w, int64_t w_token,
+                  float* y) {
+  plan_for(g).forward(x, w, w_token, y);
 }
 
-void conv_backward_input(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
-  plan_for(g).backward_input(dy, w, dx);
+void conv_backward_input(const ConvGeometry& g, const float* dy, const float* w,
+                         int64_t w_token, float* dx) {
+  plan_for(g).backward_input(dy, w, w_token, dx);
 }
 
 void conv_backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {

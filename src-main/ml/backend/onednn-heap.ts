@@ -21,6 +21,9 @@ export interface KernelCall {
 export type KernelFunc = (call: KernelCall) => tf.TensorInfo | tf.TensorInfo[]
 
 const heaps = new WeakMap<tf.KernelBackend, Heap>()
+/** One token per tensor data: tfjs never changes a tensor's data once written. */
+const tokens = new WeakMap<object, number>()
+let lastToken = 0
 
 export class Heap {
   private view: Uint8Array | null = null
@@ -44,6 +47,13 @@ export class Heap {
     const data = this.backend.dataIdMap.get(t.dataId)
     if (!data) throw new Error('onednn: tensor is not on the wasm backend')
     return data.memoryOffset
+  }
+
+  /** A number naming t's values for as long as the process lives (never reused). */
+  token(t: tf.TensorInfo): number {
+    let token = tokens.get(t.dataId)
+    if (token === undefined) tokens.set(t.dataId, (token = ++lastToken))
+    return token
   }
 
   /** A new tensor on the heap, for the addon to fill. */

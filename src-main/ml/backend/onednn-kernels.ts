@@ -115,7 +115,14 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     assertOneDnnAgrees(info, tf.Conv2D)
     const h = Heap.of(backend)
     const y = h.output(info.outShape, 'float32')
-    addon.convForward(h.bytes(), geometryOf(info), h.offset(x), h.offset(filter), h.offset(y))
+    addon.convForward(
+      h.bytes(),
+      geometryOf(info),
+      h.offset(x),
+      h.offset(filter),
+      h.token(filter),
+      h.offset(y),
+    )
     return y
   }
 
@@ -133,6 +140,7 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
       geometryOf(info),
       h.offset(dy),
       h.offset(filter),
+      h.token(filter),
       h.offset(dx),
     )
     return dx

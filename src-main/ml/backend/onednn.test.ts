@@ -181,6 +181,37 @@ describe.skipIf(missing !== null)('onednn backend', () => {
     expect(relativeError(onOneDnn[2]!, onWasm[2]!)).toBeLessThan(1e-4)
   })
 
+  it('never runs on a stale copy of a filter: alternating filters and updated variables', async () => {
+    // One geometry, so one cached copy: two filters in turn, then a variable assigned anew.
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.randomUniform([2, 6, 6, 4], -1, 1, 'float32', 5) as tf.Tensor4D
+        const [a, b] = [6, 7].map((seed) => tf.randomUniform([3, 3, 4, 8], -1, 1, 'float32', seed))
+        const w = tf.variable(a!.clone())
+        const outputs = [a, b, a, w].map((f) => tf.conv2d(x, f as tf.Tensor4D, 1, 'same'))
+        w.assign(b!)
+        outputs.push(tf.conv2d(x, w as tf.Variable<tf.Rank.R4>, 1, 'same'))
+        outputs.push(
+          tf.conv2dTranspose(outputs[0]!, w as tf.Variable<tf.Rank.R4>, x.shape, 1, 'same'),
+        )
+        w.assign(a!)
+        outputs.push(
+          tf.conv2dTranspose(outputs[0]!, w as tf.Variable<tf.Rank.R4>, x.shape, 1, 'same'),
+        )
+        const values = outputs.map((t) => Array.from(t.dataSync()))
+        w.dispose()
+        return values
+      })
+    await tf.setBackend('cpu')
+    const reference = run()
+    await initBackend('onednn')
+    const ours = run()
+    for (const [i, values] of ours.entries()) {
+      const worst = Math.max(...values.map((v, j) => Math.abs(v - reference[i]![j]!)))
+      expect(worst, `output ${i}`).toBeLessThan(1e-4)
+    }
+  })
+
   it('refuses a geometry tfjs sizes differently from the convolution it describes', () => {
     const x = tf.ones([1, 8, 7, 2]) as tf.Tensor4D
     const w = tf.ones([3, 2, 2, 3]) as tf.Tensor4D
@@ -194,10 +225,10 @@ describe.skipIf(missing !== null)('onednn backend', () => {
     if ('error' in loaded) return
     const heap = new Uint8Array(1024)
     const geometry = [1, 4, 4, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]
-    expect(() => loaded.addon.convForward(heap, geometry, 0, 64, 1000)).toThrow(
+    expect(() => loaded.addon.convForward(heap, geometry, 0, 64, -1, 1000)).toThrow(
       /tmu_onednn: y lies outside the heap/,
     )
-    expect(() => loaded.addon.convForward(heap, geometry.slice(1), 0, 64, 128)).toThrow(
+    expect(() => loaded.addon.convForward(heap, geometry.slice(1), 0, 64, -1, 128)).toThrow(
       /geometry needs 17 numbers/,
     )
   })
