@@ -1,5 +1,6 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import {
+  BackendPreference,
   etaDecayFor,
   RUN_PRESETS,
   RunConfig,
@@ -80,7 +81,11 @@ export function registerTrain(program: Command) {
       .option('--clip-norm <value>', 'clip gradients to this global norm', num)
       .option('--seed <n>', 'random seed', int)
       .option('--no-reverse', 'do not train each batch reversed in time as well')
-      .option('--backend <name>', 'auto, tensorflow-gpu, tensorflow, wasm or cpu', 'auto')
+      .addOption(
+        new Option('--backend <name>', 'compute backend (auto: the fastest that loads)')
+          .choices(BackendPreference.options)
+          .default('auto'),
+      )
       .option('--test-clips <n>', 'test clips scored at the end (default: preset)', int),
   ).action(async (opts: TrainOptions) => {
     await withWorkbench(
