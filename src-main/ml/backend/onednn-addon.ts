@@ -121,7 +121,8 @@ export interface OneDnnAddon {
 
 let cached: { addon: OneDnnAddon } | { error: string } | null = null
 
-function describeLoadError(error: unknown): string {
+/** Turns a failed load of the addon into a sentence saying what to install. */
+export function describeOneDnnLoadError(error: unknown): string {
   const failure = error as { code?: unknown; message?: unknown }
   const message = String(failure?.message ?? error).split('\n')[0] ?? ''
   if (failure?.code === 'MODULE_NOT_FOUND') {
@@ -143,7 +144,7 @@ export function loadOneDnnAddon(): { addon: OneDnnAddon } | { error: string } {
   try {
     cached = { addon: createRequire(import.meta.url)(PACKAGE) as OneDnnAddon }
   } catch (error) {
-    cached = { error: describeLoadError(error) }
+    cached = { error: describeOneDnnLoadError(error) }
   }
   return cached
 }

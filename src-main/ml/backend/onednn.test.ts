@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadOneDnnAddon } from './onednn-addon'
+import { describeOneDnnLoadError, loadOneDnnAddon } from './onednn-addon'
 import { initBackend } from './select'
 
 const loaded = loadOneDnnAddon()
@@ -10,6 +11,18 @@ if (missing) console.warn(`onednn tests skipped: ${missing}`)
 describe('the @tmu/onednn addon', () => {
   it('is built wherever CI runs (.ci/run installs libdnnl-dev)', () => {
     if (process.env.CI) expect(missing).toBeNull()
+  })
+
+  it('says what to install where it is not built', () => {
+    let failure: unknown
+    try {
+      createRequire(import.meta.url)('@tmu/onednn-never-built')
+    } catch (error) {
+      failure = error
+    }
+    expect(describeOneDnnLoadError(failure)).toBe(
+      '@tmu/onednn is not built: it needs oneDNN and a C++ compiler (`apt-get install libdnnl-dev g++`, then `npm rebuild @tmu/onednn`)',
+    )
   })
 })
 
