@@ -7,6 +7,6 @@ export async function probeBackends(): Promise<BackendProbe[]> {
   return attempts.map((a) => ({
     name: a.name,
     ok: a.ok,
-    detail: a.ok ? 'loads' : (a.error ?? 'unavailable'),
+    detail: a.ok ? (a.note ?? 'loads') : (a.error ?? 'unavailable'),
   }))
 }

@@ -15,10 +15,14 @@ function requireAddon(): OneDnnAddon {
   return loaded.addon
 }
 
-/** Whether onednn would load, without replacing any kernel of the active backend. */
-export async function probeOneDnnBackend(threads?: number): Promise<void> {
-  requireAddon()
-  await initWasmBackend(threads)
+/**
+ * Whether onednn would load, without replacing any kernel of the active backend; says what
+ * it would run with.
+ */
+export async function probeOneDnnBackend(threads?: number): Promise<string> {
+  const addon = requireAddon()
+  const wasm = await initWasmBackend(threads)
+  return `oneDNN ${addon.version()}, other kernels wasm with ${wasm.note}`
 }
 
 export async function initOneDnnBackend(threads?: number): Promise<WasmInfo> {

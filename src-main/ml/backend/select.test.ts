@@ -58,6 +58,11 @@ describe('probeBackends', () => {
       ['wasm', true],
       ['cpu', true],
     ])
+    // What each loaded one runs with, for `tmu doctor` and Settings.
+    const notes = Object.fromEntries(attempts.map((a) => [a.name, a.note]))
+    expect(notes.wasm).toMatch(/^\d+ threads?$/)
+    expect(notes.cpu).toBe('pure JavaScript, one thread')
+    if (oneDnnBuilt) expect(notes.onednn).toMatch(/^oneDNN \d+\.\d+\.\d+, other kernels wasm/)
     expect(tf.getBackend()).toBe('cpu')
   })
 })

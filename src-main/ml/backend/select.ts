@@ -119,16 +119,16 @@ export async function probeBackends(options: InitBackendOptions = {}): Promise<B
   // Probes must not swap kernels under the active backend (onednn and wasm share them).
   const probes = {
     onednn: () => probeOneDnnBackend(options.wasmThreads),
-    wasm: () => initWasmBackend(options.wasmThreads),
-    cpu: initCpuBackend,
+    wasm: async () => (await initWasmBackend(options.wasmThreads)).note,
+    cpu: async () => (await load('cpu', options)).note,
   }
   for (const [name, probe] of Object.entries(probes) as [
     keyof typeof probes,
-    () => Promise<unknown>,
+    () => Promise<string>,
   ][]) {
     try {
-      await probe()
-      attempts.push({ name, ok: true, error: null })
+      const note = await probe()
+      attempts.push({ name, ok: true, error: null, note })
     } catch (error) {
       attempts.push({ name, ok: false, error: errorMessage(error) })
     }

@@ -8,6 +8,8 @@ export interface BackendAttempt {
   readonly ok: boolean
   /** Why it could not be used (null when ok), e.g. `not installed (optional dependency)`. */
   readonly error: string | null
+  /** What it runs with, when a probe loaded it, e.g. `oneDNN 2.6.3 with wasm (2 threads)`. */
+  readonly note?: string
 }
 
 /** The backend in use, shown to the user and recorded with each run. */
