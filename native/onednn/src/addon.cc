@@ -13,6 +13,7 @@
 #include <dnnl.hpp>
 
 #include "convolution.h"
+#include "layer_norm.h"
 #include "lstm.h"
 
 namespace {
@@ -243,6 +244,33 @@ napi_value LstmOutputGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// layerNorm(heap, rows, width, epsilon, x, gamma, beta, y, mean, variance)
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  return kernel(env, info, 10, [](const Call& c) {
+    int64_t rows = c.count(1, "rows must be a count");
+    int64_t width = c.count(2, "width must be a count");
+    tmu::layer_norm_forward(rows, width, c.number(3, "epsilon must be a number"),
+                            c.floats(4, rows * width, "x"), c.floats(5, width, "gamma"),
+                            c.floats(6, width, "beta"), c.floats(7, rows * width, "y"),
+                            c.floats(8, rows, "mean"), c.floats(9, rows, "variance"));
+  });
+}
+
+// layerNormGrad(heap, rows, width, epsilon, x, gamma, beta, mean, variance, dy, dx, dgamma,
+//               dbeta)
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  return kernel(env, info, 13, [](const Call& c) {
+    int64_t rows = c.count(1, "rows must be a count");
+    int64_t width = c.count(2, "width must be a count");
+    tmu::layer_norm_backward(rows, width, c.number(3, "epsilon must be a number"),
+                             c.floats(4, rows * width, "x"), c.floats(5, width, "gamma"),
+                             c.floats(6, width, "beta"), c.floats(7, rows, "mean"),
+                             c.floats(8, rows, "variance"), c.floats(9, rows * width, "dy"),
+                             c.floats(10, rows * width, "dx"), c.floats(11, width, "dgamma"),
+                             c.floats(12, width, "dbeta"));
+  });
+}
+
 // copyBlocks(heap, rows, width, src, srcStride, dst, dstStride): row r's `width` 32-bit
 // values from src + r·srcStride to dst + r·dstStride (strides in values, offsets in bytes).
 // Split and concat along any axis are this copy; the wasm backend does them value by value.
@@ -309,6 +337,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"stLstmMemoriesGrad", StLstmMemoriesGrad},
       {"lstmOutput", LstmOutput},
       {"lstmOutputGrad", LstmOutputGrad},
+      {"layerNorm", LayerNorm},
+      {"layerNormGrad", LayerNormGrad},
       {"copyBlocks", CopyBlocks},
       {"convImplementations", ConvImplementations},
       {"version", Version},

@@ -7,22 +7,14 @@
 
 #include <dnnl.hpp>
 
+#include "engine.h"
+
 namespace tmu {
 namespace {
 
 using dnnl::memory;
 using tag = memory::format_tag;
 constexpr auto f32 = memory::data_type::f32;
-
-dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-dnnl::stream& cpu_stream() {
-  static dnnl::stream stream(cpu_engine());
-  return stream;
-}
 
 // Weights as a primitive wants them (a blocked layout of its choosing) beside tfjs's
 // [kh, kw, in, out]: a buffer for the converted copy and the reorder that fills it, when

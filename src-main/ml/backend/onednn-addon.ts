@@ -104,6 +104,34 @@ export interface OneDnnAddon {
     dPre: number,
     dl: number,
   ): void
+  /** Layer norm over rows of `width` values (ml/fused/layer-norm.ts); writes y, mean, variance. */
+  layerNorm(
+    heap: Uint8Array,
+    rows: number,
+    width: number,
+    epsilon: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+  ): void
+  layerNormGrad(
+    heap: Uint8Array,
+    rows: number,
+    width: number,
+    epsilon: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    variance: number,
+    dy: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+  ): void
   /** Row r's `width` 32-bit values from src + r·srcStride to dst + r·dstStride (values; offsets in bytes). */
   copyBlocks(
     heap: Uint8Array,

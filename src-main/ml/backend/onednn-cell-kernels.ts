@@ -6,6 +6,7 @@ import {
   ST_LSTM_MEMORIES,
   ST_LSTM_MEMORIES_GRAD,
 } from '../fused/st-lstm-pointwise'
+import { LAYER_NORM, LAYER_NORM_GRAD } from '../fused/layer-norm'
 import type { OneDnnAddon } from './onednn-addon'
 import { assertFloat32, Heap, type KernelCall, type KernelFunc } from './onednn-heap'
 
@@ -204,7 +205,80 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     return [dPre, dCell]
   }
 
+  /** x [B, ...] as B rows; gamma and beta must hold one row's values. */
+  const rowsOf = (kernel: string, x: tf.TensorInfo, params: tf.TensorInfo[]) => {
+    assertFloat32(kernel, x, ...params)
+    const rows = x.shape[0] ?? 0
+    const width = tf.util.sizeFromShape(x.shape.slice(1))
+    for (const p of params) {
+      if (tf.util.sizeFromShape(p.shape) !== width) {
+        throw new Error(
+          `onednn ${kernel}: [${p.shape}] does not fit samples of [${x.shape.slice(1)}]`,
+        )
+      }
+    }
+    return { rows, width }
+  }
+
+  const layerNorm = ({ inputs, backend, attrs }: KernelCall) => {
+    const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>
+    const { rows, width } = rowsOf(LAYER_NORM, x, [gamma, beta])
+    const heap = Heap.of(backend)
+    const [y, mean, variance] = [heap.output(x.shape), heap.output([rows]), heap.output([rows])]
+    const at = (t: tf.TensorInfo) => heap.offset(t)
+    addon.layerNorm(
+      heap.bytes(),
+      rows,
+      width,
+      (attrs as { epsilon: number }).epsilon,
+      at(x),
+      at(gamma),
+      at(beta),
+      at(y),
+      at(mean),
+      at(variance),
+    )
+    return [y, mean, variance]
+  }
+
+  const layerNormGrad = ({ inputs, backend, attrs }: KernelCall) => {
+    const i = inputs as Record<'x' | 'gamma' | 'beta' | 'mean' | 'variance' | 'dy', tf.TensorInfo>
+    const { rows, width } = rowsOf(LAYER_NORM_GRAD, i.x, [i.gamma, i.beta])
+    assertFloat32(LAYER_NORM_GRAD, i.mean, i.variance, i.dy)
+    const statistics = [i.mean, i.variance].map((t) => tf.util.sizeFromShape(t.shape))
+    if (!tf.util.arraysEqual(i.dy.shape, i.x.shape) || statistics.some((n) => n !== rows)) {
+      throw new Error(
+        `onednn ${LAYER_NORM_GRAD}: dy, mean or variance do not match x [${i.x.shape}]`,
+      )
+    }
+    const heap = Heap.of(backend)
+    const [dx, dGamma, dBeta] = [
+      heap.output(i.x.shape),
+      heap.output(i.gamma.shape),
+      heap.output(i.gamma.shape),
+    ]
+    const at = (t: tf.TensorInfo) => heap.offset(t)
+    addon.layerNormGrad(
+      heap.bytes(),
+      rows,
+      width,
+      (attrs as { epsilon: number }).epsilon,
+      at(i.x),
+      at(i.gamma),
+      at(i.beta),
+      at(i.mean),
+      at(i.variance),
+      at(i.dy),
+      at(dx),
+      at(dGamma),
+      at(dBeta),
+    )
+    return [dx, dGamma, dBeta]
+  }
+
   return new Map<string, KernelFunc>([
+    [LAYER_NORM, layerNorm],
+    [LAYER_NORM_GRAD, layerNormGrad],
     [CONV_LSTM_GATES, convLstmGates],
     [CONV_LSTM_GATES_GRAD, convLstmGatesGrad],
     [ST_LSTM_MEMORIES, stLstmMemories],

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs'
+import type * as tf from '@tensorflow/tfjs'
+import { layerNormalise } from '../fused/layer-norm'
 import type { LayerNormWeights } from '../params'
 
 /** PyTorch's `nn.LayerNorm` default ε, so normalised values match the release. */
@@ -10,9 +11,5 @@ export const LAYER_NORM_EPSILON = 1e-5
  *   y = (x − mean) / √(var + ε) ⊙ γ + β;  x [B, h, w, C], γ, β [h, w, C]
  */
 export function layerNorm(x: tf.Tensor4D, w: LayerNormWeights): tf.Tensor4D {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, [1, 2, 3], true)
-    const normalised = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, LAYER_NORM_EPSILON)))
-    return tf.add(tf.mul(normalised, w.gammaHWC), w.betaHWC)
-  })
+  return layerNormalise(x, w.gammaHWC, w.betaHWC, LAYER_NORM_EPSILON)
 }
