@@ -25,6 +25,39 @@ inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 // tanh through exp alone, so the loop vectorises with one vector exp per value.
 inline float tanh_exp(float x) { return 1.0f - 2.0f / (std::exp(2.0f * x) + 1.0f); }
 
+// One ConvLSTM value's activations from its gates (channel k of a position's [i, f, o, g]).
+// The backward pass recomputes them rather than reading stored copies.
+struct ConvLstmUnit {
+  float i, f, o, cand, cell;
+};
+
+inline ConvLstmUnit conv_lstm_unit(const float* g, int64_t C, int64_t k, float c_prev) {
+  ConvLstmUnit u;
+  u.i = sigmoid(g[k]);
+  u.f = sigmoid(g[C + k]);
+  u.o = sigmoid(g[2 * C + k]);
+  u.cand = tanh_exp(g[3 * C + k]);
+  u.cell = u.f * c_prev + u.i * u.cand;
+  return u;
+}
+
+// One ST-LSTM value's gate activations, from the three convolutions' outputs at channel k.
+struct StLstmUnit {
+  float i, f, g, i2, f2, g2;
+};
+
+inline StLstmUnit st_lstm_unit(const float* x, const float* h, const float* m, int64_t C,
+                               int64_t k, float forget_bias) {
+  StLstmUnit u;
+  u.i = sigmoid(x[k] + h[k]);
+  u.f = sigmoid(x[C + k] + h[C + k] + forget_bias);
+  u.g = tanh_exp(x[2 * C + k] + h[2 * C + k]);
+  u.i2 = sigmoid(x[3 * C + k] + m[k]);
+  u.f2 = sigmoid(x[4 * C + k] + m[C + k] + forget_bias);
+  u.g2 = tanh_exp(x[5 * C + k] + m[2 * C + k]);
+  return u;
+}
+
 }  // namespace
 
 TMU_VECTOR_CLONES
@@ -39,13 +72,9 @@ void conv_lstm_gates(int64_t positions, int64_t channels, const float* gates,
     float* hn = h + p * C;
 #pragma omp simd
     for (int64_t k = 0; k < C; ++k) {
-      float i = sigmoid(g[k]);
-      float f = sigmoid(g[C + k]);
-      float o = sigmoid(g[2 * C + k]);
-      float cand = tanh_exp(g[3 * C + k]);
-      float cell = f * cp[k] + i * cand;
-      cn[k] = cell;
-      hn[k] = o * tanh_exp(cell);
+      ConvLstmUnit u = conv_lstm_unit(g, C, k, cp[k]);
+      cn[k] = u.cell;
+      hn[k] = u.o * tanh_exp(u.cell);
     }
   }
 }
@@ -65,19 +94,15 @@ void conv_lstm_gates_grad(int64_t positions, int64_t channels, const float* gate
     float* dcp = dc_prev + p * C;
 #pragma omp simd
     for (int64_t k = 0; k < C; ++k) {
-      float i = sigmoid(g[k]);
-      float f = sigmoid(g[C + k]);
-      float o = sigmoid(g[2 * C + k]);
-      float cand = tanh_exp(g[3 * C + k]);
-      float cell = f * cp[k] + i * cand;
-      float tc = tanh_exp(cell);
+      ConvLstmUnit u = conv_lstm_unit(g, C, k, cp[k]);
+      float tc = tanh_exp(u.cell);
       // Through h = o·tanh(c) into c, plus what arrives at c directly.
-      float d_cell = dcn[k] + dhn[k] * o * (1.0f - tc * tc);
-      dg[k] = d_cell * cand * i * (1.0f - i);
-      dg[C + k] = d_cell * cp[k] * f * (1.0f - f);
-      dg[2 * C + k] = dhn[k] * tc * o * (1.0f - o);
-      dg[3 * C + k] = d_cell * i * (1.0f - cand * cand);
-      dcp[k] = d_cell * f;
+      float d_cell = dcn[k] + dhn[k] * u.o * (1.0f - tc * tc);
+      dg[k] = d_cell * u.cand * u.i * (1.0f - u.i);
+      dg[C + k] = d_cell * cp[k] * u.f * (1.0f - u.f);
+      dg[2 * C + k] = dhn[k] * tc * u.o * (1.0f - u.o);
+      dg[3 * C + k] = d_cell * u.i * (1.0f - u.cand * u.cand);
+      dcp[k] = d_cell * u.f;
     }
   }
 }
@@ -95,14 +120,9 @@ void st_lstm_memories(int64_t positions, int64_t channels, float forget_bias,
     const float* mp = in.m_prev + p * C;
 #pragma omp simd
     for (int64_t k = 0; k < C; ++k) {
-      float i = sigmoid(x[k] + h[k]);
-      float f = sigmoid(x[C + k] + h[C + k] + forget_bias);
-      float g = tanh_exp(x[2 * C + k] + h[2 * C + k]);
-      float i2 = sigmoid(x[3 * C + k] + mg[k]);
-      float f2 = sigmoid(x[4 * C + k] + mg[C + k] + forget_bias);
-      float g2 = tanh_exp(x[5 * C + k] + mg[2 * C + k]);
-      c[p * C + k] = f * cp[k] + i * g;
-      m[p * C + k] = f2 * mp[k] + i2 * g2;
+      StLstmUnit u = st_lstm_unit(x, h, mg, C, k, forget_bias);
+      c[p * C + k] = u.f * cp[k] + u.i * u.g;
+      m[p * C + k] = u.f2 * mp[k] + u.i2 * u.g2;
       o_partial[p * C + k] = x[6 * C + k] + h[3 * C + k];
     }
   }
@@ -126,20 +146,15 @@ void st_lstm_memories_grad(int64_t positions, int64_t channels, float forget_bia
     float* dmg = dm_gates + p * 3 * C;
 #pragma omp simd
     for (int64_t k = 0; k < C; ++k) {
-      float i = sigmoid(x[k] + h[k]);
-      float f = sigmoid(x[C + k] + h[C + k] + forget_bias);
-      float g = tanh_exp(x[2 * C + k] + h[2 * C + k]);
-      float i2 = sigmoid(x[3 * C + k] + mg[k]);
-      float f2 = sigmoid(x[4 * C + k] + mg[C + k] + forget_bias);
-      float g2 = tanh_exp(x[5 * C + k] + mg[2 * C + k]);
+      StLstmUnit u = st_lstm_unit(x, h, mg, C, k, forget_bias);
       float d_c = dc[p * C + k];
       float d_m = dm[p * C + k];
-      float di = d_c * g * i * (1.0f - i);
-      float df = d_c * cp[k] * f * (1.0f - f);
-      float dg = d_c * i * (1.0f - g * g);
-      float di2 = d_m * g2 * i2 * (1.0f - i2);
-      float df2 = d_m * mp[k] * f2 * (1.0f - f2);
-      float dg2 = d_m * i2 * (1.0f - g2 * g2);
+      float di = d_c * u.g * u.i * (1.0f - u.i);
+      float df = d_c * cp[k] * u.f * (1.0f - u.f);
+      float dg = d_c * u.i * (1.0f - u.g * u.g);
+      float di2 = d_m * u.g2 * u.i2 * (1.0f - u.i2);
+      float df2 = d_m * mp[k] * u.f2 * (1.0f - u.f2);
+      float dg2 = d_m * u.i2 * (1.0f - u.g2 * u.g2);
       float d_o = d_o_partial[p * C + k];
       dx[k] = di;
       dx[C + k] = df;
@@ -155,8 +170,8 @@ void st_lstm_memories_grad(int64_t positions, int64_t channels, float forget_bia
       dmg[k] = di2;
       dmg[C + k] = df2;
       dmg[2 * C + k] = dg2;
-      dc_prev[p * C + k] = d_c * f;
-      dm_prev[p * C + k] = d_m * f2;
+      dc_prev[p * C + k] = d_c * u.f;
+      dm_prev[p * C + k] = d_m * u.f2;
     }
   }
 }
