@@ -153,7 +153,16 @@ function memoryHolder(name: BackendReport['name']): string {
     : 'this machine can give training'
 }
 
-/** The largest batch that fits the backend's memory, or null when that memory is unknown. */
+/** The backend's memory when the estimate exceeds it; null when it fits or cannot be known. */
+function exceededLimit(
+  report: Pick<BackendReport, 'name'>,
+  estimate: TrainingMemoryEstimate,
+): number | null {
+  const limit = backendMemoryLimitBytes(report)
+  return limit !== null && estimate.totalBytes * SAFETY_MARGIN > limit ? limit : null
+}
+
+/** The largest batch whose estimate fits under `limit` (0 when not even one clip does). */
 function largestFittingBatch(limit: number, estimate: TrainingMemoryEstimate): number {
   const fixed = estimate.totalBytes - estimate.bytesPerSample * estimate.batchSize
   return Math.max(0, Math.floor((limit / SAFETY_MARGIN - fixed) / estimate.bytesPerSample))
@@ -164,8 +173,8 @@ export function assertFitsBackend(
   report: Pick<BackendReport, 'name'>,
   estimate: TrainingMemoryEstimate,
 ): void {
-  const limit = backendMemoryLimitBytes(report)
-  if (limit === null || estimate.totalBytes * SAFETY_MARGIN <= limit) return
+  const limit = exceededLimit(report, estimate)
+  if (limit === null) return
   const maxBatchSize = largestFittingBatch(limit, estimate)
   const advice =
     maxBatchSize >= 1
@@ -194,9 +203,8 @@ export function planBatch(
   report: Pick<BackendReport, 'name'>,
   estimate: TrainingMemoryEstimate,
 ): BatchPlan {
-  const whole = { microBatchSize: estimate.batchSize, note: null }
-  const limit = backendMemoryLimitBytes(report)
-  if (limit === null || estimate.totalBytes * SAFETY_MARGIN <= limit) return whole
+  const limit = exceededLimit(report, estimate)
+  if (limit === null) return { microBatchSize: estimate.batchSize, note: null }
   const size = largestFittingBatch(limit, estimate)
   if (size < 1) assertFitsBackend(report, estimate)
   const parts = Math.ceil(estimate.batchSize / size)
