@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "math-simd.h"
+
 namespace tmu {
 namespace {
 
@@ -21,9 +23,28 @@ constexpr int64_t kParallelThreshold = 1 << 15;
 
 namespace {
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-// tanh through exp alone, so the loop vectorises with one vector exp per value.
-inline float tanh_exp(float x) { return 1.0f - 2.0f / (std::exp(2.0f * x) + 1.0f); }
+// σ and tanh through exp(−|x|) alone, which lies in [0, 1] for every input: no overflow, no
+// reliance on infinities, and one vector exp per value (glibc's libmvec, see math-simd.h).
+// ±Inf saturate to the flat ends and NaN passes through, as in tfjs's cpu backend. The addon
+// is built without -ffast-math so the compiler keeps IEEE semantics (NaN compares, no
+// flush-to-zero); an exp that overflowed under finite-math turned σ and tanh into NaN once
+// |x| passed about 44.5, which the TMU's growing carried memory reaches in a few steps.
+inline float sigmoid(float x) {
+  float t = expf(-std::fabs(x));
+  float s = 1.0f / (1.0f + t);
+  return x >= 0.0f ? s : t * s;
+}
+
+inline float tanh_exp(float x) {
+  float a = std::fabs(x);
+  float t = expf(-2.0f * a);
+  float r = (1.0f - t) / (1.0f + t);
+  // Below 1/16, 1 − e^{−2a} cancels to a few digits; the series a − a³/3 + 2a⁵/15 − 17a⁷/315
+  // is exact there to float precision (the next term is 6e-12 relative).
+  float a2 = a * a;
+  float series = a * (1.0f + a2 * (-1.0f / 3.0f + a2 * (2.0f / 15.0f - a2 * (17.0f / 315.0f))));
+  return std::copysign(a < 0.0625f ? series : r, x);
+}
 
 // One ConvLSTM value's activations from its gates (channel k of a position's [i, f, o, g]).
 // The backward pass recomputes them rather than reading stored copies.
