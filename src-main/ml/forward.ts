@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { LayerState } from './cells/recurrent-cell'
 import { stepNetwork, zeroNetworkState, type PredictiveNetwork } from './network'
+import { pairwiseMean } from './pairwise-sum'
 import { sliceTime, stackTime, unstackTime } from './time-axis'
 
 /**
@@ -89,11 +90,14 @@ export function mixTruthAndGuess(
   return tf.add(tf.mul(m, truth), tf.mul(tf.sub(1, m), guess))
 }
 
-/** L_pred, method.md §3.4: the mean squared error of all guesses against frames 1 … steps. */
+/**
+ * L_pred, method.md §3.4: the mean squared error of all guesses against frames 1 … steps,
+ * summed pairwise (a clip batch is ~10⁵–10⁶ values: a float32 running sum drifts).
+ */
 export function predictionLoss(guessesBTHWC: tf.Tensor5D, patchedBTHWC: tf.Tensor5D): tf.Scalar {
   return tf.tidy(() => {
     const steps = guessesBTHWC.shape[1]
     const targets = sliceTime(patchedBTHWC, 1, steps)
-    return tf.losses.meanSquaredError(targets, guessesBTHWC) as tf.Scalar
+    return pairwiseMean(tf.squaredDifference(guessesBTHWC, targets)) as tf.Scalar
   })
 }

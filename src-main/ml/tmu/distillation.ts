@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { LayerState } from '../cells/recurrent-cell'
+import { pairwiseMean, pairwiseSum } from '../pairwise-sum'
 import type { SourceMemories } from './memory-bank'
 import { distilledKey, gateKey } from './tmu-cell'
 
@@ -55,10 +56,11 @@ export function distillationTerms(
             `distillation: source ${m + 1} recorded ${memories?.length} steps, the target ${steps}`,
           )
         }
-        // [steps, B, h, w, C]. Σ_t mean_t = (Σ over steps and elements) / (elements per step).
+        // [steps, B, h, w, C]. Σ_t mean_t = (Σ over steps and elements) / (elements per step),
+        // summed pairwise: millions of values, where a float32 running sum drifts.
         const squares = tf.squaredDifference(tf.stack(distilled), tf.stack([...memories]))
-        const sumOverSteps = tf.div(tf.sum(squares), squares.size / steps) as tf.Scalar
-        return { sumOverSteps, mseB: tf.mean(squares, [0, 2, 3, 4]) as tf.Tensor1D }
+        const sumOverSteps = tf.div(pairwiseSum(squares), squares.size / steps) as tf.Scalar
+        return { sumOverSteps, mseB: pairwiseMean(squares, [0, 2, 3, 4]) as tf.Tensor1D }
       }),
     )
     const sums = perLayer.flat().map((term) => term.sumOverSteps)
@@ -85,7 +87,10 @@ export function gateMeansLMTB(
         layers.map((l) =>
           tf.stack(
             Array.from({ length: sources }, (_, m) =>
-              tf.mean(tf.stack(statesByStep.map((s) => recorded(s, l, gateKey(m)))), [2, 3, 4]),
+              pairwiseMean(
+                tf.stack(statesByStep.map((s) => recorded(s, l, gateKey(m)))),
+                [2, 3, 4],
+              ),
             ),
           ),
         ),
