@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RunConfig } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
-import { openTestWorkbench, untilStatus } from './test-workbench'
+import { microConfig, openTestWorkbench, setUpTinyRuns, untilStatus } from './test-workbench'
 
 const open: Workbench[] = []
 afterEach(async () => {
@@ -179,5 +179,53 @@ describe('runs', () => {
     const recovered = await second.call('runs.get', { id: run.id })
     expect(recovered.status).toBe('interrupted')
     expect(recovered.error).toMatch(/resume continues from its last checkpoint/)
+  })
+})
+
+describe('runs.restart', () => {
+  it('trains a failed run again on the backend named, recording it with the run', async () => {
+    const wb = workbench()
+    const { dataset, experiment } = await setUpTinyRuns(wb)
+    // A real failure: a learning rate no network survives makes the loss overflow at step 2.
+    const run = await wb.call('runs.create', {
+      experimentId: experiment.id,
+      name: 'diverges',
+      kind: 'scratch',
+      datasetId: dataset.id,
+      config: microConfig({ learningRate: 1e30 }),
+    })
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('failed')
+    expect((await wb.call('runs.get', { id: run.id })).error).toMatch(
+      /^training loss became \S+ at iteration 2 on cpu; stopped\. No checkpoint was written yet\. Try a lower learning rate \(it is 1e\+30\)/,
+    )
+
+    const restarted = await wb.call('runs.restart', { id: run.id, backend: 'wasm' })
+    expect(restarted.config.backend).toBe('wasm')
+    expect(['queued', 'running']).toContain(restarted.status)
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('failed')
+    const after = await wb.call('runs.get', { id: run.id })
+    expect(after).toMatchObject({ backend: 'wasm', config: { backend: 'wasm' } })
+    expect(after.error).toMatch(/at iteration 2 on wasm; stopped/)
+    const logs = (await wb.call('runs.logs', { id: run.id })).map((l) => l.text)
+    expect(logs).toContain('restarting on wasm (it ran on cpu), from the start')
+  })
+
+  it('trains a cancelled run on the new backend to completion, and refuses other statuses', async () => {
+    const wb = workbench()
+    const { create } = await setUpTinyRuns(wb)
+    const run = await create('never started', {}, false)
+    expect(run.status).toBe('cancelled')
+    await wb.call('runs.restart', { id: run.id, backend: 'wasm' })
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
+    expect(await wb.call('runs.get', { id: run.id })).toMatchObject({
+      backend: 'wasm',
+      config: { backend: 'wasm' },
+      iteration: 4,
+    })
+    await expect(wb.call('runs.restart', { id: run.id, backend: 'cpu' })).rejects.toMatchObject({
+      code: 'conflict',
+      message:
+        'run "never started" is completed; only a failed, cancelled or interrupted run can be restarted on another backend',
+    })
   })
 })

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import {
+  RESTARTABLE_STATUSES,
   RunConfig,
   WorkbenchError,
   type ModelConfig,
@@ -20,7 +21,7 @@ import { formatShape, type TensorMap } from '../ml/checkpoint/tensors'
 import { parameterShapes } from '../ml/parameter-shapes'
 import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
 import type { ClipIntrospection } from '../ml/tmu/introspection'
-import { tmuLayerIndices } from '../ml/tmu/tmu-network'
+import { tmuLayerIndices } from '../ml/tmu/tmu-layers'
 import type { ExperimentsRepo } from '../store/experiments-repo'
 import type { JobRow, JobsRepo } from '../store/jobs-repo'
 import type { RunRow, RunsRepo } from '../store/runs-repo'
@@ -375,6 +376,28 @@ export function createRunsService(deps: RunsServiceDeps) {
           break
       }
       changed(id)
+      return toRun(require(id))
+    },
+
+    /** Trains a run that stopped short again, on another backend, from its last checkpoint. */
+    restart({ id, backend }: ParsedInput<'runs.restart'>): Run {
+      const run = require(id)
+      if (queue.handleOf(id) || !RESTARTABLE_STATUSES.includes(run.status)) {
+        throw new WorkbenchError(
+          'conflict',
+          `run "${run.name}" is ${run.status}; only a failed, cancelled or interrupted run can be restarted on another backend`,
+        )
+      }
+      const config = RunConfig.parse(run.config)
+      runs.update(id, { config: { ...config, backend } })
+      const from = listCheckpoints(runDir(id))[0]
+      logLine(
+        id,
+        'info',
+        `restarting on ${backend} (it ran on ${run.backend ?? 'no backend yet'}), ` +
+          (from ? `from the checkpoint at iteration ${from.iteration}` : 'from the start'),
+      )
+      enqueueTraining(id)
       return toRun(require(id))
     },
 

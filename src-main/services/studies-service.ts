@@ -1,15 +1,16 @@
 import {
   etaDecayFor,
   RUN_PRESETS,
+  StudyScale,
   GenerateDatasetInput,
   RunConfig,
   WorkbenchError,
+  type BackendPreference,
   type Dataset,
   type ParsedInput,
   type Run,
   type StudyArm,
   type StudyResults,
-  type StudyScale,
   type StudyState,
 } from '../api/contract'
 import { createLogger } from '../util/logger'
@@ -114,6 +115,8 @@ export interface StudiesDeps {
 
 export function createStudiesService(deps: StudiesDeps) {
   const states = new Map<number, StudyState>()
+  /** Studies whose arms something is waiting on (the pipeline or a restart), so one reports. */
+  const watching = new Set<number>()
   let closed = false
 
   function report(state: StudyState) {
@@ -151,13 +154,39 @@ export function createStudiesService(deps: StudiesDeps) {
     }
   }
 
+  /** The study's target arms (every run but the sources), oldest first. */
+  const armsOf = (experimentId: number) =>
+    deps.runs
+      .list(experimentId)
+      .filter((r) => r.kind !== 'source')
+      .sort((a, b) => a.id - b.id)
+
+  /** Waits for every target arm to end, then says whether the study is done or which arm is not. */
+  async function awaitArms(experimentId: number, scale: StudyScale) {
+    if (watching.has(experimentId)) return
+    watching.add(experimentId)
+    try {
+      await finished(armsOf(experimentId).map((a) => a.id))
+      report({
+        experimentId,
+        scale,
+        stage: 'done',
+        message: 'all arms evaluated on the same test clips',
+      })
+    } catch (error) {
+      report({ experimentId, scale, stage: 'failed', message: (error as Error).message })
+    } finally {
+      watching.delete(experimentId)
+    }
+  }
+
   async function pipeline(
     experimentId: number,
     scale: StudyScale,
+    config: RunConfig,
     target: Dataset,
     sourceSets: Dataset[],
   ) {
-    const { config } = SCALES[scale]
     const base = { experimentId, config }
     report({
       experimentId,
@@ -186,45 +215,37 @@ export function createStudiesService(deps: StudiesDeps) {
       message: 'training the arms on 3 digits: scratch, finetune, TMU',
     })
     const ids = sources.map((s) => s.id)
-    const arms = [
-      deps.runs.create({
-        ...base,
-        name: 'scratch',
-        kind: 'scratch',
-        datasetId: target.id,
-        sourceRunIds: [],
-        start: true,
-      }),
-      ...sources.map((s, i) =>
-        deps.runs.create({
-          ...base,
-          name: `finetune ← ${zooNames[i]}`,
-          kind: 'finetune',
-          datasetId: target.id,
-          sourceRunIds: [s.id],
-          start: true,
-        }),
-      ),
-      deps.runs.create({
-        ...base,
-        config: RunConfig.parse({
-          ...config,
-          model: { ...config.model, tmu: { sources: ids.length } },
-        }),
-        name: `TMU ← ${ids.length} sources`,
-        kind: 'tmu',
-        datasetId: target.id,
-        sourceRunIds: ids,
-        start: true,
-      }),
-    ]
-    await finished(arms.map((a) => a.id))
-    report({
-      experimentId,
-      scale,
-      stage: 'done',
-      message: 'all arms evaluated on the same test clips',
+    deps.runs.create({
+      ...base,
+      name: 'scratch',
+      kind: 'scratch',
+      datasetId: target.id,
+      sourceRunIds: [],
+      start: true,
     })
+    sources.forEach((s, i) =>
+      deps.runs.create({
+        ...base,
+        name: `finetune ← ${zooNames[i]}`,
+        kind: 'finetune',
+        datasetId: target.id,
+        sourceRunIds: [s.id],
+        start: true,
+      }),
+    )
+    deps.runs.create({
+      ...base,
+      config: RunConfig.parse({
+        ...config,
+        model: { ...config.model, tmu: { sources: ids.length } },
+      }),
+      name: `TMU ← ${ids.length} sources`,
+      kind: 'tmu',
+      datasetId: target.id,
+      sourceRunIds: ids,
+      start: true,
+    })
+    await awaitArms(experimentId, scale)
   }
 
   function arm(run: Run): StudyArm {
@@ -234,6 +255,7 @@ export function createStudiesService(deps: StudiesDeps) {
       name: run.name,
       kind: run.kind,
       status: run.status,
+      backend: run.backend,
       mse: evaluation?.mse ?? [],
       ssim: evaluation?.ssim ?? [],
       meanMse: evaluation?.meanMse ?? null,
@@ -244,7 +266,8 @@ export function createStudiesService(deps: StudiesDeps) {
 
   return {
     /** Creates the datasets and the study's experiment, then trains in the background. */
-    flyingDigits(scale: StudyScale): StudyState {
+    /** Every run of the study trains on `backend` (recorded in each run's config). */
+    flyingDigits(scale: StudyScale, backend: BackendPreference): StudyState {
       const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ')
       const experiment = deps.experiments.create({
         name: `Flying Digits study · ${scale} · ${stamp}`,
@@ -264,13 +287,43 @@ export function createStudiesService(deps: StudiesDeps) {
         Dataset,
         Dataset,
       ]
-      void pipeline(experimentId, scale, three, [one, two]).catch((error: unknown) =>
+      const config = { ...SCALES[scale].config, backend }
+      void pipeline(experimentId, scale, config, three, [one, two]).catch((error: unknown) =>
         report({ experimentId, scale, stage: 'failed', message: (error as Error).message }),
       )
       return states.get(experimentId)!
     },
 
     state: (experimentId: number) => states.get(experimentId),
+
+    /**
+     * Trains a target arm that stopped short again on `backend`; the study then waits for its
+     * arms and reports done once they all complete. Sources are not arms: the arms were built
+     * on them, so a study whose source failed is started again instead.
+     */
+    restartArm({ experimentId, runId, backend }: ParsedInput<'studies.restartArm'>): Run {
+      const experiment = deps.experiments.get(experimentId)
+      const scale = StudyScale.options.find((s) => experiment.tags.includes(s))
+      if (!experiment.tags.includes('study') || !scale) {
+        throw new WorkbenchError('invalid_input', `experiment "${experiment.name}" is not a study`)
+      }
+      const run = deps.runs.get(runId)
+      if (run.experimentId !== experimentId || run.kind === 'source') {
+        throw new WorkbenchError(
+          'invalid_input',
+          `run "${run.name}" is not a target arm of study "${experiment.name}"`,
+        )
+      }
+      const restarted = deps.runs.restart({ id: runId, backend })
+      report({
+        experimentId,
+        scale,
+        stage: 'arms',
+        message: `training "${run.name}" again on ${backend}`,
+      })
+      void awaitArms(experimentId, scale)
+      return restarted
+    },
 
     results(experimentId: number): StudyResults {
       deps.experiments.get(experimentId)

@@ -22,7 +22,13 @@ export interface RunRow {
   archived: boolean
   sourceRunIds: number[]
   lastLoss: number | null
-  test: { mse: number | null; mae: number | null; ssim: number | null; psnr: number | null } | null
+  test: {
+    mse: number | null
+    mae: number | null
+    ssim: number | null
+    psnr: number | null
+    nonFiniteClips?: number
+  } | null
   createdAt: string
   startedAt: string | null
   finishedAt: string | null
@@ -49,6 +55,7 @@ interface RawRow {
   test_mae: number | null
   test_ssim: number | null
   test_psnr: number | null
+  test_non_finite: number | null
   created_at: string
   started_at: string | null
   finished_at: string | null
@@ -64,7 +71,10 @@ const SELECT = `
       (SELECT source_run_id FROM run_sources WHERE run_id = r.id ORDER BY position) s) AS source_ids,
     ${latest('train/loss')} AS last_loss,
     ${latest('test/mse')} AS test_mse, ${latest('test/mae')} AS test_mae,
-    ${latest('test/ssim')} AS test_ssim, ${latest('test/psnr')} AS test_psnr
+    ${latest('test/ssim')} AS test_ssim, ${latest('test/psnr')} AS test_psnr,
+    (SELECT json_extract(v.summary_json, '$.nonFiniteClips') FROM run_evaluations v
+      WHERE v.run_id = r.id AND v.split = 'test' ORDER BY v.iteration DESC LIMIT 1)
+      AS test_non_finite
   FROM runs r
   JOIN experiments e ON e.id = r.experiment_id AND e.deleted_at IS NULL
   LEFT JOIN datasets d ON d.id = r.dataset_id`
@@ -141,6 +151,8 @@ export function createRunsRepo(db: Db) {
         notes: string
         tags: string[]
         archived: boolean
+        /** A restart on another backend rewrites the preference it was created with. */
+        config: object
         status: RunStatus
         backend: string
         iteration: number
@@ -154,6 +166,7 @@ export function createRunsRepo(db: Db) {
       if (patch.notes !== undefined) columns.notes = patch.notes
       if (patch.tags !== undefined) columns.tags_json = JSON.stringify(patch.tags)
       if (patch.archived !== undefined) columns.archived = patch.archived ? 1 : 0
+      if (patch.config !== undefined) columns.config_json = JSON.stringify(patch.config)
       if (patch.status !== undefined) columns.status = patch.status
       if (patch.backend !== undefined) columns.backend = patch.backend
       if (patch.iteration !== undefined) columns.iteration = patch.iteration
@@ -215,7 +228,8 @@ export function createRunsRepo(db: Db) {
 export type RunsRepo = ReturnType<typeof createRunsRepo>
 
 function toRun(row: RawRow): RunRow {
-  const evaluated = row.test_mse !== null || row.test_ssim !== null
+  // A diverged model's means are all NaN (null): its evaluation still counts, by its flag.
+  const evaluated = row.test_mse !== null || row.test_ssim !== null || row.test_non_finite !== null
   return {
     id: row.id,
     experimentId: row.experiment_id,
@@ -234,7 +248,13 @@ function toRun(row: RawRow): RunRow {
     sourceRunIds: row.source_ids ? row.source_ids.split(',').map(Number) : [],
     lastLoss: row.last_loss,
     test: evaluated
-      ? { mse: row.test_mse, mae: row.test_mae, ssim: row.test_ssim, psnr: row.test_psnr }
+      ? {
+          mse: row.test_mse,
+          mae: row.test_mae,
+          ssim: row.test_ssim,
+          psnr: row.test_psnr,
+          ...(row.test_non_finite === null ? {} : { nonFiniteClips: row.test_non_finite }),
+        }
       : null,
     createdAt: row.created_at,
     startedAt: row.started_at,

@@ -17,12 +17,14 @@ import {
   SplitName,
 } from './datasets'
 import {
+  BackendPreference,
   ClipGates,
   CreateRunInput,
   EvaluationSummary,
   PredictionClip,
   Run,
   RunConfig,
+  RestartRunInput,
   RunControlInput,
   RunLogLine,
   RunId,
@@ -71,6 +73,11 @@ export const methods = {
   'runs.create': { input: CreateRunInput, output: Run },
   'runs.update': { input: UpdateRunInput, output: Run },
   'runs.control': { input: RunControlInput, output: Run },
+  /**
+   * Trains a failed, cancelled or interrupted run again on the backend named (recorded with the
+   * run); it continues from its last good checkpoint, or from the start if it has none.
+   */
+  'runs.restart': { input: RestartRunInput, output: Run },
   'runs.delete': { input: z.object({ id: RunId }), output: z.null() },
   /** Re-scores the test split with the run's latest checkpoint (queued like training). */
   'runs.evaluate': { input: z.object({ id: RunId }), output: Run },
@@ -116,11 +123,16 @@ export const methods = {
   },
   /** Builds the paper's protocol from nothing (method.md §4) and runs it in the background. */
   'studies.flyingDigits': {
-    input: z.object({ scale: StudyScale }),
+    input: z.object({ scale: StudyScale, backend: BackendPreference.default('auto') }),
     output: StudyState,
     timeoutMs: BULK_TIMEOUT_MS,
   },
   'studies.results': { input: z.object({ experimentId: ExperimentId }), output: StudyResults },
+  /** Trains one of a study's target arms again on another backend; the study waits for it. */
+  'studies.restartArm': {
+    input: z.object({ experimentId: ExperimentId, runId: RunId, backend: BackendPreference }),
+    output: Run,
+  },
   'zoo.list': { input: Empty, output: z.array(ZooModel) },
   'zoo.add': { input: AddToZooInput, output: ZooModel },
   'zoo.import': { input: ImportZooModelInput, output: ZooModel },

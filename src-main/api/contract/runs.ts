@@ -61,6 +61,8 @@ export const Run = z.object({
       mae: z.number().nullable(),
       ssim: z.number().nullable(),
       psnr: z.number().nullable(),
+      /** Test clips predicted with a NaN or ±Inf (absent before the count was kept). */
+      nonFiniteClips: z.number().int().optional(),
     })
     .nullable(),
   createdAt: z.string(),
@@ -101,6 +103,23 @@ export const RunControlInput = z.object({
   action: z.enum(['pause', 'resume', 'cancel', 'restart']),
 })
 
+/** Statuses a run can be trained again from on another backend (`runs.restart`). */
+export const RESTARTABLE_STATUSES: readonly RunStatus[] = ['failed', 'cancelled', 'interrupted']
+
+export const RestartRunInput = z.object({
+  id: RunId,
+  /** Recorded as the run's `config.backend`, so later resumes keep it. */
+  backend: BackendPreference,
+})
+
+/**
+ * Where to retry a run whose numbers went wrong on `failedOn`: the backends with tfjs's own
+ * kernels only (no native or fused code), so a fault in a faster backend's kernels is left behind.
+ */
+export function fallbackBackends(failedOn: string | null): BackendPreference[] {
+  return (['wasm', 'cpu'] as const).filter((b) => b !== failedOn)
+}
+
 /** Series by name (`train/loss`, `val/mse`, `test/ssim`, …): [iteration, value] pairs. */
 export const RunMetrics = z.record(
   z.string(),
@@ -121,6 +140,14 @@ export const EvaluationSummary = z.object({
   meanMae: z.number().nullable(),
   meanSsim: z.number().nullable(),
   meanPsnr: z.number().nullable(),
+  /**
+   * Per lead time, the clips whose prediction held a NaN or ±Inf: their scores there are NaN,
+   * which JSON carries as null (as it does PSNR's Infinity), so this says which nulls are NaN.
+   * Empty and 0 for evaluations recorded before the count was kept.
+   */
+  nonFinite: z.array(z.number().int()).default([]),
+  /** Clips with a NaN or ±Inf anywhere in their prediction: the model diverged. */
+  nonFiniteClips: z.number().int().default(0),
   perClip: z.array(z.object({ mse: PerFrame, mae: PerFrame, ssim: PerFrame, psnr: PerFrame })),
 })
 export type EvaluationSummary = z.infer<typeof EvaluationSummary>

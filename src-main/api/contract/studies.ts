@@ -19,6 +19,8 @@ export const StudyArm = z.object({
   name: z.string(),
   kind: RunKind,
   status: RunStatus,
+  /** The backend that ran it last (null until it starts). */
+  backend: z.string().nullable(),
   mse: z.array(z.number().nullable()),
   ssim: z.array(z.number().nullable()),
   meanMse: z.number().nullable(),

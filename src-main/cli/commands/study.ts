@@ -1,5 +1,11 @@
-import type { Command } from 'commander'
-import { StudyScale, type RunProgress, type StudyArm, type StudyState } from '../../api/contract'
+import { Option, type Command } from 'commander'
+import {
+  BackendPreference,
+  StudyScale,
+  type RunProgress,
+  type StudyArm,
+  type StudyState,
+} from '../../api/contract'
 import type { Workbench } from '../../api/create-workbench'
 import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
@@ -13,16 +19,25 @@ export function registerStudy(program: Command) {
       .description(
         'the paper protocol: 1-, 2-, 3-digit Flying Digits; sources on 1 and 2 digits; scratch, finetune and TMU on 3',
       )
-      .option('--scale <scale>', 'tiny (minutes on a CPU), small, or paper (GPU)', 'tiny'),
-  ).action(async (opts: WorkspaceOption & { scale: string }) => {
+      .option('--scale <scale>', 'tiny (minutes on a CPU), small, or paper (GPU)', 'tiny')
+      .addOption(
+        new Option(
+          '--backend <name>',
+          'compute backend of every run (auto: the fastest that loads)',
+        )
+          .choices(BackendPreference.options)
+          .default('auto'),
+      ),
+  ).action(async (opts: WorkspaceOption & { scale: string; backend: BackendPreference }) => {
     const scale = StudyScale.parse(opts.scale)
+    const { backend } = opts
     const started = Date.now()
     await withWorkbench(
       opts,
       async (workbench) => {
         const state = await follow(
           workbench,
-          await workbench.call('studies.flyingDigits', { scale }),
+          await workbench.call('studies.flyingDigits', { scale, backend }),
         )
         if (state.stage === 'failed') {
           out.error(`study failed: ${state.message}`)
@@ -39,6 +54,7 @@ export function registerStudy(program: Command) {
           1,
         )
         printTable('test SSIM per frame (higher is better)', results.arms, (a) => a.ssim, 3)
+        out.line(`backend: ${results.arms.map((a) => `${a.name} ${a.backend ?? '—'}`).join(' · ')}`)
         out.line(
           `\nwall time ${formatDuration((Date.now() - started) / 1000)}; experiment ${state.experimentId}`,
         )

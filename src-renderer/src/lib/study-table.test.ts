@@ -12,6 +12,7 @@ const arm = (name: string, mse: (number | null)[], ssim: (number | null)[]): Stu
   meanMse: mse.every((v) => v !== null) ? mse.reduce((a, b) => a! + b!, 0)! / mse.length : null,
   meanSsim: ssim.every((v) => v !== null) ? ssim.reduce((a, b) => a! + b!, 0)! / ssim.length : null,
   meanPsnr: null,
+  backend: 'cpu',
 })
 
 describe('bestArms', () => {
