@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ModelConfig, TrainConfig } from '../api/contract/model'
 import { listCheckpoints, loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
 import type { Checkpoint } from '../ml/checkpoint/checkpoint-layout'
+import { readCheckpoint } from '../ml/checkpoint/checkpoint-read'
 import { writeCheckpoint } from '../ml/checkpoint/checkpoint-write'
 import { BEST_FILE, BestCheckpoint } from './checkpoint-retention'
 import { describeExit, startTrainer } from './job-host'
@@ -74,11 +75,42 @@ describe('trainer guards', () => {
     })
     expect(exit.code).toBe(1)
     expect(describeExit(exit)).toMatch(
-      /^training loss became (NaN|-?Infinity) at iteration 3; stopped\. The last good checkpoint \(iteration 2\) is kept/,
+      /^training loss became (NaN|-?Infinity) at iteration 3 on cpu; stopped\. The last good checkpoint \(iteration 2\) is kept\. Try a lower learning rate \(it is 1e\+30\) or gradient clipping/,
     )
     const { latest, skipped } = loadLatestCheckpoint(healthy.runDir)
     expect(skipped).toEqual([])
     expect(latest?.iteration).toBe(2)
+  })
+
+  it('blames the backend, not the learning rate, when the first step is not finite', async () => {
+    const healthy = tinyJobSpec(dataset, { iterations: 2, checkpointEvery: 2, evalEvery: 100 })
+    expect((await train(healthy)).exit.last).toMatchObject({ type: 'finished' })
+    // A real cause at iteration 1: starting weights so large the forward pass overflows, as a
+    // faulty kernel's output would. The learning rate never gets to act.
+    const source = readCheckpoint(listCheckpoints(healthy.runDir)[0]!.path)
+    for (const tensor of Object.values(source.weights)) {
+      tensor.data = (tensor.data as Float32Array).map((v) => (v === 0 ? 1e37 : v * 1e37))
+    }
+    const initFrom = writeCheckpoint(join(healthy.runDir, '..', 'overflowing-source'), source)
+    /** The trainer's message on `backend`, less the loss value (NaN or ±Infinity). */
+    const firstStep = async (backend: 'cpu' | 'wasm') => {
+      const spec = tinyJobSpec(dataset, { iterations: 2, learningRate: 1e-3 })
+      const { exit } = await train({ ...spec, kind: 'finetune', initFrom, backend })
+      expect(exit.code).toBe(1)
+      return describeExit(exit).replace(/^training loss became (NaN|-?Infinity) /, '')
+    }
+    const head = (backend: string) =>
+      `at iteration 1 on ${backend}; stopped. No checkpoint was written yet. At the first step ` +
+      'the weights are still the starting ones, so a lower learning rate will not help: '
+    expect(await firstStep('wasm')).toBe(
+      head('wasm') +
+        "the wasm backend's arithmetic is the likely cause. Restart the run on `cpu` " +
+        '(the run page\'s "Restart on…", or `--backend cpu` with `tmu train` or `tmu study`).',
+    )
+    expect(await firstStep('cpu')).toBe(
+      head('cpu') +
+        "cpu is the reference backend, so look at the starting weights (a finetune's source).",
+    )
   })
 
   it('says a SIGKILLed trainer was killed and which checkpoint is kept', async () => {

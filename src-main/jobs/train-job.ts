@@ -15,6 +15,7 @@ import {
 } from './checkpoint-retention'
 import { clipsToTensor } from './clip-tensor'
 import { evaluateSplit } from './evaluate'
+import { describeNonFiniteLoss } from './non-finite-loss'
 import { createProgressMeter } from './progress-meter'
 import { introspectionRows } from './tmu-metrics'
 import { inspectClips } from '../ml/tmu/introspection'
@@ -131,8 +132,13 @@ async function trainLoop(
     if (!Number.isFinite(loss)) {
       flush()
       throw new Error(
-        `training loss became ${loss} at iteration ${trainer.iteration}; stopped. ` +
-          `The last good checkpoint (iteration ${lastCheckpoint}) is kept; try a lower learning rate or gradient clipping.`,
+        describeNonFiniteLoss({
+          loss,
+          iteration: trainer.iteration,
+          backend: backendName,
+          learningRate: train.learningRate,
+          lastCheckpoint,
+        }),
       )
     }
     const iteration = trainer.iteration
