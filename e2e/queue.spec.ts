@@ -34,7 +34,8 @@ test('the queue shows waiting runs, reorders them and cancels them', async ({ pa
   const newRun = new NewRunPage(page)
   for (const name of ['first', 'second', 'third']) {
     await page.goto(`${new URL(serve.url).origin}/#/runs/new`)
-    await newRun.create({ name, dataset: 'queue digits', numbers: LONG_RUN })
+    // cpu keeps each run long enough to watch the queue hold the others back.
+    await newRun.create({ name, dataset: 'queue digits', backend: 'cpu', numbers: LONG_RUN })
   }
 
   await page.getByRole('link', { name: 'Runs', exact: true }).click()

@@ -8,10 +8,13 @@ import { ExperimentsPage, WorkbenchPage } from './pages/workbench-page'
 import type { Locator, Page } from '@playwright/test'
 import { expect, test } from './serve-fixture'
 
-/** Tiny shapes: a source and a TMU target train one after the other on 2 cores. */
+/**
+ * Small shapes: a source and a TMU target train one after the other on 2 cores. 16 channels,
+ * so the default backend's fused kernels run their vector loops (4 would run the scalar tail).
+ */
 const TINY_RUN = {
   Layers: 2,
-  'Hidden channels per layer': 4,
+  'Hidden channels per layer': 16,
   'Kernel size': 3,
   'Patch size': 4,
   'Input frames (Tin)': 3,
@@ -36,7 +39,7 @@ function squaresTNHW(): Uint8Array {
   return encodeNpy(values, [T, N, H, W])
 }
 
-test('import preview, zoo, a TMU run with its gates and model card, a study', async ({
+test('import preview, zoo, a TMU run with its gates and model card, study results', async ({
   page,
   serve,
 }) => {
@@ -93,7 +96,8 @@ test('import preview, zoo, a TMU run with its gates and model card, a study', as
   const tmu = new TmuRunForm(page)
   await tmu.start('tmu-b', 'tiny digits')
   await tmu.pickSource('zoo-a')
-  // Quick CPU's 16 channels do not match the source's 4: the form says so before submit.
+  // 8 channels do not match the source's 16: the form says so before submit.
+  await tmu.fill({ ...TINY_RUN, 'Hidden channels per layer': 8 })
   await expect(tmu.problems).toContainText('zoo-a')
   await tmu.fill(TINY_RUN)
   await expect(tmu.form.getByText('These sources fit this network.')).toBeVisible()
@@ -134,7 +138,5 @@ test('import preview, zoo, a TMU run with its gates and model card, a study', as
   await expect(page.locator('tr[data-arm="tmu-b"]')).toBeVisible()
   await expect(page.getByRole('img', { name: 'MSE per frame, by arm' })).toBeVisible()
   await shot('study-results.png')
-  await page.getByRole('button', { name: 'Start tiny study' }).click()
-  await expect(page.getByRole('status').filter({ hasText: /sources|datasets/ })).toBeVisible()
   app.expectNoErrors()
 })

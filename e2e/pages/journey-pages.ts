@@ -27,6 +27,8 @@ export class NewRunPage {
     name: string
     dataset: string
     cell?: string
+    /** Left at the form's default (auto, as a new user's run) unless given. */
+    backend?: string
     numbers: Record<string, number>
   }) {
     const form = this.page.getByRole('form', { name: 'New run' })
@@ -38,12 +40,14 @@ export class NewRunPage {
       .getAttribute('value')
     await datasets.selectOption(value!)
     if (fields.cell) await form.getByLabel('Cell').selectOption(fields.cell)
-    await form.getByLabel('Backend').selectOption('cpu')
+    if (fields.backend) await form.getByLabel('Backend').selectOption(fields.backend)
     for (const [label, value] of Object.entries(fields.numbers)) {
       await form.getByLabel(label, { exact: true }).fill(String(value))
     }
     // Before starting, the form says roughly how long an iteration takes on that backend.
-    await expect(form.getByTestId('iteration-estimate')).toContainText(/per iteration on cpu/)
+    await expect(form.getByTestId('iteration-estimate')).toContainText(
+      new RegExp(`per iteration on ${fields.backend ?? ''}`),
+    )
     await form.getByRole('button', { name: 'Create and start' }).click()
     await expect(this.page.getByRole('heading', { level: 2, name: fields.name })).toBeVisible()
   }

@@ -59,8 +59,8 @@ export class TmuRunForm {
     const datasets = this.form.getByLabel('Dataset')
     const value = await datasets.locator('option', { hasText: dataset }).getAttribute('value')
     await datasets.selectOption(value!)
+    // The backend stays at the form's default, as a user's run gets it.
     await this.form.getByLabel('Kind').selectOption('tmu')
-    await this.form.getByLabel('Backend').selectOption('cpu')
   }
 
   async pickSource(zooName: string) {
