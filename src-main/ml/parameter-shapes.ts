@@ -1,16 +1,92 @@
 import type { ModelConfig } from '../api/contract/model'
-import { createNetwork } from './network'
+import { elementCount } from './checkpoint/tensors'
+import { tmuLayerIndices } from './tmu/tmu-layers'
 
 /**
- * Every parameter of a plain network by its PyTorch-style name, with its shape in tfjs
- * layout: what an imported checkpoint must hold to be this model. Builds the network and
- * frees it again (a few milliseconds, even at the paper's size).
+ * Every parameter of a network by its PyTorch-style name, with its shape in tfjs layout and in
+ * the network's creation order: what an imported checkpoint must hold to be this model, and
+ * what the memory estimate counts. Read from the config alone, without TensorFlow.js, so the
+ * main process (the CLI's `tmu zoo import`, the runs service) needs no backend. The cells'
+ * `create…Weights` (conv-lstm.ts, st-lstm.ts, tmu-cell.ts) are the truth these mirror;
+ * parameter-shapes.test.ts checks them against real networks.
  */
-export function parameterShapes(model: ModelConfig): Record<string, number[]> {
-  const network = createNetwork(model, { seed: 0, trainable: false })
-  try {
-    return Object.fromEntries(network.params.entries().map((e) => [e.name, [...e.variable.shape]]))
-  } finally {
-    network.dispose()
+export type ParameterShapes = Record<string, number[]>
+
+interface Layer {
+  readonly inChannels: number
+  readonly hid: number
+  readonly k: number
+  /** [h, w] of the patched grid: a layer norm's shape is [h, w, channels]. */
+  readonly grid: readonly [number, number]
+}
+
+/** `name.weight` and `name.bias` of a layer norm over [h, w, channels]. */
+function layerNorm(name: string, grid: Layer['grid'], channels: number): ParameterShapes {
+  const shape = [...grid, channels]
+  return { [`${name}.weight`]: shape, [`${name}.bias`]: [...shape] }
+}
+
+/** conv-lstm.ts: one gate convolution with bias over [X, H], optionally normed. */
+function convLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): ParameterShapes {
+  return {
+    'conv.0.weight': [k, k, inChannels + hid, 4 * hid],
+    'conv.0.bias': [4 * hid],
+    ...(norm ? layerNorm('conv.1', grid, 4 * hid) : {}),
   }
+}
+
+/** st-lstm.ts: four bias-free convolutions (each optionally normed) and a 1×1 conv_last. */
+function stLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): ParameterShapes {
+  const conv = (name: string, inCh: number, outCh: number): ParameterShapes => ({
+    [`${name}.0.weight`]: [k, k, inCh, outCh],
+    ...(norm ? layerNorm(`${name}.1`, grid, outCh) : {}),
+  })
+  return {
+    ...conv('conv_x', inChannels, 7 * hid),
+    ...conv('conv_h', hid, 4 * hid),
+    ...conv('conv_m', hid, 3 * hid),
+    ...conv('conv_o', 2 * hid, hid),
+    'conv_last.weight': [1, 1, 2 * hid, hid],
+  }
+}
+
+/** tmu-cell.ts: 4 + M gates, always normed, and per source a 1×1 distiller with its norm. */
+function tmuShapes({ inChannels, hid, k, grid }: Layer, sources: number): ParameterShapes {
+  const gateChannels = (4 + sources) * hid
+  const shapes: ParameterShapes = {
+    'conv.0.weight': [k, k, inChannels + hid, gateChannels],
+    'conv.0.bias': [gateChannels],
+    ...layerNorm('conv.1', grid, gateChannels),
+  }
+  for (let m = 1; m <= sources; m++) {
+    Object.assign(shapes, {
+      [`distiller${m}.0.weight`]: [1, 1, hid, hid],
+      ...layerNorm(`distiller${m}.1`, grid, hid),
+    })
+  }
+  return shapes
+}
+
+export function parameterShapes(model: ModelConfig): ParameterShapes {
+  const { patchSize: p, kernelSize: k, hidden } = model
+  const frameChannels = p * p * model.channels
+  const grid = [model.imageHeight / p, model.imageWidth / p] as const
+  const tmuIndices = new Set(model.tmu ? tmuLayerIndices(model) : [])
+  const shapes: ParameterShapes = {}
+  hidden.forEach((hid, index) => {
+    const layer = { inChannels: index === 0 ? frameChannels : hidden[index - 1]!, hid, k, grid }
+    const cell = tmuIndices.has(index)
+      ? tmuShapes(layer, model.tmu!.sources)
+      : model.cell === 'convlstm'
+        ? convLstmShapes(layer, model.layerNorm)
+        : stLstmShapes(layer, model.layerNorm)
+    for (const [name, shape] of Object.entries(cell)) shapes[`cell_list.${index}.${name}`] = shape
+  })
+  shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]
+  return shapes
+}
+
+/** Scalar parameters of a network, every weight, bias and norm (the paper's ConvLSTM: 2 971 648). */
+export function parameterCount(model: ModelConfig): number {
+  return Object.values(parameterShapes(model)).reduce((n, shape) => n + elementCount(shape), 0)
 }

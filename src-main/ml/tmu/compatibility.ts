@@ -1,5 +1,5 @@
 import type { CellKind, ModelConfig } from '../../api/contract/model'
-import { requireTmu, tmuLayerIndices } from './tmu-network'
+import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
  * Whether M source networks can feed a TMU target (method.md §3.2): the memory bank hands

@@ -8,7 +8,7 @@ import { checkTmuCompatibility } from './compatibility'
 import { distillationTerms, gateMeansLMTB } from './distillation'
 import { recordSourceMemories } from './memory-bank'
 import type { TmuSource } from './sources'
-import { requireTmu, tmuLayerIndices } from './tmu-network'
+import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
  * What the TMU shows users (method.md §3, end): which source the target listens to and when

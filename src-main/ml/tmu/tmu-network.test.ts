@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ModelConfig } from '../../api/contract/model'
 import { countParams } from '../network'
-import { createTmuNetwork, everyLayer, tmuLayerIndices } from './tmu-network'
+import { everyLayer, tmuLayerIndices } from './tmu-layers'
+import { createTmuNetwork } from './tmu-network'
 
 const tiny = (tmu: object) =>
   ModelConfig.parse({

@@ -5,7 +5,8 @@ import { createNetwork } from '../network'
 import { createRng } from '../random'
 import { createTrainer } from '../training'
 import type { TmuSource } from './sources'
-import { createTmuCellFactory, everyLayer } from './tmu-network'
+import { everyLayer } from './tmu-layers'
+import { createTmuCellFactory } from './tmu-network'
 import { createTmuTrainer } from './tmu-trainer'
 
 // 8×8×1 frames, patch 2 → a 4×4×4 grid; 3 → 3 frames (5 recurrent steps).

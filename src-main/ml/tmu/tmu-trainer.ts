@@ -12,7 +12,8 @@ import { distillationTerms, gateMeansLMTB } from './distillation'
 import { readStepIntrospection, type TmuStepIntrospection } from './introspection'
 import { recordSourceMemories } from './memory-bank'
 import type { TmuSource } from './sources'
-import { createTmuCellFactory, requireTmu, tmuLayerIndices } from './tmu-network'
+import { requireTmu, tmuLayerIndices } from './tmu-layers'
+import { createTmuCellFactory } from './tmu-network'
 
 /**
  * Transfer training, method.md §3: the target (TMU at `tmu.layers`) minimises

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ModelConfig } from '../api/contract/model'
+import { createNetwork, type PredictiveNetwork } from './network'
+import { parameterCount, parameterShapes } from './parameter-shapes'
+import { createTmuNetwork } from './tmu/tmu-network'
+
+/** Names and shapes of a real network's parameters, in creation order. */
+function realShapes(net: PredictiveNetwork): [string, number[]][] {
+  return net.params.entries().map((e) => [e.name, [...e.variable.shape]])
+}
+
+const tiny = { kernelSize: 3, imageHeight: 16, imageWidth: 12 }
+
+describe('parameterShapes', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu')
+  })
+
+  it.each([
+    ['convlstm', { ...tiny, hidden: [8, 6] }],
+    ['convlstm with layer norm', { ...tiny, hidden: [8, 6], layerNorm: true }],
+    ['predrnn', { ...tiny, cell: 'predrnn', hidden: [6, 6, 6] }],
+    ['predrnn with layer norm', { ...tiny, cell: 'predrnn', hidden: [6, 6], layerNorm: true }],
+    ['3 channels, patch 2', { ...tiny, hidden: [5], channels: 3, patchSize: 2 }],
+  ])('equals a real %s network, name for name and in order', (_, config) => {
+    const before = tf.memory().numTensors
+    const model = ModelConfig.parse(config)
+    const net = createNetwork(model, { seed: 0, trainable: false })
+    expect(Object.entries(parameterShapes(model))).toEqual(realShapes(net))
+    expect(parameterCount(model)).toBe(net.params.countParams())
+    net.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it.each([
+    ['M = 2 at layer 1', { sources: 2 }],
+    ['M = 1 at layer 2', { sources: 1, layers: [2] }],
+    ['M = 3 at every layer, softmax', { sources: 3, layers: [1, 2, 3], gate: 'softmax' }],
+  ])('equals a real TMU target, %s', (_, tmu) => {
+    const model = ModelConfig.parse({ ...tiny, hidden: [8, 8, 8], tmu })
+    const net = createTmuNetwork(model, { seed: 0, trainable: false })
+    expect(Object.entries(parameterShapes(model))).toEqual(realShapes(net))
+    expect(parameterCount(model)).toBe(net.params.countParams())
+    net.dispose()
+  })
+
+  it('counts the paper configurations as method.md §3 does', () => {
+    expect(parameterCount(ModelConfig.parse({}))).toBe(2_971_648)
+    // Layer 1 becomes conv 768 384 + its layer norm 196 608 + two distillers of 36 864.
+    expect(parameterCount(ModelConfig.parse({ tmu: { sources: 2 } }))).toBe(3_498_112)
+  })
+
+  it('refuses TMU layers the stack does not have, as the real network does', () => {
+    const model = ModelConfig.parse({ ...tiny, hidden: [8], tmu: { sources: 1, layers: [2] } })
+    expect(() => parameterShapes(model)).toThrow(/TMU layer 2 does not exist/)
+  })
+})
