@@ -22,6 +22,14 @@ describe('estimateTrainingMemoryBytes', () => {
     expect(estimate.parameterBytes).toBe(2_971_648 * 4 * 4)
   })
 
+  it('counts the TMU target (method.md: 3 498 112 for M = 2 at layer 1), norms included', () => {
+    const tmu = ModelConfig.parse({ tmu: { sources: 2 } })
+    expect(estimateTrainingMemoryBytes(tmu, batch(8)).parameterBytes).toBe(3_498_112 * 4 * 4)
+    // PredRNN 4×64 with layer norm: 6 049 792 weights + 4 layers × 2 × 15h × 16 × 16 of norm.
+    const normed = ModelConfig.parse({ cell: 'predrnn', layerNorm: true })
+    expect(estimateTrainingMemoryBytes(normed, batch(8)).parameterBytes).toBe(8_015_872 * 4 * 4)
+  })
+
   it('grows linearly with batch', () => {
     const model = predrnn([32, 32])
     const one = estimateTrainingMemoryBytes(model, batch(1))

@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os'
 import type { ModelConfig, TrainConfig } from '../../api/contract/model'
+import { parameterCount } from '../parameter-shapes'
 import type { BackendReport } from './types'
 
 /**
@@ -30,7 +31,7 @@ const SYSTEM_MEMORY_SHARE = 0.8
 export interface TrainingMemoryEstimate {
   readonly totalBytes: number
   readonly activationBytes: number
-  /** Weights + gradients + Adam moments. */
+  /** Weights + gradients + Adam moments of every parameter (norms and TMU layers included). */
   readonly parameterBytes: number
   /** Transposed copies and XNNPACK buffers of the largest convolution gradient. */
   readonly workspaceBytes: number
@@ -71,21 +72,6 @@ function layerShapes(model: ModelConfig): LayerShape[] {
     inChannels: l === 0 ? patchChannels : (model.hidden[l - 1] ?? hidden),
     hidden,
   }))
-}
-
-/** Trainable parameters, counted from the cell equations (biases and norms included). */
-function parameterCount(model: ModelConfig): number {
-  const k2 = model.kernelSize * model.kernelSize
-  const patchChannels = model.patchSize * model.patchSize * model.channels
-  let total = 0
-  for (const { inChannels: cin, hidden: h } of layerShapes(model)) {
-    if (model.cell === 'predrnn') {
-      total += k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
-    } else {
-      total += k2 * (cin + h) * 4 * h + 4 * h
-    }
-  }
-  return total + (model.hidden[model.hidden.length - 1] ?? 0) * patchChannels
 }
 
 export function estimateTrainingMemoryBytes(
