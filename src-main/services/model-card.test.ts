@@ -37,6 +37,8 @@ const evaluation: EvaluationSummary = {
   meanMae: 200,
   meanSsim: 0.7,
   meanPsnr: null,
+  nonFinite: [0, 0],
+  nonFiniteClips: 0,
   perClip: [],
 }
 

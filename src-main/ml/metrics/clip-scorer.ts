@@ -18,6 +18,11 @@ export interface ClipMetrics {
   ssim: number[]
   /** dB on 8-bit frames; Infinity where the 8-bit frames are identical. */
   psnr: number[]
+  /**
+   * False where the predicted frame holds a NaN or ±Inf: its four scores are then NaN, since
+   * clipping would make NaN a black frame (and +Inf a white one) and score it as a picture.
+   */
+  finite: boolean[]
 }
 
 /** Scores the clip starting at `offset` (in values) of arrays laid out [.., T, H, W, C]. */
@@ -37,15 +42,23 @@ export function createClipScorer(shape: ClipShape): ClipScorer {
   const ssim = createSsimScorer(height, width, channels)
 
   return (pred, truth, offset) => {
-    const scores: ClipMetrics = { mse: [], mae: [], ssim: [], psnr: [] }
+    const scores: ClipMetrics = { mse: [], mae: [], ssim: [], psnr: [], finite: [] }
     for (let j = 0; j < frames; j++) {
       const start = offset + j * frameSize
       let squared = 0
       let absolute = 0
+      let finite = true
       for (let i = start; i < start + frameSize; i++) {
-        const d = clipUnit(pred[i]!) - truth[i]!
+        const p = pred[i]!
+        if (!Number.isFinite(p)) finite = false
+        const d = clipUnit(p) - truth[i]!
         squared += d * d
         absolute += Math.abs(d)
+      }
+      scores.finite.push(finite)
+      if (!finite) {
+        for (const key of ['mse', 'mae', 'ssim', 'psnr'] as const) scores[key].push(NaN)
+        continue
       }
       quantize8bit(pred, start, pred8)
       quantize8bit(truth, start, truth8)

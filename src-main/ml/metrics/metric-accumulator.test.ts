@@ -66,6 +66,42 @@ describe('metric conventions by hand', () => {
     expect(got.ssim[0]).toBe(1)
   })
 
+  it('scores a frame whose prediction holds NaN or ±Inf as NaN, not as a black frame', () => {
+    // Three clips of two frames: clip 0 NaN at frame 1, clip 1 +Inf at frame 2, clip 2 −Inf
+    // at frame 1.
+    const shape = { frames: 2, height: 7, width: 7, channels: 1 }
+    const metrics = createMetricAccumulator(shape)
+    const pred = new Float32Array(3 * 2 * 49).fill(0.5)
+    const truth = new Float32Array(3 * 2 * 49)
+    pred[10] = NaN
+    pred[3 * 49 + 5] = Infinity
+    pred[4 * 49 + 7] = -Infinity // clip 2 starts at value 4·49: its frame 1
+    metrics.addBatch(pred, truth)
+    const got = metrics.summarize()
+    expect(got.perClip.map((clip) => clip.finite)).toEqual([
+      [false, true],
+      [true, false],
+      [false, true],
+    ])
+    for (const key of ['mse', 'mae', 'ssim', 'psnr'] as const) {
+      expect(got.perClip[0]![key][0], key).toBeNaN()
+      expect(got.perClip[0]![key][1], key).not.toBeNaN()
+      expect(got[key].every(Number.isNaN), key).toBe(true)
+    }
+    expect(got.meanSsim).toBeNaN()
+    expect(got.nonFinite).toEqual([2, 1])
+    expect(got.nonFiniteClips).toBe(3)
+  })
+
+  it('counts no non-finite predictions for a sound model', () => {
+    const metrics = createMetricAccumulator({ frames: 2, height: 7, width: 7, channels: 1 })
+    metrics.addBatch(new Float32Array(98).fill(0.3), new Float32Array(98))
+    const got = metrics.summarize()
+    expect(got.nonFinite).toEqual([0, 0])
+    expect(got.nonFiniteClips).toBe(0)
+    expect(got.meanSsim).not.toBeNaN()
+  })
+
   it('averages per lead time over clips and keeps each clip', () => {
     const shape = { frames: 2, height: 7, width: 7, channels: 1 }
     const metrics = createMetricAccumulator(shape)

@@ -4,6 +4,8 @@ import { createClipScorer, type ClipMetrics, type ClipShape } from './clip-score
  * Test-set scores (method.md §5): per lead time, the mean over clips; `meanX` is the mean of
  * those over lead times. PSNR is averaged in dB per clip (PredRNN's `batch_psnr`), so one
  * clip with identical 8-bit frames makes that lead time's mean Infinity, as numpy would.
+ * Likewise one non-finite prediction makes its lead time's means NaN (JSON carries NaN and
+ * Infinity as null, hence the counts in `nonFinite`).
  */
 export interface MetricSummary {
   clips: number
@@ -15,6 +17,10 @@ export interface MetricSummary {
   meanMae: number
   meanSsim: number
   meanPsnr: number
+  /** Per lead time, the clips whose predicted frame held a NaN or ±Inf (scored NaN). */
+  nonFinite: number[]
+  /** Clips with a NaN or ±Inf in any predicted frame: a diverged model, not a bad one. */
+  nonFiniteClips: number
   /** Per clip, in the order the clips were added (for ranking clips between two runs). */
   perClip: ClipMetrics[]
 }
@@ -51,6 +57,10 @@ export function createMetricAccumulator(shape: ClipShape): MetricAccumulator {
       const perFrame = (key: (typeof KEYS)[number]) =>
         Array.from({ length: shape.frames }, (_, j) => mean(perClip.map((clip) => clip[key][j]!)))
       const [mse, mae, ssim, psnr] = KEYS.map(perFrame) as [number[], number[], number[], number[]]
+      const nonFinite = Array.from(
+        { length: shape.frames },
+        (_, j) => perClip.filter((clip) => !clip.finite[j]).length,
+      )
       return {
         clips: perClip.length,
         mse,
@@ -61,11 +71,14 @@ export function createMetricAccumulator(shape: ClipShape): MetricAccumulator {
         meanMae: mean(mae),
         meanSsim: mean(ssim),
         meanPsnr: mean(psnr),
+        nonFinite,
+        nonFiniteClips: perClip.filter((clip) => clip.finite.includes(false)).length,
         perClip: perClip.map((clip) => ({
           mse: [...clip.mse],
           mae: [...clip.mae],
           ssim: [...clip.ssim],
           psnr: [...clip.psnr],
+          finite: [...clip.finite],
         })),
       }
     },

@@ -16,6 +16,8 @@ function evaluation(mse: number[], clipMse: number[][]): EvaluationSummary {
     meanMae: null,
     meanSsim: null,
     meanPsnr: null,
+    nonFinite: mse.map(() => 0),
+    nonFiniteClips: 0,
     perClip: clipMse.map((m) => ({ mse: m, mae: nulls, ssim: m.map(() => 0.5), psnr: nulls })),
   }
 }
