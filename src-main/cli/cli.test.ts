@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { ModelConfig } from '../api/contract'
 import { loadOneDnnAddon } from '../ml/backend/onednn-addon'
+import { exportPytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
+import { elementCount } from '../ml/checkpoint/tensors'
+import { parameterShapes } from '../ml/parameter-shapes'
 
 /** The `tmu` command as a user runs it (bin/tmu.js: the built CLI, or the sources via tsx). */
 const TMU = join(import.meta.dirname, '../../bin/tmu.js')
@@ -23,6 +27,31 @@ async function tmu(...args: string[]) {
 }
 
 const workspace = () => mkdtempSync(join(tmpdir(), 'tmu-cli-'))
+
+/** A 16×16 ConvLSTM 8×8, 3×3: small enough to train in seconds. */
+const TINY_MODEL = ModelConfig.parse({
+  hidden: [8, 8],
+  kernelSize: 3,
+  imageHeight: 16,
+  imageWidth: 16,
+})
+/** Arguments as typed, split on spaces (none of them holds one). */
+const args = (line: string) => line.split(' ')
+
+/** A PyTorch-layout safetensors file of `model`'s weights and its config file, in `dir`. */
+function writeSourceFiles(dir: string, model: ModelConfig) {
+  const weights = Object.fromEntries(
+    Object.entries(parameterShapes(model)).map(([name, shape]) => [
+      name,
+      { dtype: 'F32' as const, shape, data: new Float32Array(elementCount(shape)).fill(0.01) },
+    ]),
+  )
+  const file = join(dir, 'model.safetensors')
+  const config = join(dir, 'model.json')
+  exportPytorchSafetensors(file, weights)
+  writeFileSync(config, JSON.stringify(model))
+  return { file, config }
+}
 
 describe('tmu', () => {
   it('doctor lists every backend, onednn among them, with why one does not load', async () => {
@@ -66,4 +95,28 @@ describe('tmu', () => {
     expect(code).toBe(0)
     expect(stdout).toMatch(new RegExp(`completed on ${backend}`))
   }, 240_000)
+
+  it('zoo import works from a bare process; a failing one exits 1 at once, naming the problem', async () => {
+    const ws = workspace()
+    const { file, config } = writeSourceFiles(ws, TINY_MODEL)
+    const imported = await tmu(
+      ...args(`zoo import ${file} --name tiny --config ${config}`),
+      '-w',
+      ws,
+    )
+    expect(imported.stderr).toBe('')
+    expect(imported.stdout).toMatch(/^"tiny" is in the zoo \(run 1, convlstm 8×8\)$/m)
+    expect(imported.code).toBe(0)
+
+    const wider = join(ws, 'wider.json')
+    writeFileSync(wider, JSON.stringify({ ...TINY_MODEL, hidden: [8, 16] }))
+    const started = Date.now()
+    const failed = await tmu('zoo', 'import', file, '--name', 'wide', '--config', wider, '-w', ws)
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toMatch(
+      /model\.safetensors does not fit a convlstm 8×16: cell_list\.1\.conv\.0\.weight is \[3,3,16,32\], the model has \[3,3,24,64\]/,
+    )
+    // It used to hang after the error; the grace for open handles is 2 s.
+    expect(Date.now() - started).toBeLessThan(20_000)
+  }, 60_000)
 })

@@ -24,7 +24,13 @@ registerModel(program)
 registerPredict(program)
 registerDoctor(program)
 
+/** How long a failed command waits for its handles to close before it exits anyway. */
+const EXIT_GRACE_MS = 2_000
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   out.error(error instanceof Error ? error.message : String(error))
   process.exitCode = 1
+  // The workspace is closed by now; a handle a library left open (tfjs' wasm thread pool once
+  // kept a failed `tmu zoo import` alive for good) must not keep a failed command running.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
 })
