@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Prints the closing line CI reads, "N passed, N failed, N skipped", from the JSON reports
-// vitest and Playwright write. A suite whose report is missing (it never ran because an
-// earlier step failed) counts as one failure, so a broken build can never look green.
+// vitest and Playwright write and the tiny study's outcome that .ci/run records. A suite whose
+// report is missing (it never ran because an earlier step failed) counts as one failure, so a
+// broken build can never look green.
 import { existsSync, readFileSync } from 'node:fs'
 
 let passed = 0
@@ -34,6 +35,13 @@ if (e2e) {
   failed += e2e.stats.unexpected
   skipped += e2e.stats.skipped
   failed += e2e.errors.length
+}
+
+// The tiny transfer study that .ci/run runs from the command line: one journey, one test.
+const study = read('reports/study.json')
+if (study) {
+  if (study.ok) passed += 1
+  else failed += 1
 }
 
 process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`)

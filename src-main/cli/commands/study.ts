@@ -58,6 +58,13 @@ export function registerStudy(program: Command) {
         out.line(
           `\nwall time ${formatDuration((Date.now() - started) / 1000)}; experiment ${state.experimentId}`,
         )
+        // A script (CI included) must be able to tell a study that answered from one that
+        // did not: every arm completed, with a finite score at every lead time.
+        const unanswered = armsWithoutResults(results.arms)
+        if (unanswered.length) {
+          out.error(`no finite results for: ${unanswered.join(', ')}`)
+          process.exitCode = 1
+        }
       },
       { runJobs: true },
     )
@@ -92,6 +99,15 @@ function follow(workbench: Workbench, initial: StudyState): Promise<StudyState> 
       }
     })
   })
+}
+
+/** Names of the arms that did not complete or miss a finite MSE or SSIM at some lead time. */
+export function armsWithoutResults(arms: readonly StudyArm[]): string[] {
+  const finite = (values: (number | null)[]) =>
+    values.length > 0 && values.every((v) => v !== null && Number.isFinite(v))
+  return arms
+    .filter((a) => a.status !== 'completed' || !finite(a.mse) || !finite(a.ssim))
+    .map((a) => a.name)
 }
 
 function printTable(
