@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { ModelConfig } from '../api/contract'
+import { ModelConfig, type Run } from '../api/contract'
 import { loadOneDnnAddon } from '../ml/backend/onednn-addon'
 import { exportPytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
 import { elementCount } from '../ml/checkpoint/tensors'
@@ -28,7 +28,7 @@ async function tmu(...args: string[]) {
 
 const workspace = () => mkdtempSync(join(tmpdir(), 'tmu-cli-'))
 
-/** A 16×16 ConvLSTM 8×8, 3×3: small enough to train in seconds. */
+/** A 16×16 ConvLSTM 8×8, 3×3: small enough to train in seconds on the tiny dataset below. */
 const TINY_MODEL = ModelConfig.parse({
   hidden: [8, 8],
   kernelSize: 3,
@@ -37,6 +37,9 @@ const TINY_MODEL = ModelConfig.parse({
 })
 /** Arguments as typed, split on spaces (none of them holds one). */
 const args = (line: string) => line.split(' ')
+const TINY_RUN = '--hidden 8,8 --kernel 3 --input-frames 3 --output-frames 3'
+/** Two iterations of batch 2, checkpointed, two test clips scored. */
+const SHORT = '--iterations 2 --batch 2 --eval-every 2 --checkpoint-every 2 --test-clips 2'
 
 /** A PyTorch-layout safetensors file of `model`'s weights and its config file, in `dir`. */
 function writeSourceFiles(dir: string, model: ModelConfig) {
@@ -119,4 +122,50 @@ describe('tmu', () => {
     // It used to hang after the error; the grace for open handles is 2 s.
     expect(Date.now() - started).toBeLessThan(20_000)
   }, 60_000)
+
+  it('train --kind tmu trains a target from two sources, recording its options', async () => {
+    const ws = workspace()
+    const clips = args('--size 16 --digit-size 8 --frames 6 --train 8 --val 4 --test 4')
+    expect((await tmu('data', 'generate', 'tiny', ...clips, '-w', ws)).code).toBe(0)
+    const train = (line: string) => tmu('train', '-w', ws, '-d', 'tiny', ...args(line))
+    const trained = await train(`--kind source -n a ${TINY_RUN} ${SHORT}`)
+    expect(trained.stdout).toMatch(/run \d+ completed/)
+    const sourceId = /run (\d+) completed/.exec(trained.stdout)![1]!
+    const { file, config } = writeSourceFiles(ws, TINY_MODEL)
+    expect(
+      (await tmu('zoo', 'import', file, '--name', 'b', '--config', config, '-w', ws)).code,
+    ).toBe(0)
+
+    const target = await train(
+      `--kind tmu --sources ${sourceId},b -n t ${TINY_RUN} ${SHORT} ` +
+        '--lambda 0.5 --gate softmax --rescale-memory --source-input truth --tmu-layers 1,2',
+    )
+    expect(target.stderr).not.toMatch(/error/i)
+    expect(target.stdout).toMatch(/run \d+ completed on /)
+    expect(target.code).toBe(0)
+    const runs = JSON.parse((await tmu('runs', '--json', '-w', ws)).stdout) as Run[]
+    const run = runs.find((r) => r.name === 't')!
+    expect(run).toMatchObject({ kind: 'tmu', status: 'completed', iteration: 2 })
+    expect(run.sourceRunIds).toEqual([Number(sourceId), runs.find((r) => r.name === 'b')!.id])
+    expect(run.config.model.tmu).toEqual({
+      sources: 2,
+      layers: [1, 2],
+      gate: 'softmax',
+      rescaleMemory: true,
+    })
+    expect(run.config.train).toMatchObject({
+      distillWeight: 0.5,
+      sourceInput: 'truth',
+      reverseInput: false,
+    })
+
+    const wrong = await train(`--kind tmu --sources b,nope ${TINY_RUN}`)
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toMatch(/--sources: no zoo model or run id "nope"/)
+    const narrow = await train('--kind tmu --sources b --hidden 4,8')
+    expect(narrow.code).toBe(1)
+    expect(narrow.stderr).toMatch(
+      /source "b" has hidden \[8,8\] at layer 1, the target's TMU layer 1 has 4 channels/,
+    )
+  }, 240_000)
 })

@@ -38,3 +38,23 @@ export async function resolveRun(workbench: Workbench, ref: string): Promise<Run
   if (!found) throw new Error(`no run "${ref}" (\`tmu runs\` lists them)`)
   return found
 }
+
+/**
+ * A source for a finetune or TMU target: a zoo name, else a run id. Only a completed plain
+ * network can be one; the runs service checks the rest (M, widths, frames) against the target.
+ */
+export async function resolveSource(workbench: Workbench, ref: string): Promise<Run> {
+  const member = (await workbench.call('zoo.list', {})).find((m) => m.name === ref)
+  const run =
+    member?.run ?? (await workbench.call('runs.list', {})).find((r) => String(r.id) === ref)
+  if (!run) {
+    throw new Error(`--sources: no zoo model or run id "${ref}" (\`tmu zoo list\` shows the zoo)`)
+  }
+  if (run.config.model.tmu) {
+    throw new Error(`--sources: run ${run.id} "${run.name}" is a TMU target, not a source model`)
+  }
+  if (run.status !== 'completed') {
+    throw new Error(`--sources: run ${run.id} "${run.name}" is ${run.status}, not completed`)
+  }
+  return run
+}

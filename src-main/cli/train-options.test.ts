@@ -1,0 +1,96 @@
+import { Command } from 'commander'
+import { describe, expect, it } from 'vitest'
+import { RunConfig, type Dataset, type Run } from '../api/contract'
+import { addTrainOptions, runConfigOf, sourceRefs, type TrainOptions } from './train-options'
+
+/** What `tmu train <args>` parses to, through the command's real option definitions. */
+function parse(...args: string[]): TrainOptions {
+  const command = addTrainOptions(
+    new Command().exitOverride().configureOutput({ writeErr: () => undefined }),
+  )
+  command.parse(args, { from: 'user' })
+  return command.opts<TrainOptions>()
+}
+
+const dataset = { shape: { T: 20, H: 64, W: 64, C: 1 } } as Dataset
+
+function source(id: number, model: object): Run {
+  const config = RunConfig.parse({ model, train: {} })
+  return { id, name: `source ${id}`, config } as Run
+}
+
+describe('tmu train options', () => {
+  it.each([
+    [['--preset', 'quick'], false],
+    [['--preset', 'paper'], true],
+    [['--preset', 'quick', '--reverse'], true],
+    [['--preset', 'paper', '--no-reverse'], false],
+  ])('%j trains reversed: %s (the preset decides unless told)', (args, reversed) => {
+    expect(runConfigOf(parse(...args), dataset).train.reverseInput).toBe(reversed)
+  })
+
+  it('records a TMU target as the New run form does: M from the sources, options as given', () => {
+    const opts = parse(
+      ...['--kind', 'tmu', '--sources', 'a,b', '--tmu-layers', '1,2', '--lambda', '0.5'],
+      ...['--gate', 'softmax', '--rescale-memory', '--source-input', 'truth'],
+    )
+    const sources = [source(1, { hidden: [16, 16] }), source(2, { hidden: [16, 16] })]
+    expect(sourceRefs(opts)).toEqual(['a', 'b'])
+    const config = runConfigOf(opts, dataset, sources)
+    expect(config.model.tmu).toEqual({
+      sources: 2,
+      layers: [1, 2],
+      gate: 'softmax',
+      rescaleMemory: true,
+    })
+    expect(config.train).toMatchObject({ distillWeight: 0.5, sourceInput: 'truth' })
+  })
+
+  it('gives a TMU target the defaults: layer 1, sigmoid gates, λ = 0.1, the mask', () => {
+    const config = runConfigOf(parse('--kind', 'tmu', '--sources', '3'), dataset, [
+      source(3, { hidden: [16, 16] }),
+    ])
+    expect(config.model.tmu).toEqual({
+      sources: 1,
+      layers: [1],
+      gate: 'sigmoid',
+      rescaleMemory: false,
+    })
+    expect(config.train).toMatchObject({ distillWeight: 0.1, sourceInput: 'mask' })
+  })
+
+  it("starts a finetune from its one source's architecture", () => {
+    const from = source(4, { cell: 'predrnn', hidden: [8, 8, 8], kernelSize: 3, layerNorm: true })
+    const config = runConfigOf(parse('--kind', 'finetune', '--sources', '4'), dataset, [from])
+    expect(config.model).toMatchObject({
+      cell: 'predrnn',
+      hidden: [8, 8, 8],
+      kernelSize: 3,
+      layerNorm: true,
+    })
+    expect(config.model.tmu).toBeUndefined()
+  })
+
+  it('refuses what does not make a run, naming the option', () => {
+    expect(() => sourceRefs(parse('--kind', 'finetune', '--sources', 'a,b'))).toThrow(
+      '--sources: a finetune starts from exactly one source, got 2',
+    )
+    expect(() => sourceRefs(parse('--kind', 'tmu'))).toThrow(/a TMU target needs at least one/)
+    expect(() => sourceRefs(parse('--sources', 'a'))).toThrow(
+      '--sources: a scratch run takes no sources',
+    )
+    expect(() => runConfigOf(parse('--lambda', '1', '--gate', 'softmax'), dataset)).toThrow(
+      '--lambda, --gate: only a TMU target (--kind tmu) takes these',
+    )
+    const one = [source(1, { hidden: [16, 16] })]
+    expect(() =>
+      runConfigOf(parse('--kind', 'tmu', '--sources', '1', '--tmu-layers', '3'), dataset, one),
+    ).toThrow('--tmu-layers: the model has layers 1 to 2, not 3')
+    expect(() =>
+      runConfigOf(parse('--kind', 'finetune', '--sources', '1', '--hidden', '8'), dataset, one),
+    ).toThrow("--hidden: a finetune takes its source's architecture")
+    expect(() => parse('--kind', 'transfer')).toThrow(
+      /Allowed choices are source, scratch, finetune, tmu/,
+    )
+  })
+})
