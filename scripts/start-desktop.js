@@ -3,7 +3,7 @@
 // run (its binary is downloaded on first launch, which needs the network; or there is no
 // display) it says so and points to the browser version instead of failing obscurely.
 import { spawnSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,7 +22,22 @@ if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND
   fail('there is no display (DISPLAY and WAYLAND_DISPLAY are unset).')
 }
 
-if (!existsSync(join(root, 'out', 'main', 'index.js'))) {
+/** The newest modification time of a file or of anything below a folder (0 if missing). */
+function newestChange(path) {
+  if (!existsSync(path)) return 0
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return readdirSync(path).reduce(
+    (newest, name) => Math.max(newest, newestChange(join(path, name))),
+    stat.mtimeMs,
+  )
+}
+
+// A build older than any source would open yesterday's app after an edit: rebuild first.
+const builtEntry = join(root, 'out', 'main', 'index.js')
+const sources = ['src-main', 'src-renderer', 'resources', 'electron.vite.config.ts', 'package.json']
+const builtAt = existsSync(builtEntry) ? statSync(builtEntry).mtimeMs : 0
+if (sources.some((source) => newestChange(join(root, source)) > builtAt)) {
   const build = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' })
   if (build.status !== 0) process.exit(build.status ?? 1)
 }
