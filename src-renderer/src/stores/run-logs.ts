@@ -17,9 +17,8 @@ export const useRunLogsStore = defineStore('run-logs', () => {
   const lines = shallowRef(new Map<number, RunLogLine[]>())
 
   api.on('runs.log', (line) => {
-    const kept = lines.value.get(line.runId) ?? []
-    kept.push(line)
-    if (kept.length > KEPT_LINES) kept.splice(0, kept.length - KEPT_LINES)
+    // A new array, not a push: views read the list through computeds, which only see a new value.
+    const kept = [...(lines.value.get(line.runId) ?? []), line].slice(-KEPT_LINES)
     lines.value.set(line.runId, kept)
     triggerRef(lines)
   })
