@@ -34,6 +34,7 @@ export function createWorkbenchRouter() {
         component: () => import('./views/NewRunView.vue'),
         props: (route) => ({
           experimentId: route.query.experiment ? Number(route.query.experiment) : null,
+          cloneFromRunId: route.query.from ? Number(route.query.from) : null,
         }),
         meta: { title: 'New run' },
       },

@@ -1,4 +1,4 @@
-import type { Dataset } from '@contract/index'
+import { RunConfig, type Dataset } from '@contract/index'
 import { describe, expect, it } from 'vitest'
 import { makeRun } from '../testing/fixtures'
 import {
@@ -6,6 +6,7 @@ import {
   architectureOf,
   defaultRunForm,
   fitToDataset,
+  formFromRun,
   parseLayerList,
   sourceCheckOf,
   validateRunForm,
@@ -109,5 +110,37 @@ describe('run form', () => {
     const check = sourceCheckOf(tinyForm({ kind: 'tmu', sourceRunIds: [3, 4], name: '' }))
     expect(check?.sourceRunIds).toEqual([3, 4])
     expect(check?.model.tmu).toMatchObject({ sources: 2, layers: [1] })
+  })
+
+  it('clones a run into the form: the same settings come back out, under a new name', () => {
+    const original = validateRunForm(
+      tinyForm({
+        kind: 'tmu',
+        sourceRunIds: [3, 4],
+        layers: 2,
+        tmuLayers: '1, 2',
+        gate: 'softmax',
+        rescaleMemory: true,
+        learningRate: 5e-4,
+        reverseInput: false,
+        backend: 'onednn',
+        distillWeight: 0.3,
+      }),
+      dataset,
+    ).input!
+    const run = makeRun({
+      name: 'TMU ← 2 sources',
+      kind: 'tmu',
+      status: 'failed',
+      datasetId: 7,
+      sourceRunIds: [3, 4],
+      config: RunConfig.parse(original.config),
+    })
+    const clone = validateRunForm({ ...defaultRunForm(), ...formFromRun(run) }, dataset).input
+    expect(clone).toEqual({
+      ...original,
+      name: 'TMU ← 2 sources (copy)',
+      experimentId: run.experimentId,
+    })
   })
 })

@@ -136,6 +136,47 @@ export function architectureOf(run: Run): Partial<RunForm> {
   }
 }
 
+/**
+ * The form filled in with a run's settings, to edit and start as a new run (a failed run's
+ * settings on another backend, say). All layers take the first's width, as the form has one
+ * field; options the form has no field for (checkpoints kept, evaluation clips) are left out.
+ */
+export function formFromRun(run: Run): Partial<RunForm> {
+  const { model, train, backend } = run.config
+  return {
+    ...architectureOf(run),
+    experimentId: run.experimentId,
+    name: `${run.name} (copy)`,
+    kind: run.kind,
+    datasetId: run.datasetId,
+    sourceRunIds: [...run.sourceRunIds],
+    imageHeight: model.imageHeight,
+    imageWidth: model.imageWidth,
+    channels: model.channels,
+    inputFrames: train.inputFrames,
+    outputFrames: train.outputFrames,
+    iterations: train.iterations,
+    batchSize: train.batchSize,
+    learningRate: train.learningRate,
+    evalEvery: train.evalEvery,
+    checkpointEvery: train.checkpointEvery,
+    seed: train.seed,
+    reverseInput: train.reverseInput,
+    etaStart: train.etaStart,
+    etaDecay: train.etaDecay,
+    backend,
+    distillWeight: train.distillWeight,
+    sourceInput: train.sourceInput,
+    ...(model.tmu
+      ? {
+          tmuLayers: model.tmu.layers.join(', '),
+          gate: model.tmu.gate,
+          rescaleMemory: model.tmu.rescaleMemory,
+        }
+      : {}),
+  }
+}
+
 export function parseLayerList(text: string): number[] | null {
   const parts = text.split(/[\s,]+/).filter(Boolean)
   const numbers = parts.map(Number)

@@ -15,6 +15,8 @@ export const useRunsStore = defineStore('runs', () => {
     loaded.value = true
   }
 
+  const get = (id: number) => api.call('runs.get', { id })
+
   /** Replaces one run in place, so a change event costs one call, not a list. */
   async function refreshOne(id: number) {
     try {
@@ -57,6 +59,12 @@ export const useRunsStore = defineStore('runs', () => {
     await refreshOne(id)
   }
 
+  /** Trains a stopped run again on another backend (recorded in its config). */
+  async function restart(id: number, backend: Input<'runs.restart'>['backend']) {
+    await api.call('runs.restart', { id, backend })
+    await refreshOne(id)
+  }
+
   async function remove(id: number) {
     await api.call('runs.delete', { id })
     runs.value = runs.value.filter((r) => r.id !== id)
@@ -73,9 +81,11 @@ export const useRunsStore = defineStore('runs', () => {
     allTags,
     refresh,
     refreshOne,
+    get,
     create,
     update,
     control,
+    restart,
     remove,
     card,
   }

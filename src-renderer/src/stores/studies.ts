@@ -1,4 +1,4 @@
-import type { StudyScale, StudyState } from '@contract/index'
+import type { Input, StudyScale, StudyState } from '@contract/index'
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { useApi } from '../api/client'
@@ -25,5 +25,8 @@ export const useStudiesStore = defineStore('studies', () => {
 
   const results = (experimentId: number) => api.call('studies.results', { experimentId })
 
-  return { states, start, results }
+  /** Trains one target arm again on another backend; the study's stage follows as events. */
+  const restartArm = (input: Input<'studies.restartArm'>) => api.call('studies.restartArm', input)
+
+  return { states, start, results, restartArm }
 })
