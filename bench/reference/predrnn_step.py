@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch reference for bench/train.ts: the same model and step, timed on the CPU.
 
-ConvLSTM or PredRNN (ST-LSTM) as method.md §2 states them, on patched 64×64×1 clips
+ConvLSTM or PredRNN (ST-LSTM) as docs/method.md §2 states them, on patched 64×64×1 clips
 (patch 4 → 16×16×16), 5×5 "same" convolutions without bias (ConvLSTM gates with bias),
 10 → 10 frames = 19 recurrent steps, scheduled-sampling mix of truth and guess from step
 Tin on, MSE over all 19 guesses, Adam. One training iteration = forward + BPTT + Adam step;
@@ -31,7 +31,7 @@ class ConvLstmCell(nn.Module):
 
 
 class StLstmCell(nn.Module):
-    """ST-LSTM: a second memory M zig-zags through the layers (method.md §2)."""
+    """ST-LSTM: a second memory M zig-zags through the layers (docs/method.md §2.2)."""
 
     def __init__(self, in_ch, hidden, k):
         super().__init__()

@@ -5,7 +5,7 @@ import { out } from './output'
 const fmt = (v: number | null | undefined, digits: number, nan = false) =>
   v === null || v === undefined ? (nan ? 'NaN' : '—') : v.toFixed(digits)
 
-/** The per-frame table the field reports (method.md §5): MSE/MAE per frame, SSIM, PSNR. */
+/** The per-frame table the field reports (docs/method.md §5): MSE/MAE per frame, SSIM, PSNR. */
 export function printEvaluation(summary: EvaluationSummary) {
   out.line(`test split, ${summary.clips} clips, iteration ${summary.iteration}`)
   out.line('  frame      MSE      MAE    SSIM    PSNR')

@@ -3,7 +3,7 @@ import { loadDigitPool, MNIST_DIGIT_SIZE, type DigitPool } from './mnist-digits'
 import { createRng } from './random'
 
 /**
- * Flying Digits (Moving MNIST), method.md §4: MNIST digits placed on a square canvas at random
+ * Flying Digits (Moving MNIST), docs/method.md §4.1: MNIST digits placed on a square canvas at random
  * positions with random velocities, bouncing off the borders, overlaps combined by pixel-wise max.
  */
 export interface FlyingDigitsOptions {

@@ -2,14 +2,14 @@ import { z } from 'zod'
 
 /**
  * Model and training configuration: the one definition shared by the trainer (ml/), the
- * services, the CLI and the renderer's forms. Defaults are the paper's (method.md §2, §4)
+ * services, the CLI and the renderer's forms. Defaults are the paper's (docs/method.md §2, §4)
  * except where a quick CPU preset overrides them.
  */
 
 export const CellKind = z.enum(['convlstm', 'predrnn'])
 export type CellKind = z.infer<typeof CellKind>
 
-/** TMU placement and options (method.md §3); absent on ordinary (source / scratch) networks. */
+/** TMU placement and options (docs/method.md §3.7); absent on ordinary (source / scratch) networks. */
 export const TmuOptions = z.object({
   /** Number of source models M ≥ 1. */
   sources: z.number().int().min(1),

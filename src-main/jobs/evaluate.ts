@@ -39,7 +39,7 @@ export interface PredictionsIndex {
 
 /**
  * Test-time rollout (η = 0) over the first clips of a split, scored with the method's
- * metrics (method.md §5). Predictions stream to a temporary file renamed into place at the
+ * metrics (docs/method.md §5). Predictions stream to a temporary file renamed into place at the
  * end, so a run killed mid-evaluation keeps its previous predictions.
  */
 export async function evaluateSplit(

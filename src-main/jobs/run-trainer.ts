@@ -27,7 +27,7 @@ export function modelKindOf(spec: Pick<TrainJobSpec, 'model'>): string {
 }
 
 /**
- * Builds the trainer a run needs (method.md §3): a fresh network (source, scratch); one
+ * Builds the trainer a run needs (docs/method.md §3): a fresh network (source, scratch); one
  * initialised from a source's checkpoint with every weight trainable (finetune); or a TMU
  * target fed by its frozen sources. Evaluating a TMU target needs no sources: its own
  * distillers and gates stand in for them. `execution` says how to run it (micro-batches).

@@ -26,7 +26,7 @@ export const TrainJobSpec = z.object({
   testClips: z.number().int().min(1).nullable(),
   /** Finetuning: the checkpoint folder whose weights initialise the network. */
   initFrom: z.string().nullable().default(null),
-  /** TMU targets: the frozen source runs (method.md §3), in the order of the transfer gates. */
+  /** TMU targets: the frozen source runs (docs/method.md §3.1), in the order of the transfer gates. */
   sources: z.array(z.object({ name: z.string(), runDir: z.string() })).default([]),
   /** Only evaluate the latest checkpoint (no training). */
   evaluateOnly: z.boolean().default(false),

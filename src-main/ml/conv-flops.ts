@@ -1,7 +1,7 @@
 import type { ModelConfig } from '../api/contract/model'
 
 /**
- * Convolution FLOPs of one recurrent pass, counted from the cell equations (method.md §2):
+ * Convolution FLOPs of one recurrent pass, counted from the cell equations (docs/method.md §2):
  * 2·k²·Cin·Cout per output position (a multiply and an add), biases and gate arithmetic
  * not counted, so GFLOP/s compares backends on the work that dominates.
  */

@@ -5,7 +5,7 @@ import { pairwiseMean } from './pairwise-sum'
 import { sliceTime, stackTime, unstackTime } from './time-axis'
 
 /**
- * Recurrent forward pass over a patched clip, method.md §1: at step t the network reads a
+ * Recurrent forward pass over a patched clip, docs/method.md §1.3: at step t the network reads a
  * frame and guesses frame t+1. Steps t < Tin read the truth; later steps read the truth
  * where the mask says so and the previous guess elsewhere:
  *   x_t = m_t ⊙ truth_t + (1 − m_t) ⊙ guess_{t−1}
@@ -91,7 +91,7 @@ export function mixTruthAndGuess(
 }
 
 /**
- * L_pred, method.md §3.4: the mean squared error of all guesses against frames 1 … steps,
+ * L_pred, docs/method.md §3.4: the mean squared error of all guesses against frames 1 … steps,
  * summed pairwise (a clip batch is ~10⁵–10⁶ values: a float32 running sum drifts).
  */
 export function predictionLoss(guessesBTHWC: tf.Tensor5D, patchedBTHWC: tf.Tensor5D): tf.Scalar {

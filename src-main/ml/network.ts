@@ -7,7 +7,7 @@ import { createParamStore, type ParamStore } from './params'
 import { createRng } from './random'
 
 /**
- * Stacked predictive network, method.md §2: K recurrent layers on the patched grid, layer 1
+ * Stacked predictive network, docs/method.md §2.4: K recurrent layers on the patched grid, layer 1
  * reading the patched frame and layer k the H of layer k−1; a 1×1 convolution without bias
  * (`conv_last.weight`, [1, 1, hidden_K, p·p·C]) maps the top H to the next patched frame.
  * PredRNN's zig-zag memory M flows up the layers within a step and from the top layer at t−1

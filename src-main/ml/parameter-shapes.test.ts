@@ -45,7 +45,7 @@ describe('parameterShapes', () => {
     net.dispose()
   })
 
-  it('counts the paper configurations as method.md §3 does', () => {
+  it('counts the paper configurations as docs/method.md §3.9 does', () => {
     expect(parameterCount(ModelConfig.parse({}))).toBe(2_971_648)
     // Layer 1 becomes conv 768 384 + its layer norm 196 608 + two distillers of 36 864.
     expect(parameterCount(ModelConfig.parse({ tmu: { sources: 2 } }))).toBe(3_498_112)

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 
 /**
- * Patching (method.md §1): `[B,T,H,W,C] → [B,T,H/p,W/p,p·p·C]` and back.
+ * Patching (docs/method.md §1.2): `[B,T,H,W,C] → [B,T,H/p,W/p,p·p·C]` and back.
  *
  * Channel order inside a patch is PredRNN's numpy `reshape_patch`: the pixel at
  * (y, x, c) of the image lands in patch (y div p, x div p) at channel

@@ -3,7 +3,7 @@ import type { TrainConfig } from '../api/contract/model'
 import type { Rng } from './random'
 
 /**
- * Scheduled sampling, method.md §1: at steps t = Tin … T−2 each sample reads the true frame
+ * Scheduled sampling, docs/method.md §1.3: at steps t = Tin … T−2 each sample reads the true frame
  * with probability η, else its own previous guess; η = max(0, etaStart − etaDecay·iteration).
  *
  * Iterations count from 1 as in the PredRNN release's loop (`for itr in range(1, …)`, η

@@ -9,7 +9,7 @@ import { createRng, deriveSeed, restoreRng, type RngState } from './random'
 import { sampleTruthMask, samplingEta } from './scheduled-sampling'
 
 /**
- * Training loop pieces, method.md §1 and §4: Adam on L_pred (+ an optional auxiliary term,
+ * Training loop pieces, docs/method.md §1 and §6: Adam on L_pred (+ an optional auxiliary term,
  * the TMU's λ·L_dist), scheduled sampling, optional global-norm clipping and reverse input.
  *
  * One iteration = one optimizer step on the clip, plus (reverse input) a second step on the

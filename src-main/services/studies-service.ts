@@ -31,7 +31,7 @@ interface ScaleSpec {
 }
 
 /**
- * The Flying Digits protocol (method.md §4) at three sizes. `paper` is the published
+ * The Flying Digits protocol (docs/method.md §4) at three sizes. `paper` is the published
  * configuration (4×64 ConvLSTM, 5×5, patch 4, batch 8, Adam 3e-4, 80 000 iterations, reverse
  * input) for a GPU box; `small` is a CPU evening; `tiny` proves the whole pipeline on a
  * laptop in minutes (32×32 frames, 5 → 5, 2×8 ConvLSTM, a few dozen iterations).
@@ -272,7 +272,7 @@ export function createStudiesService(deps: StudiesDeps) {
       const experiment = deps.experiments.create({
         name: `Flying Digits study · ${scale} · ${stamp}`,
         description:
-          'Target: 3-digit Flying Digits. Zoo: ConvLSTMs trained on 1 and 2 digits. Arms: scratch, finetune from each source, TMU with both (method.md §4).',
+          'Target: 3-digit Flying Digits. Zoo: ConvLSTMs trained on 1 and 2 digits. Arms: scratch, finetune from each source, TMU with both (docs/method.md §4).',
         tags: ['study', 'flying-digits', scale],
       })
       const experimentId = experiment.id

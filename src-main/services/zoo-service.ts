@@ -9,7 +9,7 @@ import type { TensorMap } from '../ml/checkpoint/tensors'
 import type { RunsService } from './runs-service'
 
 /**
- * The zoo (method.md §3.1): completed, non-TMU runs promoted to source models under a
+ * The zoo (docs/method.md §3.1): completed, non-TMU runs promoted to source models under a
  * name. Members stay runs, so their provenance (dataset, config, metrics, backend) is the
  * run's, and targets record their sources as lineage.
  */

@@ -121,7 +121,7 @@ export const methods = {
     input: z.object({ id: RunId, clip: z.number().int().min(0) }),
     output: ClipGates,
   },
-  /** Builds the paper's protocol from nothing (method.md §4) and runs it in the background. */
+  /** Builds the paper's protocol from nothing (docs/method.md §4) and runs it in the background. */
   'studies.flyingDigits': {
     input: z.object({ scale: StudyScale, backend: BackendPreference.default('auto') }),
     output: StudyState,

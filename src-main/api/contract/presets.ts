@@ -2,7 +2,7 @@ import { etaDecayFor } from './model'
 
 /**
  * Starting points for a new run, shared by the CLI (`--preset`), the New run form and the
- * study scales, so "paper" means the same thing everywhere (method.md §4).
+ * study scales, so "paper" means the same thing everywhere (docs/method.md §4.4).
  */
 export interface RunPreset {
   label: string

@@ -171,7 +171,7 @@ export const RunProgress = z.object({
 })
 export type RunProgress = z.infer<typeof RunProgress>
 
-/** Mean transfer gate of each source over one test clip (method.md §3: who the target listens to). */
+/** Mean transfer gate of each source over one test clip (docs/method.md §3.10: who the target listens to). */
 export const ClipGates = z.object({
   clip: z.number().int(),
   /** 1-based TMU layers, the first index of gateMean. */

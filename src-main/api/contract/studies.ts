@@ -13,7 +13,7 @@ export const StudyState = z.object({
 })
 export type StudyState = z.infer<typeof StudyState>
 
-/** One arm of a study: its run and its test scores per lead time (method.md §5). */
+/** One arm of a study: its run and its test scores per lead time (docs/method.md §5). */
 export const StudyArm = z.object({
   runId: RunId,
   name: z.string(),

@@ -17,12 +17,12 @@ describe('estimateTrainingMemoryBytes', () => {
     expect(Math.abs(estimate.totalBytes / 3.42e9 - 1)).toBeLessThan(0.05)
   })
 
-  it('counts the paper ConvLSTM parameters (method.md: 2 971 648) × weights, grads, Adam', () => {
+  it('counts the paper ConvLSTM parameters (docs/method.md §3.9: 2 971 648) × weights, grads, Adam', () => {
     const estimate = estimateTrainingMemoryBytes(ModelConfig.parse({}), batch(8))
     expect(estimate.parameterBytes).toBe(2_971_648 * 4 * 4)
   })
 
-  it('counts the TMU target (method.md: 3 498 112 for M = 2 at layer 1), norms included', () => {
+  it('counts the TMU target (docs/method.md §3.9: 3 498 112 for M = 2 at layer 1), norms included', () => {
     const tmu = ModelConfig.parse({ tmu: { sources: 2 } })
     expect(estimateTrainingMemoryBytes(tmu, batch(8)).parameterBytes).toBe(3_498_112 * 4 * 4)
     // PredRNN 4×64 with layer norm: 6 049 792 weights + 4 layers × 2 × 15h × 16 × 16 of norm.

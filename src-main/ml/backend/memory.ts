@@ -10,7 +10,7 @@ import type { BackendReport } from './types'
  *
  * Backpropagation through time keeps every tensor a step creates until the backward pass,
  * so activations dominate: (T−1) steps × layers × the cell's intermediate channels × h×w ×
- * batch. The counts below follow the cells' equations (method.md §2), one tensor per op.
+ * batch. The counts below follow the cells' equations (docs/method.md §2), one tensor per op.
  * On top of that the backward pass allocates gradients while the tape is alive and the
  * wasm heap grows in steps; ACTIVATION_OVERHEAD covers both, calibrated on the one
  * measurement we have: PredRNN 4×64, 5×5, 64×64 patch 4, batch 4 peaked at 3.42 GB.
@@ -45,7 +45,7 @@ interface LayerShape {
   readonly hidden: number
 }
 
-/** Tensors one cell step keeps for the backward pass, in channels (method.md §2 op by op). */
+/** Tensors one cell step keeps for the backward pass, in channels (docs/method.md §2 op by op). */
 function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: number): number {
   const { inChannels: cin, hidden: h } = layer
   if (model.cell === 'predrnn') {

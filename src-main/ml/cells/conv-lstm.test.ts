@@ -23,7 +23,7 @@ describe('convLstmStep', () => {
     await tf.setBackend('cpu')
   })
 
-  it('is the method.md §2 ConvLSTM (checked by hand with a zero kernel)', () => {
+  it('is the docs/method.md §2.1 ConvLSTM (checked by hand with a zero kernel)', () => {
     const before = tf.memory().numTensors
     const params = createParamStore(createRng(1))
     const w = createConvLstmWeights(spec(false), params.builder)

@@ -5,7 +5,7 @@ import { layerNorm } from './layer-norm'
 import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 
 /**
- * ConvLSTM step, method.md §2; tensors [B, h, w, ch].
+ * ConvLSTM step, docs/method.md §2.1; tensors [B, h, w, ch].
  *   [i,f,o,g] = split4( Conv_k×k( concat[X_t, H_{t-1}] ) + b )   (then LN over [C,h,w] if on)
  *   C_t = σ(f)⊙C_{t-1} + σ(i)⊙tanh(g)
  *   H_t = σ(o)⊙tanh(C_t)

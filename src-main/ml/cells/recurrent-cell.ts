@@ -3,7 +3,7 @@ import type { ParamBuilder } from '../params'
 
 /**
  * The contract between the stacked network and one layer's cell, so ConvLSTM, ST-LSTM and
- * the TMU (method.md §3) slot into the same network. Tensors are NHWC: [B, h, w, channels]
+ * the TMU (docs/method.md §3.3) slot into the same network. Tensors are NHWC: [B, h, w, channels]
  * with h, w the patched grid.
  */
 
@@ -29,7 +29,7 @@ export interface RecurrentCell {
   readonly hiddenChannels: number
   /** Channels of the zig-zag memory M the cell reads, or null if it ignores M (ConvLSTM). */
   readonly zigzagChannels: number | null
-  /** All-zero state for a batch (method.md §2: all states start at zero). */
+  /** All-zero state for a batch (docs/method.md §2.4: all states start at zero). */
   zeroState(batch: number): LayerState
   /**
    * One time step inside `tf.tidy`: `x` is the patched frame (layer 1) or the H of the layer
@@ -39,7 +39,7 @@ export interface RecurrentCell {
   step(x: tf.Tensor4D, prev: LayerState, zigzag: tf.Tensor4D | null): CellStep
 }
 
-/** Geometry and options of one layer, 0-based `index` (method.md's layer k = index + 1). */
+/** Geometry and options of one layer, 0-based `index` (docs/method.md's layer k = index + 1). */
 export interface LayerSpec {
   readonly index: number
   readonly inChannels: number
@@ -56,7 +56,7 @@ export interface LayerSpec {
  */
 export type CellFactory = (spec: LayerSpec, params: ParamBuilder) => RecurrentCell
 
-/** Zero H and C for a layer, [batch, h, w, hidden]: every cell starts from rest (method.md §2). */
+/** Zero H and C for a layer, [batch, h, w, hidden]: every cell starts from rest (docs/method.md §2.4). */
 export function zeroLayerState(spec: LayerSpec, batch: number): LayerState {
   const shape: [number, number, number, number] = [
     batch,

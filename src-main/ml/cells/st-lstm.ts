@@ -5,7 +5,7 @@ import { layerNorm } from './layer-norm'
 import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 
 /**
- * Spatiotemporal LSTM step (PredRNN), method.md §2; tensors [B, h, w, ch].
+ * Spatiotemporal LSTM step (PredRNN), docs/method.md §2.2; tensors [B, h, w, ch].
  *   [i_x,f_x,g_x,i'_x,f'_x,g'_x,o_x] = split7(Conv(X_t))
  *   [i_h,f_h,g_h,o_h] = split4(Conv(H_{t-1}))      [i_m,f_m,g_m] = split3(Conv(M^{l-1}_t))
  *   C_t = σ(f_x+f_h+1)⊙C_{t-1} + σ(i_x+i_h)⊙tanh(g_x+g_h)

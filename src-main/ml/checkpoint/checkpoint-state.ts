@@ -11,7 +11,7 @@ export const CheckpointState = z.object({
   modelKind: z.string().min(1),
   /** Iterations completed when the checkpoint was taken. */
   iteration: z.number().int().min(0),
-  /** Scheduled-sampling η at that iteration (method.md §1). */
+  /** Scheduled-sampling η at that iteration (docs/method.md §1.3). */
   eta: z.number().min(0).max(1),
   /** The trainer's random generator state, as its `getState()` returns it. */
   rng: z.json(),

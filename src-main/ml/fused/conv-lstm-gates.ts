@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { hasFusedKernel, registerGradientOnce } from './fused-kernel'
 
 /**
- * The pointwise half of a ConvLSTM step (method.md §2), from the gate pre-activations
+ * The pointwise half of a ConvLSTM step (docs/method.md §2.1), from the gate pre-activations
  * [i, f, o, g] along channels:
  *   C_t = σ(f)⊙C_{t−1} + σ(i)⊙tanh(g),   H_t = σ(o)⊙tanh(C_t)
  *

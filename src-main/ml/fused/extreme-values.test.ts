@@ -13,7 +13,7 @@ import {
 
 /**
  * Every fused kernel against the tensor ops on `cpu` at the values training really produces.
- * The TMU's carried memory grows about (1+M)× per step (method.md §3), so gate and memory
+ * The TMU's carried memory grows about (1+M)× per step (docs/method.md §3.8), so gate and memory
  * values in the thousands are normal a few steps into a fresh target; an exp that overflows
  * (σ below −89, tanh through exp(2x) above 44.5) or a kernel that assumes finite math turns
  * them into NaN. 4 channels run the kernels' scalar tail only, 16 and 64 their vector loops.

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { hasFusedKernel, registerGradientOnce } from './fused-kernel'
 
 /**
- * The pointwise parts of an ST-LSTM (PredRNN) step, method.md §2, fused where the backend
+ * The pointwise parts of an ST-LSTM (PredRNN) step, docs/method.md §2.2, fused where the backend
  * has the kernels (onednn) and tensor ops elsewhere; see conv-lstm-gates.ts for why.
  *
  * `stLstmMemories`, from the outputs of conv_x [i, f, g, i', f', g', o], conv_h [i, f, g, o]

@@ -9,7 +9,7 @@ export interface ClipShape {
   channels: number
 }
 
-/** One clip's scores, index j = lead time j + 1 (method.md §5). */
+/** One clip's scores, index j = lead time j + 1 (docs/method.md §5). */
 export interface ClipMetrics {
   /** Sum over pixels and channels of (x − x̂)² on [0, 1]. */
   mse: number[]

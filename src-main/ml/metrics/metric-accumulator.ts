@@ -1,7 +1,7 @@
 import { createClipScorer, type ClipMetrics, type ClipShape } from './clip-scorer'
 
 /**
- * Test-set scores (method.md §5): per lead time, the mean over clips; `meanX` is the mean of
+ * Test-set scores (docs/method.md §5): per lead time, the mean over clips; `meanX` is the mean of
  * those over lead times. PSNR is averaged in dB per clip (PredRNN's `batch_psnr`), so one
  * clip with identical 8-bit frames makes that lead time's mean Infinity, as numpy would.
  * Likewise one non-finite prediction makes its lead time's means NaN (JSON carries NaN and

@@ -1,5 +1,5 @@
 /**
- * Pixel conversions shared by every metric (method.md §5): predictions are clipped to [0, 1]
+ * Pixel conversions shared by every metric (docs/method.md §5.1): predictions are clipped to [0, 1]
  * before scoring, and the 8-bit metrics see `np.uint8(x * 255)` as PredRNN/OpenSTL compute it.
  */
 

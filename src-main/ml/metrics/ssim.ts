@@ -1,5 +1,5 @@
 /**
- * SSIM on 8-bit frames with scikit-image `structural_similarity` defaults (method.md §5):
+ * SSIM on 8-bit frames with scikit-image `structural_similarity` defaults (docs/method.md §5.1):
  * 7×7 uniform window, K1 = 0.01, K2 = 0.03, sample covariance (× N/(N−1)), data_range = 255,
  * mean over the region skimage keeps after cropping (7−1)/2 pixels from each border, then
  * mean over channels.

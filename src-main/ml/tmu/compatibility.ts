@@ -2,7 +2,7 @@ import type { CellKind, ModelConfig } from '../../api/contract/model'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
- * Whether M source networks can feed a TMU target (method.md §3.2): the memory bank hands
+ * Whether M source networks can feed a TMU target (docs/method.md §3.2): the memory bank hands
  * source m's cell memory C^{k,(m)}_t [B, h, w, hidden_k] to the distiller of the target's TMU
  * layer k, so every source must run on the target's clips (same image size, channels and
  * patch size) and have, at each TMU layer k, a memory as wide as the target's layer k.

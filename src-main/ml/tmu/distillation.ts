@@ -5,7 +5,7 @@ import type { SourceMemories } from './memory-bank'
 import { distilledKey, gateKey } from './tmu-cell'
 
 /**
- * Distillation loss, method.md §3.4, as the authors' release computes it (their
+ * Distillation loss, docs/method.md §3.4, as the authors' release computes it (their
  * `l2_loss / (batch * total_length)` with `nn.MSELoss` per step and source):
  *
  *   L_dist = Σ_k Σ_{t=0}^{T−2} Σ_m mean_{b,y,x,c}( (D_m(C̃^k_t) − C^{k,(m)}_t)² ) / (B·T)

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { ParamStore } from '../params'
 
 /**
- * The finetuning baseline, method.md §3.6: a plain network (the target's backbone, no TMU)
+ * The finetuning baseline, docs/method.md §3.6: a plain network (the target's backbone, no TMU)
  * starts from one source's weights and trains all of them on the target. Every parameter must
  * exist in both with the same shape, or the copy is refused naming the first few misfits.
  */

@@ -11,7 +11,7 @@ import type { TmuSource } from './sources'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
- * What the TMU shows users (method.md §3, end): which source the target listens to and when
+ * What the TMU shows users (docs/method.md §3.10): which source the target listens to and when
  * (the mean transfer gate T_m over channels and pixels, per step) and how well each distiller
  * guesses its source's memory. Plain numbers, for storage with the run.
  */
@@ -23,7 +23,7 @@ export interface TmuStepIntrospection {
   readonly gateMean: number[][][]
   /** distillMse[j][m]: mean of (D_m − C^{(m)}_t)² over the batch, steps and elements. */
   readonly distillMse: number[][]
-  /** L_dist before λ (method.md §3.4). */
+  /** L_dist before λ (docs/method.md §3.4). */
   readonly distillLoss: number
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../network'
 
 /**
- * Memory bank, method.md §3.2: a frozen source network runs on the target's clip with the
+ * Memory bank, docs/method.md §3.2: a frozen source network runs on the target's clip with the
  * target's truth mask, and its cell memories C^{k,(m)}_t of the TMU layers are kept, for
  * t = 0 … steps−1 (the same steps as the target, so index t meets the target's C̃_t).
  *

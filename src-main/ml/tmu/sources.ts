@@ -7,7 +7,7 @@ import { createNetwork, type PredictiveNetwork } from '../network'
 import { namedFromTensorMap } from '../tensor-map'
 
 /**
- * The zoo, method.md §3.1: frozen source networks, each built from its own ModelConfig and
+ * The zoo, docs/method.md §3.1: frozen source networks, each built from its own ModelConfig and
  * weights. Their variables are not trainable, so no optimizer or gradient ever touches them.
  * Whoever creates a source disposes it (a trainer borrows its sources).
  */

@@ -17,7 +17,7 @@ import { createTmuTrainer } from './tmu-trainer'
 /**
  * The TMU target on the backends users train on, at the tiny study's shapes (32×32 frames in
  * 4×4 patches, 2×8 ConvLSTM, 5 → 5, two sources). Its carried memory grows about (1+M)× a
- * step from initialisation (method.md §3), so within one clip the kernels see values in the
+ * step from initialisation (docs/method.md §3.8), so within one clip the kernels see values in the
  * thousands: the regime where the onednn kernels once returned NaN at iteration 1.
  */
 

@@ -41,7 +41,7 @@ describe('tmuStep', () => {
     params.dispose()
   })
 
-  it('is method.md §3.3, checked against the equations written out elementwise', () => {
+  it('is docs/method.md §3.3, checked against the equations written out elementwise', () => {
     const before = tf.memory().numTensors
     const params = createParamStore(createRng(2))
     const w = createTmuWeights(spec, params.builder, 2)

@@ -11,7 +11,7 @@ import {
 import type { LayerNormWeights, ParamBuilder } from '../params'
 
 /**
- * Transferable memory unit, method.md §3.3; tensors [B, h, w, ch], M sources.
+ * Transferable memory unit, docs/method.md §3.3; tensors [B, h, w, ch], M sources.
  *   [i,f,o,g,s_1..s_M] = split_{4+M}( LN( Conv_k×k( concat[X_t, H_{t-1}] ) + b ) )
  *   C̃_t = σ(f)⊙C_{t-1} + σ(i)⊙tanh(g)
  *   H_t = σ(o)⊙tanh(C̃_t)

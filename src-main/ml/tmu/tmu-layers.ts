@@ -1,7 +1,7 @@
 import type { ModelConfig, TmuOptions } from '../../api/contract/model'
 
 /**
- * Where a TMU target's TMU cells sit (method.md §3.3), read from its config alone: pure, so the
+ * Where a TMU target's TMU cells sit (docs/method.md §3.3), read from its config alone: pure, so the
  * main process can check sources and count parameters without TensorFlow.js.
  */
 
@@ -12,7 +12,7 @@ export function everyLayer(layerCount: number): number[] {
 
 /**
  * The TMU options of a target, or a clear error. The backbone must be ConvLSTM: the TMU is a
- * ConvLSTM cell (method.md §3.3), and in a PredRNN stack it would cut the zig-zag memory's path.
+ * ConvLSTM cell (docs/method.md §3.3), and in a PredRNN stack it would cut the zig-zag memory's path.
  */
 export function requireTmu(model: ModelConfig): TmuOptions {
   if (!model.tmu) throw new Error('tmu: the target model has no `tmu` options')

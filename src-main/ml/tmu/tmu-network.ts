@@ -10,7 +10,7 @@ import { createTmuCell } from './tmu-cell'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
- * The TMU target network, method.md §3.3: the backbone everywhere except the layers in
+ * The TMU target network, docs/method.md §3.3: the backbone everywhere except the layers in
  * `tmu.layers` (1-based; the release: [1]), which are TMU cells.
  */
 

@@ -16,7 +16,7 @@ import { requireTmu, tmuLayerIndices } from './tmu-layers'
 import { createTmuCellFactory } from './tmu-network'
 
 /**
- * Transfer training, method.md §3: the target (TMU at `tmu.layers`) minimises
+ * Transfer training, docs/method.md §3: the target (TMU at `tmu.layers`) minimises
  * L = L_pred + λ·L_dist, λ = `train.distillWeight`. Before each optimizer step (outside the
  * gradient tape) every source runs on the step's clip, reversed too under reverse input, with
  * the target's truth mask (`sourceInput: 'mask'`) or all-truth (`'truth'`), and its memories

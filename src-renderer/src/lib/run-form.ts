@@ -53,7 +53,7 @@ export type RunFormErrors = Partial<Record<RunFormField, string>>
 const MODEL = ModelConfig.parse({})
 const TRAIN = TrainConfig.parse({})
 
-/** The contract's defaults: the paper's settings (method.md §2, §4). */
+/** The contract's defaults: the paper's settings (docs/method.md §2, §4). */
 export function defaultRunForm(): RunForm {
   return {
     experimentId: null,

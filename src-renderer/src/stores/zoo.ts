@@ -3,7 +3,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { useApi } from '../api/client'
 
-/** The zoo of source models (method.md §3.1): completed runs promoted under a name. */
+/** The zoo of source models (docs/method.md §3.1): completed runs promoted under a name. */
 export const useZooStore = defineStore('zoo', () => {
   const api = useApi()
   const models = ref<ZooModel[]>([])
