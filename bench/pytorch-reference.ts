@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import type { CellKind } from '../src-main/api/contract/model'
+import type { CellKind } from '../src-main/domain/model'
 
 /** Runs bench/reference/predrnn_step.py under Debian's python3-torch (2 threads). */
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
-import { ModelConfig, TrainConfig } from '../src-main/api/contract/model'
+import { ModelConfig, TrainConfig } from '../src-main/domain/model'
 import {
   assertFitsBackend,
   estimateTrainingMemoryBytes,

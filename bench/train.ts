@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
-import { ModelConfig, TrainConfig, type CellKind } from '../src-main/api/contract/model'
+import { ModelConfig, TrainConfig, type CellKind } from '../src-main/domain/model'
 import {
   BACKEND_ORDER,
   estimateTrainingMemoryBytes,

@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { WORKBENCH_VERSION } from '../version'
+import { WORKBENCH_VERSION } from '../util/version'
 import { registerData } from './commands/data'
 import { registerDoctor } from './commands/doctor'
 import { registerModel } from './commands/model'

@@ -1,7 +1,25 @@
-/** Compute backends in the order `auto` tries them (architecture.md, Compute backends). */
+import { z } from 'zod'
+
+/**
+ * Compute backends: the names, the order `auto` tries them in (docs/architecture.md, Compute
+ * backends) and what is reported about them. Shared by the trainer (ml/), the services, the
+ * CLI and the renderer.
+ */
+
 export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'onednn', 'wasm', 'cpu'] as const
 export type BackendName = (typeof BACKEND_ORDER)[number]
-export type BackendPreference = 'auto' | BackendName
+
+/** What a run asks for: a backend by name, or `auto` (the first in BACKEND_ORDER that loads). */
+export const BackendPreference = z.enum(['auto', ...BACKEND_ORDER])
+export type BackendPreference = z.infer<typeof BackendPreference>
+
+/** One backend as `tmu doctor` and Settings show it: whether it loads, and why not. */
+export const BackendProbe = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+})
+export type BackendProbe = z.infer<typeof BackendProbe>
 
 export interface BackendAttempt {
   readonly name: BackendName

@@ -1,7 +1,7 @@
 import { ipcMain, type WebContents } from 'electron'
 import { MAX_REQUEST_BYTES, type ServerMessage } from '../api/contract'
 import type { Workbench } from '../api/create-workbench'
-import { IPC_CHANNEL } from '../preload/channel'
+import { IPC_CHANNEL } from '../api/contract/ipc-channel'
 
 /**
  * Serves the router to one window over IPC. The preload forwards `{ id, method, input }`

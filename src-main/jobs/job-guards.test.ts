@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ModelConfig, TrainConfig } from '../api/contract/model'
+import { ModelConfig, TrainConfig } from '../domain/model'
 import { listCheckpoints, loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
 import type { Checkpoint } from '../ml/checkpoint/checkpoint-layout'
 import { readCheckpoint } from '../ml/checkpoint/checkpoint-read'

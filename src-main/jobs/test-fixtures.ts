@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ModelConfig, TrainConfig } from '../api/contract/model'
+import { ModelConfig, TrainConfig } from '../domain/model'
 import { createFlyingDigitsStore } from '../data/flying-digits-store'
 import type { TrainJobSpec } from './trainer-protocol'
 

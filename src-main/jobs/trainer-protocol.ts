@@ -1,6 +1,8 @@
 import { z } from 'zod'
-import { ModelConfig, TrainConfig } from '../api/contract/model'
-import { BackendPreference, RunKind, RunProgress } from '../api/contract/runs'
+import { ModelConfig, TrainConfig } from '../domain/model'
+import { RunProgress } from '../api/contract/runs'
+import { BackendPreference } from '../domain/backends'
+import { RunKind } from '../domain/runs'
 
 /**
  * The messages between the job host (main side) and a trainer process. Versioned so that a

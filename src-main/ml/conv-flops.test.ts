@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ModelConfig } from '../api/contract/model'
+import { ModelConfig } from '../domain/model'
 import { trainingConvFlops } from './conv-flops'
 
 describe('trainingConvFlops', () => {

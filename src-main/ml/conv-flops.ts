@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../api/contract/model'
+import type { ModelConfig } from '../domain/model'
 
 /**
  * Convolution FLOPs of one recurrent pass, counted from the cell equations (docs/method.md §2):

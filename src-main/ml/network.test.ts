@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ModelConfig } from '../api/contract/model'
+import { ModelConfig } from '../domain/model'
 import type { CellFactory, RecurrentCell } from './cells/recurrent-cell'
 import { predictionLoss, runSequence } from './forward'
 import { sampleGradients, worstRelativeError } from './gradient-check'

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { CellKind, ModelConfig } from '../api/contract/model'
+import type { CellKind, ModelConfig } from '../domain/model'
 import { createConvLstmCell } from './cells/conv-lstm'
 import type { CellFactory, LayerSpec, LayerState, RecurrentCell } from './cells/recurrent-cell'
 import { createStLstmCell } from './cells/st-lstm'

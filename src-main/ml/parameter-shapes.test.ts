@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ModelConfig } from '../api/contract/model'
+import { ModelConfig } from '../domain/model'
 import { createNetwork, type PredictiveNetwork } from './network'
 import { parameterCount, parameterShapes } from './parameter-shapes'
 import { createTmuNetwork } from './tmu/tmu-network'

@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../api/contract/model'
+import type { ModelConfig } from '../domain/model'
 import { elementCount } from './checkpoint/tensors'
 import { tmuLayerIndices } from './tmu/tmu-layers'
 

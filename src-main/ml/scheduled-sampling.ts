@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { TrainConfig } from '../api/contract/model'
+import type { TrainConfig } from '../domain/model'
 import type { Rng } from './random'
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ModelConfig, TrainConfig } from '../api/contract/model'
+import { ModelConfig, TrainConfig } from '../domain/model'
 import { createRng } from './random'
 import { sampleTruthMask, samplingEta } from './scheduled-sampling'
 import { clipByGlobalNorm, createTrainer, type Trainer } from './training'

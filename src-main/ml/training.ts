@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { ModelConfig, TrainConfig } from '../api/contract/model'
+import type { ModelConfig, TrainConfig } from '../domain/model'
 import type { CellFactory, LayerState } from './cells/recurrent-cell'
 import { predictionLoss, runSequence } from './forward'
 import { createNetwork, type PredictiveNetwork } from './network'

@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import { IPC_CHANNEL } from './channel'
+import { IPC_CHANNEL } from '../api/contract/ipc-channel'
 
 /**
  * The only thing the sandboxed renderer gets: send an envelope, receive server messages.

@@ -1,5 +1,5 @@
 import { probeBackends as probeMlBackends } from '../ml/backend'
-import type { BackendProbe } from './system-service'
+import type { BackendProbe } from '../domain/backends'
 
 /** The compute backends, in the order `auto` tries them, with why each does or does not load. */
 export async function probeBackends(): Promise<BackendProbe[]> {

@@ -1,6 +1,6 @@
 import type { RunConfig } from '../api/contract'
 import { forwardConvFlops, trainingConvFlops } from '../ml/conv-flops'
-import type { BackendProbe } from './system-service'
+import type { BackendProbe } from '../domain/backends'
 
 /**
  * Sustained convolution throughput a backend typically reaches on training steps, GFLOP/s.

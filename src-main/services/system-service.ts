@@ -1,15 +1,10 @@
 import type { DoctorReport, SystemInfo } from '../api/contract'
+import type { BackendProbe } from '../domain/backends'
 import type { Db } from '../store/database'
 import { schemaVersion } from '../store/database'
 import type { WorkspacePaths } from '../store/workspace'
-import { WORKBENCH_VERSION } from '../version'
+import { WORKBENCH_VERSION } from '../util/version'
 import { basename } from 'node:path'
-
-export interface BackendProbe {
-  name: string
-  ok: boolean
-  detail: string
-}
 
 export interface SystemDeps {
   db: Db

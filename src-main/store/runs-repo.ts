@@ -1,9 +1,6 @@
+import type { RunKind, RunStatus } from '../domain/runs'
 import type { Db } from './database'
 import { nowIso } from './time'
-
-export type RunKind = 'source' | 'scratch' | 'finetune' | 'tmu'
-export type RunStatus =
-  'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
 
 export interface RunRow {
   id: number

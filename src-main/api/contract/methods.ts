@@ -16,8 +16,8 @@ import {
   ImportSource,
   SplitName,
 } from './datasets'
+import { BackendPreference } from '../../domain/backends'
 import {
-  BackendPreference,
   ClipGates,
   CreateRunInput,
   EvaluationSummary,

@@ -1,4 +1,4 @@
-import { etaDecayFor } from './model'
+import { etaDecayFor } from '../../domain/model'
 
 /**
  * Starting points for a new run, shared by the CLI (`--preset`), the New run form and the

@@ -1,28 +1,12 @@
 import { z } from 'zod'
 import { DatasetId, SplitName, ClipFrames } from './datasets'
 import { ExperimentId } from './experiments'
-import { BACKEND_ORDER } from '../../ml/backend/types'
-import { ModelConfig, TrainConfig } from './model'
+import { BackendPreference } from '../../domain/backends'
+import { ModelConfig, TrainConfig } from '../../domain/model'
+import { RunKind, RunStatus } from '../../domain/runs'
 
 export const RunId = z.number().int().positive()
 export type RunId = z.infer<typeof RunId>
-
-export const RunKind = z.enum(['source', 'scratch', 'finetune', 'tmu'])
-export type RunKind = z.infer<typeof RunKind>
-
-export const RunStatus = z.enum([
-  'queued',
-  'running',
-  'paused',
-  'completed',
-  'failed',
-  'cancelled',
-  'interrupted',
-])
-export type RunStatus = z.infer<typeof RunStatus>
-
-export const BackendPreference = z.enum(['auto', ...BACKEND_ORDER])
-export type BackendPreference = z.infer<typeof BackendPreference>
 
 /** What a run was asked to do; stored as the run's config and shown in diffs. */
 export const RunConfig = z.object({

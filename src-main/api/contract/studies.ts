@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ExperimentId } from './experiments'
-import { RunId, RunKind, RunStatus } from './runs'
+import { RunKind, RunStatus } from '../../domain/runs'
+import { RunId } from './runs'
 
 export const StudyScale = z.enum(['tiny', 'small', 'paper'])
 export type StudyScale = z.infer<typeof StudyScale>

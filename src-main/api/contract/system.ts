@@ -1,10 +1,5 @@
 import { z } from 'zod'
-
-export const BackendProbe = z.object({
-  name: z.string(),
-  ok: z.boolean(),
-  detail: z.string(),
-})
+import { BackendProbe } from '../../domain/backends'
 
 export const DoctorReport = z.object({
   version: z.string(),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ModelConfig } from './model'
+import { ModelConfig } from '../../domain/model'
 import { Run, RunId } from './runs'
 
 /** A source model: a completed run promoted to the zoo, with its provenance (the run). */

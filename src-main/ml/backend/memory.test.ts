@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ModelConfig, TrainConfig } from '../../api/contract/model'
+import { ModelConfig, TrainConfig } from '../../domain/model'
 import {
   MemoryBudgetError,
   WASM_HEAP_LIMIT_BYTES,

@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os'
-import type { ModelConfig, TrainConfig } from '../../api/contract/model'
+import type { ModelConfig, TrainConfig } from '../../domain/model'
 import { parameterCount } from '../parameter-shapes'
-import type { BackendReport } from './types'
+import type { BackendReport } from '../../domain/backends'
 
 /**
  * Memory a training iteration needs, estimated before starting: the wasm heap tops out near

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
-import type { BackendAttempt } from './types'
+import type { BackendAttempt } from '../../domain/backends'
 
 /**
  * The libtensorflow backends (`@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node`). Both are

@@ -8,8 +8,8 @@ import {
   type BackendAttempt,
   type BackendName,
   type BackendPreference,
-} from './types'
-import type { BackendReport } from './types'
+} from '../../domain/backends'
+import type { BackendReport } from '../../domain/backends'
 import { initWasmBackend } from './wasm'
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ModelConfig, TrainConfig } from '../../api/contract/model'
+import { ModelConfig, TrainConfig } from '../../domain/model'
 
 /** Bumped when state.json or the file set changes meaning; readers refuse other versions. */
 export const CHECKPOINT_FORMAT_VERSION = 1

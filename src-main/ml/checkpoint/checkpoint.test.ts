@@ -10,7 +10,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ModelConfig, TrainConfig } from '../../api/contract/model'
+import { ModelConfig, TrainConfig } from '../../domain/model'
 import { CheckpointMismatchError, CorruptCheckpointError } from './checkpoint-errors'
 import { listCheckpoints, loadLatestCheckpoint } from './checkpoint-latest'
 import type { Checkpoint } from './checkpoint-layout'

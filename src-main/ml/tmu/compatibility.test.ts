@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ModelConfig } from '../../api/contract/model'
+import { ModelConfig } from '../../domain/model'
 import { checkTmuCompatibility, IncompatibleSourcesError } from './compatibility'
 
 const target = ModelConfig.parse({ hidden: [64, 64, 64, 64], tmu: { sources: 2 } })

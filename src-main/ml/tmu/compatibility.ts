@@ -1,4 +1,4 @@
-import type { CellKind, ModelConfig } from '../../api/contract/model'
+import type { CellKind, ModelConfig } from '../../domain/model'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ModelConfig } from '../../api/contract/model'
+import { ModelConfig } from '../../domain/model'
 import type { LayerState } from '../cells/recurrent-cell'
 import { runSequence } from '../forward'
 import { createNetwork } from '../network'

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { TrainConfig } from '../../api/contract/model'
+import type { TrainConfig } from '../../domain/model'
 import { runSequence } from '../forward'
 import type { LayerState } from '../cells/recurrent-cell'
 import type { PredictiveNetwork } from '../network'

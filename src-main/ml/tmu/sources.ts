@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { ModelConfig } from '../../api/contract/model'
+import type { ModelConfig } from '../../domain/model'
 import { loadLatestCheckpoint } from '../checkpoint/checkpoint-latest'
 import type { Checkpoint } from '../checkpoint/checkpoint-layout'
 import type { TensorMap } from '../checkpoint/tensors'

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ModelConfig, TrainConfig } from '../../api/contract/model'
+import { ModelConfig, TrainConfig } from '../../domain/model'
 import { generateFlyingDigits } from '../../data/flying-digits'
 import { initBackend } from '../backend'
 import { loadOneDnnAddon } from '../backend/onednn-addon'

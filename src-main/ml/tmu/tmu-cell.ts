@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { TmuOptions } from '../../api/contract/model'
+import type { TmuOptions } from '../../domain/model'
 import { convLstmGates } from '../fused/conv-lstm-gates'
 import { layerNorm } from '../cells/layer-norm'
 import {

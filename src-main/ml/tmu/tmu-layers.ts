@@ -1,4 +1,4 @@
-import type { ModelConfig, TmuOptions } from '../../api/contract/model'
+import type { ModelConfig, TmuOptions } from '../../domain/model'
 
 /**
  * Where a TMU target's TMU cells sit (docs/method.md §3.3), read from its config alone: pure, so the

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ModelConfig } from '../../api/contract/model'
+import { ModelConfig } from '../../domain/model'
 import { countParams } from '../network'
 import { everyLayer, tmuLayerIndices } from './tmu-layers'
 import { createTmuNetwork } from './tmu-network'

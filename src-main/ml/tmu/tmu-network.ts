@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../../api/contract/model'
+import type { ModelConfig } from '../../domain/model'
 import type { CellFactory } from '../cells/recurrent-cell'
 import {
   createBackboneCell,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ModelConfig, TrainConfig } from '../../api/contract/model'
+import { ModelConfig, TrainConfig } from '../../domain/model'
 import { createNetwork } from '../network'
 import { createRng } from '../random'
 import { createTrainer } from '../training'

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { ModelConfig, TrainConfig } from '../../api/contract/model'
+import type { ModelConfig, TrainConfig } from '../../domain/model'
 import {
   createTrainer,
   type AuxiliaryLoss,
