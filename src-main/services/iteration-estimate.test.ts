@@ -1,7 +1,50 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { RunConfig } from '../api/contract'
 import { estimateIteration } from './iteration-estimate'
 
+/** The committed bench figures the estimate is fitted to (rerun with `npm run bench`). */
+function benchResult<T>(name: string): { machine: { cores: number }; result: T } {
+  return JSON.parse(readFileSync(new URL(`../../bench/results/${name}`, import.meta.url), 'utf8'))
+}
+const train = benchResult<{
+  rows: {
+    cell: 'convlstm' | 'predrnn'
+    layers: number
+    hidden: number
+    batch: number
+    engine: string
+    threads: number | null
+    trainSecondsPerIteration: number | null
+  }[]
+}>('train.json')
+const tmu = benchResult<{
+  backend: { name: string; threads: number }
+  sources: number
+  rows: {
+    label: string
+    layers: number
+    hidden: number
+    batch: number | null
+    scratchSecondsPerIteration: number | null
+    tmuSecondsPerIteration: number | null
+  }[]
+}>('tmu.json')
+
+const probes = (name: string) => [{ name, ok: true, detail: 'loads' }]
+/** The bench's shapes: 64×64 frames, patch 4, 5×5 kernels, 10 → 10 frames, no reverse input. */
+const benchConfig = (backend: string, model: object, batchSize: number) =>
+  RunConfig.parse({
+    model,
+    train: { batchSize, inputFrames: 10, outputFrames: 10, reverseInput: false },
+    backend,
+  })
+const withinFactor = (estimated: number, measured: number, factor: number) =>
+  Math.max(estimated / measured, measured / estimated) <= factor
+
+const measuredTrainRows = train.result.rows.filter(
+  (r) => r.trainSecondsPerIteration !== null && r.engine !== 'pytorch',
+)
 const wasmOnly = [
   { name: 'tensorflow', ok: false, detail: 'not installed' },
   { name: 'wasm', ok: true, detail: 'loads' },
@@ -12,22 +55,78 @@ const paper = RunConfig.parse({
   train: { batchSize: 8, iterations: 80_000, reverseInput: false },
 })
 
+describe('estimateIteration against bench/results', () => {
+  it('has measured rows for onednn and wasm to check against', () => {
+    const engines = new Set(measuredTrainRows.map((r) => r.engine))
+    expect([...engines].sort()).toEqual(['onednn', 'wasm'])
+    expect(measuredTrainRows).toHaveLength(12)
+  })
+
+  it.each(
+    measuredTrainRows.map(
+      (r) => [`${r.engine} ${r.cell} ${r.layers}×${r.hidden} batch ${r.batch}`, r] as const,
+    ),
+  )('is within 1.5× of the measured seconds per iteration: %s', (_, row) => {
+    const config = benchConfig(
+      row.engine,
+      { cell: row.cell, hidden: Array(row.layers).fill(row.hidden) },
+      row.batch,
+    )
+    const estimate = estimateIteration(config, [], probes(row.engine), row.threads ?? 1)!
+    expect(estimate.backend).toBe(row.engine)
+    const measured = row.trainSecondsPerIteration!
+    expect(
+      withinFactor(estimate.secondsPerIteration, measured, 1.5),
+      `estimated ${estimate.secondsPerIteration.toFixed(3)} s, measured ${measured} s`,
+    ).toBe(true)
+  })
+
+  it.each(tmu.result.rows.map((r) => [r.label, r] as const))(
+    'prices a TMU run with its sources within 1.5× of tmu.json: %s',
+    (_, row) => {
+      const { name, threads } = tmu.result.backend
+      const hidden = Array(row.layers).fill(row.hidden)
+      const source = RunConfig.shape.model.parse({ hidden })
+      const scratch = benchConfig(name, { hidden }, row.batch!)
+      const target = benchConfig(name, { hidden, tmu: { sources: tmu.result.sources } }, row.batch!)
+      const sources = Array(tmu.result.sources).fill(source)
+      const pairs = [
+        [estimateIteration(scratch, [], probes(name), threads)!, row.scratchSecondsPerIteration!],
+        [estimateIteration(target, sources, probes(name), threads)!, row.tmuSecondsPerIteration!],
+      ] as const
+      for (const [estimate, measured] of pairs) {
+        expect(
+          withinFactor(estimate.secondsPerIteration, measured, 1.5),
+          `estimated ${estimate.secondsPerIteration.toFixed(3)} s, measured ${measured} s`,
+        ).toBe(true)
+      }
+    },
+  )
+})
+
 describe('estimateIteration', () => {
-  it('prices the paper ConvLSTM on 2-thread wasm in tens of seconds per iteration', () => {
+  it('counts the paper ConvLSTM at ≈ 0.69 TFLOP per iteration, the whole run at 80 000 of them', () => {
     const estimate = estimateIteration(paper, [], wasmOnly, 2)!
     expect(estimate.backend).toBe('wasm')
-    // 4×64 ConvLSTM, batch 8, 19 steps: ≈ 0.69 TFLOP per training iteration.
     expect(estimate.gflopPerIteration).toBeCloseTo(693.6, 1)
-    expect(estimate.secondsPerIteration).toBeCloseTo(34.7, 1)
     expect(estimate.totalSeconds).toBeCloseTo(estimate.secondsPerIteration * 80_000)
   })
 
   it('doubles with reverse input and grows with each TMU source', () => {
-    const base = estimateIteration(paper, [], wasmOnly, 2)!.gflopPerIteration
+    const base = estimateIteration(paper, [], wasmOnly, 2)!
     const reversed = RunConfig.parse({ ...paper, train: { ...paper.train, reverseInput: true } })
-    expect(estimateIteration(reversed, [], wasmOnly, 2)!.gflopPerIteration).toBeCloseTo(2 * base)
+    const twice = estimateIteration(reversed, [], wasmOnly, 2)!
+    expect(twice.gflopPerIteration).toBeCloseTo(2 * base.gflopPerIteration)
+    expect(twice.secondsPerIteration).toBeCloseTo(2 * base.secondsPerIteration)
     const withSources = estimateIteration(paper, [paper.model, paper.model], wasmOnly, 2)!
-    expect(withSources.gflopPerIteration).toBeCloseTo(base * (1 + 2 / 3))
+    expect(withSources.gflopPerIteration).toBeCloseTo(base.gflopPerIteration * (1 + 2 / 3))
+    expect(withSources.secondsPerIteration).toBeGreaterThan(1.5 * base.secondsPerIteration)
+  })
+
+  it('is faster with more threads, up to what the backend uses', () => {
+    const at = (cores: number) => estimateIteration(paper, [], wasmOnly, cores)!.secondsPerIteration
+    expect(at(4)).toBeLessThan(at(2))
+    expect(at(64)).toBeCloseTo(at(8))
   })
 
   it('uses the backend asked for, and says nothing when it is unavailable', () => {

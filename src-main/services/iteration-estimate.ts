@@ -3,20 +3,50 @@ import { forwardConvFlops, trainingConvFlops } from '../ml/conv-flops'
 import type { BackendProbe } from '../domain/backends'
 
 /**
- * Sustained convolution throughput a backend typically reaches on training steps, GFLOP/s.
- * onednn, wasm and cpu are measured on this project's 2-core reference machine
- * (bench/results/train.json, 2 threads, small to paper-sized models: onednn 40–190, wasm
- * 20–40); the native ones are conservative figures for libtensorflow on a CPU and a
- * mid-range CUDA GPU. Good to a factor of two: the estimate
- * tells a user whether a configuration takes minutes or days, before they start it.
+ * What one training iteration costs on a backend: a fixed part (kernel dispatch, the
+ * elementwise gate and loss work, which do not grow with the convolutions' width) plus the
+ * convolution FLOPs at a sustained rate, both as measured with `threads` threads.
  */
-const TYPICAL_GFLOPS: Record<string, (threads: number) => number> = {
-  'tensorflow-gpu': () => 2_000,
-  tensorflow: (threads) => 40 * threads,
-  onednn: (threads) => 45 * threads,
-  wasm: (threads) => 10 * Math.min(threads, 8),
-  cpu: () => 0.05,
+interface IterationCost {
+  readonly fixedSeconds: number
+  readonly gflopPerSecond: number
+  /** Threads the figures were measured with; the rate is scaled linearly from there. */
+  readonly threads: number
+  /** At most this many threads help (wasm's pool stops scaling at 8). */
+  readonly maxThreads: number
 }
+
+/**
+ * onednn and wasm: a least-squares fit (of the relative error) of `fixed + GFLOP / rate` to
+ * the 12 measured rows of bench/results/train.json: ConvLSTM and PredRNN, 2×16 batch 4 to
+ * 4×64 batch 8 (12–1410 GFLOP per iteration), on the 2-core AMD EPYC reference machine with
+ * 2 threads (2026-11-25, commit c323e31, under load). The fit gives onednn 0.153 s + 213
+ * GFLOP/s and wasm 0.175 s + 39 GFLOP/s and lands within 15 % of every row; the fixed part
+ * is why a flat GFLOP/s was 2.2–2.4× off at the small end. Scaling past 2 threads is not
+ * measured: the rate is assumed linear in threads, which overstates it on many cores.
+ *
+ * tensorflow, tensorflow-gpu and cpu have no measured rows (the first two were not installed
+ * on the bench machine; cpu was skipped as over budget at the bench's own guess of
+ * 0.05 GFLOP/s), so their figures are guesses: libtensorflow on a CPU like onednn, a
+ * mid-range CUDA GPU at 2 TFLOP/s, and the bench's cpu guess.
+ */
+const ITERATION_COST: Record<string, IterationCost> = {
+  onednn: { fixedSeconds: 0.15, gflopPerSecond: 210, threads: 2, maxThreads: Infinity },
+  wasm: { fixedSeconds: 0.18, gflopPerSecond: 39, threads: 2, maxThreads: 8 },
+  tensorflow: { fixedSeconds: 0.15, gflopPerSecond: 210, threads: 2, maxThreads: Infinity },
+  'tensorflow-gpu': { fixedSeconds: 0.05, gflopPerSecond: 2_000, threads: 1, maxThreads: 1 },
+  cpu: { fixedSeconds: 0, gflopPerSecond: 0.05, threads: 1, maxThreads: 1 },
+}
+
+/**
+ * Each TMU source costs this share of a training iteration of a network shaped like it: its
+ * forward pass for the memory bank, plus the distiller and transfer gate it adds to the
+ * target. bench/results/tmu.json (onednn, 2 sources shaped like the target, same machine)
+ * measured a TMU iteration at 2.22× (2×16, batch 4) and 2.14× (4×64, batch 8) the scratch
+ * one: (2.2 − 1) / 2 ≈ 0.6 per source. Its conv FLOPs alone (one forward, a third of an
+ * iteration) would say 0.33, and miss the small model by 1.5×.
+ */
+const SOURCE_SHARE = 0.6
 
 export interface IterationEstimate {
   backend: string
@@ -27,8 +57,9 @@ export interface IterationEstimate {
 
 /**
  * Seconds per training iteration of `config` on the backend `auto` would pick (or the one
- * asked for): convolution FLOPs of the forward and both gradients, twice with reverse input,
- * plus one forward pass per TMU source for the memory bank.
+ * asked for), from its convolution FLOPs (forward and both gradients, twice with reverse
+ * input) and the measured cost of each TMU source. `gflopPerIteration` counts the
+ * convolutions only: training, plus one forward pass per source.
  */
 export function estimateIteration(
   config: RunConfig,
@@ -40,16 +71,23 @@ export function estimateIteration(
     (b) => b.ok && (config.backend === 'auto' || b.name === config.backend),
   )
   const backend = usable[0]?.name
-  const rate = backend ? TYPICAL_GFLOPS[backend] : undefined
-  if (!backend || !rate) return null
+  const cost = backend ? ITERATION_COST[backend] : undefined
+  if (!backend || !cost) return null
   const { model, train } = config
   const steps = train.inputFrames + train.outputFrames - 1
   const passes = train.reverseInput ? 2 : 1
+  const threads = Math.max(1, Math.min(cores, cost.maxThreads))
+  const gflopPerSecond = (cost.gflopPerSecond * threads) / cost.threads
+  const trainingSeconds = (m: RunConfig['model']) =>
+    cost.fixedSeconds + trainingConvFlops(m, train.batchSize, steps) / 1e9 / gflopPerSecond
+  const secondsPerIteration =
+    passes *
+    (trainingSeconds(model) +
+      sources.reduce((sum, source) => sum + SOURCE_SHARE * trainingSeconds(source), 0))
   const flops =
     passes *
     (trainingConvFlops(model, train.batchSize, steps) +
       sources.reduce((sum, source) => sum + forwardConvFlops(source, train.batchSize, steps), 0))
-  const secondsPerIteration = flops / 1e9 / rate(cores)
   return {
     backend,
     secondsPerIteration,

@@ -10,6 +10,16 @@ describe('format', () => {
     expect(formatDuration(null)).toBe('—')
   })
 
+  it('formats days, and caps an absurd estimate at a year', () => {
+    expect(formatDuration(2 * 86400 + 3 * 3600 + 59)).toBe('2 d 03 h')
+    expect(formatDuration(365 * 86400)).toBe('365 d 00 h')
+    expect(formatDuration(365 * 86400 + 1)).toBe('more than a year')
+    // A 1 TB model on the cpu backend: 3.0e20 h once printed in full.
+    expect(formatDuration(1.08e24)).toBe('more than a year')
+    expect(formatDuration(Infinity)).toBe('more than a year')
+    expect(formatDuration(Number.NaN)).toBe('—')
+  })
+
   it('formats metrics with 4 significant digits', () => {
     expect(formatMetric(29.8123)).toBe('29.81')
     expect(formatMetric(0.92912)).toBe('0.9291')

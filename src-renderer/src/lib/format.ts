@@ -1,11 +1,19 @@
-/** Seconds as `1 h 02 m`, `3 m 05 s`, `12 s` or `340 ms`; null as an em dash. */
+const YEAR_SECONDS = 365 * 24 * 3600
+
+/**
+ * Seconds as `2 d 03 h`, `1 h 02 m`, `3 m 05 s`, `12 s` or `340 ms`; past a year, `more than a
+ * year` (an estimate for an absurd size is not worth its digits); null as an em dash.
+ */
 export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—'
+  if (seconds === null || Number.isNaN(seconds) || seconds < 0) return '—'
+  if (seconds > YEAR_SECONDS) return 'more than a year'
   if (seconds > 0 && seconds < 1) return `${Math.round(seconds * 1000)} ms`
   const s = Math.round(seconds)
-  const h = Math.floor(s / 3600)
+  const d = Math.floor(s / 86400)
+  const h = Math.floor((s % 86400) / 3600)
   const m = Math.floor((s % 3600) / 60)
   const pad = (n: number) => String(n).padStart(2, '0')
+  if (d > 0) return `${d} d ${pad(h)} h`
   if (h > 0) return `${h} h ${pad(m)} m`
   if (m > 0) return `${m} m ${pad(s % 60)} s`
   return `${s} s`
