@@ -14,7 +14,7 @@
 
 #include "convolution.h"
 #include "layer_norm.h"
-#include "lstm.h"
+#include "cell_kernels.h"
 
 namespace {
 

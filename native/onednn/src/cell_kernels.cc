@@ -1,4 +1,4 @@
-#include "lstm.h"
+#include "cell_kernels.h"
 
 #include <cmath>
 
