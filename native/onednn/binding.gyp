@@ -2,11 +2,20 @@
   "targets": [
     {
       "target_name": "tmu_onednn",
-      "sources": ["src/addon.cc", "src/convolution.cc", "src/cell_kernels.cc", "src/layer_norm.cc"],
-      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "sources": [
+        "src/addon.cc",
+        "src/kernel_table.cc",
+        "src/convolution.cc",
+        "src/cell_kernels.cc",
+        "src/layer_norm.cc"
+      ],
+      # C++20 for the kernel table's designated initialisers; every warning -Wextra knows,
+      # including the unused parameters node-gyp's defaults silence.
+      "cflags!": ["-Wno-unused-parameter"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       # IEEE float semantics (no -ffast-math: its finite-math assumption broke σ and tanh at
       # large inputs); exp may skip errno and traps so loops vectorise (src/math-simd.h).
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fno-math-errno", "-fno-trapping-math", "-fopenmp"],
+      "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-O3", "-fexceptions", "-fno-math-errno", "-fno-trapping-math", "-fopenmp"],
       "libraries": ["-ldnnl", "-fopenmp"]
     }
   ]

@@ -1,119 +1,207 @@
-// Node-API entry points. Tensors are passed as byte offsets into one typed array (the wasm
-// backend's heap), so nothing is copied between tfjs and oneDNN. Every offset is checked
-// against the heap's length before any kernel touches memory.
+// Node-API entry points: one per row of the kernel table (kernel_table.cc), called as
+// kernel(heap, args) with the wasm backend's memory as a Uint8Array and `args` naming every
+// dimension, scalar and tensor of the row, tensors as byte offsets into the heap, so nothing
+// is copied between tfjs and oneDNN. Before a kernel runs, every tensor's size is computed
+// with overflow-checked multiplication and the tensor checked to lie inside the heap: a size
+// that wrapped around would otherwise pass the bounds check and let the kernel run off it.
+// The table itself is exported as `kernels`, for TypeScript to check it matches its own.
 
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <dnnl.hpp>
 
 #include "convolution.h"
-#include "layer_norm.h"
-#include "cell_kernels.h"
+#include "kernel_table.h"
 
 namespace {
 
-constexpr size_t kGeometryFields = 17;
+using tmu::KernelArgs;
+using tmu::KernelSpec;
+using tmu::Size;
 
-// A failed argument check or library call, thrown as a JavaScript Error by `guarded`.
+// A bad argument; `guarded` prefixes the kernel's name and throws it as a JavaScript Error.
 struct ArgumentError : std::exception {
   std::string message;
-  explicit ArgumentError(std::string m) : message("tmu_onednn: " + std::move(m)) {}
+  explicit ArgumentError(std::string m) : message(std::move(m)) {}
   const char* what() const noexcept override { return message.c_str(); }
 };
 
-void check(napi_status status, const char* what) {
+void check(napi_status status, const std::string& what) {
   if (status != napi_ok) throw ArgumentError(what);
 }
 
-// One call's arguments: argument 0 is always the heap, the rest are read by position.
-class Call {
+// JavaScript numbers hold integers exactly up to 2^53 − 1 (Number.MAX_SAFE_INTEGER).
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// The named properties of a call's argument object.
+class Arguments {
  public:
-  Call(napi_env env, napi_callback_info info, size_t expected) : env_(env), args_(expected) {
-    size_t count = expected;
-    check(napi_get_cb_info(env, info, &count, args_.data(), nullptr, nullptr), "arguments");
-    if (count != expected) throw ArgumentError("wrong number of arguments");
+  Arguments(napi_env env, napi_value object) : env_(env), object_(object) {
+    napi_valuetype type;
+    check(napi_typeof(env, object, &type), "arguments");
+    if (type != napi_object) throw ArgumentError("arguments must be an object of named values");
   }
 
-  // Argument 0 as the heap: a Uint8Array over the wasm memory.
-  void read_heap() {
-    napi_typedarray_type type;
-    size_t length;
-    void* data;
-    napi_value buffer;
-    size_t offset;
-    check(napi_get_typedarray_info(env_, args_[0], &type, &length, &data, &buffer, &offset),
-          "the heap must be a Uint8Array");
-    if (type != napi_uint8_array) throw ArgumentError("the heap must be a Uint8Array");
-    heap_ = static_cast<uint8_t*>(data);
-    heap_bytes_ = length;
-  }
-
-  int64_t integer(size_t i, const char* what) const { return integer_of(args_.at(i), what); }
-
-  int64_t count(size_t i, const char* what) const {
-    int64_t n = integer(i, what);
-    if (n < 0) throw ArgumentError(what);
-    return n;
-  }
-
-  float number(size_t i, const char* what) const {
-    double value;
-    check(napi_get_value_double(env_, args_.at(i), &value), what);
-    return static_cast<float>(value);
-  }
-
-  // `values` floats at the byte offset in argument i, checked to lie inside the heap.
-  float* floats(size_t i, int64_t values, const char* name) const {
-    int64_t offset = integer(i, "offsets must be integers");
-    if (heap_ == nullptr || offset < 0 || offset % 4 != 0 || values < 0 ||
-        static_cast<uint64_t>(offset) + static_cast<uint64_t>(values) * 4 > heap_bytes_) {
-      throw ArgumentError(std::string(name) + " lies outside the heap");
-    }
-    return reinterpret_cast<float*>(heap_ + offset);
-  }
-
-  tmu::ConvGeometry geometry(size_t i) const {
-    uint32_t length = 0;
-    check(napi_get_array_length(env_, args_.at(i), &length), "geometry must be an array");
-    if (length != kGeometryFields) throw ArgumentError("geometry needs 17 numbers");
-    int64_t f[kGeometryFields];
-    for (uint32_t k = 0; k < kGeometryFields; ++k) {
-      napi_value element;
-      check(napi_get_element(env_, args_.at(i), k, &element), "geometry element");
-      f[k] = integer_of(element, "geometry fields must be integers");
-      if (f[k] < 0) throw ArgumentError("geometry fields must not be negative");
-    }
-    return {f[0], f[1], f[2],  f[3],  f[4],  f[5],  f[6],  f[7], f[8],
-            f[9], f[10], f[11], f[12], f[13], f[14], f[15], f[16]};
-  }
-
- private:
-  int64_t integer_of(napi_value value, const char* what) const {
-    int64_t result;
-    check(napi_get_value_int64(env_, value, &result), what);
+  double number(const char* name) const {
+    napi_value value;
+    check(napi_get_named_property(env_, object_, name, &value), name);
+    napi_valuetype type;
+    check(napi_typeof(env_, value, &type), name);
+    if (type == napi_undefined) throw ArgumentError(std::string(name) + " is missing");
+    double result;
+    check(napi_get_value_double(env_, value, &result), std::string(name) + " must be a number");
     return result;
   }
 
+  int64_t integer(const char* name) const {
+    double value = number(name);
+    if (!(std::fabs(value) <= kMaxSafeInteger) || std::floor(value) != value) {
+      throw ArgumentError(std::string(name) + " must be a safe integer");
+    }
+    return static_cast<int64_t>(value);
+  }
+
+  int64_t count(const char* name) const {
+    int64_t value = integer(name);
+    if (value < 0) throw ArgumentError(std::string(name) + " must not be negative");
+    return value;
+  }
+
+ private:
   napi_env env_;
-  std::vector<napi_value> args_;
-  uint8_t* heap_ = nullptr;
-  size_t heap_bytes_ = 0;
+  napi_value object_;
 };
 
-int64_t input_size(const tmu::ConvGeometry& g) {
-  return g.batch * g.in_height * g.in_width * g.in_channels;
+// The heap: a Uint8Array over the wasm memory.
+struct Heap {
+  uint8_t* data = nullptr;
+  size_t bytes = 0;
+};
+
+Heap heap_of(napi_env env, napi_value value) {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok ||
+      type != napi_uint8_array) {
+    throw ArgumentError("the heap must be a Uint8Array");
+  }
+  return {static_cast<uint8_t*>(data), length};
 }
-int64_t output_size(const tmu::ConvGeometry& g) {
-  return g.batch * g.out_height * g.out_width * g.out_channels;
+
+// "positions·4·channels", or with each dimension's value, "4096·4·32", for messages.
+std::string formula(const Size& s, const KernelArgs* a = nullptr) {
+  auto dim = [&](const char* name) {
+    return a != nullptr ? std::to_string(a->dim(name)) : std::string(name);
+  };
+  if (s.strided()) return "(" + dim(s.rows) + " − 1)·" + dim(s.stride) + " + " + dim(s.width);
+  std::string text;
+  for (const tmu::Factor& f : s.factors) {
+    if (f.dim == nullptr && f.constant == 1) continue;
+    if (!text.empty()) text += "·";
+    text += f.dim != nullptr ? dim(f.dim) : std::to_string(f.constant);
+  }
+  return text.empty() ? "1" : text;
 }
-int64_t filter_size(const tmu::ConvGeometry& g) {
-  return g.filter_height * g.filter_width * g.in_channels * g.out_channels;
+
+// "gates = positions·4·channels = 4096·4·32", for messages.
+std::string described(const tmu::TensorArg& t, const KernelArgs& a) {
+  return std::string(t.name) + " = " + formula(t.size) + " = " + formula(t.size, &a);
+}
+
+// A tensor's size in floats from the call's dimensions; refuses one that overflows int64.
+int64_t size_of(const tmu::TensorArg& t, const KernelArgs& a) {
+  const Size& s = t.size;
+  bool overflow = false;
+  int64_t size = 1;
+  if (s.strided()) {
+    int64_t rows = a.dim(s.rows), width = a.dim(s.width);
+    if (rows == 0 || width == 0) return 0;
+    overflow = __builtin_mul_overflow(rows - 1, a.dim(s.stride), &size) ||
+               __builtin_add_overflow(size, width, &size);
+  } else {
+    for (const tmu::Factor& f : s.factors) {
+      overflow = overflow || __builtin_mul_overflow(size, f.dim ? a.dim(f.dim) : f.constant, &size);
+    }
+  }
+  if (overflow) {
+    throw ArgumentError(described(t, a) + " overflows 64 bits");
+  }
+  return size;
+}
+
+// The tensor's floats, once its `size` floats are known to lie inside the heap.
+float* floats_at(const Heap& heap, const tmu::TensorArg& t, const KernelArgs& a, int64_t offset,
+                int64_t size) {
+  int64_t bytes = 0, end = 0;
+  if (__builtin_mul_overflow(size, int64_t{sizeof(float)}, &bytes) ||
+      __builtin_add_overflow(offset, bytes, &end)) {
+    throw ArgumentError(described(t, a) + " overflows 64 bits as bytes");
+  }
+  if (heap.data == nullptr || offset < 0 || offset % 4 != 0 ||
+      static_cast<uint64_t>(end) > heap.bytes) {
+    throw ArgumentError(std::string(t.name) + " lies outside the heap (" +
+                        std::to_string(bytes) + " bytes at " + std::to_string(offset) + " of " +
+                        std::to_string(heap.bytes) + ")");
+  }
+  return reinterpret_cast<float*>(heap.data + offset);
+}
+
+void read_dims(const KernelSpec& spec, const Arguments& args, KernelArgs& a) {
+  for (size_t i = 0; i < spec.dim_count(); ++i) a.dims[i] = args.count(spec.dims.at[i]);
+}
+
+KernelArgs read_kernel_args(const KernelSpec& spec, const Arguments& args, const Heap& heap) {
+  KernelArgs a(spec);
+  read_dims(spec, args, a);
+  for (size_t i = 0; i < spec.scalar_count(); ++i) {
+    const tmu::ScalarArg& s = spec.scalars[i];
+    a.scalars[i] = s.type == tmu::ScalarType::integer
+                       ? static_cast<double>(args.integer(s.name))
+                       : args.number(s.name);
+  }
+  for (size_t i = 0; i < spec.tensor_count(); ++i) {
+    const tmu::TensorArg& t = spec.tensors[i];
+    int64_t size = size_of(t, a);
+    a.tensors[i] = floats_at(heap, t, a, args.integer(t.name), size);
+  }
+  return a;
+}
+
+// Runs `body`, turning C++ exceptions (ours and oneDNN's) into JavaScript errors that name
+// the function they came from.
+template <typename Body>
+napi_value guarded(napi_env env, const char* function, Body body) {
+  try {
+    return body();
+  } catch (const std::exception& error) {
+    std::string message = std::string("tmu_onednn ") + function + ": " + error.what();
+    napi_throw_error(env, nullptr, message.c_str());
+  } catch (...) {
+    napi_throw_error(env, nullptr, (std::string("tmu_onednn ") + function + ": failed").c_str());
+  }
+  return nullptr;
+}
+
+// Exactly `count` arguments of a call.
+std::vector<napi_value> arguments(napi_env env, napi_callback_info info, size_t count) {
+  std::vector<napi_value> values(count);
+  size_t given = count;
+  check(napi_get_cb_info(env, info, &given, values.data(), nullptr, nullptr), "arguments");
+  if (given != count) {
+    throw ArgumentError("expected " + std::to_string(count) + " arguments, got " +
+                        std::to_string(given));
+  }
+  return values;
 }
 
 napi_value undefined(napi_env env) {
@@ -122,173 +210,17 @@ napi_value undefined(napi_env env) {
   return result;
 }
 
-// Reads `arity` arguments (heap first), runs `body` on them and returns undefined, turning
-// C++ exceptions (ours and oneDNN's) into JavaScript errors.
-template <typename Body>
-napi_value kernel(napi_env env, napi_callback_info info, size_t arity, Body body) {
-  try {
-    Call call(env, info, arity);
-    call.read_heap();
-    body(call);
+// kernel(heap, args): the entry point of every table row (the row is the callback's data).
+napi_value RunKernel(napi_env env, napi_callback_info info) {
+  void* data = nullptr;
+  size_t given = 0;
+  napi_get_cb_info(env, info, &given, nullptr, nullptr, &data);
+  const KernelSpec& spec = *static_cast<const KernelSpec*>(data);
+  return guarded(env, spec.name, [&] {
+    std::vector<napi_value> values = arguments(env, info, 2);
+    Heap heap = heap_of(env, values[0]);
+    spec.run(read_kernel_args(spec, Arguments(env, values[1]), heap));
     return undefined(env);
-  } catch (const std::exception& error) {
-    napi_throw_error(env, nullptr, error.what());
-  } catch (...) {
-    napi_throw_error(env, nullptr, "tmu_onednn: unknown failure");
-  }
-  return nullptr;
-}
-
-// convForward(heap, geometry, x, filter, filterToken, y)
-napi_value ConvForward(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 6, [](const Call& c) {
-    auto g = c.geometry(1);
-    tmu::conv_forward(g, c.floats(2, input_size(g), "x"), c.floats(3, filter_size(g), "filter"),
-                      c.integer(4, "filterToken must be an integer"),
-                      c.floats(5, output_size(g), "y"));
-  });
-}
-
-// convBackwardInput(heap, geometry, dy, filter, filterToken, dx)
-napi_value ConvBackwardInput(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 6, [](const Call& c) {
-    auto g = c.geometry(1);
-    tmu::conv_backward_input(g, c.floats(2, output_size(g), "dy"),
-                             c.floats(3, filter_size(g), "filter"),
-                             c.integer(4, "filterToken must be an integer"),
-                             c.floats(5, input_size(g), "dx"));
-  });
-}
-
-// convBackwardFilter(heap, geometry, x, dy, dfilter)
-napi_value ConvBackwardFilter(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 5, [](const Call& c) {
-    auto g = c.geometry(1);
-    tmu::conv_backward_filter(g, c.floats(2, input_size(g), "x"),
-                              c.floats(3, output_size(g), "dy"),
-                              c.floats(4, filter_size(g), "dfilter"));
-  });
-}
-
-// convLstmGates(heap, positions, channels, gates, cPrev, c, h)
-napi_value ConvLstmGates(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 7, [](const Call& c) {
-    int64_t n = c.count(1, "positions must be a count");
-    int64_t ch = c.count(2, "channels must be a count");
-    tmu::conv_lstm_gates(n, ch, c.floats(3, n * 4 * ch, "gates"), c.floats(4, n * ch, "cPrev"),
-                         c.floats(5, n * ch, "c"), c.floats(6, n * ch, "h"));
-  });
-}
-
-// convLstmGatesGrad(heap, positions, channels, gates, cPrev, dc, dh, dGates, dcPrev)
-napi_value ConvLstmGatesGrad(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 9, [](const Call& c) {
-    int64_t n = c.count(1, "positions must be a count");
-    int64_t ch = c.count(2, "channels must be a count");
-    tmu::conv_lstm_gates_grad(n, ch, c.floats(3, n * 4 * ch, "gates"),
-                              c.floats(4, n * ch, "cPrev"), c.floats(5, n * ch, "dc"),
-                              c.floats(6, n * ch, "dh"), c.floats(7, n * 4 * ch, "dGates"),
-                              c.floats(8, n * ch, "dcPrev"));
-  });
-}
-
-// The five inputs both ST-LSTM kernels take at arguments 4-8.
-tmu::StLstmMemories st_lstm_inputs(const Call& c, int64_t n, int64_t ch) {
-  return {c.floats(4, n * 7 * ch, "xGates"), c.floats(5, n * 4 * ch, "hGates"),
-          c.floats(6, n * 3 * ch, "mGates"), c.floats(7, n * ch, "cPrev"),
-          c.floats(8, n * ch, "mPrev")};
-}
-
-// stLstmMemories(heap, positions, channels, forgetBias, xGates, hGates, mGates, cPrev, mPrev,
-//                c, m, oPartial)
-napi_value StLstmMemories(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 12, [](const Call& c) {
-    int64_t n = c.count(1, "positions must be a count");
-    int64_t ch = c.count(2, "channels must be a count");
-    tmu::st_lstm_memories(n, ch, c.number(3, "forgetBias must be a number"),
-                          st_lstm_inputs(c, n, ch), c.floats(9, n * ch, "c"),
-                          c.floats(10, n * ch, "m"), c.floats(11, n * ch, "oPartial"));
-  });
-}
-
-// stLstmMemoriesGrad(heap, positions, channels, forgetBias, xGates, hGates, mGates, cPrev,
-//                    mPrev, dc, dm, dOPartial, dxGates, dhGates, dmGates, dcPrev, dmPrev)
-napi_value StLstmMemoriesGrad(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 17, [](const Call& c) {
-    int64_t n = c.count(1, "positions must be a count");
-    int64_t ch = c.count(2, "channels must be a count");
-    tmu::st_lstm_memories_grad(
-        n, ch, c.number(3, "forgetBias must be a number"), st_lstm_inputs(c, n, ch),
-        c.floats(9, n * ch, "dc"), c.floats(10, n * ch, "dm"), c.floats(11, n * ch, "dOPartial"),
-        c.floats(12, n * 7 * ch, "dxGates"), c.floats(13, n * 4 * ch, "dhGates"),
-        c.floats(14, n * 3 * ch, "dmGates"), c.floats(15, n * ch, "dcPrev"),
-        c.floats(16, n * ch, "dmPrev"));
-  });
-}
-
-// lstmOutput(heap, size, a, b, l, h)
-napi_value LstmOutput(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 6, [](const Call& c) {
-    int64_t n = c.count(1, "size must be a count");
-    tmu::lstm_output(n, c.floats(2, n, "a"), c.floats(3, n, "b"), c.floats(4, n, "l"),
-                     c.floats(5, n, "h"));
-  });
-}
-
-// lstmOutputGrad(heap, size, a, b, l, dh, dPre, dl)
-napi_value LstmOutputGrad(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 8, [](const Call& c) {
-    int64_t n = c.count(1, "size must be a count");
-    tmu::lstm_output_grad(n, c.floats(2, n, "a"), c.floats(3, n, "b"), c.floats(4, n, "l"),
-                          c.floats(5, n, "dh"), c.floats(6, n, "dPre"), c.floats(7, n, "dl"));
-  });
-}
-
-// layerNorm(heap, rows, width, epsilon, x, gamma, beta, y, mean, variance)
-napi_value LayerNorm(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 10, [](const Call& c) {
-    int64_t rows = c.count(1, "rows must be a count");
-    int64_t width = c.count(2, "width must be a count");
-    tmu::layer_norm_forward(rows, width, c.number(3, "epsilon must be a number"),
-                            c.floats(4, rows * width, "x"), c.floats(5, width, "gamma"),
-                            c.floats(6, width, "beta"), c.floats(7, rows * width, "y"),
-                            c.floats(8, rows, "mean"), c.floats(9, rows, "variance"));
-  });
-}
-
-// layerNormGrad(heap, rows, width, epsilon, x, gamma, beta, mean, variance, dy, dx, dgamma,
-//               dbeta)
-napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 13, [](const Call& c) {
-    int64_t rows = c.count(1, "rows must be a count");
-    int64_t width = c.count(2, "width must be a count");
-    tmu::layer_norm_backward(rows, width, c.number(3, "epsilon must be a number"),
-                             c.floats(4, rows * width, "x"), c.floats(5, width, "gamma"),
-                             c.floats(6, width, "beta"), c.floats(7, rows, "mean"),
-                             c.floats(8, rows, "variance"), c.floats(9, rows * width, "dy"),
-                             c.floats(10, rows * width, "dx"), c.floats(11, width, "dgamma"),
-                             c.floats(12, width, "dbeta"));
-  });
-}
-
-// copyBlocks(heap, rows, width, src, srcStride, dst, dstStride): row r's `width` 32-bit
-// values from src + r·srcStride to dst + r·dstStride (strides in values, offsets in bytes).
-// Split and concat along any axis are this copy; the wasm backend does them value by value.
-napi_value CopyBlocks(napi_env env, napi_callback_info info) {
-  return kernel(env, info, 7, [](const Call& c) {
-    int64_t rows = c.count(1, "rows must be a count");
-    int64_t width = c.count(2, "width must be a count");
-    int64_t src_stride = c.integer(4, "strides must be integers");
-    int64_t dst_stride = c.integer(6, "strides must be integers");
-    if (src_stride < width || dst_stride < width) {
-      throw ArgumentError("copyBlocks needs strides of at least the width");
-    }
-    if (rows == 0 || width == 0) return;
-    const float* src = c.floats(3, (rows - 1) * src_stride + width, "source");
-    float* dst = c.floats(5, (rows - 1) * dst_stride + width, "destination");
-    for (int64_t r = 0; r < rows; ++r) {
-      std::memcpy(dst + r * dst_stride, src + r * src_stride, width * sizeof(float));
-    }
   });
 }
 
@@ -298,57 +230,127 @@ napi_value string_value(napi_env env, const std::string& text) {
   return result;
 }
 
-// Runs `body` for a function that returns a string (no heap).
-template <typename Body>
-napi_value text(napi_env env, Body body) {
-  try {
-    return string_value(env, body());
-  } catch (const std::exception& error) {
-    napi_throw_error(env, nullptr, error.what());
+const KernelSpec& kernel_named(const char* name) {
+  for (const KernelSpec* k = tmu::kernel_table().begin; k != tmu::kernel_table().end; ++k) {
+    if (tmu::same_name(k->name, name)) return *k;
   }
-  return nullptr;
+  throw std::logic_error(std::string("no kernel ") + name);
 }
 
-// convImplementations(geometry): which oneDNN kernels run this convolution.
+// convImplementations(geometry): which oneDNN kernels run a convolution, e.g.
+// "brg:avx512_core", for reports; the geometry is convForward's dimensions.
 napi_value ConvImplementations(napi_env env, napi_callback_info info) {
-  return text(env, [&] {
-    Call call(env, info, 1);
-    return tmu::conv_implementations(call.geometry(0));
+  return guarded(env, "convImplementations", [&] {
+    const KernelSpec& forward = kernel_named("convForward");
+    KernelArgs a(forward);
+    read_dims(forward, Arguments(env, arguments(env, info, 1)[0]), a);
+    return string_value(env, tmu::conv_implementations(tmu::conv_geometry(a)));
   });
 }
 
 // version(): oneDNN's version, e.g. "2.6.3".
 napi_value Version(napi_env env, napi_callback_info) {
-  return text(env, [] {
+  return guarded(env, "version", [&] {
     const dnnl_version_t* v = dnnl_version();
-    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-           std::to_string(v->patch);
+    return string_value(env, std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                                 std::to_string(v->patch));
   });
 }
 
-napi_value Init(napi_env env, napi_value exports) {
-  const std::pair<const char*, napi_callback> methods[] = {
-      {"convForward", ConvForward},
-      {"convBackwardInput", ConvBackwardInput},
-      {"convBackwardFilter", ConvBackwardFilter},
-      {"convLstmGates", ConvLstmGates},
-      {"convLstmGatesGrad", ConvLstmGatesGrad},
-      {"stLstmMemories", StLstmMemories},
-      {"stLstmMemoriesGrad", StLstmMemoriesGrad},
-      {"lstmOutput", LstmOutput},
-      {"lstmOutputGrad", LstmOutputGrad},
-      {"layerNorm", LayerNorm},
-      {"layerNormGrad", LayerNormGrad},
-      {"copyBlocks", CopyBlocks},
-      {"convImplementations", ConvImplementations},
-      {"version", Version},
-  };
-  for (const auto& [name, method] : methods) {
-    napi_value fn;
-    napi_create_function(env, name, NAPI_AUTO_LENGTH, method, nullptr, &fn);
-    napi_set_named_property(env, exports, name, fn);
+// The table as JavaScript values, for onednn-kernel-table.ts to compare with its own.
+class TableExport {
+ public:
+  explicit TableExport(napi_env env) : env_(env) {}
+
+  napi_value kernel(const KernelSpec& spec) const {
+    std::vector<napi_value> dims, scalars, tensors;
+    for (size_t i = 0; i < spec.dim_count(); ++i) dims.push_back(string(spec.dims.at[i]));
+    for (size_t i = 0; i < spec.scalar_count(); ++i) {
+      const tmu::ScalarArg& s = spec.scalars[i];
+      scalars.push_back(object({{"name", string(s.name)},
+                                {"type", string(s.type == tmu::ScalarType::integer
+                                                    ? "integer"
+                                                    : "number")}}));
+    }
+    for (size_t i = 0; i < spec.tensor_count(); ++i) {
+      const tmu::TensorArg& t = spec.tensors[i];
+      tensors.push_back(object({{"name", string(t.name)},
+                                {"direction", string(t.direction == tmu::Direction::in ? "in"
+                                                                                        : "out")},
+                                {"size", size(t.size)}}));
+    }
+    return object(
+        {{"dims", array(dims)}, {"scalars", array(scalars)}, {"tensors", array(tensors)}});
   }
-  return exports;
+
+  napi_value object(const std::vector<std::pair<const char*, napi_value>>& fields) const {
+    napi_value result;
+    check(napi_create_object(env_, &result), "object");
+    for (const auto& [name, value] : fields) {
+      check(napi_set_named_property(env_, result, name, value), name);
+    }
+    return result;
+  }
+
+ private:
+  // A product as its factors, e.g. ["positions", 4, "channels"]; a strided extent as
+  // { rows, stride, width }.
+  napi_value size(const Size& s) const {
+    if (s.strided()) {
+      return object(
+          {{"rows", string(s.rows)}, {"stride", string(s.stride)}, {"width", string(s.width)}});
+    }
+    std::vector<napi_value> factors;
+    for (const tmu::Factor& f : s.factors) {
+      if (f.dim != nullptr) {
+        factors.push_back(string(f.dim));
+      } else if (f.constant != 1) {
+        napi_value n;
+        check(napi_create_int64(env_, f.constant, &n), "number");
+        factors.push_back(n);
+      }
+    }
+    return array(factors);
+  }
+
+  napi_value string(const char* text) const { return string_value(env_, text); }
+
+  napi_value array(const std::vector<napi_value>& items) const {
+    napi_value result;
+    check(napi_create_array_with_length(env_, items.size(), &result), "array");
+    for (size_t i = 0; i < items.size(); ++i) {
+      check(napi_set_element(env_, result, static_cast<uint32_t>(i), items[i]), "array");
+    }
+    return result;
+  }
+
+  napi_env env_;
+};
+
+napi_value function(napi_env env, const char* name, napi_callback callback, void* data) {
+  napi_value fn;
+  check(napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &fn), name);
+  return fn;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  return guarded(env, "load", [&] {
+    TableExport table(env);
+    std::vector<std::pair<const char*, napi_value>> kernels, methods;
+    for (const KernelSpec* k = tmu::kernel_table().begin; k != tmu::kernel_table().end; ++k) {
+      kernels.emplace_back(k->name, table.kernel(*k));
+      // The row outlives the module: the table is a constant.
+      methods.emplace_back(k->name, function(env, k->name, RunKernel, const_cast<KernelSpec*>(k)));
+    }
+    methods.emplace_back("kernels", table.object(kernels));
+    methods.emplace_back("convImplementations",
+                         function(env, "convImplementations", ConvImplementations, nullptr));
+    methods.emplace_back("version", function(env, "version", Version, nullptr));
+    for (const auto& [name, value] : methods) {
+      check(napi_set_named_property(env, exports, name, value), name);
+    }
+    return exports;
+  });
 }
 
 }  // namespace

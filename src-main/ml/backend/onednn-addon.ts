@@ -1,4 +1,10 @@
 import { createRequire } from 'node:module'
+import {
+  describeKernelTableMismatch,
+  type ConvGeometry,
+  type KernelArgs,
+  type KernelName,
+} from './onednn-kernel-table'
 
 /**
  * The `@tmu/onednn` Node-API addon (native/onednn): oneDNN convolutions and fused cell
@@ -9,141 +15,20 @@ import { createRequire } from 'node:module'
 const PACKAGE = '@tmu/onednn'
 
 /**
- * Tensors are byte offsets into `heap` (the wasm backend's memory); shapes are in `geometry`.
+ * One function per kernel of the table (onednn-kernel-table.ts), called with the wasm
+ * backend's heap and the kernel's arguments by name, tensors as byte offsets into the heap.
  * A filter token names the filter's values (Heap.token): the addon keeps the filter converted
  * to oneDNN's layout while the token repeats, as it does for every step of a forward pass.
  */
-export interface OneDnnAddon {
-  convForward(
-    heap: Uint8Array,
-    geometry: number[],
-    x: number,
-    filter: number,
-    filterToken: number,
-    y: number,
-  ): void
-  convBackwardInput(
-    heap: Uint8Array,
-    geometry: number[],
-    dy: number,
-    filter: number,
-    filterToken: number,
-    dx: number,
-  ): void
-  convBackwardFilter(
-    heap: Uint8Array,
-    geometry: number[],
-    x: number,
-    dy: number,
-    dfilter: number,
-  ): void
-  /** ConvLSTM's pointwise step (ml/fused/conv-lstm-gates.ts) over positions × channels. */
-  convLstmGates(
-    heap: Uint8Array,
-    positions: number,
-    channels: number,
-    gates: number,
-    cPrev: number,
-    c: number,
-    h: number,
-  ): void
-  convLstmGatesGrad(
-    heap: Uint8Array,
-    positions: number,
-    channels: number,
-    gates: number,
-    cPrev: number,
-    dc: number,
-    dh: number,
-    dGates: number,
-    dcPrev: number,
-  ): void
-  /** ST-LSTM's memory updates (ml/fused/st-lstm-pointwise.ts); outputs c, m, oPartial. */
-  stLstmMemories(
-    heap: Uint8Array,
-    positions: number,
-    channels: number,
-    forgetBias: number,
-    xGates: number,
-    hGates: number,
-    mGates: number,
-    cPrev: number,
-    mPrev: number,
-    c: number,
-    m: number,
-    oPartial: number,
-  ): void
-  stLstmMemoriesGrad(
-    heap: Uint8Array,
-    positions: number,
-    channels: number,
-    forgetBias: number,
-    xGates: number,
-    hGates: number,
-    mGates: number,
-    cPrev: number,
-    mPrev: number,
-    dc: number,
-    dm: number,
-    dOPartial: number,
-    dxGates: number,
-    dhGates: number,
-    dmGates: number,
-    dcPrev: number,
-    dmPrev: number,
-  ): void
-  /** h = σ(a + b)·tanh(l) over `size` values. */
-  lstmOutput(heap: Uint8Array, size: number, a: number, b: number, l: number, h: number): void
-  lstmOutputGrad(
-    heap: Uint8Array,
-    size: number,
-    a: number,
-    b: number,
-    l: number,
-    dh: number,
-    dPre: number,
-    dl: number,
-  ): void
-  /** Layer norm over rows of `width` values (ml/fused/layer-norm.ts); writes y, mean, variance. */
-  layerNorm(
-    heap: Uint8Array,
-    rows: number,
-    width: number,
-    epsilon: number,
-    x: number,
-    gamma: number,
-    beta: number,
-    y: number,
-    mean: number,
-    variance: number,
-  ): void
-  layerNormGrad(
-    heap: Uint8Array,
-    rows: number,
-    width: number,
-    epsilon: number,
-    x: number,
-    gamma: number,
-    beta: number,
-    mean: number,
-    variance: number,
-    dy: number,
-    dx: number,
-    dGamma: number,
-    dBeta: number,
-  ): void
-  /** Row r's `width` 32-bit values from src + r·srcStride to dst + r·dstStride (values; offsets in bytes). */
-  copyBlocks(
-    heap: Uint8Array,
-    rows: number,
-    width: number,
-    src: number,
-    srcStride: number,
-    dst: number,
-    dstStride: number,
-  ): void
+export type OneDnnKernels = {
+  readonly [K in KernelName]: (heap: Uint8Array, args: KernelArgs<K>) => void
+}
+
+export interface OneDnnAddon extends OneDnnKernels {
+  /** The addon's own table, which loading checks against KERNEL_TABLE. */
+  readonly kernels: unknown
   /** Which oneDNN implementation runs each direction, e.g. `brg:avx512_core`. */
-  convImplementations(geometry: number[]): string
+  convImplementations(geometry: ConvGeometry): string
   version(): string
 }
 
@@ -170,9 +55,15 @@ export function loadOneDnnAddon(): { addon: OneDnnAddon } | { error: string } {
   // reads this once, when the addon pulls it in.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE'
   try {
-    cached = { addon: createRequire(import.meta.url)(PACKAGE) as OneDnnAddon }
+    cached = checkOneDnnAddon(createRequire(import.meta.url)(PACKAGE) as OneDnnAddon)
   } catch (error) {
     cached = { error: describeOneDnnLoadError(error) }
   }
   return cached
+}
+
+/** The addon, if it was built from the kernel table this workbench calls it with. */
+export function checkOneDnnAddon(addon: OneDnnAddon): { addon: OneDnnAddon } | { error: string } {
+  const mismatch = describeKernelTableMismatch(addon.kernels)
+  return mismatch === null ? { addon } : { error: mismatch }
 }

@@ -44,11 +44,9 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
   const convLstmGates = ({ inputs, backend }: KernelCall) => {
     const { gates, cPrev } = inputs as Record<'gates' | 'cPrev', tf.TensorInfo>
     assertGroups(CONV_LSTM_GATES, cPrev, { gates: [gates, 4] })
-    const { positions, channels } = positionsAndChannels(cPrev)
     const heap = Heap.of(backend)
     const [c, h] = [heap.output(cPrev.shape), heap.output(cPrev.shape)]
-    const at = (t: tf.TensorInfo) => heap.offset(t)
-    addon.convLstmGates(heap.bytes(), positions, channels, at(gates), at(cPrev), at(c), at(h))
+    heap.run(addon, 'convLstmGates', positionsAndChannels(cPrev), { gates, cPrev, c, h })
     return [c, h]
   }
 
@@ -58,22 +56,11 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
       tf.TensorInfo
     >
     assertGroups(CONV_LSTM_GATES_GRAD, cPrev, { gates: [gates, 4], dc: [dc, 1], dh: [dh, 1] })
-    const { positions, channels } = positionsAndChannels(cPrev)
     const heap = Heap.of(backend)
-    const [dGates, dCPrev] = [heap.output(gates.shape), heap.output(cPrev.shape)]
-    const at = (t: tf.TensorInfo) => heap.offset(t)
-    addon.convLstmGatesGrad(
-      heap.bytes(),
-      positions,
-      channels,
-      at(gates),
-      at(cPrev),
-      at(dc),
-      at(dh),
-      at(dGates),
-      at(dCPrev),
-    )
-    return [dGates, dCPrev]
+    const [dGates, dcPrev] = [heap.output(gates.shape), heap.output(cPrev.shape)]
+    const tensors = { gates, cPrev, dc, dh, dGates, dcPrev }
+    heap.run(addon, 'convLstmGatesGrad', positionsAndChannels(cPrev), tensors)
+    return [dGates, dcPrev]
   }
 
   type MemoryInputs = Record<'xGates' | 'hGates' | 'mGates' | 'cPrev' | 'mPrev', tf.TensorInfo>
@@ -96,27 +83,18 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
   const stLstmMemories = ({ inputs, backend, attrs }: KernelCall) => {
     const i = inputs as MemoryInputs
     checkMemoryInputs(ST_LSTM_MEMORIES, i)
-    const { positions, channels } = positionsAndChannels(i.cPrev)
     const heap = Heap.of(backend)
     const [c, m, oPartial] = [0, 1, 2].map(() => heap.output(i.cPrev.shape)) as [
       tf.TensorInfo,
       tf.TensorInfo,
       tf.TensorInfo,
     ]
-    const at = (t: tf.TensorInfo) => heap.offset(t)
-    addon.stLstmMemories(
-      heap.bytes(),
-      positions,
-      channels,
-      (attrs as { forgetBias: number }).forgetBias,
-      at(i.xGates),
-      at(i.hGates),
-      at(i.mGates),
-      at(i.cPrev),
-      at(i.mPrev),
-      at(c),
-      at(m),
-      at(oPartial),
+    const { forgetBias } = attrs as { forgetBias: number }
+    heap.run(
+      addon,
+      'stLstmMemories',
+      { ...positionsAndChannels(i.cPrev), forgetBias },
+      { ...i, c, m, oPartial },
     )
     return [c, m, oPartial]
   }
@@ -124,37 +102,23 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
   const stLstmMemoriesGrad = ({ inputs, backend, attrs }: KernelCall) => {
     const i = inputs as MemoryInputs & Record<'dc' | 'dm' | 'dOPartial', tf.TensorInfo>
     checkMemoryInputs(ST_LSTM_MEMORIES_GRAD, i, { dc: i.dc, dm: i.dm, dOPartial: i.dOPartial })
-    const { positions, channels } = positionsAndChannels(i.cPrev)
     const heap = Heap.of(backend)
     const outputs = [i.xGates, i.hGates, i.mGates, i.cPrev, i.mPrev].map((t) =>
       heap.output(t.shape),
     )
-    const [dx, dh, dmGates, dcPrev, dmPrev] = outputs as [
+    const [dxGates, dhGates, dmGates, dcPrev, dmPrev] = outputs as [
       tf.TensorInfo,
       tf.TensorInfo,
       tf.TensorInfo,
       tf.TensorInfo,
       tf.TensorInfo,
     ]
-    const at = (t: tf.TensorInfo) => heap.offset(t)
-    addon.stLstmMemoriesGrad(
-      heap.bytes(),
-      positions,
-      channels,
-      (attrs as { forgetBias: number }).forgetBias,
-      at(i.xGates),
-      at(i.hGates),
-      at(i.mGates),
-      at(i.cPrev),
-      at(i.mPrev),
-      at(i.dc),
-      at(i.dm),
-      at(i.dOPartial),
-      at(dx),
-      at(dh),
-      at(dmGates),
-      at(dcPrev),
-      at(dmPrev),
+    const { forgetBias } = attrs as { forgetBias: number }
+    heap.run(
+      addon,
+      'stLstmMemoriesGrad',
+      { ...positionsAndChannels(i.cPrev), forgetBias },
+      { ...i, dxGates, dhGates, dmGates, dcPrev, dmPrev },
     )
     return outputs
   }
@@ -167,15 +131,8 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     assertGroups(LSTM_OUTPUT, oPartial, { oConv: [oConv, 1], cellConv: [cellConv, 1] })
     const heap = Heap.of(backend)
     const h = heap.output(oPartial.shape)
-    const at = (t: tf.TensorInfo) => heap.offset(t)
-    addon.lstmOutput(
-      heap.bytes(),
-      tf.util.sizeFromShape(oPartial.shape),
-      at(oPartial),
-      at(oConv),
-      at(cellConv),
-      at(h),
-    )
+    const size = tf.util.sizeFromShape(oPartial.shape)
+    heap.run(addon, 'lstmOutput', { size }, { a: oPartial, b: oConv, l: cellConv, h })
     return h
   }
 
@@ -190,19 +147,15 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
       dh: [dh, 1],
     })
     const heap = Heap.of(backend)
-    const [dPre, dCell] = [heap.output(oPartial.shape), heap.output(oPartial.shape)]
-    const at = (t: tf.TensorInfo) => heap.offset(t)
-    addon.lstmOutputGrad(
-      heap.bytes(),
-      tf.util.sizeFromShape(oPartial.shape),
-      at(oPartial),
-      at(oConv),
-      at(cellConv),
-      at(dh),
-      at(dPre),
-      at(dCell),
+    const [dPre, dl] = [heap.output(oPartial.shape), heap.output(oPartial.shape)]
+    const size = tf.util.sizeFromShape(oPartial.shape)
+    heap.run(
+      addon,
+      'lstmOutputGrad',
+      { size },
+      { a: oPartial, b: oConv, l: cellConv, dh, dPre, dl },
     )
-    return [dPre, dCell]
+    return [dPre, dl]
   }
 
   /** x [B, ...] as B rows; gamma and beta must hold one row's values. */
@@ -225,19 +178,8 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     const { rows, width } = rowsOf(LAYER_NORM, x, [gamma, beta])
     const heap = Heap.of(backend)
     const [y, mean, variance] = [heap.output(x.shape), heap.output([rows]), heap.output([rows])]
-    const at = (t: tf.TensorInfo) => heap.offset(t)
-    addon.layerNorm(
-      heap.bytes(),
-      rows,
-      width,
-      (attrs as { epsilon: number }).epsilon,
-      at(x),
-      at(gamma),
-      at(beta),
-      at(y),
-      at(mean),
-      at(variance),
-    )
+    const { epsilon } = attrs as { epsilon: number }
+    heap.run(addon, 'layerNorm', { rows, width, epsilon }, { x, gamma, beta, y, mean, variance })
     return [y, mean, variance]
   }
 
@@ -257,22 +199,8 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
       heap.output(i.gamma.shape),
       heap.output(i.gamma.shape),
     ]
-    const at = (t: tf.TensorInfo) => heap.offset(t)
-    addon.layerNormGrad(
-      heap.bytes(),
-      rows,
-      width,
-      (attrs as { epsilon: number }).epsilon,
-      at(i.x),
-      at(i.gamma),
-      at(i.beta),
-      at(i.mean),
-      at(i.variance),
-      at(i.dy),
-      at(dx),
-      at(dGamma),
-      at(dBeta),
-    )
+    const { epsilon } = attrs as { epsilon: number }
+    heap.run(addon, 'layerNormGrad', { rows, width, epsilon }, { ...i, dx, dGamma, dBeta })
     return [dx, dGamma, dBeta]
   }
 

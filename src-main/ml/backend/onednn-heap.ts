@@ -1,4 +1,11 @@
 import type * as tf from '@tensorflow/tfjs'
+import type { OneDnnKernels } from './onednn-addon'
+import type {
+  KernelArgs,
+  KernelName,
+  KernelNumbers,
+  KernelTensorNames,
+} from './onednn-kernel-table'
 
 /**
  * What every onednn kernel needs: the wasm backend's heap as one typed array for the addon,
@@ -54,6 +61,18 @@ export class Heap {
     let token = tokens.get(t.dataId)
     if (token === undefined) tokens.set(t.dataId, (token = ++lastToken))
     return token
+  }
+
+  /** Runs one of the addon's kernels here: its numbers as given, its tensors by offset. */
+  run<K extends KernelName>(
+    addon: OneDnnKernels,
+    kernel: K,
+    numbers: KernelNumbers<K>,
+    tensors: Record<KernelTensorNames<K>, tf.TensorInfo>,
+  ): void {
+    const offsets: Record<string, number> = {}
+    for (const [name, t] of Object.entries<tf.TensorInfo>(tensors)) offsets[name] = this.offset(t)
+    addon[kernel](this.bytes(), { ...numbers, ...offsets } as KernelArgs<K>)
   }
 
   /** A new tensor on the heap, for the addon to fill. */

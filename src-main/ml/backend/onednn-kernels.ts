@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { OneDnnAddon } from './onednn-addon'
+import type { ConvGeometry } from './onednn-kernel-table'
 import { createCellKernels } from './onednn-cell-kernels'
 import { assertFloat32, Heap, type KernelCall, type KernelFunc } from './onednn-heap'
 
@@ -18,28 +19,28 @@ const BACKEND = 'wasm'
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>
 
-/** The addon's 17-number geometry, in the order of native/onednn/src/convolution.h. */
-function geometryOf(info: ConvInfo): number[] {
+/** The convolution kernels' dimensions (CONV_GEOMETRY in onednn-kernel-table.ts). */
+function geometryOf(info: ConvInfo): ConvGeometry {
   const p = info.padInfo
-  return [
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    p.top,
-    p.left,
-    p.bottom,
-    p.right,
-  ]
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: p.top,
+    padLeft: p.left,
+    padBottom: p.bottom,
+    padRight: p.right,
+  }
 }
 
 interface ConvAttrs {
@@ -115,13 +116,11 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     assertOneDnnAgrees(info, tf.Conv2D)
     const h = Heap.of(backend)
     const y = h.output(info.outShape, 'float32')
-    addon.convForward(
-      h.bytes(),
-      geometryOf(info),
-      h.offset(x),
-      h.offset(filter),
-      h.token(filter),
-      h.offset(y),
+    h.run(
+      addon,
+      'convForward',
+      { ...geometryOf(info), filterToken: h.token(filter) },
+      { x, filter, y },
     )
     return y
   }
@@ -135,14 +134,8 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     assertOneDnnAgrees(info, tf.Conv2DBackpropInput)
     const h = Heap.of(backend)
     const dx = h.output(info.inShape, 'float32')
-    addon.convBackwardInput(
-      h.bytes(),
-      geometryOf(info),
-      h.offset(dy),
-      h.offset(filter),
-      h.token(filter),
-      h.offset(dx),
-    )
+    const numbers = { ...geometryOf(info), filterToken: h.token(filter) }
+    h.run(addon, 'convBackwardInput', numbers, { dy, filter, dx })
     return dx
   }
 
@@ -154,9 +147,9 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     const info = convInfo(x.shape, a.filterShape, a, tf.Conv2DBackpropFilter)
     assertOneDnnAgrees(info, tf.Conv2DBackpropFilter)
     const h = Heap.of(backend)
-    const dw = h.output(info.filterShape, 'float32')
-    addon.convBackwardFilter(h.bytes(), geometryOf(info), h.offset(x), h.offset(dy), h.offset(dw))
-    return dw
+    const dFilter = h.output(info.filterShape, 'float32')
+    h.run(addon, 'convBackwardFilter', geometryOf(info), { x, dy, dFilter })
+    return dFilter
   }
 
   /** Tensors of 4-byte values the row copy can move, or null to use wasm's kernel. */
@@ -187,15 +180,14 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
       const part = h.output(shape, x.dtype)
       const width = blockWidth(shape, axis)
       if (rows * width > 0) {
-        addon.copyBlocks(
-          h.bytes(),
+        addon.copyBlocks(h.bytes(), {
           rows,
           width,
-          h.offset(x) + start * 4,
-          inWidth,
-          h.offset(part),
-          width,
-        )
+          src: h.offset(x) + start * 4,
+          srcStride: inWidth,
+          dst: h.offset(part),
+          dstStride: width,
+        })
       }
       start += width
       return part
@@ -222,15 +214,14 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     let start = 0
     for (const part of parts) {
       const width = blockWidth(part.shape, axis)
-      addon.copyBlocks(
-        h.bytes(),
+      addon.copyBlocks(h.bytes(), {
         rows,
         width,
-        h.offset(part),
-        width,
-        h.offset(out) + start * 4,
-        outWidth,
-      )
+        src: h.offset(part),
+        srcStride: width,
+        dst: h.offset(out) + start * 4,
+        dstStride: outWidth,
+      })
       start += width
     }
     return out
@@ -250,15 +241,14 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     return Array.from({ length: count }, (_, i) => {
       const item = h.output(shape, value.dtype)
       if (rows * width > 0) {
-        addon.copyBlocks(
-          h.bytes(),
+        addon.copyBlocks(h.bytes(), {
           rows,
           width,
-          h.offset(value) + i * width * 4,
-          count * width,
-          h.offset(item),
-          width,
-        )
+          src: h.offset(value) + i * width * 4,
+          srcStride: count * width,
+          dst: h.offset(item),
+          dstStride: width,
+        })
       }
       return item
     })

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { describeOneDnnLoadError, loadOneDnnAddon } from './onednn-addon'
+import { checkOneDnnAddon, describeOneDnnLoadError, loadOneDnnAddon } from './onednn-addon'
+import { describeKernelTableMismatch, KERNEL_TABLE, type KernelArgs } from './onednn-kernel-table'
 import { initBackend } from './select'
 
 const loaded = loadOneDnnAddon()
@@ -233,16 +234,125 @@ describe.skipIf(missing !== null)('onednn backend', () => {
     )
     tf.dispose([x, w])
   })
+})
 
-  it('refuses buffers outside the heap instead of touching foreign memory', () => {
-    if ('error' in loaded) return
-    const heap = new Uint8Array(1024)
-    const geometry = [1, 4, 4, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]
-    expect(() => loaded.addon.convForward(heap, geometry, 0, 64, -1, 1000)).toThrow(
-      /tmu_onednn: y lies outside the heap/,
+describe.skipIf(missing !== null)("the addon's kernel table", () => {
+  const addon = 'addon' in loaded ? loaded.addon : null
+  const geometry = {
+    batch: 1,
+    inHeight: 4,
+    inWidth: 4,
+    inChannels: 1,
+    outHeight: 4,
+    outWidth: 4,
+    outChannels: 1,
+    filterHeight: 3,
+    filterWidth: 3,
+    strideHeight: 1,
+    strideWidth: 1,
+    dilationHeight: 1,
+    dilationWidth: 1,
+    padTop: 1,
+    padLeft: 1,
+    padBottom: 1,
+    padRight: 1,
+  }
+
+  /** A heap of a known pattern, to show a refused call wrote nothing. */
+  function patternedHeap(): Uint8Array {
+    return Uint8Array.from({ length: 1024 }, (_, i) => i % 251)
+  }
+
+  it('is the one this workbench calls it with, one function per kernel', () => {
+    expect(describeKernelTableMismatch(addon!.kernels)).toBeNull()
+    for (const name of Object.keys(KERNEL_TABLE)) {
+      expect(typeof addon![name as keyof typeof KERNEL_TABLE], name).toBe('function')
+    }
+  })
+
+  it('reports a build whose table differs, naming the kernel', () => {
+    const built = structuredClone(addon!.kernels) as Record<
+      string,
+      { tensors: { size: unknown[] }[] }
+    >
+    built.convLstmGates!.tensors[0]!.size[1] = 3
+    expect(checkOneDnnAddon({ ...addon!, kernels: built })).toEqual({
+      error: expect.stringMatching(
+        /^@tmu\/onednn was built from other sources \(a stale build\?\): it declares convLstmGates as \{.*"size":\["positions",3,"channels"\].*\} where this workbench expects \{.*"size":\["positions",4,"channels"\].*\}; rebuild it \(`npm rebuild @tmu\/onednn`\)$/,
+      ),
+    })
+    const { layerNorm: _, ...withoutLayerNorm } = structuredClone(addon!.kernels) as Record<
+      string,
+      unknown
+    >
+    expect(describeKernelTableMismatch(withoutLayerNorm)).toMatch(/it has no kernel layerNorm;/)
+    const extra = { ...(addon!.kernels as object), im2col: { dims: [] } }
+    expect(describeKernelTableMismatch(extra)).toMatch(
+      /it has a kernel im2col this workbench does not know;/,
     )
-    expect(() => loaded.addon.convForward(heap, geometry.slice(1), 0, 64, -1, 128)).toThrow(
-      /geometry needs 17 numbers/,
+    expect(checkOneDnnAddon({ ...addon!, kernels: undefined })).toEqual({
+      error:
+        '@tmu/onednn exports no kernel table, so it predates this workbench: rebuild it (`npm rebuild @tmu/onednn`)',
+    })
+  })
+
+  it('refuses a size product that overflows, before any bounds check could wrap around', () => {
+    const heap = patternedHeap()
+    const offsets = { gates: 0, cPrev: 0, c: 0, h: 0 }
+    expect(() =>
+      addon!.convLstmGates(heap, { positions: 2 ** 52, channels: 2 ** 12, ...offsets }),
+    ).toThrow(
+      'tmu_onednn convLstmGates: gates = positions·4·channels = 4503599627370496·4·4096 overflows 64 bits',
+    )
+    // 2^62 values fit in 64 bits, but their 2^64 bytes wrap to 0, which a bounds check on
+    // unchecked products let through to a kernel that then ran 2^62 values off the heap.
+    const rows = { rows: 2 ** 31, width: 2 ** 31, epsilon: 1e-5 }
+    const tensors = { x: 0, gamma: 0, beta: 0, y: 0, mean: 0, variance: 0 }
+    expect(() => addon!.layerNorm(heap, { ...rows, ...tensors })).toThrow(
+      'tmu_onednn layerNorm: x = rows·width = 2147483648·2147483648 overflows 64 bits as bytes',
+    )
+    expect(() =>
+      addon!.copyBlocks(heap, {
+        rows: 2 ** 53 - 1,
+        width: 1,
+        srcStride: 2 ** 53 - 1,
+        dstStride: 1,
+        src: 0,
+        dst: 0,
+      }),
+    ).toThrow(/tmu_onednn copyBlocks: src = \(rows − 1\)·srcStride \+ width = .* overflows 64 bits/)
+    expect(heap).toEqual(patternedHeap())
+  })
+
+  it('refuses tensors outside the heap and arguments it cannot read, naming them', () => {
+    const heap = patternedHeap()
+    const tensors = { x: 0, filter: 64, filterToken: -1 }
+    expect(() => addon!.convForward(heap, { ...geometry, ...tensors, y: 1000 })).toThrow(
+      'tmu_onednn convForward: y lies outside the heap (64 bytes at 1000 of 1024)',
+    )
+    expect(() => addon!.convForward(heap, { ...geometry, ...tensors, y: 2 })).toThrow(
+      'tmu_onednn convForward: y lies outside the heap',
+    )
+    const { padRight: _, ...partial } = geometry
+    expect(() =>
+      addon!.convForward(heap, { ...partial, ...tensors, y: 128 } as KernelArgs<'convForward'>),
+    ).toThrow('tmu_onednn convForward: padRight is missing')
+    const lstm = { a: 0, b: 16, l: 32, h: 48 }
+    expect(() => addon!.lstmOutput(heap, { size: -4, ...lstm })).toThrow(
+      'tmu_onednn lstmOutput: size must not be negative',
+    )
+    expect(() => addon!.lstmOutput(heap, { size: 4.5, ...lstm })).toThrow(
+      'tmu_onednn lstmOutput: size must be a safe integer',
+    )
+    expect(() =>
+      addon!.lstmOutput(new Uint8Array(0).buffer as never, { size: 4, ...lstm }),
+    ).toThrow('tmu_onednn lstmOutput: the heap must be a Uint8Array')
+    expect(heap).toEqual(patternedHeap())
+  })
+
+  it('takes a convolution geometry by name for its reports', () => {
+    expect(addon!.convImplementations(geometry)).toMatch(
+      /^forward \S+, input gradient \S+, filter gradient \S+$/,
     )
   })
 })
