@@ -20,6 +20,6 @@ export function formatProgress(p: RunProgress): string {
   return (
     `${String(p.iteration).padStart(String(p.total).length)}/${p.total} [${bar}] ` +
     `${(fraction * 100).toFixed(0).padStart(3)}%  loss ${p.loss.toPrecision(4)}  ` +
-    `η ${p.eta.toFixed(3)}  ${p.itersPerSecond.toFixed(2)} it/s${eta}`
+    `η ${p.samplingEta.toFixed(3)}  ${p.itersPerSecond.toFixed(2)} it/s${eta}`
   )
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBatcher, type Batch } from './batcher'
 import { createFrameStoreWriter, openFrameStore } from './frame-store'
-import { makeClips, makeTempDir } from './test-helpers'
+import { makeClips, makeTempDir } from '../testing/data-fixtures'
 
 function makeStore(clips: number) {
   const dir = join(makeTempDir(), 'set')

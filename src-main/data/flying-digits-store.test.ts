@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createFlyingDigitsStore } from './flying-digits-store'
-import { makeTempDir } from './test-helpers'
+import { makeTempDir } from '../testing/data-fixtures'
 
 describe('createFlyingDigitsStore', () => {
   it('writes train, val and test splits reproducibly', () => {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createFrameStoreWriter, openFrameStore, type Provenance } from './frame-store'
-import { listDir, makeClips, makeTempDir } from './test-helpers'
+import { listDir, makeClips, makeTempDir } from '../testing/data-fixtures'
 
 const provenance: Provenance = { importer: { name: 'test', version: '1' }, options: {} }
 const shape = { T: 3, H: 4, W: 5, C: 1 }

@@ -2,7 +2,7 @@ import { open, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { encodeNpy, encodeNpyHeader, parseNpyHeader, readNpyElements, readNpyHeader } from './npy'
-import { makeTempDir } from './test-helpers'
+import { makeTempDir } from '../testing/data-fixtures'
 
 describe('npy header', () => {
   it('round-trips shape and dtype and aligns data to 64 bytes', () => {

@@ -42,3 +42,11 @@ export interface BackendReport {
   /** Every backend tried, in order, up to and including the chosen one. */
   readonly attempts: readonly BackendAttempt[]
 }
+
+/**
+ * Where to retry a run whose numbers went wrong on `failedOn`: the backends with tfjs's own
+ * kernels only (no native or fused code), so a fault in a faster backend's kernels is left behind.
+ */
+export function fallbackBackends(failedOn: string | null): BackendName[] {
+  return (['wasm', 'cpu'] as const).filter((b) => b !== failedOn)
+}

@@ -1,6 +1,10 @@
 import { z } from 'zod'
 
-/** What a run is for and where it stands: stored by the store, shown by the contract. */
+/** What a run is, where it stands and how far it got: the store keeps it, the trainer
+ *  reports it, the contract shows it. */
+
+export const RunId = z.number().int().positive()
+export type RunId = z.infer<typeof RunId>
 
 export const RunKind = z.enum(['source', 'scratch', 'finetune', 'tmu'])
 export type RunKind = z.infer<typeof RunKind>
@@ -15,3 +19,17 @@ export const RunStatus = z.enum([
   'interrupted',
 ])
 export type RunStatus = z.infer<typeof RunStatus>
+
+/** A trainer's progress, relayed to every client as it trains. */
+export const RunProgress = z.object({
+  runId: RunId,
+  iteration: z.number().int(),
+  total: z.number().int(),
+  loss: z.number(),
+  /** Scheduled sampling's η at this iteration (docs/method.md §1.3), not a time. */
+  samplingEta: z.number(),
+  itersPerSecond: z.number(),
+  /** Time left, estimated from the recent iteration rate. */
+  etaSeconds: z.number().nullable(),
+})
+export type RunProgress = z.infer<typeof RunProgress>

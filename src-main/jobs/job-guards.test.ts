@@ -9,8 +9,8 @@ import { writeCheckpoint } from '../ml/checkpoint/checkpoint-write'
 import { BEST_FILE, BestCheckpoint } from './checkpoint-retention'
 import { describeExit, startTrainer } from './job-host'
 import { writeCheckpointGuarded } from './save-checkpoint'
-import { createTinyDataset, tinyJobSpec } from './test-fixtures'
-import { mountTinyTmpfs, type TinyFileSystem } from './tiny-tmpfs'
+import { createTinyDataset, tinyJobSpec } from '../testing/train-fixtures'
+import { mountTinyTmpfs, type TinyFileSystem } from '../testing/tiny-tmpfs'
 import type { TrainerMessage, TrainJobSpec } from './trainer-protocol'
 
 const mounts: TinyFileSystem[] = []

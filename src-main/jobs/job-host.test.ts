@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { describeExit, startTrainer } from './job-host'
-import { createTinyDataset, tinyJobSpec } from './test-fixtures'
+import { createTinyDataset, tinyJobSpec } from '../testing/train-fixtures'
 import type { TrainerMessage } from './trainer-protocol'
 
 describe('a trainer process', () => {

@@ -10,7 +10,7 @@ import { createTrainer } from '../ml/training'
 import { truthFrames } from './clip-tensor'
 import { evaluateSplit } from './evaluate'
 import { startTrainer } from './job-host'
-import { tinyJobSpec } from './test-fixtures'
+import { tinyJobSpec } from '../testing/train-fixtures'
 
 /**
  * The claim every predictive network must pass first: training on Flying Digits brings the

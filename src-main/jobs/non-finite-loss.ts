@@ -1,4 +1,4 @@
-import { fallbackBackends } from '../api/contract/runs'
+import { fallbackBackends } from '../domain/backends'
 
 /**
  * Adam's first steps move each weight by about the learning rate, whatever the gradient's

@@ -151,7 +151,14 @@ async function trainLoop(
     const progress = meter.record(iteration)
     if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS || iteration === train.iterations) {
       lastProgress = Date.now()
-      control.send({ type: 'progress', iteration, total: train.iterations, loss, eta, ...progress })
+      control.send({
+        type: 'progress',
+        iteration,
+        total: train.iterations,
+        loss,
+        samplingEta: eta,
+        ...progress,
+      })
     }
     if (Date.now() - lastFlush >= METRICS_FLUSH_MS) flush()
     if (iteration % train.evalEvery === 0 && iteration < train.iterations) {

@@ -1,8 +1,7 @@
 import { z } from 'zod'
 import { ModelConfig, TrainConfig } from '../domain/model'
-import { RunProgress } from '../api/contract/runs'
 import { BackendPreference } from '../domain/backends'
-import { RunKind } from '../domain/runs'
+import { RunKind, RunProgress } from '../domain/runs'
 
 /**
  * The messages between the job host (main side) and a trainer process. Versioned so that a

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createRng } from '../data/random'
 import { listCheckpoints, loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
-import { openTestWorkbench, setUpTinyRuns, untilLog, untilStatus } from './test-workbench'
+import { openTestWorkbench, setUpTinyRuns, untilLog, untilStatus } from '../testing/test-workbench'
 
 /**
  * SIGKILL a trainer at random moments, again and again, and check after each kill what a

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { EventPayload } from '../api/contract'
 import type { Workbench } from '../api/create-workbench'
 import { folderBytes } from '../util/folder-bytes'
-import { openTestWorkbench, setUpTinyRuns, untilLog, untilStatus } from './test-workbench'
+import { openTestWorkbench, setUpTinyRuns, untilLog, untilStatus } from '../testing/test-workbench'
 
 const open: Workbench[] = []
 afterEach(async () => {

@@ -131,7 +131,7 @@ export function createRunsService(deps: RunsServiceDeps) {
           iteration: message.iteration,
           total: message.total,
           loss: message.loss,
-          eta: message.eta,
+          samplingEta: message.samplingEta,
           itersPerSecond: message.itersPerSecond,
           etaSeconds: message.etaSeconds,
         })

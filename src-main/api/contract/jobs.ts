@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RunId } from './runs'
+import { RunId } from '../../domain/runs'
 
 export const JobId = z.number().int().positive()
 export type JobId = z.infer<typeof JobId>

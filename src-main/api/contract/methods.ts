@@ -17,6 +17,7 @@ import {
   SplitName,
 } from './datasets'
 import { BackendPreference } from '../../domain/backends'
+import { RunId, RunProgress } from '../../domain/runs'
 import {
   ClipGates,
   CreateRunInput,
@@ -27,9 +28,7 @@ import {
   RestartRunInput,
   RunControlInput,
   RunLogLine,
-  RunId,
   RunMetrics,
-  RunProgress,
   UpdateRunInput,
 } from './runs'
 import { DoctorReport, SystemInfo } from './system'

@@ -3,10 +3,8 @@ import { DatasetId, SplitName, ClipFrames } from './datasets'
 import { ExperimentId } from './experiments'
 import { BackendPreference } from '../../domain/backends'
 import { ModelConfig, TrainConfig } from '../../domain/model'
-import { RunKind, RunStatus } from '../../domain/runs'
+import { RunId, RunKind, RunStatus } from '../../domain/runs'
 
-export const RunId = z.number().int().positive()
-export type RunId = z.infer<typeof RunId>
 
 /** What a run was asked to do; stored as the run's config and shown in diffs. */
 export const RunConfig = z.object({
@@ -96,14 +94,6 @@ export const RestartRunInput = z.object({
   backend: BackendPreference,
 })
 
-/**
- * Where to retry a run whose numbers went wrong on `failedOn`: the backends with tfjs's own
- * kernels only (no native or fused code), so a fault in a faster backend's kernels is left behind.
- */
-export function fallbackBackends(failedOn: string | null): BackendPreference[] {
-  return (['wasm', 'cpu'] as const).filter((b) => b !== failedOn)
-}
-
 /** Series by name (`train/loss`, `val/mse`, `test/ssim`, …): [iteration, value] pairs. */
 export const RunMetrics = z.record(
   z.string(),
@@ -143,17 +133,6 @@ export const PredictionClip = ClipFrames.extend({
   clip: z.number().int(),
 })
 export type PredictionClip = z.infer<typeof PredictionClip>
-
-export const RunProgress = z.object({
-  runId: RunId,
-  iteration: z.number().int(),
-  total: z.number().int(),
-  loss: z.number(),
-  eta: z.number(),
-  itersPerSecond: z.number(),
-  etaSeconds: z.number().nullable(),
-})
-export type RunProgress = z.infer<typeof RunProgress>
 
 /** Mean transfer gate of each source over one test clip (docs/method.md §3.10: who the target listens to). */
 export const ClipGates = z.object({

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { ExperimentId } from './experiments'
-import { RunKind, RunStatus } from '../../domain/runs'
-import { RunId } from './runs'
+import { RunId, RunKind, RunStatus } from '../../domain/runs'
 
 export const StudyScale = z.enum(['tiny', 'small', 'paper'])
 export type StudyScale = z.infer<typeof StudyScale>

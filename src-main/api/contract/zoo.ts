@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ModelConfig } from '../../domain/model'
-import { Run, RunId } from './runs'
+import { RunId } from '../../domain/runs'
+import { Run } from './runs'
 
 /** A source model: a completed run promoted to the zoo, with its provenance (the run). */
 export const ZooModel = z.object({

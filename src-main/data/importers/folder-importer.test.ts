@@ -4,7 +4,7 @@ import jpeg from 'jpeg-js'
 import { PNG } from 'pngjs'
 import { describe, expect, it } from 'vitest'
 import { openFrameStore } from '../frame-store'
-import { listDir, makeTempDir } from '../test-helpers'
+import { listDir, makeTempDir } from '../../testing/data-fixtures'
 import { folderImporter } from './folder-importer'
 
 /** A gray PNG whose pixels all equal `value`. */

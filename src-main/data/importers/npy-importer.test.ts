@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openFrameStore } from '../frame-store'
 import { encodeNpy, encodeNpyHeader } from '../npy'
-import { listDir, makeClips, makeTempDir } from '../test-helpers'
+import { listDir, makeClips, makeTempDir } from '../../testing/data-fixtures'
 import { npyImporter, type NpyImportOptions } from './npy-importer'
 
 const all = { split: { kind: 'all', split: 'train' } } as const

@@ -4,7 +4,7 @@ import { zipSync, type Zippable } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { openFrameStore } from '../frame-store'
 import { encodeNpy } from '../npy'
-import { listDir, makeClips, makeTempDir } from '../test-helpers'
+import { listDir, makeClips, makeTempDir } from '../../testing/data-fixtures'
 import { npzImporter } from './npz-importer'
 
 const N = 4

@@ -1,7 +1,7 @@
 import { utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { listDir, makeTempDir } from '../test-helpers'
+import { listDir, makeTempDir } from '../../testing/data-fixtures'
 import { resolveImportOptions, runImport } from './run-import'
 
 describe('runImport', () => {

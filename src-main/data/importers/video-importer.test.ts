@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { listDir, makeTempDir } from '../test-helpers'
+import { listDir, makeTempDir } from '../../testing/data-fixtures'
 import { locateFfmpeg } from './ffmpeg'
 import { videoImporter } from './video-importer'
 

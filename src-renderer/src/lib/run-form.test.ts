@@ -28,7 +28,7 @@ const dataset: Dataset = {
 }
 
 function tinyForm(overrides: Partial<RunForm> = {}): RunForm {
-  const form = { ...defaultRunForm(), ...PRESETS['quick-cpu'].values, experimentId: 1 }
+  const form = { ...defaultRunForm(), ...PRESETS.quick.values, experimentId: 1 }
   return { ...form, ...fitToDataset(form, dataset), datasetId: 7, name: 'tiny', ...overrides }
 }
 

@@ -2,6 +2,7 @@ import {
   CreateRunInput,
   RUN_PRESETS,
   type RunPreset,
+  type RunPresetName,
   ModelConfig,
   TrainConfig,
   type BackendPreference,
@@ -89,12 +90,10 @@ export function defaultRunForm(): RunForm {
   }
 }
 
-export type PresetName = 'quick-cpu' | 'paper'
-
-export const PRESETS: Record<PresetName, { label: string; values: Partial<RunForm> }> = {
-  'quick-cpu': presetValues(RUN_PRESETS.quick),
-  paper: presetValues(RUN_PRESETS.paper),
-}
+/** The shared presets by their contract names (`quick`, `paper`), as the form fills them in. */
+export const PRESETS = Object.fromEntries(
+  Object.entries(RUN_PRESETS).map(([name, preset]) => [name, presetValues(preset)]),
+) as Record<RunPresetName, { label: string; values: Partial<RunForm> }>
 
 /** The form's flat fields for a shared preset (all layers as wide as the first). */
 function presetValues(preset: RunPreset): { label: string; values: Partial<RunForm> } {

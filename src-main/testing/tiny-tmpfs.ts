@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freeBytes } from './disk-space'
+import { freeBytes } from '../jobs/disk-space'
 
 export interface TinyFileSystem {
   dir: string

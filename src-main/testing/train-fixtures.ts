@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ModelConfig, TrainConfig } from '../domain/model'
 import { createFlyingDigitsStore } from '../data/flying-digits-store'
-import type { TrainJobSpec } from './trainer-protocol'
+import type { TrainJobSpec } from '../jobs/trainer-protocol'
 
 /** A tiny Flying Digits store (16×16, 6 frames) in a temp folder, for training tests. */
 export function createTinyDataset(): string {
