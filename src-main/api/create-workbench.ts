@@ -23,6 +23,7 @@ import { createStudiesService } from '../services/studies-service'
 import { estimateIteration } from '../services/iteration-estimate'
 import { createZooRepo } from '../store/zoo-repo'
 import { ensureWorkspace, type WorkspacePaths } from '../store/workspace'
+import { probeBackends } from '../services/backend-probe'
 import { acquireJobRunnerLock, WorkspaceBusyError } from '../store/workspace-lock'
 import { createExperimentsService } from '../services/experiments-service'
 import type { BackendProbe } from '../domain/backends'
@@ -30,12 +31,16 @@ import { createSystemService } from '../services/system-service'
 import type { Emit } from '../services/events'
 import { configureLogging } from '../util/logger'
 
+/** Where a workspace lives when none is named, for the shells' `--workspace` defaults. */
+export { defaultWorkspaceRoot } from '../store/workspace'
+
 const UNDO_WINDOW_MS = 24 * 60 * 60 * 1000
 
 export interface WorkbenchOptions {
   workspace: string
   transport: SystemInfo['transport']
-  probeBackends: () => Promise<BackendProbe[]>
+  /** Which backends load (default: asked of a trainer process; tests pass a fixed list). */
+  probeBackends?: () => Promise<BackendProbe[]>
   /** Generate the built-in Flying Digits set in a workspace that has no dataset (default on). */
   builtinDataset?: boolean
   /** Trainer processes at once (default 1). */
@@ -115,16 +120,17 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   if (runJobs) runs.recover()
   const zoo = createZooService(zooRepo, runs, emit, { importRoots })
   const studies = createStudiesService({ datasets, experiments, runs, zoo, emit })
+  const probe = options.probeBackends ?? probeBackends
   const system = createSystemService({
     db,
     paths,
     transport: options.transport,
-    probeBackends: options.probeBackends,
+    probeBackends: probe,
   })
 
   // Which backends load does not change while the workbench runs: probe once, on demand.
   let probed: Promise<BackendProbe[]> | null = null
-  const backendsOnce = () => (probed ??= options.probeBackends())
+  const backendsOnce = () => (probed ??= probe())
 
   const handlers: Handlers = {
     'system.info': async () => system.info(),

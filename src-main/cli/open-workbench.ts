@@ -1,7 +1,5 @@
 import type { Command } from 'commander'
-import { createWorkbench, type Workbench } from '../api/create-workbench'
-import { probeBackends } from '../services/backend-probe'
-import { defaultWorkspaceRoot } from '../store/workspace'
+import { createWorkbench, defaultWorkspaceRoot, type Workbench } from '../api/create-workbench'
 
 export interface WorkspaceOption {
   workspace: string
@@ -16,7 +14,6 @@ function openWorkbench(opts: WorkspaceOption, runJobs: boolean): Workbench {
   return createWorkbench({
     workspace: opts.workspace,
     transport: 'in-process',
-    probeBackends,
     // Local commands may import from anywhere the user can read.
     importRoots: ['/'],
     runJobs,

@@ -1,7 +1,6 @@
 import { app, BrowserWindow, dialog, shell } from 'electron'
 import { join } from 'node:path'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
-import { probeBackends } from '../services/backend-probe'
 import { createLogger } from '../util/logger'
 import { serveRendererProtocol, registerRendererScheme, RENDERER_ORIGIN } from './renderer-protocol'
 import { attachIpc } from './ipc-transport'
@@ -55,7 +54,6 @@ app
     workbench = createWorkbench({
       workspace: process.env.TMU_WORKSPACE ?? join(app.getPath('userData'), 'workspace'),
       transport: 'ipc',
-      probeBackends,
     })
     createMainWindow(workbench)
     app.on('activate', () => {

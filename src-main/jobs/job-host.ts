@@ -31,7 +31,7 @@ export interface TrainerExit {
   lastCheckpoint: number
 }
 
-const STDERR_TAIL_BYTES = 4_000
+export const STDERR_TAIL_BYTES = 4_000
 
 /**
  * Starts a trainer process for one job. The bundled build has `trainer.js` next to this
@@ -76,17 +76,18 @@ export function startTrainer(
   }
 }
 
-function forkTrainer(): ChildProcess {
+/** A trainer process (`args` for its mode), stderr piped so a crash can be reported. */
+export function forkTrainer(args: string[] = []): ChildProcess {
   const here = dirname(fileURLToPath(import.meta.url))
   const stdio: Array<'ignore' | 'inherit' | 'pipe' | 'ipc'> = ['ignore', 'inherit', 'pipe', 'ipc']
   const source = join(here, 'trainer-entry.ts')
-  if (existsSync(source)) return fork(source, [], { stdio, execArgv: ['--import', 'tsx'] })
+  if (existsSync(source)) return fork(source, args, { stdio, execArgv: ['--import', 'tsx'] })
   // Bundled: this code sits in out/main or a chunk folder below it, next to trainer.js.
   const bundled = [join(here, 'trainer.js'), join(here, '..', 'trainer.js')].find((f) =>
     existsSync(f),
   )
   if (!bundled) throw new Error(`trainer.js not found near ${here}; rebuild with npm run build`)
-  return fork(bundled, [], { stdio })
+  return fork(bundled, args, { stdio })
 }
 
 /** Signals by which a process crashes on its own, rather than being told to end. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ModelConfig, TrainConfig } from '../domain/model'
-import { BackendPreference } from '../domain/backends'
+import { BACKEND_ORDER, BackendPreference, type BackendAttempt } from '../domain/backends'
 import { RunKind, RunProgress } from '../domain/runs'
 
 /**
@@ -86,3 +86,20 @@ export const TrainerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('failed'), message: z.string() }),
 ])
 export type TrainerMessage = z.infer<typeof TrainerMessage>
+
+/** Started with this flag, a trainer process only probes the backends (`tmu doctor`). */
+export const PROBE_FLAG = '--probe'
+
+/** A probing trainer's one message: each backend in the order `auto` tries them. */
+export const ProbeReply = z.object({
+  type: z.literal('probed'),
+  attempts: z.array(
+    z.object({
+      name: z.enum(BACKEND_ORDER),
+      ok: z.boolean(),
+      error: z.string().nullable(),
+      note: z.string().optional(),
+    }) satisfies z.ZodType<BackendAttempt>,
+  ),
+})
+export type ProbeReply = z.infer<typeof ProbeReply>

@@ -1,7 +1,5 @@
 import type { Command } from 'commander'
-import { createWorkbench } from '../../api/create-workbench'
-import { defaultWorkspaceRoot } from '../../store/workspace'
-import { probeBackends } from '../../services/backend-probe'
+import { createWorkbench, defaultWorkspaceRoot } from '../../api/create-workbench'
 import { out } from '../output'
 
 export function registerDoctor(program: Command) {
@@ -14,7 +12,6 @@ export function registerDoctor(program: Command) {
       const workbench = createWorkbench({
         workspace: opts.workspace,
         transport: 'in-process',
-        probeBackends,
         builtinDataset: false,
         runJobs: false,
       })

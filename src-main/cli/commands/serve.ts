@@ -1,9 +1,7 @@
 import type { Command } from 'commander'
 import { resolve } from 'node:path'
-import { createWorkbench } from '../../api/create-workbench'
+import { createWorkbench, defaultWorkspaceRoot } from '../../api/create-workbench'
 import { startServer } from '../../server/serve'
-import { defaultWorkspaceRoot } from '../../store/workspace'
-import { probeBackends } from '../../services/backend-probe'
 import { findRendererDir } from '../paths'
 import { out } from '../output'
 
@@ -43,7 +41,6 @@ export function registerServe(program: Command) {
       const workbench = createWorkbench({
         workspace: opts.workspace,
         transport: 'websocket',
-        probeBackends,
         concurrency: opts.concurrency,
         ...(opts.importRoot.length ? { importRoots: opts.importRoot } : {}),
       })
