@@ -18,6 +18,8 @@ import { createDatasetsRepo } from '../store/datasets-repo'
 import { createJobsRepo } from '../store/jobs-repo'
 import { createDatasetsService } from '../services/datasets-service'
 import { createRunsService } from '../services/runs-service'
+import { createRunArtifactsService } from '../services/run-artifacts-service'
+import { createModelImportService } from '../services/model-import-service'
 import { createZooService } from '../services/zoo-service'
 import { createStudiesService } from '../services/studies-service'
 import { estimateIteration } from '../services/iteration-estimate'
@@ -107,9 +109,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit, { importRoots })
   if (options.builtinDataset ?? true) datasets.ensureBuiltin()
   const zooRepo = createZooRepo(db)
+  const runsRepo = createRunsRepo(db)
   const runs = createRunsService({
     zoo: zooRepo,
-    runs: createRunsRepo(db),
+    runs: runsRepo,
     jobs: createJobsRepo(db),
     experiments: experimentsRepo,
     datasets,
@@ -118,7 +121,14 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     concurrency: runJobs ? (options.concurrency ?? 1) : 0,
   })
   if (runJobs) runs.recover()
-  const zoo = createZooService(zooRepo, runs, emit, { importRoots })
+  const artifacts = createRunArtifactsService({ runs })
+  const imports = createModelImportService({
+    runs: runsRepo,
+    experiments: experimentsRepo,
+    lifecycle: runs,
+    emit,
+  })
+  const zoo = createZooService(zooRepo, runs, imports, emit, { importRoots })
   const studies = createStudiesService({ datasets, experiments, runs, zoo, emit })
   const probe = options.probeBackends ?? probeBackends
   const system = createSystemService({
@@ -155,7 +165,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.restart': async (input) => runs.restart(input),
     'runs.delete': async ({ id }) => runs.delete(id),
     'runs.evaluate': async ({ id }) => runs.evaluate(id),
-    'runs.card': async ({ id, format }) => runs.card(id, format),
+    'runs.card': async ({ id, format }) => artifacts.card(id, format),
+    'runs.export': async ({ id }) => artifacts.export(id),
     'runs.estimate': async ({ config, sourceRunIds }) =>
       estimateIteration(
         config,
@@ -163,7 +174,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
         await backendsOnce(),
         availableParallelism(),
       ),
-    'runs.gates': async ({ id, clip }) => runs.gates(id, clip),
+    'runs.gates': async ({ id, clip }) => artifacts.gates(id, clip),
     'studies.flyingDigits': async ({ scale, backend }) => studies.flyingDigits(scale, backend),
     'studies.results': async ({ experimentId }) => studies.results(experimentId),
     'studies.restartArm': async (input) => studies.restartArm(input),
@@ -175,8 +186,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.logs': async ({ id }) => runs.logs(id),
     'runs.metrics': async ({ id }) => runs.metrics(id),
     'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),
-    'runs.prediction': async ({ id, clip }) => runs.prediction(id, clip),
-    'runs.usage': async ({ experimentId }) => runs.usage(experimentId),
+    'runs.prediction': async ({ id, clip }) => artifacts.prediction(id, clip),
+    'runs.usage': async ({ experimentId }) => artifacts.usage(experimentId),
     'jobs.list': async () => runs.jobs(),
     'jobs.reorder': async ({ jobId, beforeJobId }) => runs.reorderJob(jobId, beforeJobId),
   }

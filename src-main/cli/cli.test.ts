@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { ModelConfig, type Run } from '../api/contract'
 import { loadOneDnnAddon } from '../ml/backend/onednn-addon'
 import { exportPytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
+import { readSafetensors } from '../ml/checkpoint/safetensors-file'
 import { elementCount } from '../ml/checkpoint/tensors'
 import { parameterShapes } from '../ml/parameter-shapes'
 
@@ -131,6 +132,17 @@ describe('tmu', () => {
     const trained = await train(`--kind source -n a ${TINY_RUN} ${SHORT}`)
     expect(trained.stdout).toMatch(/run \d+ completed/)
     const sourceId = /run (\d+) completed/.exec(trained.stdout)![1]!
+    // Its weights go out for PyTorch and come back in, config from the file's metadata.
+    const exportedFile = join(ws, 'a.safetensors')
+    const exported = await tmu('export', sourceId, '-o', exportedFile, '-w', ws)
+    expect(exported.stdout).toMatch(/^wrote .*a\.safetensors \(iteration 2, PyTorch layout\)$/m)
+    const exportedConfig = join(ws, 'a.json')
+    writeFileSync(exportedConfig, readSafetensors(exportedFile).metadata['config']!)
+    const reimported = await tmu(
+      ...args(`zoo import ${exportedFile} --name a2 --config ${exportedConfig} -w ${ws}`),
+    )
+    expect(reimported.stderr).toBe('')
+    expect(reimported.code).toBe(0)
     const { file, config } = writeSourceFiles(ws, TINY_MODEL)
     expect(
       (await tmu('zoo', 'import', file, '--name', 'b', '--config', config, '-w', ws)).code,

@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import type { FrameStore, SplitName } from '../data/frame-store'
 import { createBatcher } from '../data/batcher'
 import { createMetricAccumulator, type MetricSummary } from '../ml/metrics/metric-accumulator'
@@ -9,6 +9,7 @@ import type { ClipIntrospection } from '../ml/tmu/introspection'
 import type { Trainer } from '../ml/training'
 import { writeFileAtomic } from '../util/atomic-write'
 import { clipsToTensor, truthFrames } from './clip-tensor'
+import { predictionFiles, type PredictionsIndex, type SavedClipGates } from './prediction-files'
 
 export interface EvaluateOptions {
   split: SplitName
@@ -17,24 +18,13 @@ export interface EvaluateOptions {
   batchSize: number
   /** Score at most this many clips (the first ones, in store order); null = all. */
   maxClips: number | null
-  /** Also save the predictions, uint8 [N, Tout, H, W, C], to `<dir>/<split>.u8` + `.json`. */
+  /** Also save the predictions to this folder (jobs/prediction-files.ts). */
   predictionsDir?: string
   /**
-   * TMU targets: per-clip introspection of a batch ([B, T, H, W, C] in [0, 1]), saved to
-   * `<dir>/<split>-gates.json` in clip order beside the predictions.
+   * TMU targets: per-clip introspection of a batch ([B, T, H, W, C] in [0, 1]), saved in
+   * clip order beside the predictions.
    */
   inspect?: (framesBTHWC: tf.Tensor5D) => Promise<ClipIntrospection[]>
-}
-
-/** Layout of a saved predictions file, written beside it as JSON. */
-export interface PredictionsIndex {
-  split: SplitName
-  dtype: 'uint8'
-  layout: 'NTHWC'
-  shape: [number, number, number, number, number]
-  /** Positions within the split of the clips predicted, in file order. */
-  clips: number[]
-  inputFrames: number
 }
 
 /**
@@ -64,11 +54,13 @@ export async function evaluateSplit(
     shuffle: false,
     dropLast: false,
   })
-  const sink = options.predictionsDir
-    ? openPredictionsSink(join(options.predictionsDir, `${options.split}.u8`))
+  const files = options.predictionsDir
+    ? predictionFiles(options.predictionsDir, options.split)
     : null
+  const sink = files ? openPredictionsSink(files.frames) : null
   const clips: number[] = []
-  const gates: ClipIntrospection[] = []
+  // Typed as the file's schema, so the introspection and the reader cannot drift apart.
+  const gates: SavedClipGates[] = []
   try {
     while (clips.length < count) {
       const batch = await batcher.next()
@@ -92,7 +84,7 @@ export async function evaluateSplit(
       )
       clips.push(...batch.clipIndices.slice(0, take))
     }
-    if (sink && options.predictionsDir) {
+    if (sink && files) {
       sink.commit()
       const index: PredictionsIndex = {
         split: options.split,
@@ -102,13 +94,8 @@ export async function evaluateSplit(
         clips,
         inputFrames: options.inputFrames,
       }
-      writeFileAtomic(join(options.predictionsDir, `${options.split}.json`), JSON.stringify(index))
-      if (options.inspect) {
-        writeFileAtomic(
-          join(options.predictionsDir, `${options.split}-gates.json`),
-          JSON.stringify(gates),
-        )
-      }
+      writeFileAtomic(files.index, JSON.stringify(index))
+      if (options.inspect) writeFileAtomic(files.gates, JSON.stringify(gates))
     }
   } catch (error) {
     sink?.abort()

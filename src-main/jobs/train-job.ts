@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs'
-import { join } from 'node:path'
 import { createBatcher, type BatchCursor } from '../data/batcher'
 import { openFrameStore, type FrameStore } from '../data/frame-store'
 import { initBackend } from '../ml/backend'
@@ -15,6 +14,7 @@ import {
 } from './checkpoint-retention'
 import { clipsToTensor } from './clip-tensor'
 import { evaluateSplit } from './evaluate'
+import { predictionsDir } from './prediction-files'
 import { describeNonFiniteLoss } from './non-finite-loss'
 import { createProgressMeter } from './progress-meter'
 import { introspectionRows } from './tmu-metrics'
@@ -198,7 +198,7 @@ async function finalEvaluation(
     outputFrames: spec.train.outputFrames,
     batchSize: spec.train.batchSize,
     maxClips: spec.testClips,
-    predictionsDir: join(spec.runDir, 'predictions'),
+    predictionsDir: predictionsDir(spec.runDir),
     // Which source the target listens to, per test clip: inference needs no source.
     ...(spec.model.tmu
       ? {

@@ -1,38 +1,27 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import {
   RESTARTABLE_STATUSES,
   RunConfig,
   WorkbenchError,
-  type ModelConfig,
-  type ClipGates,
   type EvaluationSummary,
   type ParsedInput,
-  type PredictionClip,
   type Run,
   type RunMetrics,
 } from '../api/contract'
 import { describeExit, startTrainer, type TrainerExit } from '../jobs/job-host'
-import type { PredictionsIndex } from '../jobs/evaluate'
 import type { TrainJobSpec, TrainerMessage } from '../jobs/trainer-protocol'
 import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
-import { writeCheckpoint } from '../ml/checkpoint/checkpoint-write'
-import { formatShape, type TensorMap } from '../ml/checkpoint/tensors'
-import { parameterShapes } from '../ml/parameter-shapes'
-import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
-import type { ClipIntrospection } from '../ml/tmu/introspection'
-import { tmuLayerIndices } from '../ml/tmu/tmu-layers'
 import type { ExperimentsRepo } from '../store/experiments-repo'
 import type { JobRow, JobsRepo } from '../store/jobs-repo'
 import type { RunRow, RunsRepo } from '../store/runs-repo'
 import type { ZooRepo } from '../store/zoo-repo'
 import { nowIso } from '../store/time'
-import { folderBytes } from '../util/folder-bytes'
 import type { WorkspacePaths } from '../store/workspace'
 import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
 import { createJobQueue } from './job-queue'
-import { renderModelCardHtml, renderModelCardMarkdown } from './model-card'
+import { validateDataset, validateSources } from './run-validation'
 
 export interface RunsServiceDeps {
   runs: RunsRepo
@@ -50,6 +39,12 @@ export interface RunsServiceDeps {
 /** What a stopped trainer was stopped for, so its exit is filed correctly. */
 type StopReason = 'cancel' | 'pause-to-disk' | 'shutdown'
 
+/**
+ * A run's lifecycle: filed (checked against its sources and dataset), queued, trained or
+ * evaluated by a trainer process whose messages it files, controlled, deleted. What a run
+ * leaves on disk is read by run-artifacts-service.ts; imported weights become runs through
+ * model-import-service.ts.
+ */
 export function createRunsService(deps: RunsServiceDeps) {
   const { runs, emit } = deps
   const stopReasons = new Map<number, StopReason>()
@@ -206,82 +201,6 @@ export function createRunsService(deps: RunsServiceDeps) {
     },
   })
 
-  function validateSources(input: ParsedInput<'runs.create'>) {
-    const { kind, sourceRunIds } = input
-    if (kind === 'finetune' && sourceRunIds.length !== 1) {
-      throw new WorkbenchError('invalid_input', 'a finetune run starts from exactly one source run')
-    }
-    if (kind === 'tmu' && sourceRunIds.length === 0) {
-      throw new WorkbenchError(
-        'invalid_input',
-        'a TMU target needs at least one source run from the zoo',
-      )
-    }
-    if (kind !== 'tmu' && input.config.model.tmu) {
-      throw new WorkbenchError('invalid_input', `a ${kind} run has no TMU layers; remove model.tmu`)
-    }
-    if ((kind === 'source' || kind === 'scratch') && sourceRunIds.length > 0) {
-      throw new WorkbenchError('invalid_input', `a ${kind} run takes no source runs`)
-    }
-    for (const id of sourceRunIds) {
-      const source = require(id)
-      if (source.status !== 'completed') {
-        throw new WorkbenchError('invalid_input', `source run "${source.name}" has not completed`)
-      }
-    }
-    if (kind === 'tmu') {
-      const model = input.config.model
-      if (!model.tmu)
-        throw new WorkbenchError('invalid_input', 'a TMU target needs model.tmu options')
-      try {
-        checkTmuCompatibility(
-          model,
-          sourceRunIds.map((id) => ({
-            name: sourceName(id),
-            config: RunConfig.parse(require(id).config).model,
-          })),
-        )
-      } catch (error) {
-        if (error instanceof IncompatibleSourcesError)
-          throw new WorkbenchError('invalid_input', error.message)
-        throw error
-      }
-    }
-  }
-
-  function validateDataset(input: ParsedInput<'runs.create'>) {
-    const dataset = deps.datasets.get(input.datasetId)
-    const { model, train } = input.config
-    const problems: string[] = []
-    if (dataset.shape.H !== model.imageHeight || dataset.shape.W !== model.imageWidth) {
-      problems.push(
-        `its frames are ${dataset.shape.H}×${dataset.shape.W}, the model expects ${model.imageHeight}×${model.imageWidth}`,
-      )
-    }
-    if (dataset.shape.C !== model.channels) {
-      problems.push(
-        `its frames have ${dataset.shape.C} channels, the model expects ${model.channels}`,
-      )
-    }
-    if (dataset.shape.T < train.inputFrames + train.outputFrames) {
-      problems.push(
-        `its clips have ${dataset.shape.T} frames, the run needs ${train.inputFrames} + ${train.outputFrames}`,
-      )
-    }
-    if (dataset.splits.train < train.batchSize) {
-      problems.push(
-        `its train split has ${dataset.splits.train} clips, fewer than a batch of ${train.batchSize}`,
-      )
-    }
-    if (dataset.splits.test === 0) problems.push('it has no test clips to evaluate on')
-    if (problems.length) {
-      throw new WorkbenchError(
-        'invalid_input',
-        `dataset "${dataset.name}" does not fit this run: ${problems.join('; ')}`,
-      )
-    }
-  }
-
   function evaluation(id: number, split: 'val' | 'test'): EvaluationSummary | null {
     require(id)
     const found = runs.latestEvaluation(id, split)
@@ -304,8 +223,8 @@ export function createRunsService(deps: RunsServiceDeps) {
       if (!deps.experiments.get(input.experimentId)) {
         throw new WorkbenchError('not_found', `experiment ${input.experimentId} does not exist`)
       }
-      validateSources(input)
-      validateDataset(input)
+      validateSources(input, { run: require, sourceName })
+      validateDataset(input, deps.datasets.get(input.datasetId))
       const row = runs.create({
         experimentId: input.experimentId,
         name: input.name,
@@ -444,155 +363,9 @@ export function createRunsService(deps: RunsServiceDeps) {
 
     evaluation,
 
-    prediction(id: number, clip: number): PredictionClip {
-      const run = require(id)
-      const dir = join(runDir(id), 'predictions')
-      if (!existsSync(join(dir, 'test.json'))) {
-        throw new WorkbenchError('not_found', `run "${run.name}" has no saved test predictions yet`)
-      }
-      const index = JSON.parse(readFileSync(join(dir, 'test.json'), 'utf8')) as PredictionsIndex
-      const at = index.clips.indexOf(clip)
-      if (at < 0) {
-        throw new WorkbenchError(
-          'not_found',
-          `run "${run.name}" predicted ${index.clips.length} test clips; not clip ${clip}`,
-        )
-      }
-      const [, T, H, W, C] = index.shape
-      const clipBytes = T * H * W * C
-      const bytes = readFileSync(join(dir, 'test.u8')).subarray(
-        at * clipBytes,
-        (at + 1) * clipBytes,
-      )
-      return {
-        shape: [T, H, W, C],
-        framesBase64: Buffer.from(bytes).toString('base64'),
-        inputFrames: index.inputFrames,
-        clip,
-      }
-    },
-
-    /** The run's model card: config, lineage (target ← sources), metrics and curves. */
-    card(id: number, format: 'markdown' | 'html'): { fileName: string; content: string } {
-      const run = toRun(require(id))
-      const input = {
-        run,
-        sources: run.sourceRunIds.map((sourceId) => ({
-          name: sourceName(sourceId),
-          dataset: require(sourceId).datasetName,
-          runId: sourceId,
-        })),
-        evaluation: evaluation(id, 'test'),
-        generatedAt: nowIso(),
-      }
-      const base = run.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || `run-${id}`
-      return format === 'html'
-        ? { fileName: `${base}.html`, content: renderModelCardHtml(input) }
-        : { fileName: `${base}.md`, content: renderModelCardMarkdown(input) }
-    },
-
-    gates(id: number, clip: number): ClipGates {
-      const run = require(id)
-      const dir = join(runDir(id), 'predictions')
-      if (!RunConfig.parse(run.config).model.tmu) {
-        throw new WorkbenchError(
-          'invalid_input',
-          `run "${run.name}" is not a TMU target; it has no transfer gates`,
-        )
-      }
-      if (!existsSync(join(dir, 'test-gates.json'))) {
-        throw new WorkbenchError('not_found', `run "${run.name}" has no evaluated test clips yet`)
-      }
-      const index = JSON.parse(readFileSync(join(dir, 'test.json'), 'utf8')) as PredictionsIndex
-      const all = JSON.parse(
-        readFileSync(join(dir, 'test-gates.json'), 'utf8'),
-      ) as ClipIntrospection[]
-      const at = index.clips.indexOf(clip)
-      if (at < 0 || !all[at]) {
-        throw new WorkbenchError(
-          'not_found',
-          `run "${run.name}" has no gates for test clip ${clip}`,
-        )
-      }
-      const model = RunConfig.parse(run.config).model
-      return {
-        clip,
-        layers: tmuLayerIndices(model).map((l) => l + 1),
-        sources: run.sourceRunIds.map(sourceName),
-        gateMean: all[at].gateMean,
-      }
-    },
-
-    /**
-     * Files weights from elsewhere as a completed source run (filed under the experiment
-     * "Imported models") with a checkpoint, so the zoo, finetunes and TMU targets use it like
-     * any trained run. The weights must be exactly the model's parameters.
-     */
-    importSource(input: {
-      name: string
-      file: string
-      model: ModelConfig
-      weights: TensorMap
-    }): Run {
-      if (input.model.tmu) {
-        throw new WorkbenchError(
-          'invalid_input',
-          `${basename(input.file)}: a source is a plain network; remove model.tmu`,
-        )
-      }
-      const problems = weightProblems(input.weights, parameterShapes(input.model))
-      if (problems.length) {
-        throw new WorkbenchError(
-          'invalid_input',
-          `${basename(input.file)} does not fit a ${input.model.cell} ${input.model.hidden.join('×')}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
-        )
-      }
-      const experimentName = 'Imported models'
-      const experiment =
-        deps.experiments.list(true).find((e) => e.name === experimentName) ??
-        deps.experiments.create({
-          name: experimentName,
-          description: 'Source models imported from files',
-          tags: ['imported'],
-        })
-      const config = RunConfig.parse({ model: input.model, train: {} })
-      const row = runs.create({
-        experimentId: experiment.id,
-        name: input.name,
-        kind: 'source',
-        config,
-        datasetId: null,
-        sourceRunIds: [],
-        status: 'completed',
-      })
-      try {
-        writeCheckpoint(runDir(row.id), {
-          weights: input.weights,
-          optimizer: {},
-          state: {
-            formatVersion: 1,
-            modelKind: input.model.cell,
-            iteration: 0,
-            eta: 0,
-            rng: { algorithm: 'mulberry32', state: 0 },
-            dataCursor: null,
-            config: { model: config.model, train: config.train },
-            backend: 'imported',
-          },
-        })
-      } catch (error) {
-        runs.delete(row.id)
-        rmSync(runDir(row.id), { recursive: true, force: true })
-        throw error
-      }
-      runs.update(row.id, {
-        backend: 'imported',
-        finishedAt: nowIso(),
-        notes: `Imported from ${basename(input.file)}`,
-      })
-      changed(row.id)
-      return toRun(require(row.id))
-    },
+    /** The run's folder: checkpoints, predictions, logs of the trainer. */
+    dir: runDir,
+    sourceName,
 
     /** At start: runs left training by a process that died are marked interrupted. */
     recover() {
@@ -605,10 +378,6 @@ export function createRunsService(deps: RunsServiceDeps) {
       }
       queue.pump()
     },
-
-    /** Bytes of each run's folder, read from disk (a run's checkpoints change as it trains). */
-    usage: (experimentId?: number) =>
-      runs.list(experimentId).map((r) => ({ runId: r.id, bytes: folderBytes(runDir(r.id)) })),
 
     jobs: () => queue.active(),
 
@@ -623,19 +392,3 @@ export function createRunsService(deps: RunsServiceDeps) {
 }
 
 export type RunsService = ReturnType<typeof createRunsService>
-
-/** Every way `weights` differs from the parameters a model has (names, shapes, dtypes). */
-function weightProblems(weights: TensorMap, expected: Record<string, number[]>): string[] {
-  const problems: string[] = []
-  for (const [name, shape] of Object.entries(expected)) {
-    const tensor = weights[name]
-    if (!tensor) problems.push(`missing ${name}`)
-    else if (tensor.dtype !== 'F32') problems.push(`${name} is ${tensor.dtype}, weights are F32`)
-    else if (formatShape(tensor.shape) !== formatShape(shape)) {
-      problems.push(`${name} is ${formatShape(tensor.shape)}, the model has ${formatShape(shape)}`)
-    }
-  }
-  for (const name of Object.keys(weights))
-    if (!(name in expected)) problems.push(`unexpected ${name}`)
-  return problems
-}

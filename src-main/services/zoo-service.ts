@@ -6,6 +6,7 @@ import { resolveImportPath } from './import-roots'
 import { importPytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
 import { readSafetensors } from '../ml/checkpoint/safetensors-file'
 import type { TensorMap } from '../ml/checkpoint/tensors'
+import type { ModelImportService } from './model-import-service'
 import type { RunsService } from './runs-service'
 
 /**
@@ -16,6 +17,7 @@ import type { RunsService } from './runs-service'
 export function createZooService(
   repo: ZooRepo,
   runs: RunsService,
+  imports: ModelImportService,
   emit: Emit,
   options: { importRoots: readonly string[] },
 ) {
@@ -63,7 +65,7 @@ export function createZooService(
       } catch (error) {
         throw new WorkbenchError('invalid_input', (error as Error).message)
       }
-      const run = runs.importSource({ name, file, model, weights })
+      const run = imports.importSource({ name, file, model, weights })
       repo.add(run.id, name)
       emit('zoo.changed', { runId: run.id })
       return toModel(repo.ofRun(run.id)!)

@@ -104,6 +104,18 @@ export const methods = {
     input: z.object({ id: RunId, format: z.enum(['markdown', 'html']).default('markdown') }),
     output: z.object({ fileName: z.string(), content: z.string() }),
   },
+  /**
+   * The run's latest weights as a safetensors file in PyTorch layout ([out, in, kh, kw]
+   * kernels), with its ModelConfig in the metadata (`tmu zoo import` reads it back).
+   */
+  'runs.export': {
+    input: z.object({ id: RunId }),
+    output: z.object({
+      fileName: z.string(),
+      iteration: z.number().int(),
+      safetensorsBase64: z.string(),
+    }),
+  },
   /** A rough time per iteration before starting: convolution FLOPs over typical backend speed. */
   'runs.estimate': {
     input: z.object({ config: RunConfig, sourceRunIds: z.array(RunId).default([]) }),

@@ -1,9 +1,8 @@
 import type { Command } from 'commander'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { ModelConfig } from '../../api/contract'
-import { loadLatestCheckpoint } from '../../ml/checkpoint/checkpoint-latest'
-import { exportPytorchSafetensors } from '../../ml/checkpoint/pytorch-interchange'
+import { writeFileAtomic } from '../../util/atomic-write'
 import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { resolveRun } from '../resolve'
@@ -36,16 +35,9 @@ export function registerModel(program: Command) {
   ).action(async (ref: string, opts: WorkspaceOption & { out: string }) => {
     await withWorkbench(opts, async (workbench) => {
       const run = await resolveRun(workbench, ref)
-      const { latest } = loadLatestCheckpoint(join(workbench.paths.runs, String(run.id)))
-      if (!latest) throw new Error(`run ${run.id} has no checkpoint yet`)
-      exportPytorchSafetensors(opts.out, latest.checkpoint.weights, {
-        metadata: {
-          modelKind: latest.checkpoint.state.modelKind,
-          iteration: String(latest.checkpoint.state.iteration),
-          config: JSON.stringify(latest.checkpoint.state.config.model),
-        },
-      })
-      out.line(`wrote ${opts.out} (iteration ${latest.checkpoint.state.iteration}, PyTorch layout)`)
+      const weights = await workbench.call('runs.export', { id: run.id })
+      writeFileAtomic(opts.out, Buffer.from(weights.safetensorsBase64, 'base64'))
+      out.line(`wrote ${opts.out} (iteration ${weights.iteration}, PyTorch layout)`)
     })
   })
 

@@ -1,4 +1,6 @@
-import { readSafetensors, writeSafetensors } from './safetensors-file'
+import { writeFileAtomic } from '../../util/atomic-write'
+import { encodeSafetensors } from './safetensors-encode'
+import { readSafetensors } from './safetensors-file'
 import type { SafetensorsContents } from './safetensors-decode'
 import { transposeTensor } from './transpose'
 import type { Tensor, TensorMap } from './tensors'
@@ -52,16 +54,25 @@ export function fromPytorchLayout(tensors: TensorMap, options: InterchangeOption
 }
 
 /**
- * Writes tfjs-layout weights as a file that `safetensors.torch.load_file` reads straight into
- * the PredRNN-style PyTorch module of the same architecture (`model.load_state_dict(...)`).
+ * tfjs-layout weights as the bytes (in pieces, see `encodeSafetensors`) of a file that
+ * `safetensors.torch.load_file` reads straight into the PredRNN-style PyTorch module of the
+ * same architecture (`model.load_state_dict(...)`).
  */
+export function encodePytorchSafetensors(
+  weights: TensorMap,
+  options: InterchangeOptions & { metadata?: Record<string, string> } = {},
+): Uint8Array[] {
+  // "format": "pt" is what safetensors.torch.save_file writes; some PyTorch loaders check it.
+  return encodeSafetensors(toPytorchLayout(weights, options), { format: 'pt', ...options.metadata })
+}
+
+/** Writes `encodePytorchSafetensors` to `path` atomically. */
 export function exportPytorchSafetensors(
   path: string,
   weights: TensorMap,
   options: InterchangeOptions & { metadata?: Record<string, string> } = {},
 ): void {
-  // "format": "pt" is what safetensors.torch.save_file writes; some PyTorch loaders check it.
-  writeSafetensors(path, toPytorchLayout(weights, options), { format: 'pt', ...options.metadata })
+  writeFileAtomic(path, encodePytorchSafetensors(weights, options))
 }
 
 /** Reads a PyTorch-layout safetensors file (e.g. a release state_dict) into tfjs layouts. */

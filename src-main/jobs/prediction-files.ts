@@ -1,0 +1,51 @@
+import { z } from 'zod'
+import { join } from 'node:path'
+import type { SplitName } from '../data/frame-store'
+
+/**
+ * The files an evaluation leaves in a run's `predictions/` folder: written by the trainer
+ * (jobs/evaluate.ts), read back by the main side for the UI. The JSON is checked against
+ * these schemas on the way back in, so a file from another build or a torn write reads as
+ * a clear error, not as wrong numbers.
+ */
+
+/** Layout of a saved predictions file, written beside it as JSON. */
+export const PredictionsIndex = z.object({
+  split: z.enum(['train', 'val', 'test']) satisfies z.ZodType<SplitName>,
+  dtype: z.literal('uint8'),
+  layout: z.literal('NTHWC'),
+  shape: z.tuple([
+    z.number().int(),
+    z.number().int(),
+    z.number().int(),
+    z.number().int(),
+    z.number().int(),
+  ]),
+  /** Positions within the split of the clips predicted, in file order. */
+  clips: z.array(z.number().int()),
+  inputFrames: z.number().int(),
+})
+export type PredictionsIndex = z.infer<typeof PredictionsIndex>
+
+/** What a TMU target's evaluation saves per clip (ml/tmu/introspection.ts computes it). */
+export const SavedClipGates = z.object({
+  /** gateMean[j][m][t] for this clip, over channels and pixels. */
+  gateMean: z.array(z.array(z.array(z.number()))),
+  /** distillMse[j][m] for this clip; null when evaluated without sources. */
+  distillMse: z.array(z.array(z.number())).nullable(),
+})
+export type SavedClipGates = z.infer<typeof SavedClipGates>
+
+/** A run's predictions folder. */
+export const predictionsDir = (runDir: string) => join(runDir, 'predictions')
+
+/** The saved predictions of `split` in a run's predictions folder, by what they hold. */
+export function predictionFiles(dir: string, split: SplitName) {
+  return {
+    /** uint8 frames [N, Tout, H, W, C], clips in index order. */
+    frames: join(dir, `${split}.u8`),
+    index: join(dir, `${split}.json`),
+    /** TMU targets only: SavedClipGates[], in index order. */
+    gates: join(dir, `${split}-gates.json`),
+  }
+}

@@ -1,0 +1,90 @@
+import { RunConfig, WorkbenchError, type Dataset, type ParsedInput } from '../api/contract'
+import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
+import type { RunRow } from '../store/runs-repo'
+
+/** Checks a `runs.create` request against the workspace before a run is filed. */
+
+/** What validation reads of existing runs. */
+export interface SourceLookup {
+  /** The run, or not_found. */
+  run: (id: number) => RunRow
+  /** A source is known by its zoo name, else by its run's name. */
+  sourceName: (id: number) => string
+}
+
+/** The run's kind agrees with its sources, which have completed and (for TMU) fit it. */
+export function validateSources(input: ParsedInput<'runs.create'>, lookup: SourceLookup) {
+  const { kind, sourceRunIds } = input
+  if (kind === 'finetune' && sourceRunIds.length !== 1) {
+    throw new WorkbenchError('invalid_input', 'a finetune run starts from exactly one source run')
+  }
+  if (kind === 'tmu' && sourceRunIds.length === 0) {
+    throw new WorkbenchError(
+      'invalid_input',
+      'a TMU target needs at least one source run from the zoo',
+    )
+  }
+  if (kind !== 'tmu' && input.config.model.tmu) {
+    throw new WorkbenchError('invalid_input', `a ${kind} run has no TMU layers; remove model.tmu`)
+  }
+  if ((kind === 'source' || kind === 'scratch') && sourceRunIds.length > 0) {
+    throw new WorkbenchError('invalid_input', `a ${kind} run takes no source runs`)
+  }
+  for (const id of sourceRunIds) {
+    const source = lookup.run(id)
+    if (source.status !== 'completed') {
+      throw new WorkbenchError('invalid_input', `source run "${source.name}" has not completed`)
+    }
+  }
+  if (kind === 'tmu') {
+    const model = input.config.model
+    if (!model.tmu)
+      throw new WorkbenchError('invalid_input', 'a TMU target needs model.tmu options')
+    try {
+      checkTmuCompatibility(
+        model,
+        sourceRunIds.map((id) => ({
+          name: lookup.sourceName(id),
+          config: RunConfig.parse(lookup.run(id).config).model,
+        })),
+      )
+    } catch (error) {
+      if (error instanceof IncompatibleSourcesError)
+        throw new WorkbenchError('invalid_input', error.message)
+      throw error
+    }
+  }
+}
+
+/** The dataset's frames and splits fit the run's model and training. */
+export function validateDataset(input: ParsedInput<'runs.create'>, dataset: Dataset) {
+  const { model, train } = input.config
+  const problems: string[] = []
+  if (dataset.shape.H !== model.imageHeight || dataset.shape.W !== model.imageWidth) {
+    problems.push(
+      `its frames are ${dataset.shape.H}×${dataset.shape.W}, the model expects ${model.imageHeight}×${model.imageWidth}`,
+    )
+  }
+  if (dataset.shape.C !== model.channels) {
+    problems.push(
+      `its frames have ${dataset.shape.C} channels, the model expects ${model.channels}`,
+    )
+  }
+  if (dataset.shape.T < train.inputFrames + train.outputFrames) {
+    problems.push(
+      `its clips have ${dataset.shape.T} frames, the run needs ${train.inputFrames} + ${train.outputFrames}`,
+    )
+  }
+  if (dataset.splits.train < train.batchSize) {
+    problems.push(
+      `its train split has ${dataset.splits.train} clips, fewer than a batch of ${train.batchSize}`,
+    )
+  }
+  if (dataset.splits.test === 0) problems.push('it has no test clips to evaluate on')
+  if (problems.length) {
+    throw new WorkbenchError(
+      'invalid_input',
+      `dataset "${dataset.name}" does not fit this run: ${problems.join('; ')}`,
+    )
+  }
+}
