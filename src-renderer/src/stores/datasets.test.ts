@@ -1,19 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { openTestWorkbench } from '../../../src-main/testing/test-workbench'
-import { activateStores } from '../testing/in-process-api'
+import { setUpStoreTests } from '../testing/in-process-api'
 import { useDatasetsStore } from './datasets'
 
-let wb: ReturnType<typeof openTestWorkbench>
-let stores: ReturnType<typeof activateStores>
-
-beforeEach(() => {
-  wb = openTestWorkbench()
-  stores = activateStores(wb)
-})
-afterEach(async () => {
-  stores.close()
-  await wb.close()
-})
+const t = setUpStoreTests(openTestWorkbench)
 
 const tiny = (name: string) => ({
   name,
@@ -31,7 +21,7 @@ describe('datasets store over the real router', () => {
     const store = useDatasetsStore()
     await store.refresh()
     expect(store.datasets).toEqual([])
-    const made = await wb.call('datasets.generate', tiny('elsewhere'))
+    const made = await t.wb.call('datasets.generate', tiny('elsewhere'))
     await vi.waitFor(() => expect(store.byId.get(made.id)?.name).toBe('elsewhere'))
     const clip = await store.clip(made.id, 'train', 2)
     expect(clip.shape).toEqual([4, 16, 16, 1])
@@ -48,6 +38,6 @@ describe('datasets store over the real router', () => {
     expect(store.datasets.map((d) => d.id)).toEqual([made.id])
     await store.remove(made.id)
     expect(store.datasets).toEqual([])
-    expect(await wb.call('datasets.list', {})).toEqual([])
+    expect(await t.wb.call('datasets.list', {})).toEqual([])
   })
 })

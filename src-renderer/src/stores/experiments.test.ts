@@ -1,19 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { openTestWorkbench } from '../../../src-main/testing/test-workbench'
-import { activateStores } from '../testing/in-process-api'
+import { setUpStoreTests } from '../testing/in-process-api'
 import { useExperimentsStore } from './experiments'
 
-let wb: ReturnType<typeof openTestWorkbench>
-let stores: ReturnType<typeof activateStores>
-
-beforeEach(() => {
-  wb = openTestWorkbench()
-  stores = activateStores(wb)
-})
-afterEach(async () => {
-  stores.close()
-  await wb.close()
-})
+const t = setUpStoreTests(openTestWorkbench)
 
 describe('experiments store over the real router', () => {
   it('shows an experiment another client creates, from the event alone', async () => {
@@ -21,7 +11,7 @@ describe('experiments store over the real router', () => {
     await store.refresh()
     expect(store.experiments).toEqual([])
     // The CLI or another window: not through this store.
-    const made = await wb.call('experiments.create', { name: 'from elsewhere', tags: ['cli'] })
+    const made = await t.wb.call('experiments.create', { name: 'from elsewhere', tags: ['cli'] })
     await vi.waitFor(() => expect(store.experiments.map((e) => e.id)).toEqual([made.id]))
     expect(store.experiments[0]).toMatchObject({ name: 'from elsewhere', tags: ['cli'] })
     expect(store.allTags).toEqual(['cli'])
@@ -33,7 +23,7 @@ describe('experiments store over the real router', () => {
     expect(store.loaded).toBe(true)
     await store.update({ id: made.id, tags: ['b', 'a'] })
     expect(store.allTags).toEqual(['a', 'b'])
-    expect((await wb.call('experiments.list', {}))[0]?.tags).toEqual(['b', 'a'])
+    expect((await t.wb.call('experiments.list', {}))[0]?.tags).toEqual(['b', 'a'])
 
     await store.update({ id: made.id, archived: true })
     expect(store.experiments).toEqual([])

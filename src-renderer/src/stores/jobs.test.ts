@@ -1,23 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { openTestWorkbench, setUpTinyRuns } from '../../../src-main/testing/test-workbench'
-import { activateStores } from '../testing/in-process-api'
+import { setUpStoreTests } from '../testing/in-process-api'
 import { useJobsStore } from './jobs'
 
-let wb: ReturnType<typeof openTestWorkbench>
-let stores: ReturnType<typeof activateStores>
-
-beforeEach(() => {
-  wb = openTestWorkbench() // one trainer at a time: the rest queue
-  stores = activateStores(wb)
-})
-afterEach(async () => {
-  stores.close()
-  await wb.close()
-})
+const t = setUpStoreTests(openTestWorkbench) // one trainer at a time: the rest queue
 
 describe('jobs store over the real router', () => {
   it('shows the queue as runs start, and reorders it on the main side', async () => {
-    const { create } = await setUpTinyRuns(wb)
+    const { create } = await setUpTinyRuns(t.wb)
     const store = useJobsStore()
     await store.refresh()
     expect(store.jobs).toEqual([])
@@ -34,7 +24,7 @@ describe('jobs store over the real router', () => {
     const jobOfC = store.queued[1]!.id
     await store.move(jobOfC, -1)
     expect(store.queued.map((j) => j.runId)).toEqual([c.id, b.id])
-    const onMain = await wb.call('jobs.list', {})
+    const onMain = await t.wb.call('jobs.list', {})
     expect(onMain.filter((j) => j.state === 'queued').map((j) => j.runId)).toEqual([c.id, b.id])
     // Moving the first one up is a no-op, not a call the main side refuses.
     await store.move(jobOfC, -1)

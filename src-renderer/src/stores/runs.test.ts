@@ -1,27 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   microConfig,
   openTestWorkbench,
   setUpTinyRuns,
 } from '../../../src-main/testing/test-workbench'
-import { activateStores } from '../testing/in-process-api'
+import { setUpStoreTests } from '../testing/in-process-api'
 import { useRunsStore } from './runs'
 
-let wb: ReturnType<typeof openTestWorkbench>
-let stores: ReturnType<typeof activateStores>
-
-beforeEach(() => {
-  wb = openTestWorkbench()
-  stores = activateStores(wb)
-})
-afterEach(async () => {
-  stores.close()
-  await wb.close()
-})
+const t = setUpStoreTests(openTestWorkbench)
 
 describe('runs store over the real router', () => {
   it('follows a run it starts to completion from runs.changed and runs.progress', async () => {
-    const { dataset, experiment } = await setUpTinyRuns(wb)
+    const { dataset, experiment } = await setUpTinyRuns(t.wb)
     const store = useRunsStore()
     await store.refresh()
     const run = await store.create({
@@ -45,14 +35,14 @@ describe('runs store over the real router', () => {
   })
 
   it('picks up a run created elsewhere, edits it, and drops it when deleted', async () => {
-    const { create } = await setUpTinyRuns(wb)
+    const { create } = await setUpTinyRuns(t.wb)
     const store = useRunsStore()
     await store.refresh()
     const run = await create('elsewhere', {}, false)
     await vi.waitFor(() => expect(store.byId.get(run.id)?.name).toBe('elsewhere'))
     await store.update({ id: run.id, tags: ['keep'] })
     expect(store.allTags).toEqual(['keep'])
-    await wb.call('runs.delete', { id: run.id })
+    await t.wb.call('runs.delete', { id: run.id })
     await vi.waitFor(() => expect(store.byId.has(run.id)).toBe(false))
   })
 })

@@ -1,20 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { openTestWorkbench } from '../../../src-main/testing/test-workbench'
-import { activateStores } from '../testing/in-process-api'
+import { setUpStoreTests } from '../testing/in-process-api'
 import { useExperimentsStore } from './experiments'
 import { useStudiesStore } from './studies'
 
-let wb: ReturnType<typeof openTestWorkbench>
-let stores: ReturnType<typeof activateStores>
-
-beforeEach(() => {
-  wb = openTestWorkbench()
-  stores = activateStores(wb)
-})
-afterEach(async () => {
-  stores.close()
-  await wb.close()
-})
+const t = setUpStoreTests(openTestWorkbench)
 
 describe('studies store over the real router', () => {
   it('starts a study and follows its stage from studies.changed', async () => {
@@ -22,7 +12,7 @@ describe('studies store over the real router', () => {
     const experiments = useExperimentsStore()
     await experiments.refresh()
     const seen: unknown[] = []
-    stores.api.on('studies.changed', (e) => seen.push(e))
+    t.api.on('studies.changed', (e) => seen.push(e))
     const state = await studies.start('tiny')
     expect(studies.states[state.experimentId]).toMatchObject({ scale: 'tiny' })
     // The study moves on in the background (a source trains, or fails): events only.

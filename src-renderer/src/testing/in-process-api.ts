@@ -1,4 +1,5 @@
 import type { Reply } from '@contract/index'
+import { afterEach, beforeEach } from 'vitest'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { createApp } from 'vue'
 import { createApiClient, provideApi, type ApiClient } from '../api/client'
@@ -55,4 +56,28 @@ export function activateStores(workbench: InProcessWorkbench): {
   app.use(pinia)
   setActivePinia(pinia)
   return { api, pinia, close: () => transport.close() }
+}
+
+/** A workbench a store test opens: `openTestWorkbench` in src-main/testing. */
+export interface TestWorkbench extends InProcessWorkbench {
+  close(): Promise<void>
+}
+
+/**
+ * Store tests' setup: before each test, a fresh workbench from `open` with active stores over
+ * it; after each, both closed. Read `wb` and `api` inside a test: each test gets new ones.
+ */
+export function setUpStoreTests<W extends TestWorkbench>(open: () => W): { wb: W; api: ApiClient } {
+  const current = {} as { wb: W; api: ApiClient }
+  let stores: ReturnType<typeof activateStores> | undefined
+  beforeEach(() => {
+    current.wb = open()
+    stores = activateStores(current.wb)
+    current.api = stores.api
+  })
+  afterEach(async () => {
+    stores?.close()
+    await current.wb.close()
+  })
+  return current
 }
