@@ -117,6 +117,16 @@ test('import preview, zoo, a TMU run with its gates and model card, study result
   expect(card.suggestedFilename()).toMatch(/\.md$/)
   expect(readFileSync(await card.path(), 'utf8')).toContain('zoo-a')
 
+  // The weights, as `tmu export` writes them: safetensors in PyTorch layout, the TMU's own
+  // distillers among them.
+  const exported = page.waitForEvent('download')
+  await page.getByRole('button', { name: 'Export weights' }).click()
+  const weights = await exported
+  expect(weights.suggestedFilename()).toMatch(/\.safetensors$/)
+  const file = readFileSync(await weights.path())
+  const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString())
+  expect(Object.keys(header)).toContain('cell_list.0.distiller1.0.weight')
+
   await app.goTo('Compare')
   await new ComparePage(page).pick('tmu-b')
   await expect(page.getByRole('img', { name: 'Gates of tmu-b, layer 1, clip 0' })).toBeVisible()

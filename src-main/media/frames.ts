@@ -1,4 +1,5 @@
 import type { ClipFrames } from '../api/contract/datasets'
+import { bytesFromBase64 } from './base64'
 
 /** A clip's bytes, uint8 [T, H, W, C] row-major, as the contract ships them. */
 export interface Clip {
@@ -7,9 +8,7 @@ export interface Clip {
 }
 
 export function decodeClip(frames: ClipFrames): Clip {
-  const binary = atob(frames.framesBase64)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  const bytes = bytesFromBase64(frames.framesBase64)
   const [T, H, W, C] = frames.shape
   if (bytes.length !== T * H * W * C) {
     throw new Error(`clip: ${bytes.length} bytes do not fill [${frames.shape.join(', ')}]`)

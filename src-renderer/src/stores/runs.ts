@@ -72,6 +72,8 @@ export const useRunsStore = defineStore('runs', () => {
 
   /** The run's model card: `{ fileName, content }`, Markdown or a self-contained HTML page. */
   const card = (id: number, format: 'markdown' | 'html') => api.call('runs.card', { id, format })
+  /** The run's latest weights as safetensors in PyTorch layout, base64 (`tmu export` too). */
+  const exportWeights = (id: number) => api.call('runs.export', { id })
 
   return {
     runs,
@@ -88,5 +90,6 @@ export const useRunsStore = defineStore('runs', () => {
     restart,
     remove,
     card,
+    exportWeights,
   }
 })
