@@ -1,6 +1,6 @@
 import type { Dataset, Input, SplitName } from '@contract/index'
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, type Ref } from 'vue'
 import { useApi } from '../api/client'
 import { decodeClip, type Clip } from '@media/frames'
 
@@ -23,29 +23,29 @@ export const useDatasetsStore = defineStore('datasets', () => {
 
   const byId = computed(() => new Map(datasets.value.map((d) => [d.id, d])))
 
-  async function generate(input: Input<'datasets.generate'>) {
-    generating.value = input.name
+  /** Creates a dataset with `method`, naming it in `busy` until the list shows it. */
+  async function create<M extends 'datasets.generate' | 'datasets.import'>(
+    method: M,
+    input: Input<M>,
+    busy: Ref<string | null>,
+  ) {
+    busy.value = input.name
     try {
-      const created = await api.call('datasets.generate', input)
+      const created = await api.call(method, input)
       await refresh()
       return created
     } finally {
-      generating.value = null
+      busy.value = null
     }
   }
+
+  const generate = (input: Input<'datasets.generate'>) =>
+    create('datasets.generate', input, generating)
 
   const preview = (source: Input<'datasets.preview'>) => api.call('datasets.preview', source)
 
-  async function importDataset(input: Input<'datasets.import'>) {
-    importing.value = input.name
-    try {
-      const created = await api.call('datasets.import', input)
-      await refresh()
-      return created
-    } finally {
-      importing.value = null
-    }
-  }
+  const importDataset = (input: Input<'datasets.import'>) =>
+    create('datasets.import', input, importing)
 
   async function remove(id: number) {
     await api.call('datasets.delete', { id })
