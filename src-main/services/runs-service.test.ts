@@ -4,7 +4,12 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RunConfig } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
-import { microConfig, openTestWorkbench, setUpTinyRuns, untilStatus } from '../testing/test-workbench'
+import {
+  microConfig,
+  openTestWorkbench,
+  setUpTinyRuns,
+  untilStatus,
+} from '../testing/test-workbench'
 
 const open: Workbench[] = []
 afterEach(async () => {

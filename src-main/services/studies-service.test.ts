@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { StudyState } from '../api/contract'
 import type { Workbench } from '../api/create-workbench'
-import { microConfig, openTestWorkbench, setUpTinyRuns, untilStatus } from '../testing/test-workbench'
+import {
+  microConfig,
+  openTestWorkbench,
+  setUpTinyRuns,
+  untilStatus,
+} from '../testing/test-workbench'
 
 const open: Workbench[] = []
 afterEach(async () => {

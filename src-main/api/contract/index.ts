@@ -1,5 +1,10 @@
 // The domain types the contract's schemas are made of, so the renderer reads them here too.
-export { BACKEND_ORDER, BackendPreference, BackendProbe, fallbackBackends } from '../../domain/backends'
+export {
+  BACKEND_ORDER,
+  BackendPreference,
+  BackendProbe,
+  fallbackBackends,
+} from '../../domain/backends'
 export type { BackendName } from '../../domain/backends'
 export * from '../../domain/model'
 export * from '../../domain/runs'

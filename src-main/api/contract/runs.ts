@@ -5,7 +5,6 @@ import { BackendPreference } from '../../domain/backends'
 import { ModelConfig, TrainConfig } from '../../domain/model'
 import { RunId, RunKind, RunStatus } from '../../domain/runs'
 
-
 /** What a run was asked to do; stored as the run's config and shown in diffs. */
 export const RunConfig = z.object({
   model: ModelConfig,

@@ -1,7 +1,12 @@
 export { BackendUnavailableError, initBackend, probeBackends } from './select'
 export type { InitBackendOptions } from './select'
 export { BACKEND_ORDER } from '../../domain/backends'
-export type { BackendAttempt, BackendName, BackendPreference, BackendReport } from '../../domain/backends'
+export type {
+  BackendAttempt,
+  BackendName,
+  BackendPreference,
+  BackendReport,
+} from '../../domain/backends'
 export {
   MemoryBudgetError,
   assertFitsBackend,
