@@ -326,6 +326,14 @@ export function createRunsService(deps: RunsServiceDeps) {
       if (listCheckpoints(runDir(id)).length === 0) {
         throw new WorkbenchError('conflict', `run "${run.name}" has no checkpoint to evaluate`)
       }
+      // An imported model has no test split of its own; queueing it would only mark a good
+      // zoo member failed.
+      if (run.datasetId === null) {
+        throw new WorkbenchError(
+          'conflict',
+          `run "${run.name}" was imported without a dataset: there is no test split to score it on`,
+        )
+      }
       runs.update(id, { status: 'queued', error: null })
       queue.enqueue(id, 'evaluate')
       changed(id)

@@ -158,6 +158,12 @@ describe('the zoo', () => {
       backend: 'imported',
       datasetId: null,
     })
+    // It has no test split: evaluating it is refused, and it stays a completed zoo member.
+    await expect(wb.call('runs.evaluate', { id: imported.run.id })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/imported without a dataset/),
+    })
+    expect((await wb.call('runs.get', { id: imported.run.id })).status).toBe('completed')
     const fits = ModelConfig.parse({ ...tiny.model, tmu: { sources: 2 } })
     expect(
       await wb.call('zoo.check', { model: fits, sourceRunIds: [source.id, imported.run.id] }),
