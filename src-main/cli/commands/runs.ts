@@ -20,8 +20,12 @@ export function registerRuns(program: Command) {
       )
       for (const r of runs) {
         const disk = `${((usage.get(r.id) ?? 0) / 1e6).toFixed(1)} MB`
+        // A diverged model's means are NaN (carried as null): say so rather than "not scored".
+        const missing = r.test?.nonFiniteClips ? 'NaN' : '—'
+        const mse = r.test?.mse?.toFixed(2) ?? missing
+        const ssim = r.test?.ssim?.toFixed(4) ?? missing
         out.line(
-          `${String(r.id).padStart(3)}  ${r.name.slice(0, 32).padEnd(32)} ${r.kind.padEnd(9)} ${r.status.padEnd(11)} ${String(r.iteration).padStart(6)}  ${(r.backend ?? '—').padEnd(7)} ${r.test?.mse?.toFixed(2).padStart(8) ?? '       —'}  ${(r.test?.ssim?.toFixed(4) ?? '—').padEnd(6)} ${disk.padStart(9)}`,
+          `${String(r.id).padStart(3)}  ${r.name.slice(0, 32).padEnd(32)} ${r.kind.padEnd(9)} ${r.status.padEnd(11)} ${String(r.iteration).padStart(6)}  ${(r.backend ?? '—').padEnd(7)} ${mse.padStart(8)}  ${ssim.padEnd(6)} ${disk.padStart(9)}`,
         )
       }
     })
