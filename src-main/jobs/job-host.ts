@@ -57,11 +57,25 @@ export function startTrainer(
     if (message.type === 'started' && lastCheckpoint < 0) lastCheckpoint = message.iteration
     onMessage(parsed.data)
   })
-  const exited = new Promise<TrainerExit>((resolve) => {
-    child.once('exit', (code, signal) =>
-      resolve({ code, signal, last, stderrTail, lastCheckpoint: Math.max(lastCheckpoint, 0) }),
-    )
+  // 'exit' can come before the last messages are emitted: the exit is only settled once the
+  // IPC channel has closed too, so `last` (the trainer's own finished/failed word) is read
+  // after every message, and none arrives after whoever awaits `exited` closed the database.
+  const disconnected = new Promise<void>((resolve) => {
+    if (child.connected) child.once('disconnect', () => resolve())
+    else resolve()
   })
+  const exitStatus = new Promise<Pick<TrainerExit, 'code' | 'signal'>>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  })
+  const exited = Promise.all([exitStatus, disconnected]).then(
+    ([{ code, signal }]): TrainerExit => ({
+      code,
+      signal,
+      last,
+      stderrTail,
+      lastCheckpoint: Math.max(lastCheckpoint, 0),
+    }),
+  )
   const post = (message: HostMessage) => {
     if (child.connected) child.send(message)
   }

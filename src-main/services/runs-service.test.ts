@@ -162,14 +162,17 @@ describe('runs', () => {
       name: 'long',
       kind: 'scratch',
       datasetId: dataset.id,
-      config: RunConfig.parse({
-        ...tinyConfig,
-        train: { ...tinyConfig.train, iterations: 100_000 },
-      }),
+      config: tinyConfig,
+      // No trainer: a live one would go on writing to the database this test closes.
+      start: false,
     })
     // Simulate the workbench dying: the database says running, but no process is left.
     first.db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(run.id)
-    first.db.prepare("UPDATE jobs SET state = 'running' WHERE run_id = ?").run(run.id)
+    first.db
+      .prepare(
+        "INSERT INTO jobs (run_id, kind, state, position, created_at) VALUES (?, 'train', 'running', 1, ?)",
+      )
+      .run(run.id, new Date().toISOString())
     first.db.close()
     // …and its job-runner lock is left behind, as a dead process's would be.
     rmSync(join(root, 'job-runner.lock'))

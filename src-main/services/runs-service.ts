@@ -299,7 +299,12 @@ export function createRunsService(deps: RunsServiceDeps) {
     },
 
     /** Trains a run that stopped short again, on another backend, from its last checkpoint. */
-    restart({ id, backend }: ParsedInput<'runs.restart'>): Run {
+    async restart({ id, backend }: ParsedInput<'runs.restart'>): Promise<Run> {
+      // A trainer that has just reported its failure may still be exiting: let it finish
+      // (and its job settle) before the run is queued again, or its last words would land
+      // on the restarted run.
+      const exiting = queue.handleOf(id)
+      if (exiting && RESTARTABLE_STATUSES.includes(require(id).status)) await exiting.exited
       const run = require(id)
       if (queue.handleOf(id) || !RESTARTABLE_STATUSES.includes(run.status)) {
         throw new WorkbenchError(

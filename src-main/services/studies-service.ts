@@ -301,7 +301,11 @@ export function createStudiesService(deps: StudiesDeps) {
      * arms and reports done once they all complete. Sources are not arms: the arms were built
      * on them, so a study whose source failed is started again instead.
      */
-    restartArm({ experimentId, runId, backend }: ParsedInput<'studies.restartArm'>): Run {
+    async restartArm({
+      experimentId,
+      runId,
+      backend,
+    }: ParsedInput<'studies.restartArm'>): Promise<Run> {
       const experiment = deps.experiments.get(experimentId)
       const scale = StudyScale.options.find((s) => experiment.tags.includes(s))
       if (!experiment.tags.includes('study') || !scale) {
@@ -314,7 +318,7 @@ export function createStudiesService(deps: StudiesDeps) {
           `run "${run.name}" is not a target arm of study "${experiment.name}"`,
         )
       }
-      const restarted = deps.runs.restart({ id: runId, backend })
+      const restarted = await deps.runs.restart({ id: runId, backend })
       report({
         experimentId,
         scale,
