@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import {
+  DEFAULT_EXPERIMENT_NAME,
   RESTARTABLE_STATUSES,
   RunConfig,
   WorkbenchError,
@@ -209,6 +210,19 @@ export function createRunsService(deps: RunsServiceDeps) {
       : null
   }
 
+  /** The experiment for runs filed without one, made the first time it is needed. */
+  function defaultExperimentId(): number {
+    const found = deps.experiments.list(true).find((e) => e.name === DEFAULT_EXPERIMENT_NAME)
+    if (found) return found.id
+    const made = deps.experiments.create({
+      name: DEFAULT_EXPERIMENT_NAME,
+      description: 'Runs started without an experiment.',
+      tags: [],
+    })
+    emit('experiments.changed', { id: made.id })
+    return made.id
+  }
+
   function enqueueTraining(id: number) {
     runs.update(id, { status: 'queued', error: null })
     queue.enqueue(id, 'train')
@@ -220,13 +234,13 @@ export function createRunsService(deps: RunsServiceDeps) {
     get: (id: number): Run => toRun(require(id)),
 
     create(input: ParsedInput<'runs.create'>): Run {
-      if (!deps.experiments.get(input.experimentId)) {
+      if (input.experimentId !== undefined && !deps.experiments.get(input.experimentId)) {
         throw new WorkbenchError('not_found', `experiment ${input.experimentId} does not exist`)
       }
       validateSources(input, { run: require, sourceName })
       validateDataset(input, deps.datasets.get(input.datasetId))
       const row = runs.create({
-        experimentId: input.experimentId,
+        experimentId: input.experimentId ?? defaultExperimentId(),
         name: input.name,
         kind: input.kind,
         config: input.config,

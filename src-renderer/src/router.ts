@@ -35,6 +35,7 @@ export function createWorkbenchRouter() {
         props: (route) => ({
           experimentId: route.query.experiment ? Number(route.query.experiment) : null,
           cloneFromRunId: route.query.from ? Number(route.query.from) : null,
+          dataset: typeof route.query.dataset === 'string' ? route.query.dataset : null,
         }),
         meta: { title: 'New run' },
       },

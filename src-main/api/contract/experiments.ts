@@ -3,6 +3,9 @@ import { z } from 'zod'
 export const ExperimentId = z.number().int().positive()
 export type ExperimentId = z.infer<typeof ExperimentId>
 
+/** Where a run created without an experiment goes (made on first use). */
+export const DEFAULT_EXPERIMENT_NAME = 'My runs'
+
 const Name = z.string().trim().min(1, 'name must not be empty').max(200)
 const Tag = z.string().trim().min(1).max(50)
 

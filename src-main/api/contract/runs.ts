@@ -53,7 +53,8 @@ export const Run = z.object({
 export type Run = z.infer<typeof Run>
 
 export const CreateRunInput = z.object({
-  experimentId: ExperimentId,
+  /** Absent: the default experiment (DEFAULT_EXPERIMENT_NAME), created on first use. */
+  experimentId: ExperimentId.optional(),
   name: z.string().trim().min(1).max(200),
   kind: RunKind,
   datasetId: DatasetId,

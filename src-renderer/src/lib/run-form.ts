@@ -222,7 +222,6 @@ export function validateRunForm(
   const positiveInt = (field: keyof RunForm, value: number, what: string) => {
     if (!Number.isInteger(value) || value < 1) errors[field] = `${what} must be a whole number ≥ 1`
   }
-  if (form.experimentId === null) errors.experimentId = 'choose an experiment'
   if (!form.name.trim()) errors.name = 'give the run a name'
   if (form.datasetId === null || !dataset) errors.datasetId = 'choose a dataset'
   positiveInt('layers', form.layers, 'layers')
@@ -267,7 +266,8 @@ export function validateRunForm(
   if (Object.keys(errors).length || !model) return { errors, input: null }
 
   const input = {
-    experimentId: form.experimentId!,
+    // None chosen: the server files it in the default experiment.
+    ...(form.experimentId === null ? {} : { experimentId: form.experimentId }),
     name: form.name.trim(),
     kind: form.kind,
     datasetId: form.datasetId!,

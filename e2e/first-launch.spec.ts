@@ -1,0 +1,37 @@
+import { WorkbenchPage } from './pages/workbench-page'
+import { expect, test } from './serve-fixture'
+
+test('a first launch says where to start, and a run needs no experiment', async ({
+  page,
+  serve,
+}) => {
+  const app = new WorkbenchPage(page)
+  await app.open(serve.url)
+  await app.goTo('Experiments')
+
+  const start = page.getByRole('region', { name: 'Where to start' })
+  await expect(start).toBeVisible()
+  await page.screenshot({ path: test.info().outputPath('first-launch.png'), fullPage: true })
+
+  await start.getByRole('link', { name: 'Run the tiny study' }).click()
+  await expect(page.getByRole('heading', { level: 2, name: 'Studies' })).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Start tiny study' })).toBeVisible()
+
+  await app.goTo('Experiments')
+  await start.getByRole('link', { name: 'Train on the built-in Flying Digits' }).click()
+  const form = page.getByRole('form', { name: 'New run' })
+  await expect(form).toBeVisible()
+  await expect(page.getByText('create one')).toBeHidden()
+  await expect(form.getByLabel('Dataset').locator('option:checked')).toHaveText(
+    /Flying Digits · 2 digits/,
+  )
+  await expect(form.getByLabel('Experiment').locator('option:checked')).toHaveText('My runs (new)')
+
+  await form.getByLabel('Name').fill('first run')
+  await form.getByLabel('Iterations').fill('2')
+  await form.getByRole('button', { name: 'Create and start' }).click()
+  await expect(page.locator('[data-run-detail="first run"]')).toBeVisible()
+  await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link').click()
+  await expect(page.getByRole('heading', { level: 2, name: 'My runs' })).toBeVisible()
+  app.expectNoErrors()
+})

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_EXPERIMENT_NAME } from '../api/contract'
+import type { Workbench } from '../api/create-workbench'
+import { microConfig, openTestWorkbench, setUpTinyRuns } from '../testing/test-workbench'
+
+const open: Workbench[] = []
+afterEach(async () => {
+  for (const wb of open.splice(0)) await wb.close()
+})
+
+function workbench(root?: string): Workbench {
+  const wb = openTestWorkbench(root)
+  open.push(wb)
+  return wb
+}
+
+describe('run lifecycle', () => {
+  it('files a run created without an experiment in the default one, made once', async () => {
+    const wb = workbench()
+    const { dataset } = await setUpTinyRuns(wb)
+    const changed: number[] = []
+    wb.onEvent((event, payload) => {
+      if (event === 'experiments.changed') changed.push((payload as { id: number }).id)
+    })
+    const create = (name: string) =>
+      wb.call('runs.create', {
+        name,
+        kind: 'scratch',
+        datasetId: dataset.id,
+        config: microConfig(),
+        start: false,
+      })
+    const first = await create('first')
+    const second = await create('second')
+
+    const experiments = await wb.call('experiments.list', {})
+    const mine = experiments.filter((e) => e.name === DEFAULT_EXPERIMENT_NAME)
+    expect(mine).toHaveLength(1)
+    expect(first.experimentId).toBe(mine[0]!.id)
+    expect(second.experimentId).toBe(mine[0]!.id)
+    expect(mine[0]!.runCount).toBe(2)
+    expect(changed).toContain(mine[0]!.id)
+  })
+})
