@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
 import { WorkbenchPage } from './pages/workbench-page'
 import { expect, test } from './serve-fixture'
 
@@ -31,6 +33,19 @@ test('a first launch says where to start, and a run needs no experiment', async 
   await form.getByLabel('Iterations').fill('2')
   await form.getByRole('button', { name: 'Create and start' }).click()
   await expect(page.locator('[data-run-detail="first run"]')).toBeVisible()
+  const status = page.getByTestId('run-status')
+  await expect(status).toHaveText('completed', { timeout: 90_000 })
+
+  // A run still running at its last iteration is scoring the test set. The real window is a
+  // second or two here, too short to catch reliably, so the database is put back into it.
+  const db = new Database(join(serve.workspace, 'workbench.sqlite'))
+  db.prepare(`UPDATE runs SET status = 'running' WHERE name = 'first run'`).run()
+  db.close()
+  await page.reload()
+  await expect(status).toHaveText('evaluating')
+  await expect(page.getByTestId('run-evaluating')).toHaveText('scoring the test set')
+  await expect(page.getByRole('button', { name: 'Pause' })).toBeHidden()
+
   await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link').click()
   await expect(page.getByRole('heading', { level: 2, name: 'My runs' })).toBeVisible()
   app.expectNoErrors()

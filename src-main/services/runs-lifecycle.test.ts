@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_EXPERIMENT_NAME } from '../api/contract'
+import { DEFAULT_EXPERIMENT_NAME, type RunLogLine, type RunProgress } from '../api/contract'
 import type { Workbench } from '../api/create-workbench'
-import { microConfig, openTestWorkbench, setUpTinyRuns } from '../testing/test-workbench'
+import {
+  microConfig,
+  openTestWorkbench,
+  setUpTinyRuns,
+  untilStatus,
+} from '../testing/test-workbench'
 
 const open: Workbench[] = []
 afterEach(async () => {
@@ -40,5 +45,24 @@ describe('run lifecycle', () => {
     expect(second.experimentId).toBe(mine[0]!.id)
     expect(mine[0]!.runCount).toBe(2)
     expect(changed).toContain(mine[0]!.id)
+  })
+
+  // The run page reads "evaluating" from this order (src-renderer/src/lib/run-phase.ts).
+  it('reports its last iteration, still running, before it scores the test set', async () => {
+    const wb = workbench()
+    const { create } = await setUpTinyRuns(wb)
+    const seen: string[] = []
+    wb.onEvent((event, payload) => {
+      if (event === 'runs.progress') {
+        const p = payload as RunProgress
+        if (p.iteration === p.total) seen.push('last iteration')
+      }
+      if (event === 'runs.log' && /evaluated on test/.test((payload as RunLogLine).text)) {
+        seen.push('test scored')
+      }
+    })
+    const run = await create('evaluating', { iterations: 4 })
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
+    expect(seen).toEqual(['last iteration', 'test scored'])
   })
 })
