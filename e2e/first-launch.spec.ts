@@ -46,7 +46,16 @@ test('a first launch says where to start, and a run needs no experiment', async 
   await expect(page.getByTestId('run-evaluating')).toHaveText('scoring the test set')
   await expect(page.getByRole('button', { name: 'Pause' })).toBeHidden()
 
+  // Duration adds up the attempts (trained_seconds), not only the latest start to finish.
+  const again = new Database(join(serve.workspace, 'workbench.sqlite'))
+  again
+    .prepare(
+      `UPDATE runs SET status = 'completed', trained_seconds = 7500 WHERE name = 'first run'`,
+    )
+    .run()
+  again.close()
   await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link').click()
   await expect(page.getByRole('heading', { level: 2, name: 'My runs' })).toBeVisible()
+  await expect(page.getByRole('row', { name: /first run/ })).toContainText('2 h 05 m')
   app.expectNoErrors()
 })

@@ -23,6 +23,7 @@ const run: Run = {
   createdAt: '2026-11-25T10:00:00.000Z',
   startedAt: null,
   finishedAt: null,
+  trainedSeconds: 0,
 }
 
 const evaluation: EvaluationSummary = {

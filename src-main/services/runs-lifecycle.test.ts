@@ -65,4 +65,31 @@ describe('run lifecycle', () => {
     expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
     expect(seen).toEqual(['last iteration', 'test scored'])
   })
+
+  it('adds up training time over a cancel and a resume', async () => {
+    const wb = workbench()
+    const { create } = await setUpTinyRuns(wb)
+    const run = await create('resumed', { iterations: 60, checkpointEvery: 100, evalEvery: 100 })
+    await new Promise<void>((resolve) => {
+      const stop = wb.onEvent((event, payload) => {
+        if (event === 'runs.progress' && (payload as RunProgress).iteration >= 2) {
+          stop()
+          resolve()
+        }
+      })
+    })
+    await wb.call('runs.control', { id: run.id, action: 'cancel' })
+    expect(await untilStatus(wb, run.id, ['cancelled', 'failed'])).toBe('cancelled')
+    const first = await wb.call('runs.get', { id: run.id })
+    const firstSeconds = (Date.parse(first.finishedAt!) - Date.parse(first.startedAt!)) / 1000
+    expect(first.trainedSeconds).toBeCloseTo(firstSeconds, 2)
+    expect(first.trainedSeconds).toBeGreaterThan(0)
+
+    await wb.call('runs.control', { id: run.id, action: 'resume' })
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
+    const done = await wb.call('runs.get', { id: run.id })
+    const lastSeconds = (Date.parse(done.finishedAt!) - Date.parse(done.startedAt!)) / 1000
+    expect(done.startedAt).not.toBe(first.startedAt)
+    expect(done.trainedSeconds).toBeCloseTo(firstSeconds + lastSeconds, 2)
+  }, 60_000)
 })

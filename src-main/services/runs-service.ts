@@ -152,11 +152,22 @@ export function createRunsService(deps: RunsServiceDeps) {
     }
   }
 
+  /**
+   * Ends the attempt that began at the run's startedAt, adding it to the run's training time:
+   * startedAt and finishedAt are the latest attempt's, a resume starts another.
+   */
+  function endAttempt(runId: number, finishedAt: string) {
+    const run = require(runId)
+    const going = run.startedAt !== null && run.finishedAt === null
+    const seconds = going ? (Date.parse(finishedAt) - Date.parse(run.startedAt!)) / 1000 : 0
+    return { finishedAt, trainedSeconds: run.trainedSeconds + Math.max(0, seconds) }
+  }
+
   function settled(job: JobRow, exit: TrainerExit) {
     const reason = stopReasons.get(job.runId)
     stopReasons.delete(job.runId)
     const last = exit.last
-    const finishedAt = nowIso()
+    const { finishedAt, trainedSeconds } = endAttempt(job.runId, nowIso())
     if (last?.type === 'finished' && last.reason === 'completed') {
       deps.jobs.setState(job.id, 'done')
       runs.update(job.runId, {
@@ -164,17 +175,18 @@ export function createRunsService(deps: RunsServiceDeps) {
         iteration: last.iteration,
         error: null,
         finishedAt,
+        trainedSeconds,
       })
       logLine(job.runId, 'info', 'completed')
     } else if (last?.type === 'finished') {
       deps.jobs.setState(job.id, reason === 'cancel' ? 'cancelled' : 'interrupted')
       const status = reason === 'cancel' ? 'cancelled' : 'interrupted'
-      runs.update(job.runId, { status, iteration: last.iteration, finishedAt })
+      runs.update(job.runId, { status, iteration: last.iteration, finishedAt, trainedSeconds })
       logLine(job.runId, 'info', `stopped at iteration ${last.iteration} (checkpoint kept)`)
     } else {
       const message = describeExit(exit)
       deps.jobs.setState(job.id, 'failed', message)
-      runs.update(job.runId, { status: 'failed', error: message, finishedAt })
+      runs.update(job.runId, { status: 'failed', error: message, finishedAt, trainedSeconds })
       logLine(job.runId, 'error', message)
     }
     changed(job.runId)
@@ -196,7 +208,11 @@ export function createRunsService(deps: RunsServiceDeps) {
     },
     settled,
     failedToStart(job, error) {
-      runs.update(job.runId, { status: 'failed', error: error.message, finishedAt: nowIso() })
+      runs.update(job.runId, {
+        status: 'failed',
+        error: error.message,
+        ...endAttempt(job.runId, nowIso()),
+      })
       logLine(job.runId, 'error', error.message)
       changed(job.runId)
     },
@@ -397,7 +413,10 @@ export function createRunsService(deps: RunsServiceDeps) {
     /** At start: runs left training by a process that died are marked interrupted. */
     recover() {
       for (const runId of queue.recover()) {
+        // The process died unseen: its attempt ends at the last line the run logged.
+        const lastSeen = runs.logs(runId, 1)[0]?.time ?? require(runId).startedAt ?? nowIso()
         runs.update(runId, {
+          ...endAttempt(runId, lastSeen),
           status: 'interrupted',
           error:
             'the workbench stopped while this run was training; resume continues from its last checkpoint',

@@ -114,6 +114,12 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX run_logs_by_run ON run_logs(run_id, id);
   `,
+  // 5: training time summed over a run's attempts (started_at/finished_at are the last one's).
+  `
+  ALTER TABLE runs ADD COLUMN trained_seconds REAL NOT NULL DEFAULT 0;
+  UPDATE runs SET trained_seconds = (julianday(finished_at) - julianday(started_at)) * 86400
+    WHERE started_at IS NOT NULL AND finished_at IS NOT NULL AND finished_at > started_at;
+  `,
 ]
 
 export const SCHEMA_VERSION = migrations.length

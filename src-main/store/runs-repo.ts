@@ -29,6 +29,7 @@ export interface RunRow {
   createdAt: string
   startedAt: string | null
   finishedAt: string | null
+  trainedSeconds: number
 }
 
 interface RawRow {
@@ -56,6 +57,7 @@ interface RawRow {
   created_at: string
   started_at: string | null
   finished_at: string | null
+  trained_seconds: number
 }
 
 /** The latest value of a metric series: what tables show without loading whole curves. */
@@ -156,6 +158,7 @@ export function createRunsRepo(db: Db) {
         error: string | null
         startedAt: string | null
         finishedAt: string | null
+        trainedSeconds: number
       }>,
     ) {
       const columns: Record<string, unknown> = {}
@@ -170,6 +173,7 @@ export function createRunsRepo(db: Db) {
       if (patch.error !== undefined) columns.error = patch.error
       if (patch.startedAt !== undefined) columns.started_at = patch.startedAt
       if (patch.finishedAt !== undefined) columns.finished_at = patch.finishedAt
+      if (patch.trainedSeconds !== undefined) columns.trained_seconds = patch.trainedSeconds
       const keys = Object.keys(columns)
       if (keys.length === 0) return
       db.prepare(
@@ -256,5 +260,6 @@ function toRun(row: RawRow): RunRow {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    trainedSeconds: row.trained_seconds,
   }
 }

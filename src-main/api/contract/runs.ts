@@ -47,8 +47,11 @@ export const Run = z.object({
     })
     .nullable(),
   createdAt: z.string(),
+  /** Of the latest attempt: a resume starts a new one. */
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** Training time of all finished attempts; add now − startedAt while one is going. */
+  trainedSeconds: z.number(),
 })
 export type Run = z.infer<typeof Run>
 

@@ -11,6 +11,7 @@ const b = makeRun({
   tags: ['paper', 'fd3'],
   status: 'running',
   finishedAt: null,
+  trainedSeconds: 0,
   test: { mse: 20, mae: 1, ssim: 0.95, psnr: 22 },
 })
 const c = makeRun({ id: 3, name: 'gamma', notes: 'ablation of the gate', lastLoss: null })
@@ -48,6 +49,12 @@ describe('sortRuns', () => {
 
   it('counts a running run to now', () => {
     expect(sortRuns([a, b], 'duration', 'desc', NOW).map((r) => r.id)).toEqual([2, 1])
+  })
+
+  it("adds a resumed run's earlier attempts to the one going", () => {
+    // 100 s before it was interrupted, resumed 10 minutes before NOW.
+    const resumed = { ...b, trainedSeconds: 100, startedAt: '2026-01-01T00:50:00.000Z' }
+    expect(runsToCsv([resumed], ['duration'], NOW)).toBe('id,Duration (s)\r\n2,700\r\n')
   })
 })
 

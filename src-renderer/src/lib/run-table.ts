@@ -31,11 +31,11 @@ export interface RunColumn {
   numeric?: boolean
 }
 
-/** Wall time of a run: to its end, or to now while it is still going. */
+/** Training time of a run over all its attempts, the one going (if any) to now. */
 export function runDurationSeconds(run: Run, nowMs: number): number | null {
   if (!run.startedAt) return null
-  const end = run.finishedAt ? Date.parse(run.finishedAt) : nowMs
-  return (end - Date.parse(run.startedAt)) / 1000
+  const going = run.finishedAt ? 0 : (nowMs - Date.parse(run.startedAt)) / 1000
+  return run.trainedSeconds + Math.max(0, going)
 }
 
 export function describeModel(run: Run): string {

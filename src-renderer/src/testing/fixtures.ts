@@ -23,6 +23,7 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     createdAt: '2026-01-01T00:00:00.000Z',
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:01:40.000Z',
+    trainedSeconds: 100,
     ...overrides,
   }
 }
