@@ -30,6 +30,8 @@ import { acquireJobRunnerLock, WorkspaceBusyError } from '../store/workspace-loc
 import { createExperimentsService } from '../services/experiments-service'
 import type { BackendProbe } from '../domain/backends'
 import { createSystemService } from '../services/system-service'
+import { createSettingsService } from '../services/settings-service'
+import { createSettingsRepo } from '../store/settings-repo'
 import type { Emit } from '../services/events'
 import { configureLogging } from '../util/logger'
 
@@ -54,6 +56,12 @@ export interface WorkbenchOptions {
    * may (see store/workspace-lock.ts); commands that only read or file results pass false.
    */
   runJobs?: boolean
+  /**
+   * Queue runs a stopped workbench left interrupted again at start, unless the workspace's
+   * resumeInterruptedRuns setting is off. Default: for the app and `tmu serve`, not for a
+   * one-shot command such as `tmu train`, which would stop them again when it ends.
+   */
+  resumeInterrupted?: boolean
 }
 
 function takeJobRunnerLock(root: string, transport: SystemInfo['transport']) {
@@ -120,7 +128,11 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     emit,
     concurrency: runJobs ? (options.concurrency ?? 1) : 0,
   })
-  if (runJobs) runs.recover()
+  const settings = createSettingsService(createSettingsRepo(db))
+  if (runJobs) {
+    const resume = options.resumeInterrupted ?? options.transport !== 'in-process'
+    runs.recover({ resume: resume && settings.get().resumeInterruptedRuns })
+  }
   const artifacts = createRunArtifactsService({ runs })
   const imports = createModelImportService({
     runs: runsRepo,
@@ -145,6 +157,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const handlers: Handlers = {
     'system.info': async () => system.info(),
     'system.doctor': () => system.doctor(),
+    'settings.get': async () => settings.get(),
+    'settings.update': async (input) => settings.update(input),
     'experiments.list': async (input) => experiments.list(input),
     'experiments.get': async ({ id }) => experiments.get(id),
     'experiments.create': async (input) => experiments.create(input),

@@ -1,6 +1,9 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_EXPERIMENT_NAME, type RunLogLine, type RunProgress } from '../api/contract'
-import type { Workbench } from '../api/create-workbench'
+import { createWorkbench, type Workbench } from '../api/create-workbench'
 import {
   microConfig,
   openTestWorkbench,
@@ -91,5 +94,50 @@ describe('run lifecycle', () => {
     const lastSeconds = (Date.parse(done.finishedAt!) - Date.parse(done.startedAt!)) / 1000
     expect(done.startedAt).not.toBe(first.startedAt)
     expect(done.trainedSeconds).toBeCloseTo(firstSeconds + lastSeconds, 2)
+  }, 60_000)
+
+  it('resumes runs a restart interrupted, unless the setting is off', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tmu-resume-'))
+    // As `tmu serve` and the app do; one-shot commands (in-process) leave them be.
+    const reopen = () =>
+      createWorkbench({
+        workspace: root,
+        transport: 'in-process',
+        probeBackends: async () => [],
+        builtinDataset: false,
+        resumeInterrupted: true,
+      })
+    const trained = (wb: Workbench, runId: number, iteration: number) =>
+      new Promise<void>((resolve) => {
+        const stop = wb.onEvent((event, payload) => {
+          const p = payload as RunProgress
+          if (event === 'runs.progress' && p.runId === runId && p.iteration >= iteration) {
+            stop()
+            resolve()
+          }
+        })
+      })
+
+    const first = reopen()
+    const { create } = await setUpTinyRuns(first)
+    const run = await create('restarted', { iterations: 400, checkpointEvery: 2, evalEvery: 1000 })
+    await trained(first, run.id, 2)
+    await first.close() // A server restart: the trainer checkpoints and the run is interrupted.
+
+    const second = reopen()
+    const resumed = await second.call('runs.get', { id: run.id })
+    expect(['queued', 'running']).toContain(resumed.status)
+    const logs = await second.call('runs.logs', { id: run.id })
+    expect(logs.map((l) => l.text)).toContain('resuming: the workbench restarted while it trained')
+    await trained(second, run.id, resumed.iteration + 1)
+    expect(await second.call('settings.update', { resumeInterruptedRuns: false })).toEqual({
+      resumeInterruptedRuns: false,
+    })
+    await second.close()
+
+    const third = reopen()
+    open.push(third)
+    expect(await third.call('settings.get', {})).toEqual({ resumeInterruptedRuns: false })
+    expect((await third.call('runs.get', { id: run.id })).status).toBe('interrupted')
   }, 60_000)
 })

@@ -410,8 +410,12 @@ export function createRunsService(deps: RunsServiceDeps) {
     dir: runDir,
     sourceName,
 
-    /** At start: runs left training by a process that died are marked interrupted. */
-    recover() {
+    /**
+     * At start: runs left training by a process that died are marked interrupted; with
+     * `resume` (the workspace setting resumeInterruptedRuns), every interrupted run is queued
+     * again, oldest first, to continue from its last checkpoint.
+     */
+    recover({ resume }: { resume: boolean }) {
       for (const runId of queue.recover()) {
         // The process died unseen: its attempt ends at the last line the run logged.
         const lastSeen = runs.logs(runId, 1)[0]?.time ?? require(runId).startedAt ?? nowIso()
@@ -421,6 +425,13 @@ export function createRunsService(deps: RunsServiceDeps) {
           error:
             'the workbench stopped while this run was training; resume continues from its last checkpoint',
         })
+      }
+      if (resume) {
+        for (const run of runs.list().reverse()) {
+          if (run.status !== 'interrupted' || deps.jobs.activeOfRun(run.id)) continue
+          logLine(run.id, 'info', 'resuming: the workbench restarted while it trained')
+          enqueueTraining(run.id)
+        }
       }
       queue.pump()
     },

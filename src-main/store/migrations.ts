@@ -120,6 +120,13 @@ export const migrations: readonly string[] = [
   UPDATE runs SET trained_seconds = (julianday(finished_at) - julianday(started_at)) * 86400
     WHERE started_at IS NOT NULL AND finished_at IS NOT NULL AND finished_at > started_at;
   `,
+  // 6: the workspace's settings (api/contract/settings.ts), one JSON value per key.
+  `
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value_json TEXT NOT NULL
+  );
+  `,
 ]
 
 export const SCHEMA_VERSION = migrations.length

@@ -32,6 +32,7 @@ import {
   UpdateRunInput,
 } from './runs'
 import { DoctorReport, SystemInfo } from './system'
+import { UpdateSettingsInput, WorkspaceSettings } from './settings'
 import { ActiveJob, ReorderJobInput, RunUsage } from './jobs'
 import { StudyResults, StudyScale, StudyState } from './studies'
 import { AddToZooInput, CheckSourcesInput, ImportZooModelInput, SourceCheck, ZooModel } from './zoo'
@@ -52,6 +53,9 @@ const Empty = z.object({})
 export const methods = {
   'system.info': { input: Empty, output: SystemInfo },
   'system.doctor': { input: Empty, output: DoctorReport },
+  'settings.get': { input: Empty, output: WorkspaceSettings },
+  /** Writes the settings named; returns them all. */
+  'settings.update': { input: UpdateSettingsInput, output: WorkspaceSettings },
   'experiments.list': { input: ListExperimentsInput, output: z.array(Experiment) },
   'experiments.get': { input: z.object({ id: ExperimentId }), output: Experiment },
   'experiments.create': { input: CreateExperimentInput, output: Experiment },
