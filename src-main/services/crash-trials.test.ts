@@ -73,7 +73,9 @@ describe('a trainer SIGKILLed at random moments', () => {
     await Promise.all([worker(), worker()])
     console.info(`crash trials: ${trials} trials, kills by moment: ${tally(outcomes)}`)
     expect(outcomes.filter((o) => o !== 'missed').length).toBeGreaterThanOrEqual(KILLS)
-  })
+    // 20+ trainer starts and resumes: about 80 s on 2 idle cores, well over the suite's
+    // 120 s when other suites share the cores. A correctness trial, not a speed target.
+  }, 360_000)
 })
 
 const runDir = (id: number) => join(wb.paths.runs, String(id))
