@@ -56,5 +56,5 @@ export function usePlayback(frameCount: Ref<number>, fps: Ref<number>, loop: Ref
     if (frame.value >= count) frame.value = Math.max(0, count - 1)
   })
   onScopeDispose(pause)
-  return { frame, playing, play, pause, toggle, step, seek }
+  return { frame, frameCount, playing, play, pause, toggle, step, seek }
 }

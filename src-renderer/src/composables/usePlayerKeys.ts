@@ -1,4 +1,5 @@
-import { onScopeDispose } from 'vue'
+import { onScopeDispose, type Ref } from 'vue'
+import { keyTarget } from '../lib/playback'
 
 /** Inputs where arrows and Space belong to the control (text, numbers, sliders, radios). */
 function ownsKeys(target: HTMLElement): boolean {
@@ -17,10 +18,17 @@ function spaceActivates(target: HTMLElement): boolean {
 }
 
 /**
- * Player keys for the whole window: Space plays or pauses, ←/→ step a frame (Shift: 10). Keys
- * that a focused field or button handles itself are left to it.
+ * Player keys for the whole window: Space plays or pauses, ←/→ step a frame (Shift: 10, stopping
+ * at the ends), Home/End go to the first and last frame. Keys that a focused field or button
+ * handles itself are left to it.
  */
-export function usePlayerKeys(actions: { toggle(): void; step(delta: number): void }) {
+export function usePlayerKeys(actions: {
+  frame: Ref<number>
+  frameCount: Ref<number>
+  toggle(): void
+  pause(): void
+  seek(frame: number): void
+}) {
   function onKey(event: KeyboardEvent) {
     if (event.altKey || event.ctrlKey || event.metaKey) return
     const target = event.target instanceof HTMLElement ? event.target : document.body
@@ -28,10 +36,13 @@ export function usePlayerKeys(actions: { toggle(): void; step(delta: number): vo
     if (event.key === ' ' && !spaceActivates(target)) {
       event.preventDefault()
       actions.toggle()
-    } else if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
-      event.preventDefault()
-      actions.step((event.key === 'ArrowRight' ? 1 : -1) * (event.shiftKey ? 10 : 1))
+      return
     }
+    const to = keyTarget(event.key, event.shiftKey, actions.frame.value, actions.frameCount.value)
+    if (to === null) return
+    event.preventDefault()
+    actions.pause()
+    actions.seek(to)
   }
   window.addEventListener('keydown', onKey)
   onScopeDispose(() => window.removeEventListener('keydown', onKey))

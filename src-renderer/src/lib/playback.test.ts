@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { advanceClock, stepFrame } from './playback'
+import { advanceClock, keyTarget, stepFrame } from './playback'
 
 describe('stepFrame', () => {
   it('wraps both ways when looping', () => {
@@ -46,5 +46,28 @@ describe('advanceClock', () => {
       carryMs: 0,
       ended: true,
     })
+  })
+})
+
+describe('keyTarget', () => {
+  it('goes to the first and last frame on Home and End', () => {
+    expect(keyTarget('Home', false, 5, 10)).toBe(0)
+    expect(keyTarget('End', false, 2, 10)).toBe(9)
+  })
+
+  it('steps one frame with the arrows, looping at the ends', () => {
+    expect(keyTarget('ArrowRight', false, 9, 10)).toBe(0)
+    expect(keyTarget('ArrowLeft', false, 0, 10)).toBe(9)
+  })
+
+  it('jumps 10 with Shift, stopping at the last or first frame', () => {
+    expect(keyTarget('ArrowRight', true, 1, 20)).toBe(11)
+    expect(keyTarget('ArrowRight', true, 6, 10)).toBe(9)
+    expect(keyTarget('ArrowLeft', true, 3, 10)).toBe(0)
+  })
+
+  it('ignores other keys and empty clips', () => {
+    expect(keyTarget('a', false, 0, 10)).toBeNull()
+    expect(keyTarget('End', false, 0, 0)).toBeNull()
   })
 })

@@ -32,3 +32,18 @@ export function advanceClock(
   const ended = !loop && state.frame + due >= count - 1
   return { frame: stepFrame(state.frame, due, count, loop), carryMs: ended ? 0 : carryMs, ended }
 }
+
+/**
+ * Where a player key sends the clock, or null for a key the player ignores: ←/→ step one frame
+ * (looping), Shift jumps 10 and stops at the ends, Home/End go to the first and last frame.
+ */
+export function keyTarget(key: string, shift: boolean, frame: number, count: number) {
+  if (count <= 0) return null
+  if (key === 'Home') return 0
+  if (key === 'End') return count - 1
+  if (key !== 'ArrowRight' && key !== 'ArrowLeft') return null
+  const direction = key === 'ArrowRight' ? 1 : -1
+  return shift
+    ? stepFrame(frame, 10 * direction, count, false)
+    : stepFrame(frame, direction, count, true)
+}
