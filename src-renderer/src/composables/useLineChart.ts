@@ -47,6 +47,8 @@ export interface LineChartOptions {
   xLabel: string
   yLabel: string
   logY?: boolean
+  /** Leave the legend out: the page shows one shared legend for several charts. */
+  hideLegend?: boolean
   /** Called with the x value of a clicked point. */
   onPointClick?: (x: number) => void
 }
@@ -111,7 +113,12 @@ export function useLineChart(
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: 'nearest', intersect: false },
-        plugins: { legend: { labels: { color: themeColour('--text'), boxHeight: 2 } } },
+        plugins: {
+          legend: {
+            display: !options().hideLegend,
+            labels: { color: themeColour('--text'), boxHeight: 2 },
+          },
+        },
         scales: scales(),
         onClick(_event, elements) {
           const hit = elements[0]
