@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { differenceRgba, errorColour, signedColour } from './heatmap'
+import { colourBar, differenceRgba, errorColour, signedColour } from './heatmap'
 
 describe('heat map colours', () => {
   it('runs from near-black (no error) to pale yellow (full error)', () => {
@@ -33,5 +33,23 @@ describe('differenceRgba', () => {
   it('keeps the sign in signed mode', () => {
     const out = differenceRgba(new Uint8Array([255, 0]), new Uint8Array([0, 255]), 1, 'signed')
     expect(Array.from(out)).toEqual([33, 102, 172, 255, 178, 24, 43, 255])
+  })
+})
+
+describe('colourBar', () => {
+  it('spans the |error| ramp from no error to the full grey range', () => {
+    const bar = colourBar('abs')
+    expect(bar.gradient).toMatch(/^linear-gradient\(to right, rgb\(0, 0, 4\) 0%, /)
+    expect(bar.gradient).toMatch(/rgb\(252, 253, 191\) 100%\)$/)
+    expect(bar.ticks[0]).toEqual({ at: 0, label: '0' })
+    expect(bar.ticks.at(-1)).toEqual({ at: 1, label: '255' })
+  })
+
+  it('puts zero difference in the middle of the signed ramp, where it is white', () => {
+    const bar = colourBar('signed')
+    expect(bar.gradient).toContain('rgb(247, 247, 247) 50%')
+    expect(bar.ticks.find((t) => t.label === '0')!.at).toBe(0.5)
+    expect(bar.ticks.map((t) => t.label)).toEqual(['-255', '-128', '0', '+128', '+255'])
+    expect(signedColour(0)).toEqual([247, 247, 247])
   })
 })

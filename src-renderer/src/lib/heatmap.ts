@@ -62,3 +62,36 @@ export function differenceRgba(
   }
   return out
 }
+
+export type HeatMode = 'abs' | 'signed'
+
+/** A heat map's colour bar: its ramp as a CSS gradient (left = low) and labelled ticks. */
+export interface ColourBar {
+  title: string
+  gradient: string
+  ticks: { at: number; label: string }[]
+}
+
+/**
+ * The colour bar of a heat-map mode, in grey levels (0…255) of the channel mean, the unit that
+ * `differenceRgba` colours. The ramps are linear, so evenly spaced CSS stops reproduce them.
+ */
+export function colourBar(mode: HeatMode): ColourBar {
+  const stops = mode === 'abs' ? ERROR_STOPS : SIGNED_STOPS
+  const css = stops.map((s, i) => `rgb(${s.join(', ')}) ${(i / (stops.length - 1)) * 100}%`)
+  const gradient = `linear-gradient(to right, ${css.join(', ')})`
+  return mode === 'abs'
+    ? {
+        title: '|prediction − truth|, grey levels',
+        gradient,
+        ticks: [0, 64, 128, 192, 255].map((v) => ({ at: v / 255, label: String(v) })),
+      }
+    : {
+        title: 'prediction − truth, grey levels',
+        gradient,
+        ticks: [-255, -128, 0, 128, 255].map((v) => ({
+          at: (v + 255) / 510,
+          label: v > 0 ? `+${v}` : String(v),
+        })),
+      }
+}

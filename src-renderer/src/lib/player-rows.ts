@@ -1,5 +1,5 @@
 import { frameBytes, frameToRgba, pixelAt, type Clip } from '@media/frames'
-import { differenceRgba } from './heatmap'
+import { differenceRgba, type HeatMode } from './heatmap'
 
 /** One canvas of the player: its frames ready to draw, and what the pixel probe reads there. */
 export interface PlayerPane {
@@ -7,6 +7,8 @@ export interface PlayerPane {
   label: string
   frames: ImageData[]
   probe(t: number, x: number, y: number): string
+  /** A heat map's mode, so the player shows that mode's colour bar. */
+  heat?: HeatMode
 }
 
 /** A row of the player: a clip, or a run's prediction with its heat maps beside it. */
@@ -14,6 +16,8 @@ export interface PlayerRow {
   id: string
   label: string
   panes: PlayerPane[]
+  /** Shown over the row, e.g. to mark input frames apart from predictions. */
+  note?: string
 }
 
 export interface HeatMapChoice {
@@ -46,12 +50,13 @@ function differencePane(
   label: string,
   truth: Clip,
   prediction: Clip,
-  mode: 'abs' | 'signed',
+  mode: HeatMode,
 ): PlayerPane {
   const [T, H, W, C] = prediction.shape
   return {
     id,
     label,
+    heat: mode,
     frames: imageFrames(T, W, H, (t) =>
       differenceRgba(frameBytes(truth, t), frameBytes(prediction, t), C, mode),
     ),
@@ -86,4 +91,33 @@ export function buildPlayerRows(
     rows.push({ id: p.id, label: p.label, panes })
   }
   return rows
+}
+
+/** The heat-map modes on screen, in a fixed order: each gets one colour bar. */
+export function heatModes(rows: PlayerRow[]): HeatMode[] {
+  const shown = new Set(rows.flatMap((r) => r.panes.map((p) => p.heat)))
+  return (['abs', 'signed'] as const).filter((m) => shown.has(m))
+}
+
+/**
+ * The context frames before the predictions, one still pane each ("input 1" … "input n"), held
+ * for the whole clock (T frames) so they sit beside the player's frame-locked rows.
+ */
+export function inputRow(inputs: Clip, T: number): PlayerRow {
+  const [count, H, W] = inputs.shape
+  const panes = Array.from({ length: count }, (_, k): PlayerPane => {
+    const image = new ImageData(frameToRgba(inputs, k), W, H)
+    return {
+      id: `input-${k}`,
+      label: `input ${k + 1}`,
+      frames: Array.from({ length: T }, () => image),
+      probe: (_t, x, y) => pixelAt(inputs, k, x, y).join(', '),
+    }
+  })
+  return {
+    id: 'inputs',
+    label: 'Inputs',
+    panes,
+    note: `Inputs: the ${count} frames every model saw before predicting`,
+  }
 }
