@@ -10,6 +10,8 @@ export interface LoadedClip {
   truth: Clip
   /** Frames before the first prediction: what the models saw. */
   inputFrames: number
+  /** The truth's first inputFrames frames: the context every model was given. */
+  inputs: Clip
   /** Runs saw different numbers of input frames: the truth row lines up with the first run. */
   mixedInputFrames: boolean
   predictions: Map<number, Clip>
@@ -50,6 +52,7 @@ export const useCompareStore = defineStore('compare', () => {
         clip,
         truth: sliceClip(truth, inputFrames, count),
         inputFrames,
+        inputs: sliceClip(truth, 0, inputFrames),
         mixedInputFrames: predictions.some((p) => p.inputFrames !== inputFrames),
         predictions: new Map(runIds.map((id, i) => [id, sliceClip(decoded[i]!, 0, count)])),
       }

@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { ComparePage } from './pages/journey-pages'
+import { WorkbenchPage } from './pages/workbench-page'
+import { expect, test } from './serve-fixture'
+
+const TMU = join(import.meta.dirname, '..', 'bin', 'tmu.js')
+const LONG = 'convlstm-with-a-long-name-that-would-stretch-its-caption'
+const RUNS = ['short-a', LONG, 'mid-name-c']
+
+/** Runs the `tmu` command on a workspace; fails the test on an error. */
+function tmu(workspace: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [TMU, ...args, '--workspace', workspace], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  expect(result.status, `tmu ${args.join(' ')}: ${result.error ?? result.stderr}`).toBe(0)
+}
+
+test('compare shows one run or several in equal panes, with inputs, keys and scales', async ({
+  page,
+  serve,
+}) => {
+  // The workspace belongs to one process at a time: the CLI trains while the server is down.
+  await serve.stop()
+  const ws = serve.workspace
+  tmu(ws, 'data', 'generate', 'tiny', '--size', '16', '--digit-size', '8', '--frames', '8')
+  for (const name of RUNS) {
+    tmu(
+      ws,
+      ...['train', '-d', 'tiny', '-n', name, '--hidden', '4', '--kernel', '3', '--patch', '4'],
+      ...['--iterations', '2', '--input-frames', '3', '--output-frames', '5', '--test-clips', '2'],
+    )
+  }
+  const url = await serve.restart()
+  const app = new WorkbenchPage(page)
+  await app.open(url)
+  await app.goTo('Compare')
+  const compare = new ComparePage(page)
+  await expect(page.getByTestId('compare-empty')).toBeVisible()
+
+  // One run is shown as it is, without asking for a second.
+  await compare.pick('short-a')
+  await expect(compare.playerRow('short-a').getByRole('img').first()).toBeVisible()
+  await expect(page.getByTestId('compare-empty')).toBeHidden()
+  await expect(page.getByText(/at least two/)).toHaveCount(0)
+
+  await compare.pick(LONG)
+  await compare.pick('mid-name-c')
+  await expect(compare.playerRow('mid-name-c').getByRole('img').first()).toBeVisible()
+  await page.getByLabel('Zoom').selectOption('2')
+
+  // Every pane is the same size, whatever its caption; a long name is cut with its full title.
+  const panes = page.getByTestId('player').locator('figure.pane')
+  const boxes = await panes.evaluateAll((figures) =>
+    figures.map((f) => {
+      const box = f.getBoundingClientRect()
+      return `${Math.round(box.width)}×${Math.round(box.height)}`
+    }),
+  )
+  expect(boxes.length).toBeGreaterThanOrEqual(1 + 3 + 2 * 3)
+  expect(new Set(boxes)).toEqual(new Set([`${16 * 2 + 2}×${boxes[0]!.split('×')[1]}`]))
+  await expect(compare.playerRow(LONG).locator(`[title="${LONG}"]`)).toBeVisible()
+
+  // The context frames come first, marked as inputs.
+  const inputs = compare.playerRow('Inputs')
+  await expect(inputs).toContainText('Inputs: the 3 frames every model saw')
+  await expect(inputs.getByRole('img')).toHaveCount(3)
+
+  // Home/End, and Shift+arrows stop at the ends (5 predicted frames).
+  const body = page.locator('body')
+  await expect(compare.frameLabel).toContainText('t+1 / 5')
+  await body.press('End')
+  await expect(compare.frameLabel).toContainText('t+5 / 5')
+  await body.press('Home')
+  await expect(compare.frameLabel).toContainText('t+1 / 5')
+  await body.press('ArrowRight')
+  await body.press('Shift+ArrowRight')
+  await expect(compare.frameLabel).toContainText('t+5 / 5')
+  await body.press('Shift+ArrowLeft')
+  await expect(compare.frameLabel).toContainText('t+1 / 5')
+
+  // Each heat-map mode on screen has a colour bar with its scale.
+  const absBar = page.locator('[data-heat="abs"]')
+  await expect(absBar).toContainText('|prediction − truth|')
+  await expect(absBar).toContainText('255')
+  await expect(page.locator('[data-heat="signed"]')).toHaveCount(0)
+  await page.getByLabel('Signed difference').check()
+  await expect(page.locator('[data-heat="signed"]')).toContainText('+255')
+
+  // One legend for the metric charts, so each keeps its full plot height.
+  const legend = page.getByRole('list', { name: 'Runs' })
+  await expect(legend.getByRole('listitem')).toHaveCount(3)
+  for (const name of ['MSE per frame', 'SSIM per frame', 'PSNR per frame']) {
+    const box = await page.getByRole('img', { name }).boundingBox()
+    expect(box!.height).toBeGreaterThanOrEqual(200)
+  }
+
+  await page.screenshot({ path: test.info().outputPath('compare-3-runs.png'), fullPage: true })
+  await page.setViewportSize({ width: 1920, height: 1080 })
+  await page.screenshot({ path: test.info().outputPath('compare-3-runs-1920.png'), fullPage: true })
+  app.expectNoErrors()
+})
