@@ -57,5 +57,19 @@ test('a first launch says where to start, and a run needs no experiment', async 
   await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link').click()
   await expect(page.getByRole('heading', { level: 2, name: 'My runs' })).toBeVisible()
   await expect(page.getByRole('row', { name: /first run/ })).toContainText('2 h 05 m')
+
+  // The experiment's "updated" moved when its run ended, not only when it was made.
+  const stamps = new Database(join(serve.workspace, 'workbench.sqlite'), { readonly: true })
+  const { updated, finished } = stamps
+    .prepare(
+      `SELECT e.updated_at AS updated, r.finished_at AS finished
+       FROM experiments e JOIN runs r ON r.experiment_id = e.id WHERE r.name = 'first run'`,
+    )
+    .get() as { updated: string; finished: string }
+  stamps.close()
+  expect(updated >= finished).toBe(true)
+  await app.goTo('Experiments')
+  const shown = await page.evaluate((iso) => new Date(iso).toLocaleString(), updated)
+  await expect(page.locator('article[data-experiment="My runs"]')).toContainText(`updated ${shown}`)
   app.expectNoErrors()
 })

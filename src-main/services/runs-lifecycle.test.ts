@@ -140,4 +140,31 @@ describe('run lifecycle', () => {
     expect(await third.call('settings.get', {})).toEqual({ resumeInterruptedRuns: false })
     expect((await third.call('runs.get', { id: run.id })).status).toBe('interrupted')
   }, 60_000)
+
+  it('moves its experiment\'s "updated" and says when its folder grows', async () => {
+    const wb = workbench()
+    const { create, experiment } = await setUpTinyRuns(wb)
+    const seen: string[] = []
+    wb.onEvent((event, payload) => {
+      if (event === 'runs.log' && /^checkpoint at/.test((payload as RunLogLine).text)) {
+        seen.push('checkpoint')
+      }
+      if (event === 'runs.changed') seen.push('changed')
+      if (event === 'experiments.changed') seen.push('experiment')
+    })
+    const updatedAt = async () =>
+      (await wb.call('experiments.get', { id: experiment.id })).updatedAt
+    const before = await updatedAt()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const run = await create('touches', { iterations: 4, checkpointEvery: 2 })
+    const filed = await updatedAt()
+    expect(filed > before).toBe(true)
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
+    expect((await updatedAt()) > filed).toBe(true)
+    // The run page re-reads its disk usage on runs.changed: one follows every checkpoint.
+    const checkpoints = seen.flatMap((e, i) => (e === 'checkpoint' ? [seen[i + 1]] : []))
+    expect(checkpoints.length).toBeGreaterThanOrEqual(2)
+    expect(checkpoints.every((next) => next === 'changed')).toBe(true)
+    expect(seen.at(-1)).toBe('experiment')
+  })
 })

@@ -66,6 +66,12 @@ export function createRunsService(deps: RunsServiceDeps) {
     emit('runs.changed', { id })
   }
 
+  /** A run was filed, started, ended or deleted: its experiment's "updated" moves too. */
+  function touchExperiment(experimentId: number) {
+    deps.experiments.touch(experimentId)
+    emit('experiments.changed', { id: experimentId })
+  }
+
   /** A line for the run's log: kept with the run (a few per checkpoint) and sent live. */
   function logLine(runId: number, level: 'info' | 'warn' | 'error', text: string) {
     const line = { runId, time: nowIso(), level, text }
@@ -139,6 +145,7 @@ export function createRunsService(deps: RunsServiceDeps) {
         const best = message.best ? ' (best val/mse so far)' : ''
         const pruned = message.pruned.length ? `; removed ${message.pruned.join(', ')}` : ''
         logLine(runId, 'info', `checkpoint at iteration ${message.iteration}${best}${pruned}`)
+        changed(runId) // Its folder grew (or shrank): the run page re-reads its disk usage.
         break
       }
       case 'evaluation':
@@ -190,6 +197,7 @@ export function createRunsService(deps: RunsServiceDeps) {
       logLine(job.runId, 'error', message)
     }
     changed(job.runId)
+    touchExperiment(require(job.runId).experimentId)
   }
 
   const queue = createJobQueue({
@@ -204,6 +212,7 @@ export function createRunsService(deps: RunsServiceDeps) {
         finishedAt: null,
       })
       changed(job.runId)
+      touchExperiment(require(job.runId).experimentId)
       return startTrainer(spec, (message) => onTrainerMessage(job.runId, message))
     },
     settled,
@@ -266,6 +275,7 @@ export function createRunsService(deps: RunsServiceDeps) {
       })
       if (input.start) queue.enqueue(row.id, 'train')
       changed(row.id)
+      touchExperiment(row.experimentId)
       return toRun(require(row.id))
     },
 
@@ -397,6 +407,7 @@ export function createRunsService(deps: RunsServiceDeps) {
       runs.delete(id)
       rmSync(runDir(id), { recursive: true, force: true })
       changed(id)
+      touchExperiment(run.experimentId)
       return null
     },
 

@@ -40,6 +40,7 @@ export function createExperimentsRepo(db: Db) {
   const softDelete = db.prepare(
     'UPDATE experiments SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
   )
+  const touch = db.prepare('UPDATE experiments SET updated_at = ? WHERE id = ?')
   const undelete = db.prepare('UPDATE experiments SET deleted_at = NULL WHERE id = ?')
   const purge = db.prepare(
     'DELETE FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at < ?',
@@ -76,6 +77,10 @@ export function createExperimentsRepo(db: Db) {
         id,
       })
       return get(id)
+    },
+    /** Marks it updated now: one of its runs was filed, started, ended or deleted. */
+    touch(id: number) {
+      touch.run(nowIso(), id)
     },
     /** Hides the experiment; `restore` brings it back until `purgeDeleted` runs. */
     delete(id: number): boolean {
