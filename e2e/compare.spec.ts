@@ -7,6 +7,8 @@ import { expect, test } from './serve-fixture'
 const TMU = join(import.meta.dirname, '..', 'bin', 'tmu.js')
 const LONG = 'convlstm-with-a-long-name-that-would-stretch-its-caption'
 const RUNS = ['short-a', LONG, 'mid-name-c']
+/** Five more, to fill the view's 8 runs. */
+const MORE = ['run-d', 'run-e', 'run-f', 'run-g', 'run-h']
 
 /** Runs the `tmu` command on a workspace; fails the test on an error. */
 function tmu(workspace: string, ...args: string[]) {
@@ -25,7 +27,7 @@ test('compare shows one run or several in equal panes, with inputs, keys and sca
   await serve.stop()
   const ws = serve.workspace
   tmu(ws, 'data', 'generate', 'tiny', '--size', '16', '--digit-size', '8', '--frames', '8')
-  for (const name of RUNS) {
+  for (const name of [...RUNS, ...MORE]) {
     tmu(
       ws,
       ...['train', '-d', 'tiny', '-n', name, '--hidden', '4', '--kernel', '3', '--patch', '4'],
@@ -92,12 +94,31 @@ test('compare shows one run or several in equal panes, with inputs, keys and sca
   const legend = page.getByRole('list', { name: 'Runs' })
   await expect(legend.getByRole('listitem')).toHaveCount(3)
   for (const name of ['MSE per frame', 'SSIM per frame', 'PSNR per frame']) {
-    const box = await page.getByRole('img', { name }).boundingBox()
-    expect(box!.height).toBeGreaterThanOrEqual(200)
+    const plot = page.getByRole('img', { name })
+    expect((await plot.boundingBox())!.height).toBeGreaterThanOrEqual(200)
+    // The plot itself, not legends, fills the box (per-chart legends of 8 runs left ~60 px).
+    expect(Number(await plot.getAttribute('data-plot-height'))).toBeGreaterThanOrEqual(150)
   }
 
   await page.screenshot({ path: test.info().outputPath('compare-3-runs.png'), fullPage: true })
   await page.setViewportSize({ width: 1920, height: 1080 })
   await page.screenshot({ path: test.info().outputPath('compare-3-runs-1920.png'), fullPage: true })
+
+  // Eight runs: the charts keep their height, the panes their size.
+  await page.setViewportSize({ width: 1280, height: 720 })
+  for (const name of MORE) await compare.pick(name)
+  await expect(compare.playerRow('run-h').getByRole('img').first()).toBeVisible()
+  await expect(legend.getByRole('listitem')).toHaveCount(8)
+  for (const name of ['MSE per frame', 'SSIM per frame', 'PSNR per frame']) {
+    const plot = page.getByRole('img', { name })
+    expect((await plot.boundingBox())!.height).toBeGreaterThanOrEqual(200)
+    // The plot itself, not legends, fills the box (per-chart legends of 8 runs left ~60 px).
+    expect(Number(await plot.getAttribute('data-plot-height'))).toBeGreaterThanOrEqual(150)
+  }
+  const sizes = await panes.evaluateAll((figures) =>
+    figures.map((f) => Math.round(f.getBoundingClientRect().width)),
+  )
+  expect(new Set(sizes)).toEqual(new Set([16 * 2 + 2]))
+  await page.screenshot({ path: test.info().outputPath('compare-8-runs.png'), fullPage: true })
   app.expectNoErrors()
 })

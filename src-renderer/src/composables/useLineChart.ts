@@ -107,6 +107,14 @@ export function useLineChart(
     chart = new Chart<'line', Point[]>(canvas.value, {
       type: 'line',
       data: { datasets: datasets() },
+      // The plot's own height, apart from legend and axes, for tests and layout checks.
+      plugins: [
+        {
+          id: 'plotHeight',
+          afterLayout: (c) =>
+            (c.canvas.dataset.plotHeight = String(Math.round(c.chartArea.height))),
+        },
+      ],
       options: {
         animation: false,
         parsing: false,
