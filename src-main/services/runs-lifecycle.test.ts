@@ -1,26 +1,17 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DEFAULT_EXPERIMENT_NAME, type RunLogLine, type RunProgress } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
 import {
   microConfig,
-  openTestWorkbench,
   setUpTinyRuns,
   untilStatus,
+  workbenchesPerTest,
 } from '../testing/test-workbench'
 
-const open: Workbench[] = []
-afterEach(async () => {
-  for (const wb of open.splice(0)) await wb.close()
-})
-
-function workbench(root?: string): Workbench {
-  const wb = openTestWorkbench(root)
-  open.push(wb)
-  return wb
-}
+const { workbench, track } = workbenchesPerTest()
 
 describe('run lifecycle', () => {
   it('files a run created without an experiment in the default one, made once', async () => {
@@ -136,7 +127,7 @@ describe('run lifecycle', () => {
     await second.close()
 
     const third = reopen()
-    open.push(third)
+    track(third)
     expect(await third.call('settings.get', {})).toEqual({ resumeInterruptedRuns: false })
     expect((await third.call('runs.get', { id: run.id })).status).toBe('interrupted')
   }, 60_000)

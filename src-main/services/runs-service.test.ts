@@ -1,26 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RunConfig } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
 import {
   microConfig,
-  openTestWorkbench,
   setUpTinyRuns,
   untilStatus,
+  workbenchesPerTest,
 } from '../testing/test-workbench'
 
-const open: Workbench[] = []
-afterEach(async () => {
-  for (const wb of open.splice(0)) await wb.close()
-})
-
-function workbench(): Workbench {
-  const wb = openTestWorkbench()
-  open.push(wb)
-  return wb
-}
+const { workbench, track } = workbenchesPerTest()
 
 const tinyConfig = RunConfig.parse({
   model: { hidden: [4], kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 },
@@ -144,7 +135,7 @@ describe('runs', () => {
       /is in use: this workspace's runs are handled by another workbench process \(a tmu command, pid \d+\)/,
     )
     const reader = createWorkbench({ ...options, builtinDataset: false, runJobs: false })
-    open.push(reader)
+    track(reader)
     expect(await reader.call('runs.list', {})).toEqual([])
   })
 
@@ -183,7 +174,7 @@ describe('runs', () => {
       probeBackends: async () => [],
       builtinDataset: false,
     })
-    open.push(second)
+    track(second)
     const recovered = await second.call('runs.get', { id: run.id })
     expect(recovered.status).toBe('interrupted')
     expect(recovered.error).toMatch(/resume continues from its last checkpoint/)

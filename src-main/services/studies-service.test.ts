@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { StudyState } from '../api/contract'
 import type { Workbench } from '../api/create-workbench'
 import {
   microConfig,
-  openTestWorkbench,
   setUpTinyRuns,
   untilStatus,
+  workbenchesPerTest,
 } from '../testing/test-workbench'
 
-const open: Workbench[] = []
-afterEach(async () => {
-  for (const wb of open.splice(0)) await wb.close()
-})
-
-function workbench(): Workbench {
-  const wb = openTestWorkbench()
-  open.push(wb)
-  return wb
-}
+const { workbench } = workbenchesPerTest()
 
 /** Resolves with the first `studies.changed` state of the study at `stage`. */
 function untilStage(wb: Workbench, experimentId: number, stage: StudyState['stage']) {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach } from 'vitest'
 import { RunConfig, type Input } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
 
@@ -13,6 +14,22 @@ export function openTestWorkbench(root?: string, concurrency = 1): Workbench {
     builtinDataset: false,
     concurrency,
   })
+}
+
+/**
+ * The workbenches a test file opens, each closed after its test (trainers stopped first):
+ * `workbench(root?)` opens one on a temp workspace, `track(wb)` adopts one opened otherwise.
+ */
+export function workbenchesPerTest() {
+  const open: Workbench[] = []
+  afterEach(async () => {
+    for (const wb of open.splice(0)) await wb.close()
+  })
+  const track = (wb: Workbench): Workbench => {
+    open.push(wb)
+    return wb
+  }
+  return { workbench: (root?: string) => track(openTestWorkbench(root)), track }
 }
 
 /** Resolves with the run's status once it is one of `statuses`. */
