@@ -1,34 +1,26 @@
-import { spawnSync } from 'node:child_process'
-import { join } from 'node:path'
 import { ComparePage } from './pages/journey-pages'
 import { WorkbenchPage } from './pages/workbench-page'
 import { expect, test } from './serve-fixture'
+import { tmu } from './tmu-cli'
 
-const TMU = join(import.meta.dirname, '..', 'bin', 'tmu.js')
 const LONG = 'convlstm-with-a-long-name-that-would-stretch-its-caption'
 const RUNS = ['short-a', LONG, 'mid-name-c']
 /** Five more, to fill the view's 8 runs. */
 const MORE = ['run-d', 'run-e', 'run-f', 'run-g', 'run-h']
 
-/** Runs the `tmu` command on a workspace; fails the test on an error. */
-function tmu(workspace: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [TMU, ...args, '--workspace', workspace], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  expect(result.status, `tmu ${args.join(' ')}: ${result.error ?? result.stderr}`).toBe(0)
-}
-
 test('compare shows one run or several in equal panes, with inputs, keys and scales', async ({
   page,
   serve,
 }) => {
+  // Eight CLI trainings, one after another: ~50 s on an idle 2-core machine, minutes when the
+  // other worker trains a study beside it.
+  test.slow()
   // The workspace belongs to one process at a time: the CLI trains while the server is down.
   await serve.stop()
   const ws = serve.workspace
-  tmu(ws, 'data', 'generate', 'tiny', '--size', '16', '--digit-size', '8', '--frames', '8')
+  await tmu(ws, 'data', 'generate', 'tiny', '--size', '16', '--digit-size', '8', '--frames', '8')
   for (const name of [...RUNS, ...MORE]) {
-    tmu(
+    await tmu(
       ws,
       ...['train', '-d', 'tiny', '-n', name, '--hidden', '4', '--kernel', '3', '--patch', '4'],
       ...['--iterations', '2', '--input-frames', '3', '--output-frames', '5', '--test-clips', '2'],

@@ -1,21 +1,8 @@
-import { spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { WorkbenchPage } from './pages/workbench-page'
 import { expect, test } from './serve-fixture'
-
-const TMU = join(import.meta.dirname, '..', 'bin', 'tmu.js')
-
-/** Runs the `tmu` command on a workspace and returns its output; fails the test on an error. */
-function tmu(workspace: string, ...args: string[]): string {
-  const result = spawnSync(process.execPath, [TMU, ...args, '--workspace', workspace], {
-    encoding: 'utf8',
-    // A command that hangs fails here, naming itself, rather than at the test's timeout.
-    timeout: 60_000,
-  })
-  expect(result.status, `tmu ${args.join(' ')}: ${result.error ?? result.stderr}`).toBe(0)
-  return result.stdout
-}
+import { tmu } from './tmu-cli'
 
 /**
  * Sets the output layer of a run's newest checkpoint to ±Inf, as a model that diverged in
@@ -46,18 +33,18 @@ test('a model that predicts NaN is scored NaN and flagged in the CLI and on its 
   // The workspace belongs to one process at a time: the CLI trains while the server is down.
   await serve.stop()
   const ws = serve.workspace
-  tmu(ws, 'data', 'generate', 'tiny', '--size', '16', '--digit-size', '8', '--frames', '6')
-  tmu(
+  await tmu(ws, 'data', 'generate', 'tiny', '--size', '16', '--digit-size', '8', '--frames', '6')
+  await tmu(
     ws,
     ...['train', '-d', 'tiny', '-n', 'diverges', '--hidden', '4', '--kernel', '3', '--patch', '4'],
     ...['--iterations', '2', '--input-frames', '3', '--output-frames', '3', '--test-clips', '4'],
   )
   divergeLatestCheckpoint(join(ws, 'runs', '1'))
 
-  const scored = tmu(ws, 'eval', 'diverges')
+  const scored = await tmu(ws, 'eval', 'diverges')
   expect(scored).toMatch(/mean\s+NaN\s+NaN\s+NaN\s+NaN/)
   expect(scored).toContain('4 of 4 clips were predicted with NaN or ±Inf values')
-  expect(tmu(ws, 'runs')).toMatch(/diverges .* NaN {2}NaN/)
+  expect(await tmu(ws, 'runs')).toMatch(/diverges .* NaN {2}NaN/)
 
   const url = await serve.restart()
   const app = new WorkbenchPage(page)

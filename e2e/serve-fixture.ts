@@ -32,7 +32,9 @@ export function startServe(workspace: string): Promise<{ child: ChildProcess; ur
 }
 
 async function stopChild(child: ChildProcess) {
-  if (child.exitCode !== null) return
+  // A child ended by a signal has no exit code, only a signal code; waiting for its 'exit'
+  // again would wait forever.
+  if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill('SIGTERM')
   await exited

@@ -64,14 +64,16 @@ export function registerServe(program: Command) {
           `warning: listening on ${opts.host}: anyone who can reach it and has the token gets in`,
         )
       }
-      out.line(`Open: ${server.url}`)
       const stop = async () => {
         await server.close()
         await workbench.close()
         process.exit(0)
       }
+      // Before the URL is printed: whoever reads it may stop the server at once, and a
+      // signal without a handler would end it before the database is closed.
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
+      out.line(`Open: ${server.url}`)
     })
 }
 
