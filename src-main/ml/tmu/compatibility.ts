@@ -20,7 +20,7 @@ export class IncompatibleSourcesError extends Error {
   override readonly name = 'IncompatibleSourcesError'
   readonly code = 'invalid_input'
   constructor(readonly problems: readonly string[]) {
-    super(`tmu: ${problems.join('; ')}`)
+    super(`the sources cannot feed this TMU target: ${problems.join('; ')}`)
   }
 }
 

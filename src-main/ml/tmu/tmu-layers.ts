@@ -15,9 +15,9 @@ export function everyLayer(layerCount: number): number[] {
  * ConvLSTM cell (docs/method.md §3.3), and in a PredRNN stack it would cut the zig-zag memory's path.
  */
 export function requireTmu(model: ModelConfig): TmuOptions {
-  if (!model.tmu) throw new Error('tmu: the target model has no `tmu` options')
+  if (!model.tmu) throw new Error('the target model has no `tmu` options')
   if (model.cell !== 'convlstm') {
-    throw new Error(`tmu: the target's backbone must be convlstm, got ${model.cell}`)
+    throw new Error(`a TMU target's backbone must be convlstm, got ${model.cell}`)
   }
   return model.tmu
 }
@@ -28,7 +28,7 @@ export function tmuLayerIndices(model: ModelConfig): number[] {
   const layerCount = model.hidden.length
   for (const k of layers) {
     if (k > layerCount) {
-      throw new Error(`tmu: TMU layer ${k} does not exist, the model has ${layerCount} layers`)
+      throw new Error(`TMU layer ${k} does not exist, the model has ${layerCount} layers`)
     }
   }
   return [...new Set(layers)].sort((a, b) => a - b).map((k) => k - 1)

@@ -64,10 +64,10 @@ describe('TMU target network', () => {
 
   it('refuses TMU layers outside the stack and a PredRNN target', () => {
     expect(() => createTmuNetwork(tiny({ sources: 1, layers: [4] }), { seed: 0 })).toThrow(
-      'tmu: TMU layer 4 does not exist, the model has 3 layers',
+      'TMU layer 4 does not exist, the model has 3 layers',
     )
     expect(() =>
       createTmuNetwork({ ...tiny({ sources: 1 }), cell: 'predrnn' }, { seed: 0 }),
-    ).toThrow("tmu: the target's backbone must be convlstm, got predrnn")
+    ).toThrow("a TMU target's backbone must be convlstm, got predrnn")
   })
 })
