@@ -62,6 +62,8 @@ export interface WorkbenchOptions {
    * one-shot command such as `tmu train`, which would stop them again when it ends.
    */
   resumeInterrupted?: boolean
+  /** The better-sqlite3 addon to load instead of the Node build (the desktop app's own). */
+  sqliteBinding?: string
 }
 
 function takeJobRunnerLock(root: string, transport: SystemInfo['transport']) {
@@ -101,7 +103,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const lock = runJobs ? takeJobRunnerLock(paths.root, options.transport) : null
   let db: Db
   try {
-    db = openDatabase(paths.database)
+    db = openDatabase(paths.database, options.sqliteBinding)
   } catch (error) {
     lock?.release()
     throw error

@@ -8,6 +8,7 @@ import { ModelConfig, type Run } from '../api/contract'
 import { loadOneDnnAddon } from '../ml/backend/onednn-addon'
 import { exportPytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
 import { readSafetensors } from '../ml/checkpoint/safetensors-file'
+import { checkDesktopAddons, projectRoot } from '../util/native-abi'
 import { elementCount } from '../ml/checkpoint/tensors'
 import { parameterShapes } from '../ml/parameter-shapes'
 
@@ -68,6 +69,13 @@ describe('tmu', () => {
       ? /^\s+ok\s+onednn\s+oneDNN \d+\.\d+\.\d+, other kernels wasm with \d+ threads?$/m
       : /^\s+no\s+onednn\s+.*apt-get install libdnnl-dev/m
     expect(stdout).toMatch(onednnLine)
+    // The desktop app's addons against the installed Electron, as the launcher checks them.
+    const desktop = checkDesktopAddons(projectRoot()!)
+    expect(stdout).toContain(
+      desktop.problems.length === 0
+        ? `  Desktop     Electron ${desktop.electron?.version}, its native addons load`
+        : `  Desktop     Electron ${desktop.electron?.version}, cannot start:\n    ${desktop.problems[0]}`,
+    )
   })
 
   it('train refuses an unknown backend, listing the ones there are', async () => {

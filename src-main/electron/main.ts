@@ -4,6 +4,7 @@ import { createWorkbench, type Workbench } from '../api/create-workbench'
 import { createLogger } from '../util/logger'
 import { serveRendererProtocol, registerRendererScheme, RENDERER_ORIGIN } from './renderer-protocol'
 import { attachIpc } from './ipc-transport'
+import { electronSqliteBinding, explainStartupError } from './sqlite-binding'
 
 const log = createLogger('electron')
 
@@ -54,6 +55,7 @@ app
     workbench = createWorkbench({
       workspace: process.env.TMU_WORKSPACE ?? join(app.getPath('userData'), 'workspace'),
       transport: 'ipc',
+      sqliteBinding: electronSqliteBinding(app.getAppPath()),
     })
     createMainWindow(workbench)
     app.on('activate', () => {
@@ -66,7 +68,7 @@ app
     log.error('start-up failed', { error: String(error) })
     dialog.showErrorBox(
       'TMU Workbench could not start',
-      error instanceof Error ? error.message : String(error),
+      explainStartupError(error, app.getAppPath()),
     )
     app.exit(1)
   })

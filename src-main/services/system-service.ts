@@ -4,6 +4,7 @@ import type { Db } from '../store/database'
 import { schemaVersion } from '../store/database'
 import type { WorkspacePaths } from '../store/workspace'
 import { WORKBENCH_VERSION } from '../util/version'
+import { checkDesktopAddons, projectRoot } from '../util/native-abi'
 import { basename } from 'node:path'
 
 export interface SystemDeps {
@@ -33,7 +34,15 @@ export function createSystemService(deps: SystemDeps) {
         sqlite,
         schemaVersion: schemaVersion(deps.db),
         backends: await deps.probeBackends(),
+        desktop: desktopCheck(),
       }
     },
   }
+}
+
+/** The ABI check of the launcher (native-abi.ts), for the project this workbench runs from. */
+function desktopCheck(): DoctorReport['desktop'] {
+  const root = projectRoot()
+  const report = root ? checkDesktopAddons(root) : null
+  return report?.electron ? { electron: report.electron.version, problems: report.problems } : null
 }

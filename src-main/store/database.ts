@@ -10,10 +10,11 @@ export class SchemaTooNewError extends Error {
 /**
  * Opens (creating if needed) a workspace database: WAL so readers never block the writer,
  * foreign keys on, a busy timeout so the trainer's writes and the UI's reads can interleave,
- * and pending migrations applied in one transaction each.
+ * and pending migrations applied in one transaction each. `nativeBinding`: the addon to load
+ * instead of better-sqlite3's own (the desktop app's Electron build, see native-abi.ts).
  */
-export function openDatabase(file: string): Db {
-  const db = new Database(file)
+export function openDatabase(file: string, nativeBinding?: string): Db {
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {})
   try {
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')

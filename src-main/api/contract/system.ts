@@ -9,6 +9,12 @@ export const DoctorReport = z.object({
   sqlite: z.string(),
   schemaVersion: z.number().int(),
   backends: z.array(BackendProbe),
+  /**
+   * Whether the desktop app's native addons load in its Electron: one sentence per addon that
+   * does not, naming the fix. Null where Electron is not installed (the CLI and serve mode
+   * need none).
+   */
+  desktop: z.object({ electron: z.string(), problems: z.array(z.string()) }).nullable(),
 })
 export type DoctorReport = z.infer<typeof DoctorReport>
 

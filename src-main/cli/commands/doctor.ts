@@ -26,6 +26,12 @@ export function registerDoctor(program: Command) {
         for (const backend of report.backends) {
           out.line(`    ${backend.ok ? 'ok' : 'no'}  ${backend.name.padEnd(16)} ${backend.detail}`)
         }
+        const { desktop } = report
+        if (desktop) {
+          const verdict = desktop.problems.length === 0 ? 'its native addons load' : 'cannot start:'
+          out.line(`  Desktop     Electron ${desktop.electron}, ${verdict}`)
+          for (const problem of desktop.problems) out.line(`    ${problem}`)
+        }
       } finally {
         await workbench.close()
       }
