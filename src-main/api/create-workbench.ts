@@ -23,6 +23,7 @@ import { createModelImportService } from '../services/model-import-service'
 import { createZooService } from '../services/zoo-service'
 import { createStudiesService } from '../services/studies-service'
 import { estimateIteration } from '../services/iteration-estimate'
+import { createStudyRecords } from '../store/study-records'
 import { createZooRepo } from '../store/zoo-repo'
 import { ensureWorkspace, type WorkspacePaths } from '../store/workspace'
 import { probeBackends } from '../services/backend-probe'
@@ -143,7 +144,18 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     emit,
   })
   const zoo = createZooService(zooRepo, runs, imports, emit, { importRoots })
-  const studies = createStudiesService({ datasets, experiments, runs, zoo, emit })
+  const studies = createStudiesService({
+    datasets,
+    experiments,
+    runs,
+    zoo,
+    records: createStudyRecords(paths.root),
+    emit,
+  })
+  if (runJobs && (options.resumeInterrupted ?? options.transport !== 'in-process')) {
+    // Like their runs, the studies a stopped workbench left unfinished go on (same setting).
+    if (settings.get().resumeInterruptedRuns) studies.resumeUnfinished()
+  }
   const probe = options.probeBackends ?? probeBackends
   const system = createSystemService({
     db,
@@ -191,7 +203,12 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
         availableParallelism(),
       ),
     'runs.gates': async ({ id, clip }) => artifacts.gates(id, clip),
-    'studies.flyingDigits': async ({ scale, backend }) => studies.flyingDigits(scale, backend),
+    'studies.flyingDigits': async (input) => studies.flyingDigits(input),
+    'studies.create': async (input) => studies.create(input),
+    'studies.state': async ({ experimentId }) => studies.state(experimentId) ?? null,
+    'studies.resume': async ({ experimentId }) => studies.resume(experimentId),
+    'studies.extend': async (input) => studies.extend(input),
+    'studies.report': async ({ experimentId }) => studies.report(experimentId),
     'studies.results': async ({ experimentId }) => studies.results(experimentId),
     'studies.restartArm': async (input) => studies.restartArm(input),
     'zoo.list': async () => zoo.list(),

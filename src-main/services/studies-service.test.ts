@@ -1,6 +1,9 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { StudyState } from '../api/contract'
-import type { Workbench } from '../api/create-workbench'
+import type { Input, StudyState } from '../api/contract'
+import { createWorkbench, type Workbench } from '../api/create-workbench'
 import {
   microConfig,
   setUpTinyRuns,
@@ -8,17 +11,56 @@ import {
   workbenchesPerTest,
 } from '../testing/test-workbench'
 
-const { workbench } = workbenchesPerTest()
+const { workbench, track } = workbenchesPerTest()
 
-/** Resolves with the first `studies.changed` state of the study at `stage`. */
-function untilStage(wb: Workbench, experimentId: number, stage: StudyState['stage']) {
+/**
+ * A study of micro runs (16×16, 2 → 2, 4 iterations) on 12 test clips: a 1-digit source and
+ * the arms asked for, seeded per arm.
+ */
+async function microStudy(
+  wb: Workbench,
+  arms: Input<'studies.create'>['plan']['arms'],
+  seeds: number,
+) {
+  const generate = (name: string, digits: number) =>
+    wb.call('datasets.generate', {
+      name,
+      canvasSize: 16,
+      digitSize: 8,
+      clipLength: 4,
+      digitsPerClip: digits,
+      trainClips: 8,
+      valClips: 2,
+      testClips: 12,
+      seed: digits,
+    })
+  const source = await generate('micro 1 digit', 1)
+  const target = await generate('micro 2 digits', 2)
+  const done = (experimentId: number) => untilStage(wb, experimentId, ['done', 'failed'])
+  const state = await wb.call('studies.create', {
+    name: 'micro study',
+    plan: {
+      targetDatasetId: target.id,
+      sources: arms.some((a) => a.kind !== 'scratch')
+        ? [{ name: 'FD-1 micro', datasetId: source.id }]
+        : [],
+      config: { ...microConfig(), testClips: 12 },
+      seeds,
+      arms,
+    },
+  })
+  return { state, done: () => done(state.experimentId) }
+}
+
+/** Resolves with the first `studies.changed` state of the study at one of `stages`. */
+function untilStage(wb: Workbench, experimentId: number, stages: StudyState['stage'][]) {
   return new Promise<StudyState>((resolve) => {
     const stop = wb.onEvent((event, payload) => {
       const state = payload as StudyState
       if (
         event === 'studies.changed' &&
         state.experimentId === experimentId &&
-        state.stage === stage
+        stages.includes(state.stage)
       ) {
         stop()
         resolve(state)
@@ -37,6 +79,123 @@ describe('studies', () => {
       ['source', 'wasm'],
       ['source', 'wasm'],
     ])
+    // Tiny: two seeds per arm unless asked; the plan is kept with the study.
+    const results = await wb.call('studies.results', { experimentId: state.experimentId })
+    expect(results.plan).toMatchObject({ scale: 'tiny', seeds: 2, sourcesPerSeed: false })
+    expect(results.plan!.arms.map((a) => a.name)).toEqual([
+      'scratch',
+      'finetune ← FD-1',
+      'finetune ← FD-2',
+      'TMU ← FD-1 + FD-2',
+    ])
+  })
+
+  it('finds no difference between two arms of the same configuration, seeded apart', async () => {
+    const wb = workbench()
+    const { state, done } = await microStudy(
+      wb,
+      [
+        { name: 'scratch', kind: 'scratch' },
+        { name: 'scratch again', kind: 'scratch' },
+      ],
+      3,
+    )
+    expect(await done()).toMatchObject({ stage: 'done' })
+    const results = await wb.call('studies.results', { experimentId: state.experimentId })
+    expect(results.testClips).toBe(12)
+    const [a, b] = results.arms
+    expect([a!.scoredSeeds, b!.scoredSeeds]).toEqual([3, 3])
+    // Seeded apart: the same configuration trained six ways gives six different scores.
+    const means = results.arms.flatMap((arm) => arm.runs.map((r) => r.meanMse))
+    expect(new Set(means).size).toBe(6)
+    expect(a!.overall.mse.low).toBeLessThan(a!.overall.mse.high!)
+    const mse = results.comparisons.find((c) => c.metric === 'mse')!
+    expect(mse).toMatchObject({ a: 'scratch again', b: 'scratch' })
+    expect(mse.verdict).toMatch(
+      /^no difference detected in MSE between scratch again and scratch, 95 % CI of the difference \[−?[\d.]+, −?[\d.]+\]$/,
+    )
+    expect(mse.mean.low!).toBeLessThan(0)
+    expect(mse.mean.high!).toBeGreaterThan(0)
+  })
+
+  it('adds seeds to a finished study by training only the runs it lacks', async () => {
+    const wb = workbench()
+    const { state, done } = await microStudy(
+      wb,
+      [
+        { name: 'scratch', kind: 'scratch' },
+        { name: 'finetune', kind: 'finetune', sources: [0] },
+      ],
+      1,
+    )
+    expect(await done()).toMatchObject({ stage: 'done' })
+    const before = await wb.call('runs.list', { experimentId: state.experimentId })
+    expect(before.map((r) => r.name).sort()).toEqual([
+      'finetune · seed 1',
+      'scratch · seed 1',
+      'source · FD-1 micro',
+    ])
+
+    const extended = untilStage(wb, state.experimentId, ['done', 'failed'])
+    await wb.call('studies.extend', { experimentId: state.experimentId, seeds: 2 })
+    expect(await extended).toMatchObject({ stage: 'done' })
+    const after = await wb.call('runs.list', { experimentId: state.experimentId })
+    const added = after.filter((r) => !before.some((b) => b.id === r.id))
+    expect(added.map((r) => r.name).sort()).toEqual(['finetune · seed 2', 'scratch · seed 2'])
+    // The runs that were there trained once: same attempt, same end.
+    for (const run of before) {
+      expect(after.find((r) => r.id === run.id)).toMatchObject({
+        status: 'completed',
+        finishedAt: run.finishedAt,
+      })
+    }
+    // Seed 2 of the finetune builds on the one source, trained once.
+    expect(added.find((r) => r.kind === 'finetune')!.sourceRunIds).toEqual([
+      before.find((r) => r.kind === 'source')!.id,
+    ])
+    await expect(
+      wb.call('studies.extend', { experimentId: state.experimentId, seeds: 1 }),
+    ).rejects.toMatchObject({ message: 'study "micro study" has 2 seeds; a study only grows' })
+  })
+
+  it('goes on with a study the workbench stopped in its sources, at the next start', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tmu-study-'))
+    const first = workbench(root)
+    const { state } = await microStudy(
+      first,
+      [{ name: 'finetune', kind: 'finetune', sources: [0] }],
+      1,
+    )
+    const [source] = await first.call('runs.list', { experimentId: state.experimentId })
+    expect(source).toMatchObject({ kind: 'source' })
+    await untilStatus(first, source!.id, ['running'])
+    await first.close()
+
+    // The app and `tmu serve` resume at start; a tmu command would need `tmu study resume`.
+    const second = track(
+      createWorkbench({
+        workspace: root,
+        transport: 'in-process',
+        probeBackends: async () => [],
+        builtinDataset: false,
+        resumeInterrupted: true,
+      }),
+    )
+    expect(await second.call('studies.state', { experimentId: state.experimentId })).toMatchObject({
+      stage: 'sources',
+    })
+    const done = untilStage(second, state.experimentId, ['done', 'failed'])
+    expect(await done).toMatchObject({ stage: 'done' })
+    const runs = (await second.call('runs.list', { experimentId: state.experimentId })).sort(
+      (a, b) => a.id - b.id,
+    )
+    // The interrupted source went on (not a second one), then the arm was filed on it.
+    expect(runs.map((r) => [r.name, r.status])).toEqual([
+      ['source · FD-1 micro', 'completed'],
+      ['finetune · seed 1', 'completed'],
+    ])
+    expect(runs[0]!.id).toBe(source!.id)
+    expect(runs[1]!.sourceRunIds).toEqual([source!.id])
   })
 
   it('restarts a target arm on another backend and reports the study done when it completes', async () => {
@@ -67,7 +226,7 @@ describe('studies', () => {
       code: 'invalid_input',
       message: 'run "source" is not a target arm of study "study"',
     })
-    const done = untilStage(wb, study.id, 'done')
+    const done = untilStage(wb, study.id, ['done'])
     const restarted = await wb.call('studies.restartArm', {
       experimentId: study.id,
       runId: scratch.id,

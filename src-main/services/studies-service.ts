@@ -1,128 +1,111 @@
+import { z } from 'zod'
 import {
-  etaDecayFor,
-  RUN_PRESETS,
-  StudyScale,
   GenerateDatasetInput,
-  RunConfig,
+  StudyPlan,
+  StudyScale,
+  StudyStage,
   WorkbenchError,
-  type BackendPreference,
   type Dataset,
   type ParsedInput,
   type Run,
-  type StudyArm,
+  type StudyArmPlan,
+  type StudyReport,
   type StudyResults,
   type StudyState,
 } from '../api/contract'
+import { deriveSeed } from '../ml/random'
+import { cpus, platform, release, totalmem } from 'node:os'
+import type { StudyRecords } from '../store/study-records'
 import { createLogger } from '../util/logger'
 import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
 import type { ExperimentsService } from './experiments-service'
 import type { RunsService } from './runs-service'
+import { ablationArm, armConfig, mainArms, SCALES, sourceLabel } from './study-plans'
+import { renderStudyReport, type ReportSetup } from './study-report'
+import { compareArms, hashName, studyRun, summarizeArm, type ArmRuns } from './study-results'
 import type { ZooService } from './zoo-service'
 
 const log = createLogger('studies')
 
-interface ScaleSpec {
-  data: Pick<
-    ParsedInput<'datasets.generate'>,
-    'canvasSize' | 'digitSize' | 'clipLength' | 'trainClips' | 'valClips' | 'testClips'
-  >
-  config: RunConfig
-}
-
-/**
- * The Flying Digits protocol (docs/method.md §4) at three sizes. `paper` is the published
- * configuration (4×64 ConvLSTM, 5×5, patch 4, batch 8, Adam 3e-4, 80 000 iterations, reverse
- * input) for a GPU box; `small` is a CPU evening; `tiny` proves the whole pipeline on a
- * laptop in minutes (32×32 frames, 5 → 5, 2×8 ConvLSTM, a few dozen iterations).
- */
-const SCALES: Record<StudyScale, ScaleSpec> = {
-  tiny: {
-    data: {
-      canvasSize: 32,
-      digitSize: 14,
-      clipLength: 10,
-      trainClips: 400,
-      valClips: 40,
-      testClips: 100,
-    },
-    config: RunConfig.parse({
-      model: { hidden: [8, 8], kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 },
-      train: {
-        inputFrames: 5,
-        outputFrames: 5,
-        batchSize: 4,
-        iterations: 60,
-        etaDecay: etaDecayFor(60),
-        learningRate: 3e-3,
-        evalEvery: 30,
-        checkpointEvery: 30,
-      },
-      validationClips: 40,
-      testClips: 100,
-    }),
-  },
-  small: {
-    data: {
-      canvasSize: 64,
-      digitSize: 28,
-      clipLength: 20,
-      trainClips: 2000,
-      valClips: 100,
-      testClips: 200,
-    },
-    config: RunConfig.parse({
-      model: { hidden: [32, 32], kernelSize: 5, patchSize: 4 },
-      train: {
-        batchSize: 4,
-        iterations: 2_000,
-        etaDecay: etaDecayFor(2_000),
-        evalEvery: 500,
-        checkpointEvery: 500,
-      },
-      validationClips: 100,
-      testClips: 200,
-    }),
-  },
-  paper: {
-    data: {
-      canvasSize: 64,
-      digitSize: 28,
-      clipLength: 20,
-      trainClips: 10_000,
-      valClips: 500,
-      testClips: 1_000,
-    },
-    config: RunConfig.parse({
-      model: RUN_PRESETS.paper.model,
-      train: RUN_PRESETS.paper.train,
-      validationClips: 500,
-      testClips: RUN_PRESETS.paper.testClips,
-    }),
-  },
-}
-
 const POLL_MS = 1_000
 const ENDED = new Set(['completed', 'failed', 'cancelled', 'interrupted'])
+
+/** What the workspace keeps of a study (store/study-records.ts), validated on read. */
+const StudyRecord = z.object({
+  plan: StudyPlan,
+  stage: StudyStage,
+  message: z.string(),
+  /** Which run trains which member (`source:i` or `arm:name`) at which seed index. */
+  runs: z.array(z.object({ member: z.string(), seed: z.number().int(), runId: z.number().int() })),
+})
+type StudyRecord = z.infer<typeof StudyRecord>
 
 export interface StudiesDeps {
   datasets: DatasetsService
   experiments: ExperimentsService
   runs: RunsService
   zoo: ZooService
+  records: StudyRecords
   emit: Emit
 }
 
+const sourceMember = (index: number) => `source:${index}`
+const armMember = (arm: StudyArmPlan) => `arm:${arm.name}`
+
+/**
+ * The seed of an arm's k-th training: a hash of the arm's name, so arms are seeded
+ * independently (two arms of the same configuration are two samples, not one twice) and
+ * adding an arm or a seed never changes another's.
+ */
+const seedOf = (member: string, k: number) => deriveSeed(hashName(member), k) % 2_147_483_647
+
 export function createStudiesService(deps: StudiesDeps) {
-  const states = new Map<number, StudyState>()
-  /** Studies whose arms something is waiting on (the pipeline or a restart), so one reports. */
-  const watching = new Set<number>()
+  /** Stages of studies without a record (filed before plans were kept), in memory only. */
+  const legacyStates = new Map<number, StudyState>()
+  /** Studies whose pipeline is going, and those asked to go again once it ends. */
+  const driving = new Set<number>()
+  const again = new Set<number>()
   let closed = false
 
-  function report(state: StudyState) {
-    states.set(state.experimentId, state)
+  function record(experimentId: number): StudyRecord | null {
+    const raw = deps.records.read(experimentId)
+    if (raw === null) return null
+    const parsed = StudyRecord.safeParse(raw)
+    if (!parsed.success) {
+      throw new WorkbenchError(
+        'internal',
+        `${deps.records.path(experimentId)}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+      )
+    }
+    return parsed.data
+  }
+
+  const stateOf = (experimentId: number, r: StudyRecord): StudyState => ({
+    experimentId,
+    scale: r.plan.scale,
+    stage: r.stage,
+    message: r.message,
+  })
+
+  function report(experimentId: number, stage: StudyState['stage'], message: string) {
+    const r = record(experimentId)
+    let state: StudyState
+    if (r) {
+      deps.records.write(experimentId, { ...r, stage, message })
+      state = stateOf(experimentId, { ...r, stage, message })
+    } else {
+      const scale = legacyStates.get(experimentId)?.scale ?? scaleTag(experimentId)
+      state = { experimentId, scale, stage, message }
+      legacyStates.set(experimentId, state)
+    }
     deps.emit('studies.changed', state)
-    log.info(state.message, { experimentId: state.experimentId, stage: state.stage })
+    log.info(message, { experimentId, stage })
+  }
+
+  function scaleTag(experimentId: number) {
+    const { tags } = deps.experiments.get(experimentId)
+    return StudyScale.options.find((s) => tags.includes(s)) ?? null
   }
 
   function dataset(scale: StudyScale, digits: number): Dataset {
@@ -139,8 +122,48 @@ export function createStudiesService(deps: StudiesDeps) {
     )
   }
 
-  /** Resolves when every run has ended; throws naming the first that did not complete. */
-  async function finished(ids: number[]): Promise<Run[]> {
+  /** The run of (member, seed) if the record has one that still exists. */
+  function existingRun(r: StudyRecord, member: string, seed: number): Run | null {
+    const entry = r.runs.find((e) => e.member === member && e.seed === seed)
+    if (!entry) return null
+    try {
+      return deps.runs.get(entry.runId)
+    } catch {
+      return null // deleted since: trained again as missing
+    }
+  }
+
+  /** The run of (member, seed): the one recorded, or a new one filed in the record first. */
+  function ensureRun(
+    experimentId: number,
+    member: string,
+    seed: number,
+    create: () => Run,
+  ): { run: Run; created: boolean } {
+    const r = record(experimentId)!
+    const found = existingRun(r, member, seed)
+    if (found) return { run: found, created: false }
+    const run = create()
+    const latest = record(experimentId)!
+    deps.records.write(experimentId, {
+      ...latest,
+      runs: [
+        ...latest.runs.filter((e) => !(e.member === member && e.seed === seed)),
+        { member, seed, runId: run.id },
+      ],
+    })
+    return { run, created: true }
+  }
+
+  /**
+   * Queues again the runs a stopped workbench left interrupted (a run resumes from its last
+   * checkpoint), then resolves once every run has ended; throws naming the first that did not
+   * complete.
+   */
+  async function settle(ids: number[]): Promise<Run[]> {
+    for (const id of ids) {
+      if (deps.runs.get(id).status === 'interrupted') deps.runs.control({ id, action: 'resume' })
+    }
     for (;;) {
       if (closed) throw new Error('the workbench closed before the study finished')
       const runs = ids.map((id) => deps.runs.get(id))
@@ -154,151 +177,355 @@ export function createStudiesService(deps: StudiesDeps) {
     }
   }
 
-  /** The study's target arms (every run but the sources), oldest first. */
-  const armsOf = (experimentId: number) =>
-    deps.runs
-      .list(experimentId)
-      .filter((r) => r.kind !== 'source')
-      .sort((a, b) => a.id - b.id)
-
-  /** Waits for every target arm to end, then says whether the study is done or which arm is not. */
-  async function awaitArms(experimentId: number, scale: StudyScale) {
-    if (watching.has(experimentId)) return
-    watching.add(experimentId)
-    try {
-      await finished(armsOf(experimentId).map((a) => a.id))
-      report({
+  /** One pass of the pipeline: files what the plan lacks, trains it, waits for every run. */
+  async function pass(experimentId: number) {
+    const { plan } = record(experimentId)!
+    const sourceSeeds = plan.sourcesPerSeed ? plan.seeds : 1
+    const sourceRuns: Run[][] = plan.sources.map(() => [])
+    if (plan.sources.length) {
+      report(
         experimentId,
-        scale,
-        stage: 'done',
-        message: 'all arms evaluated on the same test clips',
+        'sources',
+        `training the zoo: ${plan.sources.map((s) => s.name).join(', ')}`,
+      )
+      plan.sources.forEach((source, i) => {
+        for (let k = 0; k < sourceSeeds; k++) {
+          const { run } = ensureRun(experimentId, sourceMember(i), k, () =>
+            deps.runs.create({
+              experimentId,
+              name: `source · ${source.name}${sourceSeeds > 1 ? ` · seed ${k + 1}` : ''}`,
+              kind: 'source',
+              datasetId: source.datasetId,
+              config: {
+                ...plan.config,
+                train: { ...plan.config.train, seed: seedOf(sourceMember(i), k) },
+              },
+              sourceRunIds: [],
+              start: true,
+            }),
+          )
+          sourceRuns[i]!.push(run)
+        }
       })
+      await settle(sourceRuns.flat().map((r) => r.id))
+      const inZoo = new Set(deps.zoo.list().map((m) => m.run.id))
+      plan.sources.forEach((source, i) =>
+        sourceRuns[i]!.forEach((run, k) => {
+          if (inZoo.has(run.id)) return
+          const seed = sourceSeeds > 1 ? `, seed ${k + 1}` : ''
+          deps.zoo.add({ runId: run.id, name: `${source.name} (study ${experimentId}${seed})` })
+        }),
+      )
+    }
+
+    const names = plan.arms.map((a) => a.name)
+    report(
+      experimentId,
+      'arms',
+      `training ${plan.seeds} seed${plan.seeds > 1 ? 's' : ''} of ${names.join(', ')}`,
+    )
+    const armRuns: Run[] = []
+    for (const arm of plan.arms) {
+      for (let k = 0; k < plan.seeds; k++) {
+        const { run } = ensureRun(experimentId, armMember(arm), k, () =>
+          deps.runs.create({
+            experimentId,
+            name: `${arm.name} · seed ${k + 1}`,
+            kind: arm.kind,
+            datasetId: plan.targetDatasetId,
+            config: armConfig(plan.config, arm, seedOf(armMember(arm), k)),
+            sourceRunIds: arm.sources.map((i) => sourceRuns[i]![plan.sourcesPerSeed ? k : 0]!.id),
+            start: true,
+          }),
+        )
+        armRuns.push(run)
+      }
+    }
+    await settle(armRuns.map((r) => r.id))
+    report(experimentId, 'done', `all ${armRuns.length} arm runs evaluated on the same test clips`)
+  }
+
+  /** Runs the pipeline of a study until it has nothing left to file; one at a time per study. */
+  async function drive(experimentId: number) {
+    again.add(experimentId)
+    if (driving.has(experimentId)) return
+    driving.add(experimentId)
+    try {
+      while (again.delete(experimentId)) await pass(experimentId)
     } catch (error) {
-      report({ experimentId, scale, stage: 'failed', message: (error as Error).message })
+      if (!closed) report(experimentId, 'failed', (error as Error).message)
     } finally {
-      watching.delete(experimentId)
+      driving.delete(experimentId)
     }
   }
 
-  async function pipeline(
-    experimentId: number,
-    scale: StudyScale,
-    config: RunConfig,
-    target: Dataset,
-    sourceSets: Dataset[],
-  ) {
-    const base = { experimentId, config }
-    report({
-      experimentId,
-      scale,
+  /** A study filed before plans were kept: waits for its target runs, as it did then. */
+  async function awaitLegacy(experimentId: number) {
+    if (driving.has(experimentId)) return
+    driving.add(experimentId)
+    try {
+      const arms = deps.runs.list(experimentId).filter((r) => r.kind !== 'source')
+      await settle(arms.map((a) => a.id))
+      report(experimentId, 'done', 'all arms evaluated on the same test clips')
+    } catch (error) {
+      if (!closed) report(experimentId, 'failed', (error as Error).message)
+    } finally {
+      driving.delete(experimentId)
+    }
+  }
+
+  function studyExperiment(experimentId: number) {
+    const experiment = deps.experiments.get(experimentId)
+    if (!experiment.tags.includes('study')) {
+      throw new WorkbenchError('invalid_input', `experiment "${experiment.name}" is not a study`)
+    }
+    return experiment
+  }
+
+  function validate(plan: StudyPlan) {
+    const names = new Set<string>()
+    for (const arm of plan.arms) {
+      if (names.has(arm.name))
+        throw new WorkbenchError('invalid_input', `plan.arms: two arms are named "${arm.name}"`)
+      names.add(arm.name)
+      const missing = arm.sources.find((i) => i >= plan.sources.length)
+      if (missing !== undefined)
+        throw new WorkbenchError(
+          'invalid_input',
+          `plan.arms "${arm.name}": source ${missing} is not in plan.sources (${plan.sources.length} listed)`,
+        )
+      if (arm.kind !== 'scratch' && arm.sources.length === 0)
+        throw new WorkbenchError(
+          'invalid_input',
+          `plan.arms "${arm.name}": a ${arm.kind} arm needs a source`,
+        )
+      if (arm.kind === 'finetune' && arm.sources.length !== 1)
+        throw new WorkbenchError(
+          'invalid_input',
+          `plan.arms "${arm.name}": a finetune starts from one source`,
+        )
+    }
+    for (const id of [plan.targetDatasetId, ...plan.sources.map((s) => s.datasetId)])
+      deps.datasets.get(id)
+  }
+
+  function create({ name, description, plan }: ParsedInput<'studies.create'>): StudyState {
+    validate(plan)
+    const experiment = deps.experiments.create({
+      name,
+      description,
+      tags: ['study', ...(plan.scale ? ['flying-digits', plan.scale] : [])],
+    })
+    const message = 'filed; training starts'
+    deps.records.write(experiment.id, {
+      plan,
       stage: 'sources',
-      message: 'training the zoo: sources on 1 and 2 digits',
-    })
-    const sources = sourceSets.map((set, i) =>
-      deps.runs.create({
-        ...base,
-        name: `source · ${i + 1} digit${i ? 's' : ''}`,
-        kind: 'source',
-        datasetId: set.id,
-        sourceRunIds: [],
-        start: true,
-      }),
-    )
-    await finished(sources.map((s) => s.id))
-    const zooNames = sources.map((s, i) => `FD-${i + 1} ${scale} (study ${experimentId})`)
-    sources.forEach((s, i) => deps.zoo.add({ runId: s.id, name: zooNames[i]! }))
-
-    report({
-      experimentId,
-      scale,
-      stage: 'arms',
-      message: 'training the arms on 3 digits: scratch, finetune, TMU',
-    })
-    const ids = sources.map((s) => s.id)
-    deps.runs.create({
-      ...base,
-      name: 'scratch',
-      kind: 'scratch',
-      datasetId: target.id,
-      sourceRunIds: [],
-      start: true,
-    })
-    sources.forEach((s, i) =>
-      deps.runs.create({
-        ...base,
-        name: `finetune ← ${zooNames[i]}`,
-        kind: 'finetune',
-        datasetId: target.id,
-        sourceRunIds: [s.id],
-        start: true,
-      }),
-    )
-    deps.runs.create({
-      ...base,
-      config: RunConfig.parse({
-        ...config,
-        model: { ...config.model, tmu: { sources: ids.length } },
-      }),
-      name: `TMU ← ${ids.length} sources`,
-      kind: 'tmu',
-      datasetId: target.id,
-      sourceRunIds: ids,
-      start: true,
-    })
-    await awaitArms(experimentId, scale)
+      message,
+      runs: [],
+    } satisfies StudyRecord)
+    const state = stateOf(experiment.id, record(experiment.id)!)
+    deps.emit('studies.changed', state)
+    void drive(experiment.id)
+    return state
   }
 
-  function arm(run: Run): StudyArm {
-    const evaluation = deps.runs.evaluation(run.id, 'test')
-    return {
-      runId: run.id,
-      name: run.name,
-      kind: run.kind,
-      status: run.status,
-      backend: run.backend,
-      mse: evaluation?.mse ?? [],
-      ssim: evaluation?.ssim ?? [],
-      meanMse: evaluation?.meanMse ?? null,
-      meanSsim: evaluation?.meanSsim ?? null,
-      meanPsnr: evaluation?.meanPsnr ?? null,
+  function state(experimentId: number): StudyState | undefined {
+    const r = record(experimentId)
+    return r ? stateOf(experimentId, r) : legacyStates.get(experimentId)
+  }
+
+  /** The arms of a study as the statistics see them, from its record or (legacy) its runs. */
+  function armRuns(experimentId: number): { arms: ArmRuns[]; sources: ArmRuns['seeds'] } {
+    const runs = deps.runs.list(experimentId).sort((a, b) => a.id - b.id)
+    const withScores = (run: Run, seed: number) => ({
+      run,
+      seed,
+      evaluation: deps.runs.evaluation(run.id, 'test'),
+    })
+    const r = record(experimentId)
+    if (!r) {
+      return {
+        arms: runs
+          .filter((run) => run.kind !== 'source')
+          .map((run) => ({
+            plan: { name: run.name, kind: run.kind, ablationOf: null },
+            seeds: [withScores(run, 0)],
+          })),
+        sources: runs.filter((run) => run.kind === 'source').map((run) => withScores(run, 0)),
+      }
     }
+    const seedsOf = (member: string) =>
+      r.runs
+        .filter((e) => e.member === member)
+        .sort((a, b) => a.seed - b.seed)
+        .flatMap((e) => {
+          const run = runs.find((x) => x.id === e.runId)
+          return run ? [withScores(run, e.seed)] : []
+        })
+    return {
+      arms: r.plan.arms
+        .map((plan) => ({ plan, seeds: seedsOf(armMember(plan)) }))
+        .filter((arm) => arm.seeds.length > 0),
+      sources: r.plan.sources.flatMap((_, i) => seedsOf(sourceMember(i))),
+    }
+  }
+
+  function studyResults(experimentId: number): StudyResults {
+    const experiment = deps.experiments.get(experimentId)
+    const { arms, sources } = armRuns(experimentId)
+    if (arms.length === 0 && sources.length === 0)
+      throw new WorkbenchError('not_found', `experiment ${experimentId} has no runs`)
+    const summaries = arms.map(summarizeArm)
+    const clips = arms.flatMap((a) => a.seeds).find((s) => s.evaluation)?.evaluation?.clips ?? 0
+    return {
+      experimentId,
+      name: experiment.name,
+      plan: record(experimentId)?.plan ?? null,
+      state: state(experimentId) ?? null,
+      arms: summaries,
+      sources: sources.map(studyRun),
+      comparisons: compareArms(arms),
+      testClips: clips,
+    }
+  }
+
+  /** The study's report (docs/studies.md, "The report") from its results as they stand. */
+  function studyReport(experimentId: number): StudyReport {
+    const results = studyResults(experimentId)
+    const plan = results.plan
+    const datasetName = (id: number) => {
+      const d = deps.datasets.get(id)
+      return `${d.name} (${d.splits.train} train, ${d.splits.val} val, ${d.splits.test} test clips)`
+    }
+    const processors = cpus()
+    const setup: ReportSetup = {
+      target: plan ? datasetName(plan.targetDatasetId) : '—',
+      sources: plan ? plan.sources.map((s) => `${s.name}: ${datasetName(s.datasetId)}`) : [],
+      machine: `${processors.length} × ${processors[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}`,
+      generatedAt: new Date().toISOString(),
+    }
+    const rows = armRuns(experimentId).arms.flatMap((arm) =>
+      arm.seeds.flatMap(({ run, seed, evaluation }) =>
+        (evaluation?.mse ?? []).map((_, j) => ({
+          arm: arm.plan.name,
+          seed,
+          runId: run.id,
+          frame: j + 1,
+          mse: evaluation!.mse[j] ?? null,
+          mae: evaluation!.mae[j] ?? null,
+          ssim: evaluation!.ssim[j] ?? null,
+          psnr: evaluation!.psnr[j] ?? null,
+        })),
+      ),
+    )
+    return renderStudyReport(results, setup, rows)
   }
 
   return {
-    /** Creates the datasets and the study's experiment, then trains in the background. */
-    /** Every run of the study trains on `backend` (recorded in each run's config). */
-    flyingDigits(scale: StudyScale, backend: BackendPreference): StudyState {
+    create,
+
+    /**
+     * The Flying Digits protocol (docs/method.md §4): generates its datasets, then trains the
+     * zoo, the main arms and any ablations in the background, every run on `backend`.
+     */
+    flyingDigits({
+      scale,
+      backend,
+      seeds,
+      ablations,
+      sourcesPerSeed,
+    }: ParsedInput<'studies.flyingDigits'>): StudyState {
       const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ')
-      const experiment = deps.experiments.create({
-        name: `Flying Digits study · ${scale} · ${stamp}`,
-        description:
-          'Target: 3-digit Flying Digits. Zoo: ConvLSTMs trained on 1 and 2 digits. Arms: scratch, finetune from each source, TMU with both (docs/method.md §4).',
-        tags: ['study', 'flying-digits', scale],
-      })
-      const experimentId = experiment.id
-      report({
-        experimentId,
-        scale,
-        stage: 'datasets',
-        message: 'generating 1-, 2- and 3-digit Flying Digits',
-      })
       const [one, two, three] = [1, 2, 3].map((digits) => dataset(scale, digits)) as [
         Dataset,
         Dataset,
         Dataset,
       ]
       const config = { ...SCALES[scale].config, backend }
-      void pipeline(experimentId, scale, config, three, [one, two]).catch((error: unknown) =>
-        report({ experimentId, scale, stage: 'failed', message: (error as Error).message }),
-      )
-      return states.get(experimentId)!
+      const arms = mainArms(2)
+      const tmu = arms.at(-1)!
+      const layers = config.model.hidden.length
+      return create({
+        name: `Flying Digits study · ${scale} · ${stamp}`,
+        description:
+          'Target: 3-digit Flying Digits. Zoo: ConvLSTMs trained on 1 and 2 digits. Arms: scratch, finetune from each source, TMU with both, and TMU variants (docs/method.md §4, docs/studies.md).',
+        plan: StudyPlan.parse({
+          scale,
+          targetDatasetId: three.id,
+          sources: [one, two].map((d, i) => ({
+            name: `${sourceLabel(i)} ${scale}`,
+            datasetId: d.id,
+          })),
+          config,
+          seeds: seeds ?? SCALES[scale].seeds,
+          sourcesPerSeed,
+          arms: [...arms, ...ablations.map((a) => ablationArm(a, tmu, layers))],
+        }),
+      })
     },
 
-    state: (experimentId: number) => states.get(experimentId),
+    /** Adds seeds or TMU variants; the pipeline then files and trains only what is missing. */
+    extend({ experimentId, seeds, ablations }: ParsedInput<'studies.extend'>): StudyState {
+      const experiment = studyExperiment(experimentId)
+      const r = record(experimentId)
+      if (!r)
+        throw new WorkbenchError(
+          'invalid_input',
+          `study "${experiment.name}" has no stored plan to extend`,
+        )
+      if (seeds !== undefined && seeds < r.plan.seeds)
+        throw new WorkbenchError(
+          'invalid_input',
+          `study "${experiment.name}" has ${r.plan.seeds} seeds; a study only grows`,
+        )
+      const base = r.plan.arms.find((a) => a.kind === 'tmu' && a.ablationOf === null)
+      if (ablations.length && !base)
+        throw new WorkbenchError(
+          'invalid_input',
+          `study "${experiment.name}" has no TMU arm to vary`,
+        )
+      const added = ablations
+        .map((a) => ablationArm(a, base!, r.plan.config.model.hidden.length))
+        .filter((arm) => !r.plan.arms.some((a) => a.name === arm.name))
+      const plan = { ...r.plan, seeds: seeds ?? r.plan.seeds, arms: [...r.plan.arms, ...added] }
+      deps.records.write(experimentId, { ...r, plan })
+      report(experimentId, 'arms', `extended to ${plan.seeds} seeds and ${plan.arms.length} arms`)
+      void drive(experimentId)
+      return stateOf(experimentId, record(experimentId)!)
+    },
+
+    /** Picks up a study where it stopped: files what is missing, resumes interrupted runs. */
+    resume(experimentId: number): StudyState {
+      const experiment = studyExperiment(experimentId)
+      if (!record(experimentId)) {
+        void awaitLegacy(experimentId)
+        return (
+          legacyStates.get(experimentId) ?? {
+            experimentId,
+            scale: scaleTag(experimentId),
+            stage: 'arms',
+            message: `waiting for the arms of "${experiment.name}"`,
+          }
+        )
+      }
+      void drive(experimentId)
+      return stateOf(experimentId, record(experimentId)!)
+    },
+
+    /** At start (app and serve): every study a stopped workbench left unfinished goes on. */
+    resumeUnfinished() {
+      for (const experiment of deps.experiments.list({ includeArchived: true })) {
+        if (!experiment.tags.includes('study')) continue
+        const r = record(experiment.id)
+        if (r && r.stage !== 'done' && r.stage !== 'failed') void drive(experiment.id)
+      }
+    },
+
+    state,
 
     /**
-     * Trains a target arm that stopped short again on `backend`; the study then waits for its
-     * arms and reports done once they all complete. Sources are not arms: the arms were built
+     * Trains a target arm's run that stopped short again on `backend`; the study then goes on
+     * and reports done once every run completes. Sources are not arms: the arms were built
      * on them, so a study whose source failed is started again instead.
      */
     async restartArm({
@@ -306,11 +533,7 @@ export function createStudiesService(deps: StudiesDeps) {
       runId,
       backend,
     }: ParsedInput<'studies.restartArm'>): Promise<Run> {
-      const experiment = deps.experiments.get(experimentId)
-      const scale = StudyScale.options.find((s) => experiment.tags.includes(s))
-      if (!experiment.tags.includes('study') || !scale) {
-        throw new WorkbenchError('invalid_input', `experiment "${experiment.name}" is not a study`)
-      }
+      const experiment = studyExperiment(experimentId)
       const run = deps.runs.get(runId)
       if (run.experimentId !== experimentId || run.kind === 'source') {
         throw new WorkbenchError(
@@ -319,27 +542,15 @@ export function createStudiesService(deps: StudiesDeps) {
         )
       }
       const restarted = await deps.runs.restart({ id: runId, backend })
-      report({
-        experimentId,
-        scale,
-        stage: 'arms',
-        message: `training "${run.name}" again on ${backend}`,
-      })
-      void awaitArms(experimentId, scale)
+      report(experimentId, 'arms', `training "${run.name}" again on ${backend}`)
+      if (record(experimentId)) void drive(experimentId)
+      else void awaitLegacy(experimentId)
       return restarted
     },
 
-    results(experimentId: number): StudyResults {
-      deps.experiments.get(experimentId)
-      const runs = deps.runs.list(experimentId).sort((a, b) => a.id - b.id)
-      if (runs.length === 0)
-        throw new WorkbenchError('not_found', `experiment ${experimentId} has no runs`)
-      return {
-        experimentId,
-        arms: runs.filter((r) => r.kind !== 'source').map(arm),
-        sources: runs.filter((r) => r.kind === 'source').map(arm),
-      }
-    },
+    results: studyResults,
+
+    report: studyReport,
 
     close() {
       closed = true

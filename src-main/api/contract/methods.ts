@@ -34,7 +34,14 @@ import {
 import { DoctorReport, SystemInfo } from './system'
 import { UpdateSettingsInput, WorkspaceSettings } from './settings'
 import { ActiveJob, ReorderJobInput, RunUsage } from './jobs'
-import { StudyResults, StudyScale, StudyState } from './studies'
+import {
+  CreateStudyInput,
+  ExtendStudyInput,
+  FlyingDigitsInput,
+  StudyReport,
+  StudyResults,
+  StudyState,
+} from './studies'
 import { AddToZooInput, CheckSourcesInput, ImportZooModelInput, SourceCheck, ZooModel } from './zoo'
 
 export interface MethodSpec {
@@ -138,11 +145,31 @@ export const methods = {
   },
   /** Builds the paper's protocol from nothing (docs/method.md §4) and runs it in the background. */
   'studies.flyingDigits': {
-    input: z.object({ scale: StudyScale, backend: BackendPreference.default('auto') }),
+    input: FlyingDigitsInput,
     output: StudyState,
     timeoutMs: BULK_TIMEOUT_MS,
   },
-  'studies.results': { input: z.object({ experimentId: ExperimentId }), output: StudyResults },
+  /** A study from a plan of one's own: its datasets, zoo, arms and seeds. */
+  'studies.create': { input: CreateStudyInput, output: StudyState },
+  /** A study's stage as its record has it (null: no study of that id is known). */
+  'studies.state': {
+    input: z.object({ experimentId: ExperimentId }),
+    output: StudyState.nullable(),
+  },
+  /** Goes on with a study that stopped (a restart, a failed run restarted by hand). */
+  'studies.resume': { input: z.object({ experimentId: ExperimentId }), output: StudyState },
+  /** More seeds or TMU variants for a study; trains only the runs it lacks. */
+  'studies.extend': { input: ExtendStudyInput, output: StudyState },
+  'studies.results': {
+    input: z.object({ experimentId: ExperimentId }),
+    output: StudyResults,
+    timeoutMs: BULK_TIMEOUT_MS,
+  },
+  'studies.report': {
+    input: z.object({ experimentId: ExperimentId }),
+    output: StudyReport,
+    timeoutMs: BULK_TIMEOUT_MS,
+  },
   /** Trains one of a study's target arms again on another backend; the study waits for it. */
   'studies.restartArm': {
     input: z.object({ experimentId: ExperimentId, runId: RunId, backend: BackendPreference }),

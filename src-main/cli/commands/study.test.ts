@@ -2,17 +2,25 @@ import { describe, expect, it } from 'vitest'
 import type { StudyArm } from '../../api/contract'
 import { armsWithoutResults } from './study'
 
+const none = { estimate: null, low: null, high: null }
 const arm = (name: string, changes: Partial<StudyArm> = {}): StudyArm => ({
   runId: 1,
   name,
   kind: 'scratch',
+  ablationOf: null,
+  runs: [],
   status: 'completed',
   backend: 'onednn',
+  iterations: 60,
+  wallSeconds: 10,
+  scoredSeeds: 1,
   mse: [20, 30],
   ssim: [0.5, 0.4],
   meanMse: 25,
   meanSsim: 0.45,
   meanPsnr: 20,
+  perFrame: { mse: [], mae: [], ssim: [], psnr: [] },
+  overall: { mse: none, mae: none, ssim: none, psnr: none },
   ...changes,
 })
 

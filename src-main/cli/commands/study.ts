@@ -1,15 +1,48 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import {
   BackendPreference,
+  StudyAblation,
   StudyScale,
   type RunProgress,
   type StudyArm,
+  type StudyResults,
   type StudyState,
 } from '../../api/contract'
 import type { Workbench } from '../../api/create-workbench'
 import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { formatDuration, formatProgress } from '../progress-line'
+import { printStudyResults } from '../study-table'
+
+const seedsOption = () =>
+  new Option('--seeds <n>', 'trainings per arm, each seeded on its own').argParser((v) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--seeds: expected a whole number ≥ 1, got "${v}"`)
+    return n
+  })
+
+const ablationOption = () =>
+  new Option(
+    '--ablation <name...>',
+    `TMU variants to add as arms: ${StudyAblation.options.join(', ')}, or all`,
+  ).argParser((value: string, previous: StudyAblation[] = []) => {
+    if (value === 'all') return [...StudyAblation.options]
+    const parsed = StudyAblation.safeParse(value)
+    if (!parsed.success)
+      throw new Error(`--ablation: "${value}" is none of ${StudyAblation.options.join(', ')}, all`)
+    return [...previous, parsed.data]
+  })
+
+/** The study's experiment id, as `tmu study` printed it and `tmu runs` lists it. */
+function studyId(value: string): number {
+  const id = Number(value)
+  if (!Number.isInteger(id) || id < 1)
+    throw new Error(`STUDY: expected a study's experiment id, got "${value}"`)
+  return id
+}
 
 export function registerStudy(program: Command) {
   const study = program.command('study').description('run a transfer study end to end')
@@ -19,7 +52,14 @@ export function registerStudy(program: Command) {
       .description(
         'the paper protocol: 1-, 2-, 3-digit Flying Digits; sources on 1 and 2 digits; scratch, finetune and TMU on 3',
       )
-      .option('--scale <scale>', 'tiny (minutes on a CPU), small, or paper (GPU)', 'tiny')
+      .option(
+        '--scale <scale>',
+        'tiny (minutes on a CPU), small (about 100 min on 2 cores with all ablations), or paper (GPU)',
+        'tiny',
+      )
+      .addOption(seedsOption().default(undefined, '2 at tiny, else 3'))
+      .addOption(ablationOption())
+      .option('--sources-per-seed', 'train the zoo once per seed instead of once')
       .addOption(
         new Option(
           '--backend <name>',
@@ -28,51 +68,146 @@ export function registerStudy(program: Command) {
           .choices(BackendPreference.options)
           .default('auto'),
       ),
-  ).action(async (opts: WorkspaceOption & { scale: string; backend: BackendPreference }) => {
-    const scale = StudyScale.parse(opts.scale)
-    const { backend } = opts
-    const started = Date.now()
+  ).action(
+    async (
+      opts: WorkspaceOption & {
+        scale: string
+        backend: BackendPreference
+        seeds?: number
+        ablation?: StudyAblation[]
+        sourcesPerSeed?: boolean
+      },
+    ) => {
+      const scale = StudyScale.parse(opts.scale)
+      await withWorkbench(
+        opts,
+        (workbench) =>
+          followToResults(
+            workbench,
+            workbench.call('studies.flyingDigits', {
+              scale,
+              backend: opts.backend,
+              seeds: opts.seeds,
+              ablations: opts.ablation ?? [],
+              sourcesPerSeed: opts.sourcesPerSeed ?? false,
+            }),
+          ),
+        { runJobs: true },
+      )
+    },
+  )
+
+  addWorkspaceOption(
+    study
+      .command('resume')
+      .argument('<study>', "the study's experiment id")
+      .description('go on with a study that stopped: train only the runs it still lacks'),
+  ).action(async (ref: string, opts: WorkspaceOption) => {
     await withWorkbench(
       opts,
-      async (workbench) => {
-        const state = await follow(
+      (workbench) =>
+        followToResults(
           workbench,
-          await workbench.call('studies.flyingDigits', { scale, backend }),
-        )
-        if (state.stage === 'failed') {
-          out.error(`study failed: ${state.message}`)
-          process.exitCode = 1
-        }
-        const results = await workbench.call('studies.results', {
-          experimentId: state.experimentId,
-        })
-        out.line()
-        printTable(
-          'test MSE per frame (sum over pixels, lower is better)',
-          results.arms,
-          (a) => a.mse,
-          1,
-        )
-        printTable('test SSIM per frame (higher is better)', results.arms, (a) => a.ssim, 3)
-        out.line(`backend: ${results.arms.map((a) => `${a.name} ${a.backend ?? '—'}`).join(' · ')}`)
-        out.line(
-          `\nwall time ${formatDuration((Date.now() - started) / 1000)}; experiment ${state.experimentId}`,
-        )
-        // A script (CI included) must be able to tell a study that answered from one that
-        // did not: every arm completed, with a finite score at every lead time.
-        const unanswered = armsWithoutResults(results.arms)
-        if (unanswered.length) {
-          out.error(`no finite results for: ${unanswered.join(', ')}`)
-          process.exitCode = 1
-        }
-      },
+          workbench.call('studies.resume', { experimentId: studyId(ref) }),
+        ),
       { runJobs: true },
     )
   })
+
+  addWorkspaceOption(
+    study
+      .command('extend')
+      .argument('<study>', "the study's experiment id")
+      .description('add seeds or TMU variants to a study; only the missing runs train')
+      .addOption(seedsOption())
+      .addOption(ablationOption()),
+  ).action(
+    async (ref: string, opts: WorkspaceOption & { seeds?: number; ablation?: StudyAblation[] }) => {
+      await withWorkbench(
+        opts,
+        (workbench) =>
+          followToResults(
+            workbench,
+            workbench.call('studies.extend', {
+              experimentId: studyId(ref),
+              seeds: opts.seeds,
+              ablations: opts.ablation ?? [],
+            }),
+          ),
+        { runJobs: true },
+      )
+    },
+  )
+
+  addWorkspaceOption(
+    study
+      .command('show')
+      .argument('<study>', "the study's experiment id")
+      .description('print a study’s tables and verdicts as they stand')
+      .option('--json', 'print the results as JSON'),
+  ).action(async (ref: string, opts: WorkspaceOption & { json?: boolean }) => {
+    await withWorkbench(opts, async (workbench) => {
+      const results = await workbench.call('studies.results', { experimentId: studyId(ref) })
+      if (opts.json) out.json(results)
+      else printStudyResults(results)
+    })
+  })
+
+  addWorkspaceOption(
+    study
+      .command('report')
+      .argument('<study>', "the study's experiment id")
+      .description(
+        'write the study’s report: HTML, Markdown, SVG figures, raw numbers as CSV and JSON',
+      )
+      .requiredOption('--out <dir>', 'folder to write into (created if missing)'),
+  ).action(async (ref: string, opts: WorkspaceOption & { out: string }) => {
+    await withWorkbench(opts, async (workbench) => {
+      const report = await workbench.call('studies.report', { experimentId: studyId(ref) })
+      const dir = resolve(opts.out)
+      mkdirSync(dir, { recursive: true })
+      const files: [string, string][] = [
+        [`${report.stem}.html`, report.html],
+        [`${report.stem}.md`, report.markdown],
+        [`${report.stem}.csv`, report.csv],
+        [`${report.stem}.json`, report.json],
+        ...report.figures.map((f) => [f.name, f.svg] as [string, string]),
+      ]
+      for (const [name, text] of files) writeFileSync(join(dir, name), text)
+      out.line(`wrote ${files.map(([name]) => name).join(', ')} to ${dir}`)
+    })
+  })
+}
+
+/** Follows a study to its end, prints its tables and sets the exit code a script reads. */
+async function followToResults(workbench: Workbench, started: Promise<StudyState>) {
+  const begun = Date.now()
+  const state = await follow(workbench, await started)
+  if (state.stage === 'failed') {
+    out.error(`study failed: ${state.message}`)
+    process.exitCode = 1
+  }
+  const results: StudyResults = await workbench.call('studies.results', {
+    experimentId: state.experimentId,
+  })
+  out.line()
+  printStudyResults(results)
+  out.line(
+    `\nwall time ${formatDuration((Date.now() - begun) / 1000)}; study ${state.experimentId}`,
+  )
+  // A script (CI included) must be able to tell a study that answered from one that did
+  // not: every arm completed, with a finite score at every lead time.
+  const unanswered = armsWithoutResults(results.arms)
+  if (unanswered.length) {
+    out.error(`no finite results for: ${unanswered.join(', ')}`)
+    process.exitCode = 1
+  }
 }
 
 function follow(workbench: Workbench, initial: StudyState): Promise<StudyState> {
-  out.line(`study ${initial.experimentId} (${initial.scale}): ${initial.message}`)
+  out.line(
+    `study ${initial.experimentId}${initial.scale ? ` (${initial.scale})` : ''}: ${initial.message}`,
+  )
   const names = new Map<number, string>()
   const interactive = process.stdout.isTTY === true
   let lastLine = 0
@@ -98,6 +233,13 @@ function follow(workbench: Workbench, initial: StudyState): Promise<StudyState> 
         }
       }
     })
+    // A study with nothing left to train may have ended before this listened: ask once.
+    void workbench.call('studies.state', { experimentId: initial.experimentId }).then((state) => {
+      if (state && (state.stage === 'done' || state.stage === 'failed')) {
+        unsubscribe()
+        resolve(state)
+      }
+    })
   })
 }
 
@@ -108,30 +250,4 @@ export function armsWithoutResults(arms: readonly StudyArm[]): string[] {
   return arms
     .filter((a) => a.status !== 'completed' || !finite(a.mse) || !finite(a.ssim))
     .map((a) => a.name)
-}
-
-function printTable(
-  title: string,
-  arms: StudyArm[],
-  values: (a: StudyArm) => (number | null)[],
-  digits: number,
-) {
-  const frames = Math.max(0, ...arms.map((a) => values(a).length))
-  const width = Math.max(8, ...arms.map((a) => a.name.length + 2))
-  out.line(title)
-  out.line(
-    'arm'.padEnd(width) +
-      Array.from({ length: frames }, (_, j) => `t+${j + 1}`.padStart(8)).join('') +
-      '    mean',
-  )
-  for (const a of arms) {
-    const row = values(a)
-    const mean = row.length ? row.reduce<number>((s, v) => s + (v ?? NaN), 0) / row.length : NaN
-    out.line(
-      a.name.padEnd(width) +
-        row.map((v) => (v === null ? '—' : v.toFixed(digits)).padStart(8)).join('') +
-        (Number.isFinite(mean) ? mean.toFixed(digits) : '—').padStart(8),
-    )
-  }
-  out.line()
 }

@@ -1,5 +1,5 @@
 import { createRng } from '../random'
-import type { Interval } from './student-t'
+import { studentTQuantile, type Interval } from './student-t'
 
 /** One arm's scores of one metric: `[seed][clip][frame]`, every seed on the same test clips. */
 export type SeedClipFrame = readonly (readonly (readonly number[])[])[]
@@ -21,11 +21,15 @@ export interface BootstrapOptions {
 }
 
 /**
- * The difference between two arms scored on the same test clips, with a percentile bootstrap
- * over clips and seeds. Each resample draws the clips once for both arms (the pairing: a hard
+ * The difference between two arms scored on the same test clips, with a bootstrap over clips
+ * and seeds. Each resample draws the clips once for both arms (the pairing: a hard
  * clip is hard for both, so its difficulty cancels) and, independently, each arm's seeds (the
- * arms' seeds are independent trainings, so they are not paired; see inflateSeedSpread). The statistic is the mean
+ * arms' seeds are independent trainings, so they are not paired). The statistic is the mean
  * over the drawn clips of (A's mean over its drawn seeds − B's), per lead time and over all.
+ * The interval is the estimate ± t·(the resamples' standard deviation), t at the
+ * Welch–Satterthwaite degrees of freedom of the seed and clip parts: percentile intervals
+ * from 3 seeds know nothing of how little 3 values say about a spread, and in tests covered a
+ * known difference 84 % of the time instead of 95 % (this one: 95 %, statistics.test.ts).
  * A non-finite score anywhere (a diverged seed) makes the estimate NaN with null bounds.
  */
 export function pairedBootstrap(
@@ -56,8 +60,7 @@ export function pairedBootstrap(
   }
   if (clips === 0 || frames === 0) throw new Error('paired bootstrap: no clips or no frames')
 
-  const flat = (scores: SeedClipFrame) =>
-    inflateSeedSpread(scores.map((perClip) => Float64Array.from(perClip.flat())))
+  const flat = (scores: SeedClipFrame) => scores.map((perClip) => Float64Array.from(perClip.flat()))
   const seedsA = flat(a)
   const seedsB = flat(b)
   const observed = differenceOf(
@@ -88,13 +91,10 @@ export function pairedBootstrap(
     )
     d.forEach((v, j) => (samples[j]![r] = v))
   }
+  const degrees = welchSatterthwaite(seedsA, seedsB, clips, frames)
   const interval = (j: number): Interval => {
-    const sorted = samples[j]!.sort()
-    return {
-      estimate: observed[j]!,
-      low: quantile(sorted, (1 - level) / 2),
-      high: quantile(sorted, 1 - (1 - level) / 2),
-    }
+    const half = studentTQuantile(1 - (1 - level) / 2, degrees[j]!) * standardDeviation(samples[j]!)
+    return { estimate: observed[j]!, low: observed[j]! - half, high: observed[j]! + half }
   }
   return {
     perFrame: Array.from({ length: frames }, (_, j) => interval(j)),
@@ -102,24 +102,72 @@ export function pairedBootstrap(
   }
 }
 
+function standardDeviation(values: Float64Array): number {
+  let mean = 0
+  for (const v of values) mean += v
+  mean /= values.length
+  let sum = 0
+  for (const v of values) sum += (v - mean) ** 2
+  return Math.sqrt(sum / (values.length - 1))
+}
+
 /**
- * Resampling n seeds with replacement shrinks their variance by (n − 1)/n, which at 3 seeds
- * covers a true difference ~84 % of the time instead of 95 %. Scaling each seed's deviation from
- * the seed mean by √(n/(n − 1)) (Davison & Hinkley 1997, §3.8) keeps the mean and undoes that.
+ * Degrees of freedom of the difference's variance, per column (lead times, then the mean), as
+ * Welch–Satterthwaite combines its parts: each arm's spread over seeds of its clip means
+ * (n − 1 each) and the spread over clips of the seed-averaged paired difference (clips − 1).
+ * An arm with one seed contributes no seed part: its spread is unknown, not zero, and the
+ * interval then speaks for the test clips only.
  */
-function inflateSeedSpread(seeds: Float64Array[]): Float64Array[] {
-  const n = seeds.length
-  if (n < 2) return seeds
-  const factor = Math.sqrt(n / (n - 1))
-  const size = seeds[0]!.length
-  const out = seeds.map(() => new Float64Array(size))
-  for (let i = 0; i < size; i++) {
-    let mean = 0
-    for (const s of seeds) mean += s[i]!
-    mean /= n
-    seeds.forEach((s, k) => (out[k]![i] = mean + (s[i]! - mean) * factor))
+function welchSatterthwaite(
+  a: Float64Array[],
+  b: Float64Array[],
+  clips: number,
+  frames: number,
+): number[] {
+  const columns = frames + 1
+  /** Per seed and column: the mean over clips (the mean column averages the lead times). */
+  const seedMeans = (seeds: Float64Array[]) =>
+    seeds.map((s) => {
+      const out = new Float64Array(columns)
+      for (let c = 0; c < clips; c++)
+        for (let j = 0; j < frames; j++) out[j]! += s[c * frames + j]! / clips
+      for (let j = 0; j < frames; j++) out[frames]! += out[j]! / frames
+      return out
+    })
+  const variance = (values: number[]) => {
+    const mean = values.reduce((x, v) => x + v, 0) / values.length
+    return values.reduce((x, v) => x + (v - mean) ** 2, 0) / (values.length - 1)
   }
-  return out
+  const meansA = seedMeans(a)
+  const meansB = seedMeans(b)
+  const seedPart = (means: Float64Array[], j: number) =>
+    means.length < 2 ? null : variance(means.map((m) => m[j]!)) / means.length
+  /** Seed-averaged paired difference per clip and column. */
+  const perClip = (c: number) => {
+    const d = new Float64Array(columns)
+    for (let j = 0; j < frames; j++) {
+      let meanA = 0
+      for (const s of a) meanA += s[c * frames + j]! / a.length
+      let meanB = 0
+      for (const s of b) meanB += s[c * frames + j]! / b.length
+      d[j] = meanA - meanB
+      d[frames]! += (meanA - meanB) / frames
+    }
+    return d
+  }
+  const differences = Array.from({ length: clips }, (_, c) => perClip(c))
+  return Array.from({ length: columns }, (_, j) => {
+    const parts: [number, number][] = []
+    const seedA = seedPart(meansA, j)
+    const seedB = seedPart(meansB, j)
+    if (seedA !== null) parts.push([seedA, a.length - 1])
+    if (seedB !== null) parts.push([seedB, b.length - 1])
+    if (clips > 1) parts.push([variance(differences.map((d) => d[j]!)) / clips, clips - 1])
+    const total = parts.reduce((x, [v]) => x + v, 0)
+    const spread = parts.reduce((x, [v, df]) => x + (v * v) / df, 0)
+    // No spread anywhere (two identical arms): any df gives a zero-width interval.
+    return spread > 0 ? (total * total) / spread : Math.max(1, clips - 1)
+  })
 }
 
 const allIndices = (n: number) => Array.from({ length: n }, (_, i) => i)
@@ -146,12 +194,4 @@ function differenceOf(
   }
   const perFrame = Array.from(sums, (sum) => sum / clipIdx.length)
   return [...perFrame, perFrame.reduce((s, v) => s + v, 0) / frames]
-}
-
-/** Linear interpolation between order statistics (numpy's default), on sorted values. */
-function quantile(sorted: Float64Array, p: number): number {
-  const position = p * (sorted.length - 1)
-  const below = Math.floor(position)
-  const above = Math.min(sorted.length - 1, below + 1)
-  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!)
 }

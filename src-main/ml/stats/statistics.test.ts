@@ -82,10 +82,9 @@ describe('paired bootstrap', () => {
       const { mean } = pairedBootstrap(a, b, { seed: k, resamples: 400 })
       if (mean.low! <= -1.5 && -1.5 <= mean.high!) covered++
     }
-    // Here the seed offsets dominate, and 3 seeds give a resample only 10 distinct seed sets:
-    // even with the spread corrected the interval covers 87 % of the time (documented in
-    // docs/studies.md), against 84 % uncorrected. 200 trials have sd ≈ 0.024.
-    expect(covered / trials).toBeGreaterThan(0.82)
+    // The seed offsets dominate here: a percentile interval covered 84 %; the t one about 95 %.
+    // 200 trials have sd ≈ 0.015.
+    expect(covered / trials).toBeGreaterThan(0.91)
     expect(covered / trials).toBeLessThan(0.99)
   })
 

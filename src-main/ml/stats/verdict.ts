@@ -8,7 +8,7 @@ export function formatSigned(value: number): string {
   return value < 0 && Number(text) !== 0 ? `−${text}` : text
 }
 
-export const formatInterval = (i: Interval) =>
+export const formatInterval = (i: Pick<Interval, 'low' | 'high'>) =>
   i.low === null || i.high === null ? '—' : `[${formatSigned(i.low)}, ${formatSigned(i.high)}]`
 
 /** "t+1–t+3, t+5": 0-based lead-time indices as ranges of lead times. */
