@@ -33,6 +33,7 @@ import type { BackendProbe } from '../domain/backends'
 import { createSystemService } from '../services/system-service'
 import { createSettingsService } from '../services/settings-service'
 import { createSettingsRepo } from '../store/settings-repo'
+import { checkExecutorSettings, createExecutors } from '../services/executors'
 import type { Emit } from '../services/events'
 import { configureLogging } from '../util/logger'
 
@@ -116,6 +117,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   // Deleted experiments stay restorable for a day (the UI offers undo), then go for good.
   experimentsRepo.purgeDeleted(new Date(Date.now() - UNDO_WINDOW_MS).toISOString())
   const experiments = createExperimentsService(experimentsRepo, emit)
+  const settings = createSettingsService(createSettingsRepo(db))
   const importRoots = options.importRoots ?? [homedir()]
   const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit, { importRoots })
   if (options.builtinDataset ?? true) datasets.ensureBuiltin()
@@ -130,8 +132,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     paths,
     emit,
     concurrency: runJobs ? (options.concurrency ?? 1) : 0,
+    executors: createExecutors(settings, options.concurrency ?? 1),
   })
-  const settings = createSettingsService(createSettingsRepo(db))
   if (runJobs) {
     const resume = options.resumeInterrupted ?? options.transport !== 'in-process'
     runs.recover({ resume: resume && settings.get().resumeInterruptedRuns })
@@ -172,7 +174,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'system.info': async () => system.info(),
     'system.doctor': () => system.doctor(),
     'settings.get': async () => settings.get(),
-    'settings.update': async (input) => settings.update(input),
+    'settings.update': async (input) => settings.update(checkExecutorSettings(settings, input)),
     'experiments.list': async (input) => experiments.list(input),
     'experiments.get': async ({ id }) => experiments.get(id),
     'experiments.create': async (input) => experiments.create(input),

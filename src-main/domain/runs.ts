@@ -20,6 +20,10 @@ export const RunStatus = z.enum([
 ])
 export type RunStatus = z.infer<typeof RunStatus>
 
+/** Where a run's trainer runs: a process of this machine, or a Slurm job on a cluster node. */
+export const Executor = z.enum(['local', 'slurm'])
+export type Executor = z.infer<typeof Executor>
+
 /** A trainer's progress, relayed to every client as it trains. */
 export const RunProgress = z.object({
   runId: RunId,

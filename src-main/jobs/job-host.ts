@@ -18,6 +18,11 @@ export interface TrainerHandle {
   kill(signal?: NodeJS.Signals): void
   /** Settles when the process has exited, with how it ended. */
   readonly exited: Promise<TrainerExit>
+  /**
+   * Stops following a job that lives on without this process (a Slurm job): the server is
+   * closing and re-attaches at its next start. Absent: the trainer ends with this process.
+   */
+  detach?(): void
 }
 
 export interface TrainerExit {
@@ -29,14 +34,13 @@ export interface TrainerExit {
   stderrTail: string
   /** Iteration of the newest checkpoint the run has (written, or resumed from); 0 = none. */
   lastCheckpoint: number
+  /** What the executor adds to a failure: Slurm's state, reason and the job log's tail. */
+  note?: string
 }
 
 export const STDERR_TAIL_BYTES = 4_000
 
-/**
- * Starts a trainer process for one job. The bundled build has `trainer.js` next to this
- * module; from source (tests, the CLI via tsx) the TypeScript entry runs through tsx.
- */
+/** Starts a trainer process for one job, talking to it over the IPC channel fork opens. */
 export function startTrainer(
   spec: TrainJobSpec,
   onMessage: (message: TrainerMessage) => void,
@@ -92,16 +96,25 @@ export function startTrainer(
 
 /** A trainer process (`args` for its mode), stderr piped so a crash can be reported. */
 export function forkTrainer(args: string[] = []): ChildProcess {
-  const here = dirname(fileURLToPath(import.meta.url))
   const stdio: Array<'ignore' | 'inherit' | 'pipe' | 'ipc'> = ['ignore', 'inherit', 'pipe', 'ipc']
+  const { entry, execArgv } = trainerEntry()
+  return fork(entry, args, { stdio, execArgv })
+}
+
+/**
+ * The trainer's entry and the Node flags it needs. The bundled build has `trainer.js` next
+ * to this module; from source (tests, the CLI via tsx) the TypeScript entry runs through tsx.
+ */
+export function trainerEntry(): { entry: string; execArgv: string[] } {
+  const here = dirname(fileURLToPath(import.meta.url))
   const source = join(here, 'trainer-entry.ts')
-  if (existsSync(source)) return fork(source, args, { stdio, execArgv: ['--import', 'tsx'] })
+  if (existsSync(source)) return { entry: source, execArgv: ['--import', 'tsx'] }
   // Bundled: this code sits in out/main or a chunk folder below it, next to trainer.js.
   const bundled = [join(here, 'trainer.js'), join(here, '..', 'trainer.js')].find((f) =>
     existsSync(f),
   )
   if (!bundled) throw new Error(`trainer.js not found near ${here}; rebuild with npm run build`)
-  return fork(bundled, args, { stdio })
+  return { entry: bundled, execArgv: [] }
 }
 
 /** Signals by which a process crashes on its own, rather than being told to end. */
@@ -113,7 +126,9 @@ const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT
  * 6) is kept: resume continues from it`.
  */
 export function describeExit(exit: TrainerExit): string {
-  if (exit.last?.type === 'failed') return exit.last.message
+  if (exit.last?.type === 'failed') {
+    return exit.note ? `${exit.last.message}. ${exit.note}` : exit.last.message
+  }
   const tail = exit.stderrTail.trim().split('\n').slice(-3).join(' | ')
   const outOfMemory = /out of memory|allocation failed|ENOMEM/i.test(exit.stderrTail)
   let how: string
@@ -130,5 +145,5 @@ export function describeExit(exit: TrainerExit): string {
   // A signal from outside says nothing in stderr; a crash or a failed start usually does.
   const external = exit.signal === 'SIGKILL' || exit.signal === 'SIGTERM'
   const said = tail && !external ? ` (${tail})` : ''
-  return `the trainer process ${how}${said}; ${kept}`
+  return `the trainer process ${how}${said}; ${kept}${exit.note ? `. ${exit.note}` : ''}`
 }

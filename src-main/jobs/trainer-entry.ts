@@ -5,12 +5,19 @@
  * PROBE_FLAG it runs no job: it tries each backend for `tmu doctor` and exits, so loading
  * them (wasm, the onednn addon, libtensorflow) never touches the workbench's process.
  */
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { probeBackends } from '../ml/backend'
+import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
+import { appendMessage, jobFilesIn, readControl } from './job-files'
 import { runTrainJob } from './train-job'
 import {
+  EXIT_STOPPED_BY_SIGNAL,
   HostMessage,
+  JOB_DIR_FLAG,
   PROBE_FLAG,
   TRAINER_PROTOCOL_VERSION,
+  TrainJobSpec,
   type ProbeReply,
   type TrainerMessage,
 } from './trainer-protocol'
@@ -107,5 +114,69 @@ function serveJob() {
   })
 }
 
-if (process.argv.includes(PROBE_FLAG)) probe()
+/** How often a file-mode trainer reads its control file: a pause takes effect this soon. */
+const CONTROL_POLL_MS = 1_000
+
+/** The doctor's report from this node, as the job's first message of each attempt. */
+function probeToFile(dir: string) {
+  const files = jobFilesIn(dir)
+  void probeBackends().then((attempts) => {
+    appendMessage(files.messages, {
+      type: 'node',
+      host: hostname(),
+      slurmJobId: process.env.SLURM_JOB_ID ?? null,
+      restarts: Number(process.env.SLURM_RESTART_COUNT ?? 0),
+      attempts,
+    })
+  })
+}
+
+/**
+ * A job away from the server: the spec from its folder, messages to its file, pause and stop
+ * from its control file, SIGTERM (Slurm's preemption or time-limit warning, scancel) a stop
+ * after a checkpoint. Every attempt resumes from the run's newest checkpoint, so a requeued
+ * job continues where the last one stopped.
+ */
+function serveJobFromFiles(dir: string) {
+  const files = jobFilesIn(dir)
+  const spec = TrainJobSpec.parse(JSON.parse(readFileSync(files.spec, 'utf8')))
+  const send = (message: TrainerMessage) => appendMessage(files.messages, message)
+  let signalled = false
+  process.on('SIGTERM', () => {
+    signalled = true
+    stopRequested = true
+    unpause()
+  })
+  const poll = setInterval(() => {
+    const control = readControl(files.control)
+    if (control.stop) stopRequested = true
+    if (control.paused && !stopRequested) pause()
+    else unpause()
+  }, CONTROL_POLL_MS)
+  const resume = spec.resume || listCheckpoints(spec.runDir).length > 0
+  void runTrainJob(
+    { ...spec, resume },
+    {
+      send,
+      stopRequested: () => stopRequested,
+      whilePaused: () => paused?.promise ?? Promise.resolve(),
+    },
+  ).then(
+    () => {
+      clearInterval(poll)
+      process.exit(signalled ? EXIT_STOPPED_BY_SIGNAL : 0)
+    },
+    (error: unknown) => {
+      clearInterval(poll)
+      send({ type: 'failed', message: error instanceof Error ? error.message : String(error) })
+      process.exit(1)
+    },
+  )
+}
+
+const jobDir = process.argv[process.argv.indexOf(JOB_DIR_FLAG) + 1]
+if (process.argv.includes(JOB_DIR_FLAG) && jobDir) {
+  if (process.argv.includes(PROBE_FLAG)) probeToFile(jobDir)
+  else serveJobFromFiles(jobDir)
+} else if (process.argv.includes(PROBE_FLAG)) probe()
 else serveJob()

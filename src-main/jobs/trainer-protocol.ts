@@ -43,6 +43,14 @@ export const HostMessage = z.discriminatedUnion('type', [
 ])
 export type HostMessage = z.infer<typeof HostMessage>
 
+/** How one backend fared when loaded (the doctor's line for it). */
+const Attempt = z.object({
+  name: z.enum(BACKEND_ORDER),
+  ok: z.boolean(),
+  error: z.string().nullable(),
+  note: z.string().optional(),
+}) satisfies z.ZodType<BackendAttempt>
+
 const MetricRow = z.object({
   iteration: z.number().int(),
   name: z.string(),
@@ -84,22 +92,37 @@ export const TrainerMessage = z.discriminatedUnion('type', [
     reason: z.enum(['completed', 'stopped']),
   }),
   z.object({ type: z.literal('failed'), message: z.string() }),
+  /**
+   * A job away from the server says where it landed and which backends load there (the
+   * doctor's report from the node), before each attempt (a requeued job makes another).
+   */
+  z.object({
+    type: z.literal('node'),
+    host: z.string(),
+    slurmJobId: z.string().nullable(),
+    /** Times the job was requeued before this attempt. */
+    restarts: z.number().int(),
+    attempts: z.array(Attempt),
+  }),
 ])
 export type TrainerMessage = z.infer<typeof TrainerMessage>
 
 /** Started with this flag, a trainer process only probes the backends (`tmu doctor`). */
 export const PROBE_FLAG = '--probe'
 
+/**
+ * Started with this flag and a job folder (jobs/job-files.ts), a trainer reads its spec from
+ * there and speaks through files instead of IPC: a Slurm job's batch script starts it so.
+ * With PROBE_FLAG too, it writes the node's backend report there and exits.
+ */
+export const JOB_DIR_FLAG = '--job-dir'
+
+/** A file-mode trainer stopped by a signal (preemption, a time limit) exits with this code. */
+export const EXIT_STOPPED_BY_SIGNAL = 75
+
 /** A probing trainer's one message: each backend in the order `auto` tries them. */
 export const ProbeReply = z.object({
   type: z.literal('probed'),
-  attempts: z.array(
-    z.object({
-      name: z.enum(BACKEND_ORDER),
-      ok: z.boolean(),
-      error: z.string().nullable(),
-      note: z.string().optional(),
-    }) satisfies z.ZodType<BackendAttempt>,
-  ),
+  attempts: z.array(Attempt),
 })
 export type ProbeReply = z.infer<typeof ProbeReply>

@@ -7,10 +7,15 @@ const log = createLogger('jobs')
 
 export interface JobQueueOptions {
   repo: JobsRepo
-  /** Trainer processes at once: 1 on a GPU (they would fight over it); configurable on CPU. */
-  concurrency: number
+  /**
+   * Jobs started at once, asked at each pump: the executor's (1 trainer process on a GPU,
+   * configurable on CPU; Slurm takes them all and queues them itself); 0 runs none.
+   */
+  concurrency(): number
   /** Starts the trainer for a job; throwing fails the job with that message. */
   launch(job: JobRow): TrainerHandle
+  /** Follows again a job a stopped process left running elsewhere (Slurm); null if none. */
+  reattach(job: JobRow): TrainerHandle | null
   /** Called once per job when its trainer has exited. */
   settled(job: JobRow, exit: TrainerExit): void
   /** Called when a job could not start at all. */
@@ -19,8 +24,9 @@ export interface JobQueueOptions {
 
 /**
  * Runs queued jobs in order, `concurrency` at a time. The order and states live in SQLite,
- * so the queue survives a restart; jobs found `running` at start belonged to a process
- * that died and are marked interrupted (`recover`).
+ * so the queue survives a restart; jobs found `running` at start are followed again where
+ * they live on (Slurm jobs), else they belonged to a process that died and are marked
+ * interrupted (`recover`).
  */
 export function createJobQueue(options: JobQueueOptions) {
   const running = new Map<number, { job: JobRow; handle: TrainerHandle }>()
@@ -29,7 +35,7 @@ export function createJobQueue(options: JobQueueOptions) {
   function pump() {
     if (closing) return
     for (const job of options.repo.queued()) {
-      if (running.size >= options.concurrency) return
+      if (running.size >= options.concurrency()) return
       start(job)
     }
   }
@@ -44,8 +50,12 @@ export function createJobQueue(options: JobQueueOptions) {
       return
     }
     options.repo.setState(job.id, 'running')
-    running.set(job.id, { job, handle })
     log.info('trainer started', { jobId: job.id, runId: job.runId, pid: handle.pid })
+    track(job, handle)
+  }
+
+  function track(job: JobRow, handle: TrainerHandle) {
+    running.set(job.id, { job, handle })
     void handle.exited.then((exit) => {
       running.delete(job.id)
       log.info('trainer exited', { jobId: job.id, code: exit.code, signal: exit.signal })
@@ -95,18 +105,32 @@ export function createJobQueue(options: JobQueueOptions) {
       for (const entry of running.values()) if (entry.job.runId === runId) return entry.handle
       return undefined
     },
-    /** Marks jobs left `running` by a process that is gone; returns their run ids. */
+    /**
+     * Follows again the jobs left `running` that live on without this process; marks the
+     * rest (their trainer died with the process) interrupted and returns their run ids.
+     */
     recover(): number[] {
-      const orphans = options.repo.inState('running')
-      for (const job of orphans) {
-        options.repo.setState(job.id, 'interrupted', 'the workbench stopped while this job ran')
+      const orphans: number[] = []
+      for (const job of options.repo.inState('running')) {
+        const handle = options.reattach(job)
+        if (handle) {
+          log.info('trainer re-attached', { jobId: job.id, runId: job.runId })
+          track(job, handle)
+        } else {
+          options.repo.setState(job.id, 'interrupted', 'the workbench stopped while this job ran')
+          orphans.push(job.runId)
+        }
       }
-      return orphans.map((j) => j.runId)
+      return orphans
     },
-    /** Asks every trainer to checkpoint and stop, and waits for them. */
+    /**
+     * Asks every local trainer to checkpoint and stop, and waits for them; jobs that live on
+     * without this process (Slurm) are left running, to be re-attached at the next start.
+     */
     async close() {
       closing = true
       const exits = [...running.values()].map(({ handle }) => {
+        if (handle.detach) return handle.detach()
         handle.stop()
         return handle.exited
       })

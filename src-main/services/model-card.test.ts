@@ -24,6 +24,10 @@ const run: Run = {
   startedAt: null,
   finishedAt: null,
   trainedSeconds: 0,
+  executor: 'local',
+  slurmJobId: null,
+  node: null,
+  partition: null,
 }
 
 const evaluation: EvaluationSummary = {

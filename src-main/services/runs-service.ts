@@ -10,7 +10,14 @@ import {
   type Run,
   type RunMetrics,
 } from '../api/contract'
-import { describeExit, startTrainer, type TrainerExit } from '../jobs/job-host'
+import type { Executor } from '../domain/runs'
+import {
+  createLocalExecutor,
+  type JobEvents,
+  type JobExecutor,
+  type JobPlacement,
+} from '../jobs/executor'
+import { describeExit, type TrainerExit } from '../jobs/job-host'
 import type { TrainJobSpec, TrainerMessage } from '../jobs/trainer-protocol'
 import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
 import type { ExperimentsRepo } from '../store/experiments-repo'
@@ -31,8 +38,16 @@ export interface RunsServiceDeps {
   datasets: DatasetsService
   paths: WorkspacePaths
   emit: Emit
-  /** Trainers at once (default 1). */
+  /** Local trainers at once (default 1); 0: this process runs no jobs. */
   concurrency?: number
+  /**
+   * Where jobs run: `current` takes new jobs (the workspace's executor setting), `named`
+   * follows a job again after a restart. Default: trainer processes of this machine.
+   */
+  executors?: {
+    current(): JobExecutor
+    named(name: Executor): JobExecutor
+  }
   /** Zoo membership: a member cannot be deleted while the zoo lists it. */
   zoo: Pick<ZooRepo, 'ofRun'>
 }
@@ -49,6 +64,9 @@ type StopReason = 'cancel' | 'pause-to-disk' | 'shutdown'
 export function createRunsService(deps: RunsServiceDeps) {
   const { runs, emit } = deps
   const stopReasons = new Map<number, StopReason>()
+  const local = createLocalExecutor(deps.concurrency ?? 1)
+  const executors = deps.executors ?? { current: () => local, named: () => local }
+  const runsJobs = deps.concurrency !== 0
 
   const runDir = (id: number) => join(deps.paths.runs, String(id))
 
@@ -153,9 +171,45 @@ export function createRunsService(deps: RunsServiceDeps) {
         logLine(runId, 'info', `evaluated on ${message.split} at iteration ${message.iteration}`)
         changed(runId)
         break
+      case 'node':
+        logLine(runId, 'info', nodeReport(message))
+        break
       case 'finished':
       case 'failed':
         break // Filed when the process has exited (settled), with its exit status.
+    }
+  }
+
+  /** Where the job stands with its executor: Slurm's queue, a node, requeued. */
+  function onPlaced(runId: number, placement: JobPlacement) {
+    const run = require(runId)
+    runs.update(runId, {
+      executor: placement.executor,
+      slurmJobId: placement.slurmJobId,
+      ...(placement.node ? { node: placement.node } : {}),
+      ...(placement.partition ? { partition: placement.partition } : {}),
+    })
+    if (placement.executor === 'slurm') {
+      const job = `Slurm job ${placement.slurmJobId}`
+      if (placement.state === 'running' && run.status === 'queued') {
+        runs.update(runId, { status: 'running', startedAt: nowIso(), finishedAt: null })
+        logLine(runId, 'info', `${job} running on ${placement.node ?? 'a node'}`)
+      } else if (placement.state === 'pending') {
+        if (run.status === 'running' || run.status === 'paused') {
+          runs.update(runId, { status: 'queued' })
+          logLine(runId, 'warn', `${job} was requeued: it resumes from its last checkpoint`)
+        }
+        logLine(runId, 'info', `${job} waits: ${placement.reason}`)
+      }
+    }
+    changed(runId)
+  }
+
+  function eventsOf(job: JobRow): JobEvents {
+    return {
+      message: (message) => onTrainerMessage(job.runId, message),
+      placed: (placement) => onPlaced(job.runId, placement),
+      consumed: (offset) => deps.jobs.setMessagesOffset(job.id, offset),
     }
   }
 
@@ -185,11 +239,19 @@ export function createRunsService(deps: RunsServiceDeps) {
         trainedSeconds,
       })
       logLine(job.runId, 'info', 'completed')
-    } else if (last?.type === 'finished') {
+    } else if (last?.type === 'finished' || (reason === 'cancel' && last?.type !== 'failed')) {
+      // A cancelled Slurm job may never have started: it has no last word.
       deps.jobs.setState(job.id, reason === 'cancel' ? 'cancelled' : 'interrupted')
       const status = reason === 'cancel' ? 'cancelled' : 'interrupted'
-      runs.update(job.runId, { status, iteration: last.iteration, finishedAt, trainedSeconds })
-      logLine(job.runId, 'info', `stopped at iteration ${last.iteration} (checkpoint kept)`)
+      const iteration = last?.type === 'finished' ? last.iteration : require(job.runId).iteration
+      runs.update(job.runId, { status, iteration, finishedAt, trainedSeconds })
+      logLine(
+        job.runId,
+        'info',
+        last
+          ? `stopped at iteration ${iteration} (checkpoint kept)`
+          : 'cancelled before it started',
+      )
     } else {
       const message = describeExit(exit)
       deps.jobs.setState(job.id, 'failed', message)
@@ -202,18 +264,38 @@ export function createRunsService(deps: RunsServiceDeps) {
 
   const queue = createJobQueue({
     repo: deps.jobs,
-    concurrency: deps.concurrency ?? 1,
+    concurrency: () => (runsJobs ? executors.current().concurrency : 0),
     launch(job) {
+      const executor = executors.current()
       const spec = specOf(job)
+      // A local trainer starts now; a Slurm job is queued until the cluster starts it.
+      const startsNow = executor.name === 'local'
       runs.update(job.runId, {
-        status: 'running',
+        status: startsNow ? 'running' : 'queued',
         error: null,
-        startedAt: nowIso(),
+        startedAt: startsNow ? nowIso() : null,
         finishedAt: null,
+        executor: executor.name,
+        slurmJobId: null,
+        node: null,
+        partition: null,
       })
       changed(job.runId)
       touchExperiment(require(job.runId).experimentId)
-      return startTrainer(spec, (message) => onTrainerMessage(job.runId, message))
+      return executor.start(job.id, spec, eventsOf(job))
+    },
+    reattach(job) {
+      const run = require(job.runId)
+      if (!run.slurmJobId) return null
+      const detached = {
+        jobId: job.id,
+        runDir: runDir(run.id),
+        slurmJobId: run.slurmJobId,
+        offset: job.messagesOffset,
+      }
+      const handle = executors.named(run.executor).reattach(detached, eventsOf(job))
+      if (handle) logLine(run.id, 'info', `following Slurm job ${run.slurmJobId} again`)
+      return handle
     },
     settled,
     failedToStart(job, error) {
@@ -248,6 +330,15 @@ export function createRunsService(deps: RunsServiceDeps) {
     return made.id
   }
 
+  /** A job the executor could not take is refused before anything is filed. */
+  function checkExecutor() {
+    try {
+      executors.current().check()
+    } catch (error) {
+      throw new WorkbenchError('invalid_input', (error as Error).message)
+    }
+  }
+
   function enqueueTraining(id: number) {
     runs.update(id, { status: 'queued', error: null })
     queue.enqueue(id, 'train')
@@ -264,6 +355,7 @@ export function createRunsService(deps: RunsServiceDeps) {
       }
       validateSources(input, { run: require, sourceName })
       validateDataset(input, deps.datasets.get(input.datasetId))
+      if (input.start) checkExecutor()
       const row = runs.create({
         experimentId: input.experimentId ?? defaultExperimentId(),
         name: input.name,
@@ -460,3 +552,15 @@ export function createRunsService(deps: RunsServiceDeps) {
 }
 
 export type RunsService = ReturnType<typeof createRunsService>
+
+/** The doctor's report from the node a job landed on, for the run's log. */
+function nodeReport(message: Extract<TrainerMessage, { type: 'node' }>): string {
+  const where = message.slurmJobId
+    ? `Slurm job ${message.slurmJobId} on ${message.host}` +
+      (message.restarts ? ` (attempt ${message.restarts + 1})` : '')
+    : message.host
+  const backends = message.attempts
+    .map((a) => `${a.name} ${a.ok ? (a.note ?? 'loads') : `no (${a.error ?? 'unavailable'})`}`)
+    .join('; ')
+  return `${where}: backends: ${backends}`
+}

@@ -14,6 +14,8 @@ export interface JobRow {
   startedAt: string | null
   finishedAt: string | null
   error: string | null
+  /** How far the server has read the job's message file (a Slurm job's; 0 for local ones). */
+  messagesOffset: number
 }
 
 /** A queued or running job with its run's name, for the queue view. */
@@ -31,6 +33,7 @@ interface RawRow {
   started_at: string | null
   finished_at: string | null
   error: string | null
+  messages_offset: number
 }
 
 /** The job queue, kept in SQLite so it survives a restart of the app or server. */
@@ -60,6 +63,7 @@ export function createJobsRepo(db: Db) {
        finished_at = CASE WHEN @state IN ('done', 'failed', 'cancelled', 'interrupted') THEN @now ELSE finished_at END
      WHERE id = @id`,
   )
+  const setOffset = db.prepare('UPDATE jobs SET messages_offset = ? WHERE id = ?')
   return {
     enqueue(runId: number, kind: JobKind): number {
       return Number(insert.run(runId, kind, nowIso()).lastInsertRowid)
@@ -77,6 +81,9 @@ export function createJobsRepo(db: Db) {
     },
     setState(id: number, state: JobState, error: string | null = null) {
       setState.run({ id, state, error, now: nowIso() })
+    },
+    setMessagesOffset(id: number, offset: number) {
+      setOffset.run(offset, id)
     },
     /** Moves a queued job to just before `beforeJobId` (or to the end when null). */
     reorder(id: number, beforeJobId: number | null) {
@@ -104,5 +111,6 @@ function toJob(row: RawRow): JobRow {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     error: row.error,
+    messagesOffset: row.messages_offset,
   }
 }

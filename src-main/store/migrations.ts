@@ -127,6 +127,15 @@ export const migrations: readonly string[] = [
     value_json TEXT NOT NULL
   );
   `,
+  // 7: where a run ran (the local machine, or a Slurm job on a node of a partition), and how
+  // far the server has read a Slurm job's message file, to re-attach from there on restart.
+  `
+  ALTER TABLE runs ADD COLUMN executor TEXT NOT NULL DEFAULT 'local';
+  ALTER TABLE runs ADD COLUMN slurm_job_id TEXT;
+  ALTER TABLE runs ADD COLUMN node TEXT;
+  ALTER TABLE runs ADD COLUMN partition TEXT;
+  ALTER TABLE jobs ADD COLUMN messages_offset INTEGER NOT NULL DEFAULT 0;
+  `,
 ]
 
 export const SCHEMA_VERSION = migrations.length

@@ -1,4 +1,4 @@
-import type { RunKind, RunStatus } from '../domain/runs'
+import type { Executor, RunKind, RunStatus } from '../domain/runs'
 import type { Db } from './database'
 import { nowIso } from './time'
 
@@ -30,6 +30,10 @@ export interface RunRow {
   startedAt: string | null
   finishedAt: string | null
   trainedSeconds: number
+  executor: Executor
+  slurmJobId: string | null
+  node: string | null
+  partition: string | null
 }
 
 interface RawRow {
@@ -58,6 +62,10 @@ interface RawRow {
   started_at: string | null
   finished_at: string | null
   trained_seconds: number
+  executor: Executor
+  slurm_job_id: string | null
+  node: string | null
+  partition: string | null
 }
 
 /** The latest value of a metric series: what tables show without loading whole curves. */
@@ -159,6 +167,10 @@ export function createRunsRepo(db: Db) {
         startedAt: string | null
         finishedAt: string | null
         trainedSeconds: number
+        executor: Executor
+        slurmJobId: string | null
+        node: string | null
+        partition: string | null
       }>,
     ) {
       const columns: Record<string, unknown> = {}
@@ -174,6 +186,10 @@ export function createRunsRepo(db: Db) {
       if (patch.startedAt !== undefined) columns.started_at = patch.startedAt
       if (patch.finishedAt !== undefined) columns.finished_at = patch.finishedAt
       if (patch.trainedSeconds !== undefined) columns.trained_seconds = patch.trainedSeconds
+      if (patch.executor !== undefined) columns.executor = patch.executor
+      if (patch.slurmJobId !== undefined) columns.slurm_job_id = patch.slurmJobId
+      if (patch.node !== undefined) columns.node = patch.node
+      if (patch.partition !== undefined) columns.partition = patch.partition
       const keys = Object.keys(columns)
       if (keys.length === 0) return
       db.prepare(
@@ -261,5 +277,9 @@ function toRun(row: RawRow): RunRow {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     trainedSeconds: row.trained_seconds,
+    executor: row.executor,
+    slurmJobId: row.slurm_job_id,
+    node: row.node,
+    partition: row.partition,
   }
 }

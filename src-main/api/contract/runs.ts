@@ -3,7 +3,7 @@ import { DatasetId, SplitName, ClipFrames } from './datasets'
 import { ExperimentId } from './experiments'
 import { BackendPreference } from '../../domain/backends'
 import { ModelConfig, TrainConfig } from '../../domain/model'
-import { RunId, RunKind, RunStatus } from '../../domain/runs'
+import { Executor, RunId, RunKind, RunStatus } from '../../domain/runs'
 
 /** What a run was asked to do; stored as the run's config and shown in diffs. */
 export const RunConfig = z.object({
@@ -52,6 +52,12 @@ export const Run = z.object({
   finishedAt: z.string().nullable(),
   /** Training time of all finished attempts; add now − startedAt while one is going. */
   trainedSeconds: z.number(),
+  /** Where its latest job ran: this machine, or Slurm (job id, node, partition). */
+  executor: Executor,
+  slurmJobId: z.string().nullable(),
+  /** The host that trained it (null until a job started). */
+  node: z.string().nullable(),
+  partition: z.string().nullable(),
 })
 export type Run = z.infer<typeof Run>
 

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { Executor } from '../../domain/runs'
+import { SlurmSettings } from '../../domain/cluster'
 
 /**
  * Settings of the workspace, kept in its database (`settings`), so every window, `tmu serve`
@@ -8,6 +10,10 @@ import { z } from 'zod'
 export const WorkspaceSettings = z.object({
   /** At start, queue runs a stopped workbench left interrupted again (they resume from their last checkpoint). */
   resumeInterruptedRuns: z.boolean().default(true),
+  /** Where runs train: trainer processes here, or one Slurm job per run (README "Clusters"). */
+  executor: Executor.default('local'),
+  /** The sbatch options of runs that go to Slurm. */
+  slurm: SlurmSettings.prefault({}),
 })
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>
 

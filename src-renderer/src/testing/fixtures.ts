@@ -24,6 +24,10 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:01:40.000Z',
     trainedSeconds: 100,
+    executor: 'local',
+    slurmJobId: null,
+    node: null,
+    partition: null,
     ...overrides,
   }
 }

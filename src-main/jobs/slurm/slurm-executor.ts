@@ -1,0 +1,221 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { SlurmSettings } from '../../domain/cluster'
+import { listCheckpoints } from '../../ml/checkpoint/checkpoint-latest'
+import type { DetachedJob, JobEvents, JobExecutor, JobPlacement } from '../executor'
+import {
+  jobFiles,
+  readControl,
+  readMessagesFrom,
+  writeJsonAtomically,
+  type JobFiles,
+} from '../job-files'
+import { STDERR_TAIL_BYTES, trainerEntry, type TrainerExit, type TrainerHandle } from '../job-host'
+import type { TrainerMessage } from '../trainer-protocol'
+import { batchScript, sbatchOptions } from './batch-script'
+import { pendingReasonInWords } from './pending-reasons'
+import {
+  isFinal,
+  sbatch,
+  sbatchTestOnly,
+  scancel,
+  slurmJobState,
+  type SlurmJobState,
+} from './slurm-commands'
+
+export interface SlurmExecutorOptions {
+  settings: SlurmSettings
+  /** How often a job's state and message file are read (default 2 s). */
+  pollMs?: number
+}
+
+/** Slurm queues whatever it is given: the workbench hands it every queued run at once. */
+const SLURM_CONCURRENCY = 1_000
+
+/** One sbatch job per run; the trainer on the node talks through files (job-files.ts). */
+export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor {
+  const pollMs = options.pollMs ?? 2_000
+  return {
+    name: 'slurm',
+    concurrency: SLURM_CONCURRENCY,
+    check: () => checkSlurmSettings(options.settings),
+    start(jobId, spec, events) {
+      const files = jobFiles(spec.runDir, jobId)
+      mkdirSync(files.dir, { recursive: true })
+      let slurmJobId: string
+      try {
+        writeJsonAtomically(files.spec, spec)
+        writeJsonAtomically(files.control, { paused: false, stop: false })
+        const { entry, execArgv } = trainerEntry()
+        writeFileSync(
+          files.script,
+          batchScript({
+            files,
+            jobName: `tmu-run-${spec.runId}`,
+            settings: options.settings,
+            node: process.execPath,
+            trainer: [...execArgv, entry],
+            workDir: process.cwd(),
+            electron: process.versions.electron !== undefined,
+          }),
+          { mode: 0o755 },
+        )
+        slurmJobId = sbatch(files.script)
+      } catch (error) {
+        // Nothing half-made is left behind: the job failed to start, its folder goes.
+        rmSync(files.dir, { recursive: true, force: true })
+        throw error
+      }
+      events.placed({
+        ...placement(slurmJobId, null),
+        partition: options.settings.partition || null,
+      })
+      return follow(files, spec.runDir, slurmJobId, 0, events, pollMs)
+    },
+    reattach(job: DetachedJob, events) {
+      const files = jobFiles(job.runDir, job.jobId)
+      if (!existsSync(files.dir)) return null
+      return follow(files, job.runDir, job.slurmJobId, job.offset, events, pollMs)
+    },
+  }
+}
+
+/**
+ * Says what is wrong with the settings before anything is filed: the formats (the schema
+ * checks them), then whether Slurm would take such a job (sbatch --test-only: an unknown
+ * partition or account, a time limit over the partition's).
+ */
+export function checkSlurmSettings(settings: SlurmSettings) {
+  try {
+    sbatchTestOnly(sbatchOptions(settings))
+  } catch (error) {
+    const said = (error as Error).message
+    throw new Error(`Slurm settings (${settingNamed(said)}): sbatch says: ${said}`, {
+      cause: error,
+    })
+  }
+}
+
+/** Which setting sbatch's complaint is about, as the Settings page names it. */
+function settingNamed(said: string): string {
+  const fields: Array<[RegExp, string]> = [
+    [/partition/i, 'partition'],
+    [/account/i, 'account'],
+    [/time/i, 'time limit'],
+    [/gres|gpu/i, 'GPUs (gres)'],
+    [/mem/i, 'memory'],
+    [/cpu/i, 'CPUs per task'],
+    [/command not found|ENOENT/i, 'sbatch is not on the PATH'],
+  ]
+  return fields.find(([pattern]) => pattern.test(said))?.[1] ?? 'extra options'
+}
+
+function placement(slurmJobId: string, job: SlurmJobState | null): JobPlacement {
+  const running = job?.state === 'RUNNING' || job?.state === 'COMPLETING'
+  return {
+    executor: 'slurm',
+    slurmJobId,
+    node: running ? job.node : null,
+    partition: job?.partition ?? null,
+    state: running ? 'running' : 'pending',
+    reason: running ? null : pendingReasonInWords(job?.reason ?? job?.state ?? 'None'),
+  }
+}
+
+/**
+ * Follows one Slurm job: its messages from `offset` on, its state until Slurm is done with
+ * it. A requeued job goes on in the same file (its trainer says `started` again), so only
+ * Slurm's final state ends the handle.
+ */
+function follow(
+  files: JobFiles,
+  runDir: string,
+  slurmJobId: string,
+  offset: number,
+  events: JobEvents,
+  pollMs: number,
+): TrainerHandle {
+  let last: TrainerMessage | null = null
+  let detached = false
+  let timer: NodeJS.Timeout | undefined
+  let placedAs = ''
+
+  const readMessages = () => {
+    const read = readMessagesFrom(files.messages, offset)
+    for (const message of read.messages) {
+      if (message.type === 'started') last = null
+      if (message.type === 'finished' || message.type === 'failed') last = message
+      events.message(message)
+    }
+    if (read.offset !== offset) {
+      offset = read.offset
+      events.consumed(offset)
+    }
+  }
+
+  const exited = new Promise<TrainerExit>((resolve) => {
+    const tick = async () => {
+      if (detached) return
+      readMessages()
+      const job = await slurmJobState(slurmJobId)
+      if (detached) return
+      if (job && !isFinal(job)) {
+        const now = placement(slurmJobId, job)
+        const key = `${now.state}|${now.reason}|${now.node}`
+        if (key !== placedAs) {
+          placedAs = key
+          events.placed(now)
+        }
+        timer = setTimeout(() => void tick(), pollMs)
+        return
+      }
+      readMessages() // What the trainer wrote just before it ended.
+      resolve(exitOf(job, slurmJobId, files, runDir, last))
+    }
+    void tick()
+  })
+
+  const setControl = (patch: Partial<ReturnType<typeof readControl>>) =>
+    writeJsonAtomically(files.control, { ...readControl(files.control), ...patch })
+
+  return {
+    pid: undefined,
+    // The control file first, so the batch script knows not to requeue; then scancel, whose
+    // SIGTERM has the trainer checkpoint (a pending job simply goes).
+    stop() {
+      setControl({ stop: true })
+      scancel(slurmJobId)
+    },
+    pause: () => setControl({ paused: true }),
+    resume: () => setControl({ paused: false }),
+    kill: (signal = 'SIGKILL') => scancel(slurmJobId, signal),
+    exited,
+    detach() {
+      detached = true
+      clearTimeout(timer)
+    },
+  }
+}
+
+function exitOf(
+  job: SlurmJobState | null,
+  slurmJobId: string,
+  files: JobFiles,
+  runDir: string,
+  last: TrainerMessage | null,
+): TrainerExit {
+  const log = join(files.dir, `slurm-${slurmJobId}.out`)
+  const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-STDERR_TAIL_BYTES) : ''
+  const lines = tail.trim().split('\n').slice(-5).join(' | ')
+  const state = job
+    ? `ended ${job.state}${job.reason && job.reason !== 'None' ? ` (${job.reason})` : ''}${job.node ? ` on ${job.node}` : ''}`
+    : 'is no longer known to Slurm'
+  return {
+    code: job?.exitCode ?? null,
+    signal: job?.exitSignal ?? null,
+    last,
+    stderrTail: tail,
+    lastCheckpoint: listCheckpoints(runDir)[0]?.iteration ?? 0,
+    note: `Slurm job ${slurmJobId} ${state}${lines ? `; its log ends: ${lines}` : ''}`,
+  }
+}

@@ -1,0 +1,231 @@
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ApiCallError, Run } from '../api/contract'
+import type { Workbench } from '../api/create-workbench'
+import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
+import { readCheckpoint } from '../ml/checkpoint/checkpoint-read'
+import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from '../testing/slurm-cluster'
+import {
+  openTestWorkbench,
+  setUpTinyRuns,
+  untilLog,
+  untilStatus,
+  workbenchesPerTest,
+} from '../testing/test-workbench'
+
+const unavailable = slurmUnavailable()
+const { workbench, track } = workbenchesPerTest()
+
+let cluster: SlurmCluster
+beforeAll(async () => {
+  if (!unavailable) cluster = await startSlurmCluster()
+}, 120_000)
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+/** Runs of this workspace go to the test cluster's default partition from now on. */
+async function useSlurm(wb: Workbench, slurm: Record<string, unknown> = {}) {
+  await wb.call('settings.update', {
+    executor: 'slurm',
+    slurm: { partition: cluster.partition, ...slurm },
+  })
+}
+
+const finalWeights = (wb: Workbench, run: Run) =>
+  readCheckpoint(listCheckpoints(join(wb.paths.runs, String(run.id)))[0]!.path).weights
+
+const logText = async (wb: Workbench, id: number) =>
+  (await wb.call('runs.logs', { id })).map((l) => l.text).join('\n')
+
+/** What a run leaves in SQLite that does not depend on where or when it ran. */
+async function results(wb: Workbench, id: number) {
+  const run = await wb.call('runs.get', { id })
+  return {
+    status: run.status,
+    iteration: run.iteration,
+    test: run.test,
+    lastLoss: run.lastLoss,
+    metrics: await wb.call('runs.metrics', { id }),
+    evaluation: await wb.call('runs.evaluation', { id, split: 'test' }),
+  }
+}
+
+describe.skipIf(unavailable)(
+  `runs on a Slurm cluster${unavailable ? ` (${unavailable})` : ''}`,
+  () => {
+    it('trains a run through sbatch, with results in SQLite exactly as a local run', async () => {
+      const wb = workbench()
+      const { create } = await setUpTinyRuns(wb)
+      const train = { iterations: 6, checkpointEvery: 3, evalEvery: 3 }
+      const here = await create('local', train)
+      await useSlurm(wb)
+      const there = await create('slurm', train)
+      expect(await untilStatus(wb, here.id, ['completed', 'failed'])).toBe('completed')
+      expect(await untilStatus(wb, there.id, ['completed', 'failed'])).toBe('completed')
+
+      const run = await wb.call('runs.get', { id: there.id })
+      expect(run).toMatchObject({
+        executor: 'slurm',
+        slurmJobId: expect.stringMatching(/^\d+$/),
+        node: cluster.node,
+        partition: cluster.partition,
+      })
+      expect((await wb.call('runs.get', { id: here.id })).executor).toBe('local')
+      expect(await results(wb, there.id)).toEqual(await results(wb, here.id))
+      expect(finalWeights(wb, run)).toEqual(finalWeights(wb, here))
+      const log = await logText(wb, there.id)
+      expect(log).toContain(`Slurm job ${run.slurmJobId} running on ${cluster.node}`)
+      // The doctor's report from the node: which backends load there.
+      expect(log).toMatch(
+        new RegExp(`Slurm job ${run.slurmJobId} on ${cluster.node}: backends: .*cpu`),
+      )
+    }, 240_000)
+
+    it('cancels a job still queued in Slurm and one running, keeping its checkpoint', async () => {
+      const wb = workbench()
+      const { create } = await setUpTinyRuns(wb)
+      // Each asks for both CPUs of the one node: the second waits for the first.
+      await useSlurm(wb, { cpusPerTask: 2 })
+      const first = await create('first', { iterations: 400, checkpointEvery: 2, evalEvery: 200 })
+      const second = await create('second', { iterations: 4 })
+      await untilLog(wb, first.id, /^checkpoint at iteration/)
+      expect(await logText(wb, second.id)).toMatch(/waits: (Resources|Priority)/)
+
+      await wb.call('runs.control', { id: second.id, action: 'cancel' })
+      expect(await untilStatus(wb, second.id, ['cancelled', 'failed'])).toBe('cancelled')
+      await wb.call('runs.control', { id: first.id, action: 'cancel' })
+      expect(await untilStatus(wb, first.id, ['cancelled', 'failed'])).toBe('cancelled')
+
+      const [a, b] = await Promise.all(
+        [first, second].map((r) => wb.call('runs.get', { id: r.id })),
+      )
+      expect(a!.iteration).toBeGreaterThan(0)
+      expect(listCheckpoints(join(wb.paths.runs, String(a!.id)))[0]!.iteration).toBe(a!.iteration)
+      expect(b!.iteration).toBe(0)
+      expect(await wb.call('jobs.list', {})).toEqual([])
+      // Slurm saw both go.
+      for (const run of [a!, b!]) expect(jobState(run.slurmJobId!)).toBe('CANCELLED')
+    }, 240_000)
+
+    it('resumes a requeued job from its checkpoint to the same weights as one uninterrupted', async () => {
+      const wb = workbench()
+      const { create } = await setUpTinyRuns(wb)
+      await useSlurm(wb)
+      const train = { iterations: 30, checkpointEvery: 5, evalEvery: 15 }
+      const whole = await create('whole', train)
+      const requeued = await create('requeued', train)
+      await untilLog(wb, requeued.id, /^checkpoint at iteration/)
+      const { slurmJobId } = await wb.call('runs.get', { id: requeued.id })
+      execFileSync('scontrol', ['requeue', slurmJobId!])
+      await untilLog(wb, requeued.id, /^resumed at iteration [1-9]/)
+      expect(await untilStatus(wb, requeued.id, ['completed', 'failed'])).toBe('completed')
+      expect(await untilStatus(wb, whole.id, ['completed', 'failed'])).toBe('completed')
+
+      const run = await wb.call('runs.get', { id: requeued.id })
+      expect(finalWeights(wb, run)).toEqual(finalWeights(wb, whole))
+      expect(await results(wb, requeued.id)).toEqual(await results(wb, whole.id))
+      const log = await logText(wb, requeued.id)
+      expect(log).toContain(`Slurm job ${slurmJobId} was requeued`)
+      expect(log).toContain(`Slurm job ${slurmJobId} on ${cluster.node} (attempt 2)`)
+    }, 300_000)
+
+    it('fails a run whose trainer is SIGKILLed on the node, with Slurm’s word and the log', async () => {
+      const wb = workbench()
+      const { create } = await setUpTinyRuns(wb)
+      await useSlurm(wb)
+      const run = await create('killed', { iterations: 400, checkpointEvery: 2, evalEvery: 200 })
+      await untilLog(wb, run.id, /^checkpoint at iteration/)
+      const dir = join(wb.paths.runs, String(run.id), 'jobs')
+      const jobDir = join(dir, readdirSync(dir)[0]!)
+      process.kill(trainerPid(jobDir), 'SIGKILL')
+      expect(await untilStatus(wb, run.id, ['failed', 'completed'])).toBe('failed')
+      const failed = await wb.call('runs.get', { id: run.id })
+      expect(failed.error).toContain('was killed (SIGKILL)')
+      expect(failed.error).toContain('the last checkpoint (iteration')
+      expect(failed.error).toContain(`Slurm job ${failed.slurmJobId} ended FAILED`)
+    }, 240_000)
+
+    it('re-attaches to its Slurm jobs when the server restarts', async () => {
+      const first = workbench()
+      const root = first.paths.root
+      const { create } = await setUpTinyRuns(first)
+      await useSlurm(first)
+      const run = await create('survivor', { iterations: 30, checkpointEvery: 5, evalEvery: 15 })
+      await untilLog(first, run.id, /^checkpoint at iteration/)
+      const { slurmJobId } = await first.call('runs.get', { id: run.id })
+      await first.close()
+      // The job goes on alone while no server follows it.
+      expect(jobState(slurmJobId!)).toMatch(/RUNNING|COMPLETING|COMPLETED/)
+
+      const again = track(openTestWorkbench(root))
+      expect(await untilStatus(again, run.id, ['completed', 'failed'])).toBe('completed')
+      const done = await again.call('runs.get', { id: run.id })
+      expect(done).toMatchObject({ iteration: 30, slurmJobId, test: expect.anything() })
+      expect(await logText(again, run.id)).toContain(`following Slurm job ${slurmJobId} again`)
+      // Every iteration's loss was filed once: by the first server, or read on re-attach.
+      const losses = (await again.call('runs.metrics', { id: run.id }))['train/loss']!
+      expect(losses.map(([iteration]) => iteration)).toEqual(
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      )
+    }, 240_000)
+
+    it('refuses settings Slurm would refuse, naming the field, with nothing written', async () => {
+      const wb = workbench()
+      const { create } = await setUpTinyRuns(wb)
+      const before = await wb.call('settings.get', {})
+      const refused = (slurm: Record<string, unknown>) =>
+        wb.call('settings.update', { executor: 'slurm', slurm }).then(
+          () => null,
+          (error: ApiCallError) => error,
+        )
+      expect(await refused({ partition: 'no-such-partition' })).toMatchObject({
+        code: 'invalid_input',
+        message: expect.stringMatching(/Slurm settings \(partition\).*invalid partition/i),
+      })
+      expect(await refused({ timeLimit: '1:xx' })).toMatchObject({
+        code: 'invalid_input',
+        message: expect.stringMatching(/timeLimit.*not a Slurm time/),
+      })
+      expect(await wb.call('settings.get', {})).toEqual(before)
+
+      // A partition that went away after it was set: the run is refused, and not filed.
+      wb.db
+        .prepare('INSERT OR REPLACE INTO settings (key, value_json) VALUES (?, ?)')
+        .run('slurm', JSON.stringify({ partition: 'gone' }))
+      wb.db
+        .prepare('INSERT OR REPLACE INTO settings (key, value_json) VALUES (?, ?)')
+        .run('executor', JSON.stringify('slurm'))
+      const runsBefore = await wb.call('runs.list', {})
+      await expect(create('refused')).rejects.toMatchObject({
+        code: 'invalid_input',
+        message: expect.stringMatching(/partition/),
+      })
+      expect(await wb.call('runs.list', {})).toEqual(runsBefore)
+    }, 60_000)
+  },
+)
+
+function jobState(slurmJobId: string): string {
+  const out = execFileSync('scontrol', ['show', 'job', '-o', slurmJobId]).toString()
+  return /JobState=(\S+)/.exec(out)![1]!
+}
+
+/** The trainer of a job folder (not its backend probe), among this machine's processes. */
+function trainerPid(jobDir: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+      const entryScript = args.some(
+        (a) => a.endsWith('trainer-entry.ts') || a.endsWith('trainer.js'),
+      )
+      if (entryScript && args.includes(jobDir) && !args.includes('--probe')) return Number(entry)
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  throw new Error(`no trainer process for ${jobDir}`)
+}
