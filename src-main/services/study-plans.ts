@@ -68,9 +68,11 @@ export const SCALES: Record<StudyScale, ScaleSpec> = {
         inputFrames: 5,
         outputFrames: 5,
         batchSize: 8,
-        iterations: 600,
-        etaDecay: etaDecayFor(600),
+        iterations: 400,
+        etaDecay: etaDecayFor(400),
         learningRate: 1e-3,
+        // Half the cost of an iteration: what lets 3 seeds of 12 arms fit (docs/studies.md).
+        reverseInput: false,
         evalEvery: 200,
         checkpointEvery: 200,
       },

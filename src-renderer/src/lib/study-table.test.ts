@@ -1,18 +1,29 @@
 import type { StudyArm } from '@contract/index'
 import { describe, expect, it } from 'vitest'
-import { armCurves, bestArms } from './study-table'
+import { armCurves, bestArms, halfWidth } from './study-table'
+
+const point = (v: number | null) => ({ estimate: v, low: null, high: null })
+const mean = (values: (number | null)[]) =>
+  values.every((v) => v !== null) ? values.reduce((a, b) => a! + b!, 0)! / values.length : null
 
 const arm = (name: string, mse: (number | null)[], ssim: (number | null)[]): StudyArm => ({
   runId: name.length,
   name,
   kind: 'scratch',
+  ablationOf: null,
+  runs: [],
   status: 'completed',
+  backend: 'cpu',
+  iterations: 60,
+  wallSeconds: 1,
+  scoredSeeds: 1,
   mse,
   ssim,
-  meanMse: mse.every((v) => v !== null) ? mse.reduce((a, b) => a! + b!, 0)! / mse.length : null,
-  meanSsim: ssim.every((v) => v !== null) ? ssim.reduce((a, b) => a! + b!, 0)! / ssim.length : null,
+  meanMse: mean(mse),
+  meanSsim: mean(ssim),
   meanPsnr: null,
-  backend: 'cpu',
+  perFrame: { mse: mse.map(point), mae: [], ssim: ssim.map(point), psnr: [] },
+  overall: { mse: point(mean(mse)), mae: point(null), ssim: point(mean(ssim)), psnr: point(null) },
 })
 
 describe('bestArms', () => {
@@ -32,6 +43,14 @@ describe('bestArms', () => {
 
   it('has no best without scores', () => {
     expect(bestArms([], 'mse')).toEqual({ perFrame: [], mean: null })
+  })
+})
+
+describe('halfWidth', () => {
+  it('is half the interval, and null where the interval is unknown', () => {
+    expect(halfWidth({ estimate: 3, low: 2, high: 4.5 })).toBe(1.25)
+    expect(halfWidth({ estimate: 3, low: null, high: null })).toBeNull()
+    expect(halfWidth(undefined)).toBeNull()
   })
 })
 

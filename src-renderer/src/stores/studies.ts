@@ -4,9 +4,9 @@ import { ref } from 'vue'
 import { useApi } from '../api/client'
 
 /**
- * Flying Digits studies started from this workbench. Their stage arrives only as
- * `studies.changed` events (the contract has no call to read it back), so a study started
- * before this window opened shows its results but not its stage.
+ * Studies and their stages: from `studies.changed` as they go, and from each study's results
+ * (its stored record) when a page reads them, so a study started before this window opened
+ * shows its stage too.
  */
 export const useStudiesStore = defineStore('studies', () => {
   const api = useApi()
@@ -16,17 +16,27 @@ export const useStudiesStore = defineStore('studies', () => {
     states.value[state.experimentId] = state
   })
 
-  async function start(scale: StudyScale) {
-    const state = await api.call('studies.flyingDigits', { scale })
+  async function start(
+    scale: StudyScale,
+    options: Omit<Input<'studies.flyingDigits'>, 'scale'> = {},
+  ) {
+    const state = await api.call('studies.flyingDigits', { scale, ...options })
     // The event of the first stage may have arrived before the reply: keep the later one.
     states.value[state.experimentId] ??= state
     return state
   }
 
-  const results = (experimentId: number) => api.call('studies.results', { experimentId })
+  async function results(experimentId: number) {
+    const loaded = await api.call('studies.results', { experimentId })
+    if (loaded.state) states.value[experimentId] ??= loaded.state
+    return loaded
+  }
+
+  /** The exported report: HTML, Markdown, SVG figures, CSV and JSON (studies.report). */
+  const report = (experimentId: number) => api.call('studies.report', { experimentId })
 
   /** Trains one target arm again on another backend; the study's stage follows as events. */
   const restartArm = (input: Input<'studies.restartArm'>) => api.call('studies.restartArm', input)
 
-  return { states, start, results, restartArm }
+  return { states, start, results, report, restartArm }
 })
