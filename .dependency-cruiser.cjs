@@ -25,7 +25,8 @@ const allowed = {
   api: ['api/contract', 'services', 'store'],
   server: ['api', 'api/contract'],
   cli: ['api', 'api/contract', 'server', 'media'],
-  electron: ['api', 'api/contract'],
+  // server/: File › Open in Browser starts serve mode inside the desktop app's process.
+  electron: ['api', 'api/contract', 'server'],
   preload: ['api/contract'],
 }
 

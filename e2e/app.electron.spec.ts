@@ -1,7 +1,9 @@
-import { _electron as electron, expect, test } from '@playwright/test'
+import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test'
+import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { MENU_IDS } from '../src-main/electron/app-menu'
 import { findElectronBinary, hasDisplay } from './electron-binary'
 import { ExperimentsPage, WorkbenchPage } from './pages/workbench-page'
 
@@ -12,20 +14,35 @@ const skipReason =
     : !hasDisplay()
       ? 'Electron end-to-end skipped: no display (run under xvfb-run)'
       : null
+const appRoot = join(import.meta.dirname, '..')
+
+/** The app on a fresh workspace, with a profile (and so a single-instance lock) of its own. */
+function profile() {
+  return {
+    TMU_WORKSPACE: mkdtempSync(join(tmpdir(), 'tmu-electron-')),
+    TMU_USER_DATA: mkdtempSync(join(tmpdir(), 'tmu-electron-profile-')),
+  }
+}
+
+function launch(env: Record<string, string>): Promise<ElectronApplication> {
+  return electron.launch({
+    executablePath: 'path' in binary ? binary.path : '',
+    args: [appRoot],
+    env: { ...process.env, ...env } as Record<string, string>,
+  })
+}
 
 test.describe('desktop app', () => {
-  test('opens a sandboxed window and keeps an experiment', async () => {
+  test.beforeEach(() => {
     if (skipReason) {
       // The list reporter hides skip reasons; CI's log should say why this went untested.
       console.log(skipReason)
       test.skip(true, skipReason)
     }
-    const workspace = mkdtempSync(join(tmpdir(), 'tmu-electron-'))
-    const app = await electron.launch({
-      executablePath: 'path' in binary ? binary.path : '',
-      args: [join(import.meta.dirname, '..')],
-      env: { ...process.env, TMU_WORKSPACE: workspace },
-    })
+  })
+
+  test('opens a sandboxed window and keeps an experiment', async () => {
+    const app = await launch(profile())
     const window = await app.firstWindow()
     const page = new WorkbenchPage(window)
     await expect(window.getByRole('navigation', { name: 'Sections' })).toBeVisible()
@@ -39,6 +56,42 @@ test.describe('desktop app', () => {
     await page.goTo('Experiments')
     await new ExperimentsPage(window).create('desktop experiment')
     page.expectNoErrors()
+    await app.close()
+  })
+
+  test('a second launch hands over to the first window and exits', async () => {
+    const env = profile()
+    const app = await launch(env)
+    const window = await app.firstWindow()
+    await expect(window.getByRole('navigation', { name: 'Sections' })).toBeVisible()
+    await app.evaluate(({ app: electronApp }) => {
+      const state = globalThis as { secondLaunch?: Promise<true> }
+      state.secondLaunch = new Promise((resolve) =>
+        electronApp.once('second-instance', () => resolve(true)),
+      )
+    })
+    const second = spawn('path' in binary ? binary.path : '', [appRoot], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    })
+    const exitCode = await new Promise<number | null>((resolve) => second.on('exit', resolve))
+    expect(exitCode).toBe(0)
+    expect(
+      await app.evaluate(() => (globalThis as { secondLaunch?: Promise<true> }).secondLaunch),
+    ).toBe(true)
+    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1)
+    await app.close()
+  })
+
+  test("the menu's New Run opens the new-run form", async () => {
+    const app = await launch(profile())
+    const window = await app.firstWindow()
+    await expect(window.getByRole('navigation', { name: 'Sections' })).toBeVisible()
+    await app.evaluate(({ Menu }, id) => {
+      Menu.getApplicationMenu()?.getMenuItemById(id)?.click()
+    }, MENU_IDS.newRun)
+    await expect(window).toHaveURL(/#\/runs\/new$/)
+    await expect(window.getByRole('heading', { name: 'New run' })).toBeVisible()
     await app.close()
   })
 })

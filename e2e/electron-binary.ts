@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { checkDesktopAddons } from '../src-main/util/native-abi'
 
 /**
  * Where the Electron binary is, or why there is none. Reads the electron package's own
@@ -21,7 +22,10 @@ export function findElectronBinary(): { path: string } | { missing: string } {
     }
   }
   const binary = join(packageDir, 'dist', readFileSync(pathFile, 'utf8').trim())
-  return existsSync(binary) ? { path: binary } : { missing: `${binary} does not exist` }
+  if (!existsSync(binary)) return { missing: `${binary} does not exist` }
+  // A binary without the Electron build of better-sqlite3 opens only the start-up error.
+  const [problem] = checkDesktopAddons(join(import.meta.dirname, '..')).problems
+  return problem ? { missing: problem } : { path: binary }
 }
 
 export function hasDisplay(): boolean {
