@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { unpackedPath } from '../../util/asar-path'
 
 export interface FfmpegBinary {
   path: string
@@ -19,7 +20,8 @@ export function locateFfmpeg(): Promise<FfmpegBinary | undefined> {
     if (system) return { path: 'ffmpeg', origin: 'path' as const, version: system }
     try {
       // Its entry point throws on platforms it has no binary for.
-      const shipped = (await import('@ffmpeg-installer/ffmpeg')).default.path
+      // In a packaged app, the copy beside the asar archive: a program cannot run from it.
+      const shipped = unpackedPath((await import('@ffmpeg-installer/ffmpeg')).default.path)
       const version = versionOf(shipped)
       return version ? { path: shipped, origin: 'npm' as const, version } : undefined
     } catch {

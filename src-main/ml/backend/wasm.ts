@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import { unpackedPath } from '../../util/asar-path'
 import { registerWasmConvGradKernels } from './wasm-conv-grad'
 
 /**
@@ -40,7 +41,8 @@ function letProcessExitWithPoolThreads(): void {
 /** The bundle's own folder of .wasm files, found from node_modules (not from the caller's bundle). */
 function wasmDirectory(): string {
   const pkg = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')
-  return join(dirname(pkg), 'dist') + '/'
+  // In a packaged app, the unpacked copy: the pthread workers load files from disk.
+  return unpackedPath(join(dirname(pkg), 'dist')) + '/'
 }
 
 /** One thread per core, up to the pool the build pre-creates. */
