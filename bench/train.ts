@@ -91,6 +91,7 @@ const STEPS = FRAMES_IN + FRAMES_OUT - 1
  */
 const GFLOP_PER_SECOND_GUESS: Record<BackendName, number> = {
   'tensorflow-gpu': 500,
+  webgpu: 100,
   tensorflow: 100,
   onednn: 150,
   wasm: 20,

@@ -62,7 +62,7 @@ describe('tmu', () => {
   it('doctor lists every backend, onednn among them, with why one does not load', async () => {
     const { code, stdout } = await tmu('doctor', '--workspace', workspace())
     expect(code).toBe(0)
-    for (const name of ['tensorflow-gpu', 'tensorflow', 'onednn', 'wasm', 'cpu']) {
+    for (const name of ['tensorflow-gpu', 'webgpu', 'tensorflow', 'onednn', 'wasm', 'cpu']) {
       expect(stdout).toMatch(new RegExp(`^\\s+(ok|no)\\s+${name}\\s`, 'm'))
     }
     const onednnLine = oneDnnBuilt
@@ -82,7 +82,7 @@ describe('tmu', () => {
     const { code, stderr } = await tmu('train', '--backend', 'gpu')
     expect(code).not.toBe(0)
     expect(stderr).toMatch(
-      /Allowed choices are auto, tensorflow-gpu, tensorflow, onednn, wasm, cpu/,
+      /Allowed choices are auto, tensorflow-gpu, webgpu, tensorflow, onednn, wasm, cpu/,
     )
   })
 

@@ -6,7 +6,14 @@ import { z } from 'zod'
  * CLI and the renderer.
  */
 
-export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'onednn', 'wasm', 'cpu'] as const
+export const BACKEND_ORDER = [
+  'tensorflow-gpu',
+  'webgpu',
+  'tensorflow',
+  'onednn',
+  'wasm',
+  'cpu',
+] as const
 export type BackendName = (typeof BACKEND_ORDER)[number]
 
 /** What a run asks for: a backend by name, or `auto` (the first in BACKEND_ORDER that loads). */

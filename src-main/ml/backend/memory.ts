@@ -110,6 +110,7 @@ export function backendMemoryLimitBytes(report: Pick<BackendReport, 'name'>): nu
     case 'wasm':
       return WASM_HEAP_LIMIT_BYTES
     case 'tensorflow-gpu':
+    case 'webgpu': // WebGPU tells buffer limits, not how much memory the device has free
       return null
     case 'tensorflow':
     case 'cpu':

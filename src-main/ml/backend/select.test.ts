@@ -7,8 +7,9 @@ import { BackendUnavailableError, initBackend, probeBackends } from './select'
 /** Whether the oneDNN addon was built here (it is wherever libdnnl-dev and g++ are). */
 const oneDnnBuilt = !('error' in loadOneDnnAddon())
 
-// Here (as on most installs) the libtensorflow packages are absent: auto must fall to onednn,
-// or to wasm where the addon could not be built.
+// Here (as on most installs) the libtensorflow packages are absent and Dawn finds no GPU (its
+// Vulkan needs a newer Mesa than Debian 12's): auto must fall to onednn, or to wasm where the
+// addon could not be built.
 describe('initBackend', () => {
   it('auto: records why the native backends were skipped and picks onednn or wasm', async () => {
     const report = await initBackend('auto')
@@ -17,11 +18,13 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm')
     expect(report.attempts.map((a) => [a.name, a.ok])).toEqual([
       ['tensorflow-gpu', false],
+      ['webgpu', false],
       ['tensorflow', false],
       ['onednn', oneDnnBuilt],
       ...(oneDnnBuilt ? [] : [['wasm', true]]),
     ])
     expect(report.attempts[0]?.error).toMatch(/tfjs-node-gpu is not installed/)
+    expect(report.attempts[1]?.error).toMatch(/^no WebGPU adapter: .* set VK_ICD_FILENAMES=/)
     expect(report.reason).toMatch(
       new RegExp(`^${expected} \\(auto; .*\\)\\. Unavailable: tensorflow-gpu: `),
     )
@@ -53,6 +56,7 @@ describe('probeBackends', () => {
     const attempts = await probeBackends()
     expect(attempts.map((a) => [a.name, a.ok])).toEqual([
       ['tensorflow-gpu', false],
+      ['webgpu', false],
       ['tensorflow', false],
       ['onednn', oneDnnBuilt],
       ['wasm', true],

@@ -11,11 +11,13 @@ import {
 } from '../../domain/backends'
 import type { BackendReport } from '../../domain/backends'
 import { initWasmBackend } from './wasm'
+import { findWebGpuAdapter, formatAdapter, initWebGpuBackend } from './webgpu'
 
 /**
- * Backend choice (architecture.md, Compute backends): CUDA libtensorflow → CPU libtensorflow
- * → wasm with oneDNN convolutions → wasm → pure-JS cpu. `auto` takes the first that loads; a named preference must load or
- * the call throws, so a run never silently trains on something slower than asked for.
+ * Backend choice (architecture.md, Compute backends): CUDA libtensorflow → WebGPU on a
+ * hardware adapter → CPU libtensorflow → wasm with oneDNN convolutions → wasm → pure-JS cpu.
+ * `auto` takes the first that loads; a named preference must load or the call throws, so a
+ * run never silently trains on something slower than asked for.
  */
 
 /** A forced backend could not be loaded; services map `code` onto their API error. */
@@ -45,13 +47,23 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-async function load(name: BackendName, options: InitBackendOptions): Promise<Loaded> {
+async function load(
+  name: BackendName,
+  options: InitBackendOptions,
+  preference: BackendPreference,
+): Promise<Loaded> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
       const attempt = await loadNativeBackend(name)
       if (!attempt.ok) throw new Error(attempt.error ?? `${name} failed to load`)
       return { threads: nativeThreads(), simd: false, note: 'libtensorflow' }
+    }
+    case 'webgpu': {
+      // A software adapter (SwiftShader) trains correctly but slower than the CPU backends:
+      // only asking for webgpu by name takes it.
+      const adapter = await initWebGpuBackend({ allowFallbackAdapter: preference === 'webgpu' })
+      return { threads: 1, simd: false, note: formatAdapter(adapter) }
     }
     case 'onednn':
       return initOneDnnBackend(options.wasmThreads)
@@ -88,7 +100,7 @@ export async function initBackend(
   const attempts: BackendAttempt[] = []
   for (const name of candidates) {
     try {
-      const loaded = await load(name, options)
+      const loaded = await load(name, options, preference)
       attempts.push({ name, ok: true, error: null })
       return {
         name,
@@ -120,7 +132,9 @@ export async function probeBackends(options: InitBackendOptions = {}): Promise<B
   const probes = {
     onednn: () => probeOneDnnBackend(options.wasmThreads),
     wasm: async () => (await initWasmBackend(options.wasmThreads)).note,
-    cpu: async () => (await load('cpu', options)).note,
+    // As `auto` sees it: a software adapter is reported, with why auto passes it by.
+    webgpu: async () => formatAdapter(await findWebGpuAdapter({ allowFallbackAdapter: false })),
+    cpu: async () => (await load('cpu', options, 'cpu')).note,
   }
   for (const [name, probe] of Object.entries(probes) as [
     keyof typeof probes,
@@ -134,5 +148,5 @@ export async function probeBackends(options: InitBackendOptions = {}): Promise<B
     }
   }
   if (previous && previous !== tf.getBackend()) await tf.setBackend(previous)
-  return attempts
+  return attempts.sort((a, b) => BACKEND_ORDER.indexOf(a.name) - BACKEND_ORDER.indexOf(b.name))
 }
