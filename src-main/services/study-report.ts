@@ -36,7 +36,9 @@ const PALETTE = [
 ]
 
 const withCi = (i: Interval, digits: number) =>
-  i.estimate === null ? '—' : `${i.estimate.toFixed(digits)} ${formatInterval(i)}`
+  i.estimate === null
+    ? '—'
+    : `${i.estimate.toFixed(digits).replace(/^-/, '−')} ${formatInterval(i)}`
 const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 const duration = (seconds: number) =>
