@@ -11,6 +11,7 @@ import {
   type StudyState,
 } from '../../api/contract'
 import type { Workbench } from '../../api/create-workbench'
+import { addExecutorOptions, saveExecutorOptions, type ExecutorOptions } from '../executor-options'
 import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { formatDuration, formatProgress } from '../progress-line'
@@ -47,8 +48,7 @@ function studyId(value: string): number {
 export function registerStudy(program: Command) {
   const study = program.command('study').description('run a transfer study end to end')
   addWorkspaceOption(
-    study
-      .command('flying-digits')
+    addExecutorOptions(study.command('flying-digits'))
       .description(
         'the paper protocol: 1-, 2-, 3-digit Flying Digits; sources on 1 and 2 digits; scratch, finetune and TMU on 3',
       )
@@ -70,15 +70,18 @@ export function registerStudy(program: Command) {
       ),
   ).action(
     async (
-      opts: WorkspaceOption & {
-        scale: string
-        backend: BackendPreference
-        seeds?: number
-        ablation?: StudyAblation[]
-        sourcesPerSeed?: boolean
-      },
+      opts: WorkspaceOption &
+        ExecutorOptions & {
+          scale: string
+          backend: BackendPreference
+          seeds?: number
+          ablation?: StudyAblation[]
+          sourcesPerSeed?: boolean
+        },
     ) => {
       const scale = StudyScale.parse(opts.scale)
+      // Checked (with Slurm too) before the study files anything.
+      await saveExecutorOptions(opts.workspace, opts)
       await withWorkbench(
         opts,
         (workbench) =>
