@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { ALL_ABLATIONS, SCALES, ablationArm, armConfig, mainArms } from './study-plans'
+
+describe('Flying Digits plans', () => {
+  const [scratch, finetune, , tmu] = mainArms(2)
+  const config = SCALES.small.config
+
+  it('gives the TMU arm both sources at the release defaults, and finetune one', () => {
+    expect(armConfig(config, tmu!, 7).model.tmu).toEqual({
+      sources: 2,
+      layers: [1],
+      gate: 'sigmoid',
+      rescaleMemory: false,
+    })
+    expect(armConfig(config, tmu!, 7).train).toMatchObject({ seed: 7, distillWeight: 0.1 })
+    expect(armConfig(config, finetune!, 1).model.tmu).toBeUndefined()
+    expect(armConfig(config, scratch!, 1)).toEqual({
+      ...config,
+      train: { ...config.train, seed: 1 },
+    })
+  })
+
+  it('changes one thing per ablation, and names the arm it varies', () => {
+    const base = armConfig(config, tmu!, 0)
+    const changes = ALL_ABLATIONS.map((a) => {
+      const arm = ablationArm(a, tmu!, config.model.hidden.length)
+      const c = armConfig(config, arm, 0)
+      expect(arm.ablationOf).toBe(tmu!.name)
+      const model = Object.entries(c.model.tmu!).filter(
+        ([k, v]) => JSON.stringify(v) !== JSON.stringify(base.model.tmu![k as 'gate']),
+      )
+      const train = Object.entries(c.train).filter(
+        ([k, v]) => v !== base.train[k as keyof typeof base.train],
+      )
+      return [arm.name, Object.fromEntries([...model, ...train])]
+    })
+    expect(changes).toEqual([
+      ['TMU λ = 0', { distillWeight: 0 }],
+      ['TMU λ = 0.01', { distillWeight: 0.01 }],
+      ['TMU λ = 1', { distillWeight: 1 }],
+      ['TMU softmax gates', { gate: 'softmax' }],
+      ['TMU rescaled memory', { rescaleMemory: true }],
+      ['TMU sources read truth', { sourceInput: 'truth' }],
+      ['TMU ← FD-2 only', { sources: 1 }],
+      ['TMU at every layer', { layers: [1, 2] }],
+    ])
+    expect(ablationArm('one-source', tmu!, 2).sources).toEqual([1])
+  })
+})
