@@ -118,7 +118,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   experimentsRepo.purgeDeleted(new Date(Date.now() - UNDO_WINDOW_MS).toISOString())
   const experiments = createExperimentsService(experimentsRepo, emit)
   const settings = createSettingsService(createSettingsRepo(db))
-  const importRoots = options.importRoots ?? [homedir()]
+  const fixedImportRoots = options.importRoots ?? [homedir()]
+  // Read at each import, so a folder added in Settings is allowed at once.
+  const importRoots = () => [...fixedImportRoots, ...settings.get().importRoots]
   const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit, { importRoots })
   if (options.builtinDataset ?? true) datasets.ensureBuiltin()
   const zooRepo = createZooRepo(db)
@@ -163,6 +165,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     db,
     paths,
     transport: options.transport,
+    fixedImportRoots,
     probeBackends: probe,
   })
 

@@ -91,6 +91,39 @@ describe('datasets', () => {
     expect(readdirSync(wb.paths.datasets)).toEqual([])
   })
 
+  it('reads a folder once Settings allow it, and refuses a folder that is not one', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tmu-import-'))
+    const elsewhere = mkdtempSync(join(tmpdir(), 'tmu-elsewhere-'))
+    const outside = writeNpy(elsewhere)
+    const wb = workbench(root)
+    await expect(wb.call('datasets.preview', { path: outside })).rejects.toMatchObject({
+      message: expect.stringContaining(
+        `(${root}). Allow its folder under Settings → Import folders, or start tmu serve with --import-root <folder>.`,
+      ),
+    })
+    await expect(
+      wb.call('settings.update', { importRoots: [elsewhere, join(elsewhere, 'clips.npy')] }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: `import folder ${join(elsewhere, 'clips.npy')}: a file, not a folder`,
+    })
+    expect((await wb.call('settings.get', {})).importRoots).toEqual([])
+
+    const settings = await wb.call('settings.update', { importRoots: [elsewhere, elsewhere] })
+    expect(settings.importRoots).toEqual([elsewhere])
+    expect((await wb.call('system.info', {})).fixedImportRoots).toEqual([root])
+    // Changing another setting leaves the folders alone.
+    await wb.call('settings.update', { resumeInterruptedRuns: false })
+    expect(await wb.call('settings.get', {})).toMatchObject({ importRoots: [elsewhere] })
+    const preview = await wb.call('datasets.preview', { path: outside })
+    expect(preview).toMatchObject({ sequenceCount: 10, clipCount: 10 })
+
+    await wb.call('settings.update', { importRoots: [] })
+    await expect(wb.call('datasets.preview', { path: outside })).rejects.toMatchObject({
+      message: expect.stringMatching(/outside the folders imports may read/),
+    })
+  })
+
   it('generates Flying Digits deterministically and deletes a dataset no run uses', async () => {
     const wb = workbench(tmpdir())
     const options = {

@@ -34,8 +34,8 @@ export const BUILTIN_DATASET: ParsedInput<'datasets.generate'> = {
 }
 
 export interface DatasetsServiceOptions {
-  /** Folders imports may read from; a path elsewhere is refused (the API is reachable remotely). */
-  importRoots: string[]
+  /** Folders imports may read from now; a path elsewhere is refused (the API is reachable remotely). */
+  importRoots: () => readonly string[]
 }
 
 export function createDatasetsService(
@@ -112,7 +112,7 @@ export function createDatasetsService(
   }
 
   async function importerFor(source: ParsedInput<'datasets.preview'>) {
-    const path = resolveImportPath(source.path, options.importRoots)
+    const path = resolveImportPath(source.path, options.importRoots())
     const format: ImporterName = source.format ?? (await asInputError(detectImporter(path)))
     // Each importer takes the common options plus its own; unknown keys are ignored.
     const importer = importers[format] as (typeof importers)['npy']
@@ -133,6 +133,8 @@ export function createDatasetsService(
         valueRange: preview.valueRange,
         sequenceCount: preview.sequenceCount,
         clipShape: preview.clipShape,
+        clipCount: preview.clipCount,
+        layoutAlternatives: preview.layoutAlternatives ?? [],
         sample: {
           shape: [T, H, W, C],
           framesBase64: Buffer.from(preview.sampleFramesTHWC).toString('base64'),

@@ -121,14 +121,14 @@ describe('run lifecycle', () => {
     const logs = await second.call('runs.logs', { id: run.id })
     expect(logs.map((l) => l.text)).toContain('resuming: the workbench restarted while it trained')
     await trained(second, run.id, resumed.iteration + 1)
-    expect(await second.call('settings.update', { resumeInterruptedRuns: false })).toEqual({
+    expect(await second.call('settings.update', { resumeInterruptedRuns: false })).toMatchObject({
       resumeInterruptedRuns: false,
     })
     await second.close()
 
     const third = reopen()
     track(third)
-    expect(await third.call('settings.get', {})).toEqual({ resumeInterruptedRuns: false })
+    expect(await third.call('settings.get', {})).toMatchObject({ resumeInterruptedRuns: false })
     expect((await third.call('runs.get', { id: run.id })).status).toBe('interrupted')
   }, 60_000)
 

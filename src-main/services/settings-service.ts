@@ -1,5 +1,6 @@
 import { WorkspaceSettings, type ParsedInput } from '../api/contract'
 import type { SettingsRepo } from '../store/settings-repo'
+import { checkImportRoot } from './import-roots'
 
 /** The workspace's settings: stored values that still parse, defaults for the rest. */
 export function createSettingsService(repo: SettingsRepo) {
@@ -15,7 +16,9 @@ export function createSettingsService(repo: SettingsRepo) {
   return {
     get,
     update(patch: ParsedInput<'settings.update'>): WorkspaceSettings {
-      repo.write(patch)
+      // Checked before anything is written, so a bad folder leaves every setting as it was.
+      const importRoots = patch.importRoots && [...new Set(patch.importRoots.map(checkImportRoot))]
+      repo.write({ ...patch, ...(importRoots ? { importRoots } : {}) })
       return get()
     },
   }

@@ -11,6 +11,8 @@ export interface SystemDeps {
   db: Db
   paths: WorkspacePaths
   transport: SystemInfo['transport']
+  /** Folders imports may always read (`--import-root`, else the home folder). */
+  fixedImportRoots: readonly string[]
   /** Tries each TensorFlow.js backend in a throwaway way and says why one did not load. */
   probeBackends: () => Promise<BackendProbe[]>
 }
@@ -22,6 +24,7 @@ export function createSystemService(deps: SystemDeps) {
         version: WORKBENCH_VERSION,
         transport: deps.transport,
         workspaceName: basename(deps.paths.root),
+        fixedImportRoots: [...deps.fixedImportRoots],
       }
     },
     async doctor(): Promise<DoctorReport> {

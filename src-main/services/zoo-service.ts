@@ -19,7 +19,7 @@ export function createZooService(
   runs: RunsService,
   imports: ModelImportService,
   emit: Emit,
-  options: { importRoots: readonly string[] },
+  options: { importRoots: () => readonly string[] },
 ) {
   function toModel(member: { runId: number; name: string; addedAt: string }): ZooModel {
     return { name: member.name, addedAt: member.addedAt, run: runs.get(member.runId) }
@@ -55,7 +55,7 @@ export function createZooService(
     import({ name, path, model, layout }: ParsedInput<'zoo.import'>): ZooModel {
       if (repo.named(name))
         throw new WorkbenchError('conflict', `the zoo has a model named "${name}" already`)
-      const file = resolveImportPath(path, options.importRoots)
+      const file = resolveImportPath(path, options.importRoots())
       let weights: TensorMap
       try {
         weights =

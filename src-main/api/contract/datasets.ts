@@ -112,7 +112,18 @@ export const ImportPreview = z.object({
   valueRange: z.object({ min: z.number(), max: z.number() }),
   sequenceCount: z.number().int(),
   clipShape: ClipShape,
-  /** The first frames after conversion. */
+  /** Clips the import stores with these options; null for video (counting means decoding it all). */
+  clipCount: z.number().int().nullable(),
+  /** Arrays: what each other axis order that fits the shape would give. */
+  layoutAlternatives: z.array(
+    z.object({
+      layout: z.string(),
+      sequenceCount: z.number().int(),
+      framesPerSequence: z.number().int(),
+      clipCount: z.number().int(),
+    }),
+  ),
+  /** The first stored clip's frames after conversion (at most 40). */
   sample: ClipFrames,
 })
 export type ImportPreview = z.infer<typeof ImportPreview>

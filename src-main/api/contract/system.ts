@@ -22,5 +22,7 @@ export const SystemInfo = z.object({
   version: z.string(),
   transport: z.enum(['ipc', 'websocket', 'in-process']),
   workspaceName: z.string(),
+  /** Folders imports may read whatever the settings say: `--import-root`, else the home folder. */
+  fixedImportRoots: z.array(z.string()),
 })
 export type SystemInfo = z.infer<typeof SystemInfo>

@@ -59,6 +59,25 @@ export function createFrameConverter(options: Pick<ResolvedImportOptions, 'color
 }
 
 /**
+ * How many clips the cutter stores from a sequence of `frames` frames: every `frameStride`-th
+ * frame is kept, then clips of `clipLength` start every `clipStride` kept frames. Previews
+ * count with it, so they promise what the import will store.
+ */
+export function clipsInSequence(
+  frames: number,
+  options: Pick<ResolvedImportOptions, 'clipLength' | 'clipStride' | 'frameStride'>,
+): number {
+  const kept = Math.ceil(frames / options.frameStride)
+  if (kept < options.clipLength) return 0
+  return Math.floor((kept - options.clipLength) / options.clipStride) + 1
+}
+
+/** The refusal of a source none of whose sequences is long enough for one clip. */
+export function noClipsError(source: string, clipLength: number, detail = ''): DataError {
+  return new DataError(source, `no clips: no sequence has ${clipLength} frames${detail}`)
+}
+
+/**
  * Cuts sequences of frames into fixed-length clips and stores them. Sources push frames
  * (synchronously, so streaming decoders can call it from their callbacks).
  */
@@ -114,7 +133,7 @@ export function createClipCutter(
     },
     finish(provenance: Provenance): FrameStoreManifest {
       if (!writer) {
-        throw new DataError(source, `no clips: no sequence has ${clipLength} frames`)
+        throw noClipsError(source, clipLength)
       }
       return writer.finish({ splits, provenance })
     },

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { DataError } from '../errors'
-import { createFrameConverter } from './clip-cutter'
+import { clipsInSequence, createFrameConverter, noClipsError } from './clip-cutter'
 import { decodeImage, IMAGE_EXTENSIONS } from './decode-image'
 import { resolveImportOptions, runImport } from './run-import'
 import { findSequenceFolders, type SequenceFiles } from './sequence-files'
-import { PREVIEW_FRAMES, type Importer } from './types'
+import { previewFrameIndices, type Importer } from './types'
 
 /**
  * Folders of frames (PNG or JPEG): each folder holding images is one sequence, its frames in
@@ -19,11 +19,14 @@ export const folderImporter: Importer = {
     const sequences = await listSequences(path)
     const first = sequences[0]!
     const resolved = resolveImportOptions(options)
+    const clipCount = sequences.reduce((n, q) => n + clipsInSequence(q.files.length, resolved), 0)
+    if (clipCount === 0) throw noClipsError(path, resolved.clipLength)
     const converter = createFrameConverter(resolved)
     let min = 255
     let max = 0
     const frames = await Promise.all(
-      first.files.slice(0, PREVIEW_FRAMES).map(async (file) => {
+      previewFrameIndices(first.files.length, resolved).map(async (i) => {
+        const file = first.files[i]!
         const frame = decodeImage(file, await readImage(file))
         for (const v of frame.data) {
           if (v < min) min = v
@@ -46,6 +49,7 @@ export const folderImporter: Importer = {
       valueRange: { min, max },
       sequenceCount: sequences.length,
       clipShape: { T: resolved.clipLength, H: size.height, W: size.width, C: size.channels },
+      clipCount,
       sampleFramesTHWC,
       sampleShape: [converted.length, size.height, size.width, size.channels],
     }

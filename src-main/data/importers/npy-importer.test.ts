@@ -148,4 +148,49 @@ describe('npy importer', () => {
     )
     expect(listDir(parent)).toEqual(['bad.npy'])
   })
+  it('previews what the import stores, and refuses a layout guess that gives no clip the same way', async () => {
+    // The reported case: float [10, 20, H, W] is guessed time-first (10 frames × 20 clips).
+    const parent = makeTempDir()
+    const path = join(parent, 'clips.npy')
+    writeFileSync(
+      path,
+      encodeNpy(
+        Float32Array.from(makeClips(10, 20, 8, 8), (v) => v / 255),
+        [10, 20, 8, 8],
+      ),
+    )
+
+    const guessed = await npyImporter.preview(path, all)
+    expect(guessed).toMatchObject({ layout: 'TNHW', clipCount: 20, clipShape: { T: 10 } })
+    expect(guessed.sampleShape[0]).toBe(10)
+    expect(guessed.layoutAlternatives).toEqual([
+      { layout: 'NTHW', sequenceCount: 10, framesPerSequence: 20, clipCount: 10 },
+    ])
+    const stored = await npyImporter.importTo(path, join(parent, 'guessed'), all)
+    expect(stored.clipCount).toBe(guessed.clipCount)
+
+    const refusal =
+      /no clips: no sequence has 20 frames \(read as TNHW, each of the 20 sequences has 10\); as NTHW gives 10 sequences of 20 frames, 10 clips/
+    await expect(npyImporter.preview(path, { ...all, clipLength: 20 })).rejects.toThrow(refusal)
+    await expect(
+      npyImporter.importTo(path, join(parent, 'refused'), { ...all, clipLength: 20 }),
+    ).rejects.toThrow(refusal)
+    expect(listDir(parent)).toEqual(['clips.npy', 'guessed'])
+
+    const chosen = await npyImporter.preview(path, {
+      ...all,
+      clipLength: 20,
+      layout: 'NTHW',
+      clipStride: 5,
+    })
+    // 20 frames, clips of 20 every 5: one per sequence; the sample is that whole clip.
+    expect(chosen).toMatchObject({ clipCount: 10, sampleShape: [20, 8, 8, 1] })
+    const imported = await npyImporter.importTo(path, join(parent, 'chosen'), {
+      ...all,
+      clipLength: 20,
+      layout: 'NTHW',
+      clipStride: 5,
+    })
+    expect(imported.clipCount).toBe(chosen.clipCount)
+  })
 })

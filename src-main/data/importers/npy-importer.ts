@@ -14,10 +14,15 @@ import {
   type FloatScale,
   type ValueRange,
 } from '../values'
-import { createFrameConverter } from './clip-cutter'
-import { clipDims, detectNpyLayout, type ClipDims, type NpyLayout } from './npy-layout'
+import { clipsInSequence, createFrameConverter, noClipsError } from './clip-cutter'
+import { clipDims, detectNpyLayout, NPY_LAYOUTS, type ClipDims, type NpyLayout } from './npy-layout'
 import { resolveImportOptions, runImport } from './run-import'
-import { PREVIEW_FRAMES, type ImportOptions, type Importer } from './types'
+import {
+  previewFrameIndices,
+  type ImportOptions,
+  type Importer,
+  type LayoutAlternative,
+} from './types'
 
 export interface NpyImportOptions extends ImportOptions {
   /** Axis order; detected from the shape when absent. */
@@ -38,15 +43,15 @@ export const npyImporter: Importer<NpyImportOptions> = {
     return withNpy(path, async (handle, header) => {
       const layout = options.layout ?? detectNpyLayout(header.shape, path)
       const dims = clipDims(header.shape, layout, path)
+      const resolved = resolveImportOptions(options, dims.T)
+      const plan = planClips(header.shape, layout, dims, options, path)
       const raw = await readClipValues(handle, header, layout, dims, 0, 1)
       const valueRange = scanValueRange(raw, path)
       const scale = options.floatScale ?? detectFloatScale(valueRange)
       const clip = toNTHWC(toUint8(raw, scale, path), layout, dims, 1)
-      const resolved = resolveImportOptions(options, dims.T)
       const converter = createFrameConverter(resolved)
       const frameBytes = dims.H * dims.W * dims.C
-      const t = Math.min(dims.T, PREVIEW_FRAMES)
-      const frames = Array.from({ length: t }, (_, i) =>
+      const frames = previewFrameIndices(dims.T, resolved).map((i) =>
         converter.convert({
           data: clip.subarray(i * frameBytes, (i + 1) * frameBytes),
           height: dims.H,
@@ -67,8 +72,10 @@ export const npyImporter: Importer<NpyImportOptions> = {
         valueRange,
         sequenceCount: dims.N,
         clipShape: { T: resolved.clipLength, H: size.height, W: size.width, C: size.channels },
+        clipCount: plan.clipCount,
+        layoutAlternatives: plan.alternatives,
         sampleFramesTHWC,
-        sampleShape: [t, size.height, size.width, size.channels],
+        sampleShape: [frames.length, size.height, size.width, size.channels],
       }
     })
   },
@@ -77,6 +84,9 @@ export const npyImporter: Importer<NpyImportOptions> = {
     return withNpy(path, async (handle, header) => {
       const layout = options.layout ?? detectNpyLayout(header.shape, path)
       const dims = clipDims(header.shape, layout, path)
+      const resolved = resolveImportOptions(options, dims.T)
+      // Refused before the whole file is read, with the words the preview uses.
+      planClips(header.shape, layout, dims, options, path)
       const floatScale =
         header.dtype === 'uint8'
           ? undefined
@@ -87,7 +97,7 @@ export const npyImporter: Importer<NpyImportOptions> = {
         importer: { name: npyImporter.name, version: npyImporter.version },
         source: path,
         dir,
-        options: resolveImportOptions(options, dims.T),
+        options: resolved,
         detected: { layout, ...(floatScale ? { floatScale } : {}) },
         sequenceCount: dims.N,
         async feed(cutter, guard) {
@@ -122,6 +132,55 @@ export const npyImporter: Importer<NpyImportOptions> = {
       })
     })
   },
+}
+
+/**
+ * The clips the array gives in `layout`, and what each other layout of the same rank would
+ * give. Refuses a layout that yields no clip, naming the alternatives that would, since a
+ * wrong guess between time-first and clips-first is the usual cause.
+ */
+function planClips(
+  shape: readonly number[],
+  layout: NpyLayout,
+  dims: ClipDims,
+  requested: ImportOptions,
+  path: string,
+): { clipCount: number; alternatives: LayoutAlternative[] } {
+  const options = resolveImportOptions(requested, dims.T)
+  const clipCount = dims.N * clipsInSequence(dims.T, options)
+  const alternatives = NPY_LAYOUTS.filter((l) => l !== layout && l.length === shape.length)
+    .map((l) => {
+      try {
+        return { layout: l, dims: clipDims(shape, l, path) }
+      } catch {
+        return null // the shape cannot be read this way (e.g. no channel axis there)
+      }
+    })
+    .filter((a) => a !== null)
+    .map(({ layout: l, dims: d }) => ({
+      layout: l,
+      sequenceCount: d.N,
+      framesPerSequence: d.T,
+      // A clip length left blank follows the layout: each sequence's own length.
+      clipCount: d.N * clipsInSequence(d.T, resolveImportOptions(requested, d.T)),
+    }))
+  if (clipCount === 0) {
+    const others = alternatives
+      .filter((a) => a.clipCount > 0)
+      .map(
+        (a) =>
+          `${a.layout} gives ${a.sequenceCount} sequences of ${a.framesPerSequence} frames, ${a.clipCount} clips`,
+      )
+    throw noClipsError(
+      path,
+      options.clipLength,
+      ` (read as ${layout}, each of the ${dims.N} sequences has ${dims.T})` +
+        (others.length
+          ? `; as ${others.join('; as ')}. Pick that array layout, or a shorter clip length`
+          : '; set a shorter clip length'),
+    )
+  }
+  return { clipCount, alternatives }
 }
 
 async function withNpy<R>(

@@ -15,9 +15,9 @@ import {
   type FloatScale,
   type ValueRange,
 } from '../values'
-import { createFrameConverter } from './clip-cutter'
+import { clipsInSequence, createFrameConverter, noClipsError } from './clip-cutter'
 import { resolveImportOptions, runImport } from './run-import'
-import { PREVIEW_FRAMES, type ImportOptions, type Importer } from './types'
+import { previewFrameIndices, type ImportOptions, type Importer } from './types'
 import { streamZipEntries, type EntryReader } from './zip-stream'
 
 /**
@@ -52,18 +52,21 @@ export const npzImporter: Importer<NpzImportOptions> = {
   async preview(path, options = {}) {
     const index = await readNpzIndex(path)
     const first = index.clipFrames[0]!
-    const wanted = new Set(first.slice(0, PREVIEW_FRAMES))
+    const resolved = resolveImportOptions(options, first.length)
+    const clipCount = index.clipFrames.reduce((n, c) => n + clipsInSequence(c.length, resolved), 0)
+    if (clipCount === 0) throw noClipsError(path, resolved.clipLength)
+    const picked = previewFrameIndices(first.length, resolved).map((i) => first[i]!)
+    const wanted = new Set(picked)
     const raw = new Map<number, NpyValues>()
     await streamFrames(path, index, (values, f) => {
       if (wanted.has(f)) raw.set(f, values.slice())
       return raw.size < wanted.size
     })
-    const samples = first.slice(0, PREVIEW_FRAMES).map((f) => raw.get(f)!)
+    const samples = picked.map((f) => raw.get(f)!)
     const valueRange = samples
       .map((v) => scanValueRange(v, path))
       .reduce((a, b) => ({ min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) }))
     const scale = options.floatScale ?? detectFloatScale(valueRange)
-    const resolved = resolveImportOptions(options, first.length)
     const converter = createFrameConverter(resolved)
     const frames = samples.map((v) =>
       converter.convert(toFrame(toUint8(v, scale, path), index, path)),
@@ -80,6 +83,7 @@ export const npzImporter: Importer<NpzImportOptions> = {
       valueRange,
       sequenceCount: index.clipFrames.length,
       clipShape: { T: resolved.clipLength, H: size.height, W: size.width, C: size.channels },
+      clipCount,
       sampleFramesTHWC,
       sampleShape: [frames.length, size.height, size.width, size.channels],
     }

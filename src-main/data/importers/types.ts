@@ -44,6 +44,10 @@ export interface ImportPreview {
   sequenceCount: number
   /** Shape of each stored clip with these options. */
   clipShape: ClipShape
+  /** Clips the import would store with these options; null where counting means decoding it all. */
+  clipCount: number | null
+  /** Arrays only: what each other axis order that fits the shape would give. */
+  layoutAlternatives?: LayoutAlternative[]
   /** The first frames of the first sequence after conversion, [t, H, W, C] uint8. */
   sampleFramesTHWC: Uint8Array
   sampleShape: [number, number, number, number]
@@ -57,5 +61,26 @@ export interface Importer<O extends ImportOptions = ImportOptions> {
   importTo(path: string, dir: string, options?: O): Promise<FrameStoreManifest>
 }
 
-/** Frames returned by `preview`: enough to see motion, small enough to send to a window. */
-export const PREVIEW_FRAMES = 10
+export interface LayoutAlternative {
+  layout: string
+  sequenceCount: number
+  framesPerSequence: number
+  clipCount: number
+}
+
+/** Most frames `preview` returns: a whole clip as a rule, bounded so it stays small to send. */
+export const PREVIEW_MAX_FRAMES = 40
+
+/**
+ * Which frames of the first sequence make the preview's sample: those of the first clip the
+ * import would store (frame stride applied), up to PREVIEW_MAX_FRAMES.
+ */
+export function previewFrameIndices(
+  available: number,
+  options: Pick<ResolvedImportOptions, 'clipLength' | 'frameStride'>,
+): number[] {
+  const count = Math.min(options.clipLength, PREVIEW_MAX_FRAMES)
+  const indices: number[] = []
+  for (let i = 0; i < available && indices.length < count; i += options.frameStride) indices.push(i)
+  return indices
+}

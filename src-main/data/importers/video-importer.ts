@@ -4,7 +4,7 @@ import { createFrameConverter, type Frame } from './clip-cutter'
 import { locateFfmpeg, runFfmpeg, type FfmpegBinary } from './ffmpeg'
 import { resolveImportOptions, runImport } from './run-import'
 import { findFiles, naturalOrder } from './sequence-files'
-import { PREVIEW_FRAMES, type ImportOptions, type Importer } from './types'
+import { previewFrameIndices, type ImportOptions, type Importer } from './types'
 
 export const VIDEO_EXTENSIONS = ['.avi', '.mp4', '.mkv', '.mov', '.webm', '.mpg', '.mpeg'] as const
 
@@ -33,10 +33,13 @@ export const videoImporter: Importer<VideoImportOptions> = {
     const videos = await listVideos(path)
     const resolved = resolveImportOptions(options)
     const first = videos[0]!
+    // The first clip's frames, whatever the video's length (unknown until it is decoded).
+    const wanted = previewFrameIndices(Infinity, resolved)
     const frames: Frame[] = []
+    let seen = 0
     const source = await decodeVideo(ffmpeg, first.file, options, (frame) => {
-      frames.push(frame)
-      return frames.length < PREVIEW_FRAMES
+      if (wanted.includes(seen++)) frames.push(frame)
+      return frames.length < wanted.length
     })
     const converter = createFrameConverter(resolved)
     const converted = frames.map((f) => converter.convert(f))
@@ -58,6 +61,8 @@ export const videoImporter: Importer<VideoImportOptions> = {
       valueRange: { min, max },
       sequenceCount: videos.length,
       clipShape: { T: resolved.clipLength, H: size.height, W: size.width, C: size.channels },
+      // Counting means decoding every video; the import says if none is long enough.
+      clipCount: null,
       sampleFramesTHWC,
       sampleShape: [converted.length, size.height, size.width, size.channels],
     }

@@ -12,7 +12,7 @@ describe('importSourceOf', () => {
     expect(importSourceOf(form({})).source).toEqual({
       path: '/data/clips.npy',
       format: undefined,
-      options: { clipLength: 20 },
+      options: {},
     })
   })
 
@@ -20,6 +20,7 @@ describe('importSourceOf', () => {
     const { source } = importSourceOf(
       form({
         format: 'npy',
+        clipLength: '20',
         clipStride: '5',
         frameStride: '2',
         resizeHeight: '32',

@@ -39,7 +39,7 @@ export function defaultImportForm(): ImportForm {
     path: '',
     format: 'auto',
     name: '',
-    clipLength: '20',
+    clipLength: '',
     clipStride: '',
     frameStride: '',
     resizeHeight: '',
