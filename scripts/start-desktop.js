@@ -45,15 +45,20 @@ if (checkOnly || problems.length > 0) {
     problems.push('the Electron binary has not been downloaded yet (npm start fetches it once).')
   }
 } else {
-  try {
-    if (!existsSync(join(electronDir, 'path.txt'))) {
-      process.stdout.write('Fetching the Electron binary (first launch)…\n')
-    }
-    binary = require('electron')
-  } catch (error) {
+  // The electron package's own download prints a stack trace offline: run it quietly and
+  // say in one line why it failed.
+  let download = null
+  if (!existsSync(join(electronDir, 'path.txt'))) {
+    process.stdout.write('Fetching the Electron binary (first launch)…\n')
+    download = spawnSync(process.execPath, [join(electronDir, 'install.js')], { encoding: 'utf8' })
+  }
+  if (download && download.status !== 0) {
+    const reason = `${download.stderr}`.match(/^\w*Error: .*$/m)?.[0] ?? 'see npx install-electron'
     problems.push(
-      `the Electron binary could not be obtained (${String(error.message).split('\n')[0]}).`,
+      `the Electron binary could not be downloaded; the first launch needs the network (${reason}).`,
     )
+  } else {
+    binary = require('electron')
   }
 }
 
