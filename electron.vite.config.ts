@@ -13,6 +13,10 @@ export default defineConfig({
     define,
     build: {
       outDir: 'out/main',
+      // `dependencies` stay external by default, optional ones would be bundled. Dawn's
+      // bindings find dawn.node beside their own file, so `webgpu` must stay in node_modules,
+      // and tfjs's webgpu backend must register with the one tfjs the trainer imports.
+      externalizeDeps: { include: ['webgpu', '@tensorflow/tfjs-backend-webgpu'] },
       rollupOptions: {
         // One Node bundle with three entry points: the desktop shell, the `tmu` CLI (also
         // serve mode) and the trainer process the job host forks.
