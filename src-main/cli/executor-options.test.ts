@@ -69,6 +69,10 @@ describe.skipIf(unavailable)(
       await expect(saveExecutorOptions(workspace, parse('--time', 'soon'))).rejects.toThrow(
         /timeLimit.*not a Slurm time/,
       )
+      // Shorter than Slurm's two-minute warning and some training: it would requeue at once.
+      await expect(saveExecutorOptions(workspace, parse('--time', '2:30'))).rejects.toThrow(
+        /time limit\): 2:30 is too short; runs need at least 5 minutes/,
+      )
       expect(await settingsOf(workspace)).toEqual(saved)
     }, 60_000)
   },

@@ -10,8 +10,16 @@ import type { SettingsService } from './settings-service'
  */
 export function createExecutors(settings: SettingsService, concurrency: number) {
   const local = createLocalExecutor(concurrency)
-  const named = (name: Executor): JobExecutor =>
-    name === 'slurm' ? createSlurmExecutor({ settings: settings.get().slurm }) : local
+  // One Slurm executor per distinct settings, so that they are checked once, not per run.
+  let slurm: { key: string; executor: JobExecutor } | null = null
+  const slurmExecutor = () => {
+    const key = JSON.stringify(settings.get().slurm)
+    if (slurm?.key !== key) {
+      slurm = { key, executor: createSlurmExecutor({ settings: settings.get().slurm }) }
+    }
+    return slurm.executor
+  }
+  const named = (name: Executor): JobExecutor => (name === 'slurm' ? slurmExecutor() : local)
   return { current: () => named(settings.get().executor), named }
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../job-files'
 import { STDERR_TAIL_BYTES, trainerEntry, type TrainerExit, type TrainerHandle } from '../job-host'
 import type { TrainerMessage } from '../trainer-protocol'
-import { batchScript, sbatchOptions } from './batch-script'
+import { batchScript, sbatchOptions, TIME_LIMIT_WARNING_S } from './batch-script'
 import { pendingReasonInWords } from './pending-reasons'
 import {
   isFinal,
@@ -35,10 +35,16 @@ const SLURM_CONCURRENCY = 1_000
 /** One sbatch job per run; the trainer on the node talks through files (job-files.ts). */
 export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor {
   const pollMs = options.pollMs ?? 2_000
+  let checked = false
   return {
     name: 'slurm',
     concurrency: SLURM_CONCURRENCY,
-    check: () => checkSlurmSettings(options.settings),
+    check() {
+      // Once per settings: a study files many runs at once, each checked.
+      if (checked) return
+      checkSlurmSettings(options.settings)
+      checked = true
+    },
     start(jobId, spec, events) {
       const files = jobFiles(spec.runDir, jobId)
       mkdirSync(files.dir, { recursive: true })
@@ -86,6 +92,15 @@ export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor 
  * partition or account, a time limit over the partition's).
  */
 export function checkSlurmSettings(settings: SlurmSettings) {
+  const limit = timeLimitSeconds(settings.timeLimit)
+  if (limit !== null && limit < MIN_TIME_LIMIT_S) {
+    // Slurm warns TIME_LIMIT_WARNING_S before the limit: a shorter job would be told to
+    // checkpoint and requeue as soon as it starts, over and over.
+    throw new Error(
+      `Slurm settings (time limit): ${settings.timeLimit} is too short; runs need at least ` +
+        `${MIN_TIME_LIMIT_S / 60} minutes, as Slurm warns them ${TIME_LIMIT_WARNING_S / 60} minutes before the limit`,
+    )
+  }
   try {
     sbatchTestOnly(sbatchOptions(settings))
   } catch (error) {
@@ -94,6 +109,23 @@ export function checkSlurmSettings(settings: SlurmSettings) {
       cause: error,
     })
   }
+}
+
+/** A time limit is at least this long (with room to train past the warning). */
+const MIN_TIME_LIMIT_S = 5 * 60
+
+/** Seconds of a Slurm time (the schema checked its format); null for none or no limit. */
+function timeLimitSeconds(time: string): number | null {
+  if (!time || /^(UNLIMITED|INFINITE)$/i.test(time)) return null
+  const [days, clock] = time.includes('-') ? time.split('-') : ['0', time]
+  const parts = clock!.split(':').map(Number)
+  // minutes | minutes:seconds | hours:minutes:seconds; after days-: hours[:minutes[:seconds]]
+  const [h, m, sec] = time.includes('-')
+    ? [parts[0] ?? 0, parts[1] ?? 0, parts[2] ?? 0]
+    : parts.length === 3
+      ? parts
+      : [0, parts[0] ?? 0, parts[1] ?? 0]
+  return Number(days) * 86_400 + h! * 3_600 + m! * 60 + sec!
 }
 
 /** Which setting sbatch's complaint is about, as the Settings page names it. */
