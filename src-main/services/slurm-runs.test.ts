@@ -110,6 +110,22 @@ describe.skipIf(unavailable)(
       for (const run of [a!, b!]) expect(jobState(run.slurmJobId!)).toBe('CANCELLED')
     }, 240_000)
 
+    it('pauses and resumes a running Slurm job through its control file', async () => {
+      const wb = workbench()
+      const { create } = await setUpTinyRuns(wb)
+      await useSlurm(wb)
+      const run = await create('paused', { iterations: 400, checkpointEvery: 2, evalEvery: 200 })
+      await untilLog(wb, run.id, /^checkpoint at iteration/)
+      await wb.call('runs.control', { id: run.id, action: 'pause' })
+      expect((await wb.call('runs.get', { id: run.id })).status).toBe('paused')
+      const held = await steadyIteration(wb, run.id)
+      await wb.call('runs.control', { id: run.id, action: 'resume' })
+      await untilProgressPast(wb, run.id, held)
+      await wb.call('runs.control', { id: run.id, action: 'cancel' })
+      expect(await untilStatus(wb, run.id, ['cancelled', 'failed'])).toBe('cancelled')
+      expect((await wb.call('runs.get', { id: run.id })).iteration).toBeGreaterThan(held)
+    }, 240_000)
+
     it('resumes a requeued job from its checkpoint to the same weights as one uninterrupted', async () => {
       const wb = workbench()
       const { create } = await setUpTinyRuns(wb)
@@ -212,6 +228,30 @@ describe.skipIf(unavailable)(
     }, 60_000)
   },
 )
+
+/** The run's iteration once it stopped moving: two reads 5 s apart agree (a paused trainer). */
+async function steadyIteration(wb: Workbench, id: number): Promise<number> {
+  const iteration = async () => (await wb.call('runs.get', { id })).iteration
+  let before = await iteration()
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 5_000))
+    const now = await iteration()
+    if (now === before) return now
+    before = now
+  }
+}
+
+function untilProgressPast(wb: Workbench, runId: number, iteration: number): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = wb.onEvent((event, payload) => {
+      const progress = payload as { runId: number; iteration: number }
+      if (event === 'runs.progress' && progress.runId === runId && progress.iteration > iteration) {
+        stop()
+        resolve()
+      }
+    })
+  })
+}
 
 function jobState(slurmJobId: string): string {
   const out = execFileSync('scontrol', ['show', 'job', '-o', slurmJobId]).toString()
