@@ -90,6 +90,7 @@ describe('studies', () => {
     ])
   })
 
+  // Six micro runs (trainer starts dominate): a minute alone on 2 cores, several under load.
   it('finds no difference between two arms of the same configuration, seeded apart', async () => {
     const wb = workbench()
     const { state, done } = await microStudy(
@@ -116,7 +117,7 @@ describe('studies', () => {
     )
     expect(mse.mean.low!).toBeLessThan(0)
     expect(mse.mean.high!).toBeGreaterThan(0)
-  })
+  }, 600_000)
 
   it('adds seeds to a finished study by training only the runs it lacks', async () => {
     const wb = workbench()
@@ -156,7 +157,7 @@ describe('studies', () => {
     await expect(
       wb.call('studies.extend', { experimentId: state.experimentId, seeds: 1 }),
     ).rejects.toMatchObject({ message: 'study "micro study" has 2 seeds; a study only grows' })
-  })
+  }, 480_000)
 
   it('goes on with a study the workbench stopped in its sources, at the next start', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tmu-study-'))
@@ -196,7 +197,7 @@ describe('studies', () => {
     ])
     expect(runs[0]!.id).toBe(source!.id)
     expect(runs[1]!.sourceRunIds).toEqual([source!.id])
-  })
+  }, 300_000)
 
   it('restarts a target arm on another backend and reports the study done when it completes', async () => {
     const wb = workbench()

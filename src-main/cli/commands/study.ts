@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { Option, type Command } from 'commander'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import {
   BackendPreference,
   StudyAblation,
@@ -21,7 +21,7 @@ const seedsOption = () =>
   new Option('--seeds <n>', 'trainings per arm, each seeded on its own').argParser((v) => {
     const n = Number(v)
     if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--seeds: expected a whole number ≥ 1, got "${v}"`)
+      throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${v}"`)
     return n
   })
 
@@ -33,7 +33,9 @@ const ablationOption = () =>
     if (value === 'all') return [...StudyAblation.options]
     const parsed = StudyAblation.safeParse(value)
     if (!parsed.success)
-      throw new Error(`--ablation: "${value}" is none of ${StudyAblation.options.join(', ')}, all`)
+      throw new InvalidArgumentError(
+        `"${value}" is none of ${StudyAblation.options.join(', ')}, all`,
+      )
     return [...previous, parsed.data]
   })
 
