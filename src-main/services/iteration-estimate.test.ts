@@ -135,4 +135,25 @@ describe('estimateIteration', () => {
     const onNative = RunConfig.parse({ ...paper, backend: 'tensorflow' })
     expect(estimateIteration(onNative, [], wasmOnly, 2)).toBeNull()
   })
+  it('judges memory as the trainer will: whole, split into micro-batches, or refused', () => {
+    const small = estimateIteration(paper, [], wasmOnly, 2)!
+    expect(small.memory.refusal).toBeNull()
+    const withBatch = (batchSize: number, hidden: number[]) =>
+      RunConfig.parse({
+        ...paper,
+        model: { ...paper.model, hidden },
+        train: { ...paper.train, batchSize },
+      })
+    const split = estimateIteration(withBatch(64, [64, 64, 64, 64]), [], wasmOnly, 2)!
+    expect(split.memory).toMatchObject({
+      refusal: null,
+      note: expect.stringMatching(/micro-batches/),
+    })
+    // Not one clip of a 4×4096 network fits the wasm heap: refused, naming what to lower.
+    const huge = estimateIteration(withBatch(1, [4096, 4096, 4096, 4096]), [], wasmOnly, 2)!
+    expect(huge.memory.refusal).toMatch(
+      /^needs ~\d+\.\d GB, the wasm backend's heap holds 3\.8 GB: lower hidden channels or layers$/,
+    )
+    expect(huge.memory.neededBytes).toBeGreaterThan(3.84e9)
+  })
 })

@@ -1,6 +1,7 @@
 import type { RunConfig } from '../api/contract'
 import { forwardConvFlops, trainingConvFlops } from '../ml/conv-flops'
-import type { BackendProbe } from '../domain/backends'
+import type { BackendName, BackendProbe } from '../domain/backends'
+import { estimateTrainingMemoryBytes, MemoryBudgetError, planBatch } from '../ml/backend/memory'
 
 /**
  * What one training iteration costs on a backend: a fixed part (kernel dispatch, the
@@ -30,7 +31,7 @@ interface IterationCost {
  * 0.05 GFLOP/s), so their figures are guesses: libtensorflow on a CPU like onednn, a
  * mid-range CUDA GPU at 2 TFLOP/s, and the bench's cpu guess.
  */
-const ITERATION_COST: Record<string, IterationCost> = {
+const ITERATION_COST: Partial<Record<BackendName, IterationCost>> = {
   onednn: { fixedSeconds: 0.15, gflopPerSecond: 210, threads: 2, maxThreads: Infinity },
   wasm: { fixedSeconds: 0.18, gflopPerSecond: 39, threads: 2, maxThreads: 8 },
   tensorflow: { fixedSeconds: 0.15, gflopPerSecond: 210, threads: 2, maxThreads: Infinity },
@@ -53,6 +54,7 @@ export interface IterationEstimate {
   secondsPerIteration: number
   totalSeconds: number
   gflopPerIteration: number
+  memory: { neededBytes: number; refusal: string | null; note: string | null }
 }
 
 /**
@@ -70,7 +72,7 @@ export function estimateIteration(
   const usable = backends.filter(
     (b) => b.ok && (config.backend === 'auto' || b.name === config.backend),
   )
-  const backend = usable[0]?.name
+  const backend = usable[0]?.name as BackendName | undefined // a probe names a known backend
   const cost = backend ? ITERATION_COST[backend] : undefined
   if (!backend || !cost) return null
   const { model, train } = config
@@ -93,5 +95,21 @@ export function estimateIteration(
     secondsPerIteration,
     totalSeconds: secondsPerIteration * train.iterations,
     gflopPerIteration: flops / 1e9,
+    memory: memoryOn(backend, config),
+  }
+}
+
+/**
+ * Whether the run can train on `backend`, judged as the trainer will (train-job.ts plans its
+ * batch the same way), so the form refuses what would only start as a failed run.
+ */
+function memoryOn(backend: BackendName, config: RunConfig): IterationEstimate['memory'] {
+  const estimate = estimateTrainingMemoryBytes(config.model, config.train)
+  try {
+    const plan = planBatch({ name: backend }, estimate)
+    return { neededBytes: estimate.totalBytes, refusal: null, note: plan.note }
+  } catch (error) {
+    if (!(error instanceof MemoryBudgetError)) throw error
+    return { neededBytes: estimate.totalBytes, refusal: error.message, note: null }
   }
 }

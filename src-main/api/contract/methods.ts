@@ -127,7 +127,7 @@ export const methods = {
       safetensorsBase64: z.string(),
     }),
   },
-  /** A rough time per iteration before starting: convolution FLOPs over typical backend speed. */
+  /** A rough time per iteration before starting (convolution FLOPs over typical backend speed), and the memory. */
   'runs.estimate': {
     input: z.object({ config: RunConfig, sourceRunIds: z.array(RunId).default([]) }),
     output: z
@@ -136,6 +136,14 @@ export const methods = {
         secondsPerIteration: z.number(),
         totalSeconds: z.number(),
         gflopPerIteration: z.number(),
+        /** Training memory on that backend (ml/backend/memory.ts). */
+        memory: z.object({
+          neededBytes: z.number(),
+          /** Why it cannot train there at all (not even one clip per micro-batch fits); null if it can. */
+          refusal: z.string().nullable(),
+          /** How the batch is split to fit, when it is; null when it runs whole. */
+          note: z.string().nullable(),
+        }),
       })
       .nullable(),
   },

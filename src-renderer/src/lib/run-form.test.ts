@@ -65,6 +65,27 @@ describe('run form', () => {
     expect(errors.patchSize).toMatch(/32×32/)
   })
 
+  it('takes one hidden width for every layer or one per layer, and gradient clipping', () => {
+    const perLayer = validateRunForm(
+      tinyForm({ layers: 3, hidden: '64, 32,32', clipNorm: '1' }),
+      dataset,
+    )
+    expect(perLayer.errors).toEqual({})
+    expect(perLayer.input?.config.model.hidden).toEqual([64, 32, 32])
+    expect(perLayer.input?.config.train.clipNorm).toBe(1)
+    expect(validateRunForm(tinyForm(), dataset).input?.config.train.clipNorm).toBeNull()
+
+    const { errors } = validateRunForm(
+      tinyForm({ layers: 3, hidden: '64, 32', clipNorm: '0' }),
+      dataset,
+    )
+    expect(errors.hidden).toBe('hidden channels: 2 widths for 3 layers; give one, or 3')
+    expect(errors.clipNorm).toMatch(/a global norm > 0/)
+    expect(validateRunForm(tinyForm({ hidden: '64, x' }), dataset).errors.hidden).toMatch(
+      /whole numbers ≥ 1/,
+    )
+  })
+
   it('asks a finetune for one source and a TMU for at least one', () => {
     expect(validateRunForm(tinyForm({ kind: 'finetune' }), dataset).errors.sourceRunIds).toMatch(
       /exactly one/,
@@ -100,7 +121,7 @@ describe('run form', () => {
     expect(parseLayerList('1, 2 3')).toEqual([1, 2, 3])
     expect(parseLayerList('0')).toBeNull()
     expect(parseLayerList('')).toBeNull()
-    expect(architectureOf(makeRun())).toMatchObject({ cell: 'convlstm', layers: 4, hidden: 64 })
+    expect(architectureOf(makeRun())).toMatchObject({ cell: 'convlstm', layers: 4, hidden: '64' })
   })
 
   it('asks zoo.check about a TMU run once it has sources and a valid layer list', () => {

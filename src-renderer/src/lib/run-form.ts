@@ -22,7 +22,8 @@ export interface RunForm {
   sourceRunIds: number[]
   cell: CellKind
   layers: number
-  hidden: number
+  /** Hidden channels as typed: one width for every layer ("64") or one per layer ("64, 32, 32"). */
+  hidden: string
   kernelSize: number
   patchSize: number
   imageHeight: number
@@ -33,6 +34,8 @@ export interface RunForm {
   iterations: number
   batchSize: number
   learningRate: number
+  /** Global-norm gradient clipping as typed; blank is off. */
+  clipNorm: string
   evalEvery: number
   checkpointEvery: number
   seed: number
@@ -64,7 +67,7 @@ export function defaultRunForm(): RunForm {
     sourceRunIds: [],
     cell: MODEL.cell,
     layers: MODEL.hidden.length,
-    hidden: MODEL.hidden[0]!,
+    hidden: hiddenText(MODEL.hidden),
     kernelSize: MODEL.kernelSize,
     patchSize: MODEL.patchSize,
     imageHeight: MODEL.imageHeight,
@@ -75,6 +78,7 @@ export function defaultRunForm(): RunForm {
     iterations: TRAIN.iterations,
     batchSize: TRAIN.batchSize,
     learningRate: TRAIN.learningRate,
+    clipNorm: '',
     evalEvery: TRAIN.evalEvery,
     checkpointEvery: TRAIN.checkpointEvery,
     seed: TRAIN.seed,
@@ -95,13 +99,37 @@ export const PRESETS = Object.fromEntries(
   Object.entries(RUN_PRESETS).map(([name, preset]) => [name, presetValues(preset)]),
 ) as Record<RunPresetName, { label: string; values: Partial<RunForm> }>
 
-/** The form's flat fields for a shared preset (all layers as wide as the first). */
+/** The hidden field's text for per-layer widths: one number when every layer has the same. */
+export function hiddenText(hidden: readonly number[]): string {
+  return hidden.every((h) => h === hidden[0]) ? String(hidden[0]) : hidden.join(', ')
+}
+
+/**
+ * Per-layer widths from the hidden field: one number for every layer, or one per layer.
+ * An error in words otherwise.
+ */
+export function parseHidden(text: string, layers: number): number[] | string {
+  const parts = String(text)
+    .split(/[\s,]+/)
+    .filter(Boolean)
+  const widths = parts.map(Number)
+  if (!parts.length || !widths.every((n) => Number.isInteger(n) && n >= 1)) {
+    return 'hidden channels: whole numbers ≥ 1, one for every layer ("64") or one per layer ("64, 32")'
+  }
+  if (widths.length === 1) return Array.from({ length: layers }, () => widths[0]!)
+  if (widths.length !== layers) {
+    return `hidden channels: ${widths.length} widths for ${layers} layers; give one, or ${layers}`
+  }
+  return widths
+}
+
+/** The form's flat fields for a shared preset. */
 function presetValues(preset: RunPreset): { label: string; values: Partial<RunForm> } {
   return {
     label: preset.label,
     values: {
       layers: preset.model.hidden.length,
-      hidden: preset.model.hidden[0],
+      hidden: hiddenText(preset.model.hidden),
       kernelSize: preset.model.kernelSize,
       patchSize: preset.model.patchSize,
       ...preset.train,
@@ -129,7 +157,7 @@ export function architectureOf(run: Run): Partial<RunForm> {
   return {
     cell: m.cell,
     layers: m.hidden.length,
-    hidden: m.hidden[0]!,
+    hidden: hiddenText(m.hidden),
     kernelSize: m.kernelSize,
     patchSize: m.patchSize,
   }
@@ -137,8 +165,8 @@ export function architectureOf(run: Run): Partial<RunForm> {
 
 /**
  * The form filled in with a run's settings, to edit and start as a new run (a failed run's
- * settings on another backend, say). All layers take the first's width, as the form has one
- * field; options the form has no field for (checkpoints kept, evaluation clips) are left out.
+ * settings on another backend, say). Options the form has no field for (checkpoints kept,
+ * evaluation clips) are left out.
  */
 export function formFromRun(run: Run): Partial<RunForm> {
   const { model, train, backend } = run.config
@@ -157,6 +185,7 @@ export function formFromRun(run: Run): Partial<RunForm> {
     iterations: train.iterations,
     batchSize: train.batchSize,
     learningRate: train.learningRate,
+    clipNorm: train.clipNorm === null ? '' : String(train.clipNorm),
     evalEvery: train.evalEvery,
     checkpointEvery: train.checkpointEvery,
     seed: train.seed,
@@ -186,14 +215,16 @@ type ModelInput = Input<'runs.create'>['config']['model']
 
 /**
  * The network the form describes; a TMU run's M is its number of chosen sources. Null while
- * a TMU run's layer list names no layer of the network.
+ * the hidden widths do not parse, or a TMU run's layer list names no layer of the network.
  */
 export function modelOf(form: RunForm): ModelInput | null {
+  const hidden = parseHidden(form.hidden, form.layers)
+  if (typeof hidden === 'string') return null
   const tmuLayers = form.kind === 'tmu' ? parseLayerList(form.tmuLayers) : null
   if (form.kind === 'tmu' && (!tmuLayers || tmuLayers.some((l) => l > form.layers))) return null
   return {
     cell: form.cell,
-    hidden: Array.from({ length: form.layers }, () => form.hidden),
+    hidden,
     kernelSize: form.kernelSize,
     patchSize: form.patchSize,
     imageHeight: form.imageHeight,
@@ -225,7 +256,10 @@ export function validateRunForm(
   if (!form.name.trim()) errors.name = 'give the run a name'
   if (form.datasetId === null || !dataset) errors.datasetId = 'choose a dataset'
   positiveInt('layers', form.layers, 'layers')
-  positiveInt('hidden', form.hidden, 'hidden channels')
+  if (!errors.layers) {
+    const hidden = parseHidden(form.hidden, form.layers)
+    if (typeof hidden === 'string') errors.hidden = hidden
+  }
   positiveInt('kernelSize', form.kernelSize, 'kernel size')
   if (!errors.kernelSize && form.kernelSize % 2 === 0) {
     errors.kernelSize = 'kernel size must be odd, so "same" padding keeps the size'
@@ -249,6 +283,10 @@ export function validateRunForm(
   positiveInt('evalEvery', form.evalEvery, 'evaluation interval')
   positiveInt('checkpointEvery', form.checkpointEvery, 'checkpoint interval')
   if (!(form.learningRate > 0)) errors.learningRate = 'learning rate must be > 0'
+  const clipNorm = form.clipNorm.trim() === '' ? null : Number(form.clipNorm)
+  if (clipNorm !== null && !(clipNorm > 0)) {
+    errors.clipNorm = 'gradient clipping: a global norm > 0, e.g. 1, or blank for none'
+  }
   if (!(form.etaStart >= 0 && form.etaStart <= 1)) errors.etaStart = 'η start must be in [0, 1]'
   if (!(form.etaDecay >= 0)) errors.etaDecay = 'η decay must be ≥ 0'
   if (!Number.isInteger(form.seed)) errors.seed = 'seed must be a whole number'
@@ -260,7 +298,9 @@ export function validateRunForm(
   if (form.kind === 'tmu') {
     if (form.sourceRunIds.length < 1)
       errors.sourceRunIds = 'a TMU run needs at least one source run'
-    if (!model) errors.tmuLayers = `list layer numbers from 1 to ${form.layers}, e.g. "1"`
+    if (!model && !errors.hidden) {
+      errors.tmuLayers = `list layer numbers from 1 to ${form.layers}, e.g. "1"`
+    }
     if (!(form.distillWeight >= 0)) errors.distillWeight = 'λ must be ≥ 0'
   }
   if (Object.keys(errors).length || !model) return { errors, input: null }
@@ -280,6 +320,7 @@ export function validateRunForm(
         iterations: form.iterations,
         batchSize: form.batchSize,
         learningRate: form.learningRate,
+        clipNorm,
         evalEvery: form.evalEvery,
         checkpointEvery: form.checkpointEvery,
         seed: form.seed,

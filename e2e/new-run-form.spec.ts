@@ -1,0 +1,50 @@
+import { WorkbenchPage } from './pages/workbench-page'
+import { expect, test } from './serve-fixture'
+
+test('the new-run form takes per-layer widths and clipping, and refuses what cannot fit', async ({
+  page,
+  serve,
+}) => {
+  const app = new WorkbenchPage(page)
+  await app.open(serve.url)
+  await page.goto(`${new URL(serve.url).origin}/#/runs/new?dataset=builtin`)
+  const form = page.getByRole('form', { name: 'New run' })
+  const create = form.getByRole('button', { name: 'Create and start' })
+  await form.getByLabel('Name').fill('narrowing')
+  await form.getByLabel('Layers', { exact: true }).fill('3')
+  await form.getByLabel('Hidden channels per layer').fill('64, 32')
+  await create.click()
+  await expect(
+    form.getByText('hidden channels: 2 widths for 3 layers; give one, or 3'),
+  ).toBeVisible()
+
+  // Far past any backend's memory: refused here, with the estimate, rather than failing later.
+  await form.getByLabel('Hidden channels per layer').fill('4096')
+  await form.getByLabel('Batch size').fill('64')
+  const refusal = form.getByTestId('memory-refusal')
+  await expect(refusal).toContainText(
+    /^Too big for \w+: needs ~[\d.]+ GB, .* lower hidden channels or layers\.$/,
+  )
+  await expect(form.getByTestId('iteration-estimate')).toContainText(
+    /needs about [\d.]+ GB of memory/,
+  )
+  await form.screenshot({ path: test.info().outputPath('new-run-refused.png') })
+  await create.click()
+  await expect(page.getByRole('heading', { level: 2, name: 'narrowing' })).toHaveCount(0)
+
+  await form.getByLabel('Hidden channels per layer').fill('16, 8, 8')
+  await form.getByLabel('Batch size').fill('2')
+  await form.getByLabel('Gradient clipping (global norm)').fill('0.5')
+  await form.getByLabel('Iterations').fill('2')
+  await expect(refusal).toHaveCount(0)
+  await create.click()
+  await expect(page.locator('[data-run-detail="narrowing"]')).toBeVisible()
+  const config = page.getByRole('region', { name: 'Configuration' })
+  await expect(config.locator('dt', { hasText: 'model.hidden' }).locator('+ dd')).toHaveText(
+    '[16, 8, 8]',
+  )
+  await expect(config.locator('dt', { hasText: 'train.clipNorm' }).locator('+ dd')).toHaveText(
+    '0.5',
+  )
+  app.expectNoErrors()
+})
