@@ -136,9 +136,16 @@ test('import preview, zoo, a TMU run with its gates and model card, study result
   await app.goTo('Zoo')
   await expect(page.locator('tr[data-zoo-model="zoo-a"]')).toContainText('source-a')
   const check = page.getByRole('form', { name: 'Compatibility check' })
+  const waiting = check.getByTestId('zoo-check-waiting')
+  await expect(waiting).toHaveText('Pick one or more sources.')
   await check.getByRole('checkbox', { name: 'zoo-a' }).check()
   await expect(check.getByText('Compatible')).toBeVisible()
   await shot('zoo.png')
+  // A TMU layer past the target's depth is the problem named, not a missing source.
+  await check.getByLabel('TMU layers').fill('3')
+  await expect(waiting).toHaveText(
+    `TMU layers: list layer numbers from 1 to 2 (the target's depth), e.g. "1".`,
+  )
 
   await page
     .getByRole('navigation', { name: 'Sections' })
