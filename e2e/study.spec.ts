@@ -1,17 +1,24 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { WorkbenchPage } from './pages/workbench-page'
 import { expect, test } from './serve-fixture'
+import { tmu } from './tmu-cli'
 
 /**
  * The workbench's reason to exist, walked as a user would on the default backend: Studies →
- * Start tiny study, then wait for every arm (scratch, finetune from each source, TMU) to
- * finish and show numbers. A TMU arm that cannot train fails here, not in a user's hands.
+ * Start tiny study, then wait for every arm (scratch, finetune from each source, TMU; two
+ * seeds each) to finish and show numbers with their intervals and the paired verdicts, export
+ * the report from the page, and read the same study from the `tmu` command line. A TMU arm
+ * that cannot train fails here, not in a user's hands.
  */
-test('the tiny study runs every arm to finite results on the default backend', async ({
+test('the tiny study runs every arm to finite results with intervals, verdicts and a report', async ({
   page,
   serve,
 }) => {
-  // About a minute alone on 2 cores; three beside the other spec.
-  test.setTimeout(420_000)
+  // 10 runs (2 sources, 4 arms × 2 seeds): a few minutes alone on 2 cores, 16 beside other
+  // work at a load average of 16.
+  test.setTimeout(1_800_000)
   const app = new WorkbenchPage(page)
   await app.open(serve.url)
   await page
@@ -21,27 +28,61 @@ test('the tiny study runs every arm to finite results on the default backend', a
   await page.getByRole('button', { name: 'Start tiny study' }).click()
 
   const status = page.getByRole('status').filter({ hasText: /^\s*(done|failed):/ })
-  await expect(status).toBeVisible({ timeout: 400_000 })
+  await expect(status).toBeVisible({ timeout: 1_700_000 })
   await expect(status).toContainText('done:')
 
   const arms = page.locator('tr[data-arm]')
   await expect(arms).toHaveCount(4)
   const names = await arms.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-arm')))
-  expect(names).toEqual(
-    expect.arrayContaining([
-      'scratch',
-      expect.stringMatching(/^finetune ← FD-1/),
-      expect.stringMatching(/^finetune ← FD-2/),
-      expect.stringMatching(/^TMU/),
-    ]),
-  )
+  expect(names).toEqual(['scratch', 'finetune ← FD-1', 'finetune ← FD-2', 'TMU ← FD-1 + FD-2'])
   for (const row of await arms.all()) {
     await expect(row.locator('td').nth(1)).toHaveText('completed')
-    // Every per-frame and mean cell is a number: a diverged arm would show NaN or —.
-    const cells = await row.locator('td.num').allInnerTexts()
-    expect(cells.length).toBeGreaterThan(2)
-    for (const cell of cells) expect(Number.isFinite(Number(cell)), `cell "${cell}"`).toBe(true)
+    await expect(row.locator('td.seeds')).toHaveText('2/2')
+    // Every per-frame and mean cell is a number with its interval: a diverged arm would show
+    // — and no interval.
+    const values = await row.locator('td.score .value').allInnerTexts()
+    expect(values.length).toBe(5 + 4)
+    for (const v of values) expect(Number.isFinite(Number(v)), `cell "${v}"`).toBe(true)
+    for (const ci of await row.locator('td.score .ci').allInnerTexts()) expect(ci).toMatch(/^±/)
+  }
+  // The table can show each of the four metrics per frame.
+  await page.getByLabel('Metric per frame').selectOption('psnr')
+  await expect(page.getByRole('columnheader', { name: /PSNR per frame/ })).toBeVisible()
+
+  const verdicts = page.getByRole('region', { name: 'Paired verdicts' }).getByRole('listitem')
+  // 4 main arms: 6 pairs, on MSE and SSIM.
+  await expect(verdicts).toHaveCount(12)
+  for (const text of await verdicts.allInnerTexts()) {
+    expect(text).toMatch(/(no difference detected|lower|higher) (in )?(MSE|SSIM)/)
+    expect(text).toMatch(/95 % CI of the difference \[/)
   }
   await page.screenshot({ path: test.info().outputPath('tiny-study.png'), fullPage: true })
+
+  const download = page.waitForEvent('download')
+  await page.getByRole('button', { name: 'Export report' }).click()
+  const html = await download
+  expect(html.suggestedFilename()).toMatch(/^study-\d+\.html$/)
+  const saved = test.info().outputPath(html.suggestedFilename())
+  await html.saveAs(saved)
+  const report = readFileSync(saved, 'utf8')
+  expect(report).toContain('<h2>Paired verdicts</h2>')
+  expect(report).toContain('<svg')
+
+  // The same study from the command line: its tables, then the report as files.
+  // The router keeps its query in the hash (#/studies?experiment=N).
+  const experimentId = /[?&]experiment=(\d+)/.exec(page.url())![1]!
+  const shown = await tmu(serve.workspace, 'study', 'show', experimentId)
+  expect(shown).toContain('test MSE per frame')
+  expect(shown).toMatch(/TMU ← FD-1 \+ FD-2\s+2\/2\s+60/)
+  const out = mkdtempSync(join(tmpdir(), 'tmu-report-'))
+  await tmu(serve.workspace, 'study', 'report', experimentId, '--out', out)
+  for (const file of ['html', 'md', 'csv', 'json'].map((ext) => `study-${experimentId}.${ext}`)) {
+    expect(existsSync(join(out, file)), file).toBe(true)
+  }
+  const csv = readFileSync(join(out, `study-${experimentId}.csv`), 'utf8')
+    .trim()
+    .split('\n')
+  // Header, then 4 arms × 2 seeds × 5 frames.
+  expect(csv.length).toBe(1 + 4 * 2 * 5)
   app.expectNoErrors()
 })
