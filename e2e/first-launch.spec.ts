@@ -71,5 +71,12 @@ test('a first launch says where to start, and a run needs no experiment', async 
   await app.goTo('Experiments')
   const shown = await page.evaluate((iso) => new Date(iso).toLocaleString(), updated)
   await expect(page.locator('article[data-experiment="My runs"]')).toContainText(`updated ${shown}`)
+
+  // The one run the zoo could take is named, not hidden behind a picker with one entry.
+  await app.goTo('Zoo')
+  await expect(
+    page.getByRole('form', { name: 'Add to zoo' }).getByTestId('zoo-candidate'),
+  ).toHaveText('Run first run (Flying Digits · 2 digits)')
+  await page.screenshot({ path: test.info().outputPath('zoo-one-candidate.png') })
   app.expectNoErrors()
 })
