@@ -14,6 +14,19 @@ test('an experiment created, renamed and tagged survives a server restart', asyn
 
   await experiments.create('Flying digits 3', 'TMU vs finetune on 3 digits')
   await experiments.rename('Flying digits 3', 'FD-3 transfer')
+  // An empty name is refused where it was typed, not silently put back.
+  const card = experiments.card('FD-3 transfer')
+  await card.getByRole('button', { name: 'Rename' }).click()
+  const nameField = page.getByLabel('Experiment name', { exact: true })
+  await nameField.fill('  ')
+  await nameField.press('Enter')
+  await expect(card.getByRole('alert')).toHaveText(
+    'an experiment needs a name: type one, or press Esc to keep the old one',
+  )
+  await expect(nameField).toHaveAttribute('aria-invalid', 'true')
+  await nameField.press('Escape')
+  await expect(card.getByRole('alert')).toHaveCount(0)
+  await expect(card.getByRole('link', { name: 'FD-3 transfer' })).toBeVisible()
   await experiments.tag('FD-3 transfer', 'paper')
   await page.screenshot({ path: test.info().outputPath('experiments.png'), fullPage: true })
 
