@@ -132,7 +132,7 @@ describe('createTmuTrainer', () => {
       ...sourcesFrom([32], ModelConfig.parse({ ...base, hidden: [8, 4] })),
     ]
     expect(() => createTmuTrainer(targetModel({ sources: 2 }), train, sources)).toThrow(
-      'tmu: source "source-32" has hidden [8,4] at layer 1, the target\'s TMU layer 1 has 4 channels',
+      'the sources cannot feed this TMU target: source "source-32" has hidden [8,4] at layer 1, the target\'s TMU layer 1 has 4 channels',
     )
     sources.forEach((s) => s.network.dispose())
     expect(tf.memory().numTensors).toBe(before)
