@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { CellKind } from '../src-main/domain/model'
 
-/** Runs bench/reference/predrnn_step.py under Debian's python3-torch (2 threads). */
+/** Runs bench/reference/predrnn_step.py under Debian's python3-torch (2 threads), or on CUDA. */
 
 const SCRIPT = fileURLToPath(new URL('./reference/predrnn_step.py', import.meta.url))
 /** Debian's python3-torch lives under the system interpreter, not a venv's. */
@@ -29,6 +30,13 @@ export interface PyTorchRequest {
 
 const run = promisify(execFile)
 
+function scriptArgs(request: object): string[] {
+  return Object.entries(request).flatMap(([key, value]) => [
+    `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    String(value),
+  ])
+}
+
 /** Why PyTorch cannot run here (message), or null when it can. */
 export async function pytorchUnavailable(python = DEFAULT_PYTHON): Promise<string | null> {
   if (!existsSync(python)) return `${python} not found`
@@ -44,10 +52,61 @@ export async function runPyTorchStep(
   request: PyTorchRequest,
   python = DEFAULT_PYTHON,
 ): Promise<PyTorchStep> {
-  const args = Object.entries(request).flatMap(([key, value]) => [
-    `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-    String(value),
-  ])
-  const { stdout } = await run(python, [SCRIPT, ...args], { maxBuffer: 1 << 20 })
+  const { stdout } = await run(python, [SCRIPT, ...scriptArgs(request)], { maxBuffer: 1 << 20 })
   return JSON.parse(stdout.trim().split('\n').pop() ?? '') as PyTorchStep
+}
+
+/** What the served reference runs on (predrnn_step.py's `describe`). */
+export interface PyTorchDevice {
+  readonly torchVersion: string
+  readonly device: string
+  readonly threads: number
+  readonly gpu?: string
+  readonly cudaVersion?: string
+  readonly cudnnVersion?: number
+}
+
+/** A reference model kept alive between timings, so they can alternate with ours. */
+export interface PyTorchStepper {
+  readonly info: PyTorchDevice
+  /** Seconds of one training iteration, device work finished. */
+  trainSeconds(): Promise<number>
+  close(): void
+}
+
+export interface PyTorchServeRequest extends Omit<PyTorchRequest, 'iterations'> {
+  readonly device: string
+}
+
+/** Starts predrnn_step.py --serve; resolves once it has built the model and warmed up. */
+export async function openPyTorchStepper(
+  request: PyTorchServeRequest,
+  python = DEFAULT_PYTHON,
+): Promise<PyTorchStepper> {
+  const child = spawn(python, [SCRIPT, '--serve', ...scriptArgs(request)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const exited = new Promise<never>((_, reject) =>
+    child.on('exit', (code) => reject(new Error(`${SCRIPT} exited with ${code}`))),
+  )
+  exited.catch(() => {})
+  async function reply(): Promise<Record<string, unknown>> {
+    const next = await Promise.race([lines.next(), exited])
+    if (next.done) throw new Error(`${SCRIPT} closed its output`)
+    const message = JSON.parse(next.value) as Record<string, unknown>
+    if (typeof message.error === 'string') throw new Error(`${SCRIPT}: ${message.error}`)
+    return message
+  }
+  const { ready: _ready, ...info } = await reply()
+  return {
+    info: info as unknown as PyTorchDevice,
+    async trainSeconds() {
+      child.stdin.write('train\n')
+      return (await reply()).seconds as number
+    },
+    close() {
+      child.stdin.end()
+    },
+  }
 }

@@ -1,5 +1,4 @@
 import { cpus, loadavg } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
 import { ModelConfig, TrainConfig, type CellKind } from '../src-main/domain/model'
 import {
@@ -83,7 +82,7 @@ export interface TrainBenchReport {
 
 const FRAMES_IN = 10
 const FRAMES_OUT = 10
-const STEPS = FRAMES_IN + FRAMES_OUT - 1
+export const STEPS = FRAMES_IN + FRAMES_OUT - 1
 /**
  * First guesses of each backend's training speed, refined by every measurement. The pure-JS
  * backend's naive backprop loops (it has no conv-grad kernels of ours) did not finish three
@@ -98,7 +97,7 @@ const GFLOP_PER_SECOND_GUESS: Record<BackendName, number> = {
   cpu: 0.05,
 }
 
-function configsFor(cell: CellKind, shape: BenchShape) {
+export function configsFor(cell: CellKind, shape: BenchShape) {
   const model = ModelConfig.parse({ cell, hidden: Array(shape.layers).fill(shape.hidden) })
   const train = TrainConfig.parse({
     batchSize: shape.batch,
@@ -116,6 +115,26 @@ async function secondsPerCall(fn: () => Promise<void>, warmup: number, iteration
   return (performance.now() - start) / 1000 / iterations
 }
 
+/**
+ * The product's trainer for one shape on the active backend, with a random clip batch; bench/gpu
+ * times it an iteration at a time, between PyTorch's.
+ */
+export function benchTrainer(cell: CellKind, shape: BenchShape, microBatchSize = shape.batch) {
+  const { model, train } = configsFor(cell, shape)
+  const trainer = createTrainer(model, train, { microBatchSize })
+  const frames = tf.randomUniform([shape.batch, FRAMES_IN + FRAMES_OUT, 64, 64, 1]) as tf.Tensor5D
+  return {
+    trainer,
+    frames,
+    /** One training iteration, loss read back. */
+    step: async () => void (await trainer.step(frames)),
+    dispose() {
+      frames.dispose()
+      trainer.dispose()
+    },
+  }
+}
+
 async function measureTfjs(
   cell: CellKind,
   shape: BenchShape,
@@ -123,15 +142,9 @@ async function measureTfjs(
   warmup: number,
   iterations: number,
 ) {
-  const { model, train } = configsFor(cell, shape)
-  const trainer = createTrainer(model, train, { microBatchSize })
-  const frames = tf.randomUniform([shape.batch, FRAMES_IN + FRAMES_OUT, 64, 64, 1]) as tf.Tensor5D
+  const { trainer, frames, step, dispose } = benchTrainer(cell, shape, microBatchSize)
   try {
-    const trainSeconds = await secondsPerCall(
-      async () => void (await trainer.step(frames)),
-      warmup,
-      iterations,
-    )
+    const trainSeconds = await secondsPerCall(step, warmup, iterations)
     const inferSeconds = await secondsPerCall(
       async () => {
         const out = trainer.predict(frames, FRAMES_IN, FRAMES_OUT)
@@ -143,8 +156,7 @@ async function measureTfjs(
     )
     return { train: trainSeconds, infer: inferSeconds }
   } finally {
-    frames.dispose()
-    trainer.dispose()
+    dispose()
   }
 }
 
@@ -305,8 +317,4 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     rows,
     table,
   }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await runTrainBench()
 }

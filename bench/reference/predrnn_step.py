@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch reference for bench/train.ts: the same model and step, timed on the CPU.
+"""PyTorch reference for bench/train.ts: the same model and step, timed on the CPU or CUDA.
 
 ConvLSTM or PredRNN (ST-LSTM) as docs/method.md §2 states them, on patched 64×64×1 clips
 (patch 4 → 16×16×16), 5×5 "same" convolutions without bias (ConvLSTM gates with bias),
@@ -8,9 +8,13 @@ Tin on, MSE over all 19 guesses, Adam. One training iteration = forward + BPTT +
 one inference pass = the 19-step rollout under no_grad feeding back its own guesses.
 
 Prints one JSON object. Run with Debian's python3-torch: /usr/bin/python3 predrnn_step.py
+With --serve it builds the model once, prints a JSON line saying what it runs on, then times
+one training iteration per "train" line on stdin (one JSON line each), so that bench/gpu can
+interleave it with our trainer.
 """
 import argparse
 import json
+import sys
 import time
 
 import torch
@@ -82,13 +86,41 @@ class Network(nn.Module):
         return torch.stack(guesses, 1)
 
 
-def seconds_per_call(fn, warmup, iterations):
+def seconds_per_call(fn, warmup, iterations, sync):
     for _ in range(warmup):
         fn()
+    sync()
     start = time.perf_counter()
     for _ in range(iterations):
         fn()
+    sync()
     return (time.perf_counter() - start) / iterations
+
+
+def describe(device):
+    """What the timings ran on, for bench/gpu's gpu.json."""
+    info = {"torchVersion": torch.__version__, "device": device.type, "threads": torch.get_num_threads()}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+        info["cudaVersion"] = torch.version.cuda
+        info["cudnnVersion"] = torch.backends.cudnn.version()
+    return info
+
+
+def serve(train_step, warmup, sync, info):
+    """Answers each "train" line on stdin with the seconds of one training iteration."""
+    for _ in range(warmup):
+        train_step()
+    sync()
+    print(json.dumps({"ready": True, **info}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "train":
+            print(json.dumps({"error": f"unknown command {line.strip()!r}"}), flush=True)
+            continue
+        start = time.perf_counter()
+        train_step()
+        sync()
+        print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
 
 
 def main():
@@ -105,6 +137,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--iterations", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--serve", action="store_true", help="time one iteration per stdin line")
     a = ap.parse_args()
 
     # Debian's build defaults to one thread here; compare like with like.
@@ -112,10 +146,13 @@ def main():
     torch.manual_seed(0)
     frame_ch, side = a.patch * a.patch, a.size // a.patch
     t_total = a.input_frames + a.output_frames
-    net = Network(a.cell, frame_ch, [a.hidden] * a.layers, a.kernel)
+    device = torch.device(a.device)
+    # CUDA runs asynchronously: a timing ends when the device has finished the work.
+    sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
+    net = Network(a.cell, frame_ch, [a.hidden] * a.layers, a.kernel).to(device)
     adam = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-8)
-    frames = torch.rand(a.batch, t_total, frame_ch, side, side)
-    mask = torch.ones(a.batch, a.output_frames - 1)
+    frames = torch.rand(a.batch, t_total, frame_ch, side, side, device=device)
+    mask = torch.ones(a.batch, a.output_frames - 1, device=device)
 
     def train_step():
         adam.zero_grad()
@@ -127,9 +164,12 @@ def main():
         with torch.no_grad():
             net(frames, a.input_frames, torch.zeros_like(mask))
 
+    if a.serve:
+        serve(train_step, a.warmup, sync, describe(device))
+        return
     print(json.dumps({
-        "trainSecondsPerIteration": seconds_per_call(train_step, a.warmup, a.iterations),
-        "inferSecondsPerPass": seconds_per_call(infer, a.warmup, a.iterations),
+        "trainSecondsPerIteration": seconds_per_call(train_step, a.warmup, a.iterations, sync),
+        "inferSecondsPerPass": seconds_per_call(infer, a.warmup, a.iterations, sync),
         "threads": torch.get_num_threads(),
         "torchVersion": torch.__version__,
     }))
