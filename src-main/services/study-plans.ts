@@ -4,7 +4,7 @@ import {
   RunConfig,
   StudyArmPlan,
   type ParsedInput,
-  type StudyAblation,
+  StudyAblation,
   type StudyScale,
 } from '../api/contract'
 
@@ -154,17 +154,8 @@ export function ablationArm(
   }
 }
 
-/** Every ablation, in the order the report lists them. */
-export const ALL_ABLATIONS: readonly StudyAblation[] = [
-  'lambda-0',
-  'lambda-0.01',
-  'lambda-1',
-  'softmax-gates',
-  'rescaled-memory',
-  'sources-read-truth',
-  'one-source',
-  'tmu-all-layers',
-]
+/** Every ablation, in the order the report lists them: the enum's. */
+export const ALL_ABLATIONS: readonly StudyAblation[] = StudyAblation.options
 
 /** The run configuration of one arm: the plan's, with the arm's TMU and λ options. */
 export function armConfig(config: RunConfig, arm: StudyArmPlan, seed: number): RunConfig {
