@@ -7,8 +7,7 @@ test('the new-run form takes per-layer widths and clipping, and refuses what can
 }) => {
   const app = new WorkbenchPage(page)
   await app.open(serve.url)
-  await page.goto(`${new URL(serve.url).origin}/#/runs/new?dataset=builtin`)
-  const form = page.getByRole('form', { name: 'New run' })
+  const form = await app.openNewRunForm(serve.url)
   const create = form.getByRole('button', { name: 'Create and start' })
   await form.getByLabel('Name').fill('narrowing')
   await form.getByLabel('Layers', { exact: true }).fill('3')

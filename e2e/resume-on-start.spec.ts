@@ -9,8 +9,7 @@ test('a server restart resumes interrupted runs unless Settings says not to', as
 }) => {
   const app = new WorkbenchPage(page)
   await app.open(serve.url)
-  await page.goto(`${new URL(serve.url).origin}/#/runs/new?dataset=builtin`)
-  const form = page.getByRole('form', { name: 'New run' })
+  const form = await app.openNewRunForm(serve.url)
   await form.getByLabel('Name').fill('long run')
   await form.getByRole('button', { name: 'Create and start' }).click()
   const status = page.getByTestId('run-status')

@@ -19,6 +19,12 @@ export class WorkbenchPage {
     await expect(this.page.getByRole('navigation', { name: 'Sections' })).toBeVisible()
   }
 
+  /** Opens the new-run form on the built-in dataset and returns it. */
+  async openNewRunForm(url: string): Promise<Locator> {
+    await this.page.goto(`${new URL(url).origin}/#/runs/new?dataset=builtin`)
+    return this.page.getByRole('form', { name: 'New run' })
+  }
+
   section(name: 'Datasets' | 'Zoo' | 'Experiments' | 'Compare' | 'Settings'): Locator {
     return this.page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name })
   }
