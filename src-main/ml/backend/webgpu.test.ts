@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ModelConfig, type CellKind } from '../../domain/model'
-import { generateFlyingDigits } from '../../data/flying-digits'
+import { digitClips } from '../../testing/digit-clips'
 import { useSoftwareGpu } from '../../testing/software-gpu'
 import { predictionLoss, runSequence } from '../forward'
 import { createNetwork } from '../network'
@@ -59,17 +59,8 @@ describe.skipIf(skip !== null)(
         imageWidth: 32,
       })
       const net = createNetwork(model, { seed: 5 })
-      const digits = generateFlyingDigits({
-        clipCount: 2,
-        canvasSize: 32,
-        digitSize: 14,
-        clipLength: 10,
-        seed: 9,
-      })
-      const clip = tf.tidy(() =>
-        tf.div(tf.tensor5d(digits.framesNTHWC, digits.shape, 'int32'), 255),
-      )
-      const patched = patchFrames(clip as tf.Tensor5D, 4)
+      const clip = digitClips(2, 9, 10)
+      const patched = patchFrames(clip, 4)
       const entries = net.params.entries()
       const { value, grads } = tf.variableGrads(
         () =>

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ModelConfig, TrainConfig } from '../../domain/model'
-import { generateFlyingDigits } from '../../data/flying-digits'
 import { initBackend } from '../backend'
 import { loadOneDnnAddon } from '../backend/onednn-addon'
+import { digitClips } from '../../testing/digit-clips'
 import { useSoftwareGpu } from '../../testing/software-gpu'
 import type { LayerState } from '../cells/recurrent-cell'
 import { predictionLoss, runSequence } from '../forward'
@@ -43,18 +43,6 @@ const CLIP_FRAMES = 10
 const LONG_INPUT_FRAMES = 10
 const LONG_CLIP_FRAMES = 20
 const LAMBDA = 0.1
-
-/** Flying Digits clips [B, T, 32, 32, 1] in [0, 1], the same on every backend. */
-function digitClips(clipCount: number, seed: number, clipLength = CLIP_FRAMES): tf.Tensor5D {
-  const digits = generateFlyingDigits({
-    clipCount,
-    canvasSize: 32,
-    digitSize: 14,
-    clipLength,
-    seed,
-  })
-  return tf.tidy(() => tf.div(tf.tensor5d(digits.framesNTHWC, digits.shape, 'int32'), 255))
-}
 
 function sources(): TmuSource[] {
   return [11, 12].map((seed) => ({
@@ -191,7 +179,7 @@ describe('TMU target on the default backend', () => {
       etaDecay: 0.05,
     })
     const trainer = createTmuTrainer(model({ sources: 2 }), train, zoo)
-    const clips = digitClips(4, 7)
+    const clips = digitClips(4, 7, CLIP_FRAMES)
     const losses: number[] = []
     for (let iteration = 0; iteration < 20; iteration++) {
       const { loss } = await trainer.step(clips)
