@@ -1,10 +1,12 @@
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test'
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { encodeNpy } from '../src-main/data/npy'
 import { MENU_IDS } from '../src-main/electron/app-menu'
 import { findElectronBinary, hasDisplay } from './electron-binary'
+import { ImportWizard } from './pages/transfer-pages'
 import { ExperimentsPage, WorkbenchPage } from './pages/workbench-page'
 
 const binary = findElectronBinary()
@@ -92,6 +94,28 @@ test.describe('desktop app', () => {
     }, MENU_IDS.newRun)
     await expect(window).toHaveURL(/#\/runs\/new$/)
     await expect(window.getByRole('heading', { name: 'New run' })).toBeVisible()
+    await app.close()
+  })
+
+  test('a file picked in the native dialog imports from outside the import folders', async () => {
+    // Under the temp folder, not the home folder: serve mode would refuse it.
+    const file = join(mkdtempSync(join(tmpdir(), 'tmu-electron-picked-')), 'clips.npy')
+    writeFileSync(file, encodeNpy(new Uint8Array(6 * 4 * 8 * 8), [6, 4, 8, 8]))
+    const app = await launch(profile())
+    const window = await app.firstWindow()
+    await expect(window.getByRole('navigation', { name: 'Sections' })).toBeVisible()
+    // The dialog itself is the OS's; what the app does with its answer is under test.
+    await app.evaluate(({ dialog }, picked) => {
+      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [picked] })) as never
+    }, file)
+    await new WorkbenchPage(window).goTo('Datasets')
+    const wizard = new ImportWizard(window)
+    await wizard.form.getByRole('button', { name: 'Choose file…' }).click()
+    await expect(wizard.form.getByLabel('Path', { exact: true })).toHaveValue(file)
+    await wizard.form.getByLabel('Array layout').selectOption('NTHW')
+    await wizard.form.getByRole('button', { name: 'Preview' }).click()
+    await expect(wizard.previewPanel.getByTestId('preview-clip-count')).toHaveText('6')
+    await wizard.import('picked clips')
     await app.close()
   })
 })

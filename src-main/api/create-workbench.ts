@@ -32,6 +32,7 @@ import { createExperimentsService } from '../services/experiments-service'
 import type { BackendProbe } from '../domain/backends'
 import { createSystemService } from '../services/system-service'
 import { createSettingsService } from '../services/settings-service'
+import { resolveImportPath } from '../services/import-roots'
 import { createSettingsRepo } from '../store/settings-repo'
 import { checkExecutorSettings, createExecutors } from '../services/executors'
 import type { Emit } from '../services/events'
@@ -93,6 +94,12 @@ export interface Workbench {
   db: Db
   /** Subscribes to every event; returns the unsubscribe function. */
   onEvent(listener: EventListener): () => void
+  /**
+   * Lets imports read a file or folder the user picked in the desktop app's native dialog,
+   * until the workbench closes; returns its real path. Not a router method: a page in a
+   * browser must not be able to widen what serve mode reads.
+   */
+  grantImport(path: string): string
   /** Stops trainers (each writes a checkpoint first), then closes the database. */
   close(): Promise<void>
 }
@@ -119,8 +126,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const experiments = createExperimentsService(experimentsRepo, emit)
   const settings = createSettingsService(createSettingsRepo(db))
   const fixedImportRoots = options.importRoots ?? [homedir()]
-  // Read at each import, so a folder added in Settings is allowed at once.
-  const importRoots = () => [...fixedImportRoots, ...settings.get().importRoots]
+  const pickedImports: string[] = []
+  // Read at each import, so a folder added in Settings (or picked) is allowed at once.
+  const importRoots = () => [...fixedImportRoots, ...settings.get().importRoots, ...pickedImports]
   const datasets = createDatasetsService(createDatasetsRepo(db), paths, emit, { importRoots })
   if (options.builtinDataset ?? true) datasets.ensureBuiltin()
   const zooRepo = createZooRepo(db)
@@ -243,6 +251,11 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     onEvent(listener) {
       bus.on('event', listener)
       return () => bus.off('event', listener)
+    },
+    grantImport(path) {
+      const real = resolveImportPath(path, [path])
+      if (!pickedImports.includes(real)) pickedImports.push(real)
+      return real
     },
     async close() {
       studies.close()

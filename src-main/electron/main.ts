@@ -1,10 +1,12 @@
-import { app, BrowserWindow, dialog, Menu, screen, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, screen, shell } from 'electron'
 import { join } from 'node:path'
+import { PICK_PATH_CHANNEL } from '../api/contract/ipc-channel'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
 import { startServer, type RunningServer } from '../server/serve'
 import { createLogger } from '../util/logger'
 import { WORKBENCH_VERSION } from '../util/version'
 import { aboutDetail, appMenuTemplate } from './app-menu'
+import { importPickerOptions, isPickKind } from './import-picker'
 import { attachIpc } from './ipc-transport'
 import { quitQuestion } from './quit-guard'
 import { serveRendererProtocol, registerRendererScheme, RENDERER_ORIGIN } from './renderer-protocol'
@@ -130,6 +132,23 @@ async function openWorkspace() {
   await requestQuit()
 }
 
+/**
+ * The renderer's Choose… buttons: the native open dialog, and what the user picks there may be
+ * imported (serve mode keeps its import folders; a person choosing a file here is consent).
+ */
+function servePathPicker() {
+  ipcMain.handle(PICK_PATH_CHANNEL, async (event, kind: unknown) => {
+    const window = mainWindow
+    if (!window || event.sender !== window.webContents || !workbench || !isPickKind(kind)) {
+      return null
+    }
+    const picked = await dialog.showOpenDialog(window, importPickerOptions(kind))
+    const path = picked.filePaths[0]
+    if (picked.canceled || !path) return null
+    return workbench.grantImport(path)
+  })
+}
+
 /** File › Open in Browser: serve mode on demand, in this process, then its tokenised URL. */
 async function openInBrowser(wb: Workbench) {
   browserServer ??= startServer({
@@ -184,6 +203,7 @@ function start() {
     { platform: process.platform, development: !app.isPackaged },
   )
   Menu.setApplicationMenu(Menu.buildFromTemplate(template))
+  servePathPicker()
   createMainWindow(wb)
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && workbench) createMainWindow(workbench)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -122,6 +122,38 @@ describe('datasets', () => {
     await expect(wb.call('datasets.preview', { path: outside })).rejects.toMatchObject({
       message: expect.stringMatching(/outside the folders imports may read/),
     })
+  })
+
+  it('imports what the desktop picker granted, and only that, for the session', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tmu-import-'))
+    const pickedFile = writeNpy(mkdtempSync(join(tmpdir(), 'tmu-picked-file-')))
+    const pickedFolder = mkdtempSync(join(tmpdir(), 'tmu-picked-folder-'))
+    const insideFolder = writeNpy(pickedFolder)
+    const notPicked = join(mkdtempSync(join(tmpdir(), 'tmu-not-picked-')), 'clips.npy')
+    writeFileSync(notPicked, readFileSync(pickedFile))
+    const wb = workbench(root)
+    await expect(wb.call('datasets.preview', { path: pickedFile })).rejects.toMatchObject({
+      message: expect.stringMatching(/outside the folders imports may read/),
+    })
+
+    expect(wb.grantImport(pickedFile)).toBe(realpathSync(pickedFile))
+    wb.grantImport(pickedFolder)
+    const dataset = await wb.call('datasets.import', { name: 'picked', path: pickedFile })
+    expect(dataset.splits.train + dataset.splits.val + dataset.splits.test).toBe(10)
+    expect(await wb.call('datasets.preview', { path: insideFolder })).toMatchObject({
+      sequenceCount: 10,
+    })
+    // A file picked grants that file, not its neighbours; nothing is kept in the settings.
+    await expect(wb.call('datasets.preview', { path: notPicked })).rejects.toMatchObject({
+      message: expect.stringMatching(/outside the folders imports may read/),
+    })
+    expect((await wb.call('settings.get', {})).importRoots).toEqual([])
+    expect(() => wb.grantImport(join(pickedFolder, 'gone.npy'))).toThrow(
+      `${join(pickedFolder, 'gone.npy')}: no such file or folder`,
+    )
+    // The router has no way to grant: a page in a browser cannot widen what serve mode reads.
+    const { reply } = await wb.router.dispatch({ id: 'x', method: 'grantImport', input: {} })
+    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
   })
 
   it('generates Flying Digits deterministically and deletes a dataset no run uses', async () => {

@@ -5,7 +5,8 @@ import { folderImporter } from './folder-importer'
 import { npyImporter } from './npy-importer'
 import { npzImporter } from './npz-importer'
 import type { Importer } from './types'
-import { VIDEO_EXTENSIONS, videoImporter } from './video-importer'
+import { VIDEO_EXTENSIONS } from '../../domain/import-files'
+import { videoImporter } from './video-importer'
 
 export const importers = {
   npy: npyImporter,

@@ -1,12 +1,11 @@
 import { stat } from 'node:fs/promises'
+import { VIDEO_EXTENSIONS } from '../../domain/import-files'
 import { DataError } from '../errors'
 import { createFrameConverter, type Frame } from './clip-cutter'
 import { locateFfmpeg, runFfmpeg, type FfmpegBinary } from './ffmpeg'
 import { resolveImportOptions, runImport } from './run-import'
 import { findFiles, naturalOrder } from './sequence-files'
 import { previewFrameIndices, type ImportOptions, type Importer } from './types'
-
-export const VIDEO_EXTENSIONS = ['.avi', '.mp4', '.mkv', '.mov', '.webm', '.mpg', '.mpeg'] as const
 
 export interface VideoImportOptions extends ImportOptions {
   /** Applied by ffmpeg before the resize, in source pixels. */

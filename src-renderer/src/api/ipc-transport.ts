@@ -1,18 +1,14 @@
+import type { DesktopBridge } from '@contract/ipc-channel'
 import type { Transport } from './transport'
-
-interface Bridge {
-  send(envelope: unknown): void
-  onMessage(listener: (message: unknown) => void): () => void
-}
 
 declare global {
   interface Window {
-    tmuBridge?: Bridge
+    tmuBridge?: DesktopBridge
   }
 }
 
 /** The desktop link: the preload's bridge, always connected while the window lives. */
-export function createIpcTransport(bridge: Bridge): Transport {
+export function createIpcTransport(bridge: DesktopBridge): Transport {
   return {
     kind: 'ipc',
     send: (envelope) => bridge.send(envelope),
