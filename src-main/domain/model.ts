@@ -19,6 +19,12 @@ export const TmuOptions = z.object({
   gate: z.enum(['sigmoid', 'softmax']).default('sigmoid'),
   /** Scale the carried memory by 1/(1+M) (default off). */
   rescaleMemory: z.boolean().default(false),
+  /**
+   * Source m (1-based, in the run's source order) whose weights start the target's shared
+   * weights instead of a random draw (the `init-from-source` ablation, docs/method.md §3.6);
+   * null: random, as the release.
+   */
+  initFromSource: z.number().int().min(1).nullable().default(null),
 })
 export type TmuOptions = z.infer<typeof TmuOptions>
 

@@ -11,6 +11,7 @@ describe('Flying Digits plans', () => {
       layers: [1],
       gate: 'sigmoid',
       rescaleMemory: false,
+      initFromSource: null,
     })
     expect(armConfig(config, tmu!, 7).train).toMatchObject({ seed: 7, distillWeight: 0.1 })
     expect(armConfig(config, finetune!, 1).model.tmu).toBeUndefined()
@@ -43,6 +44,7 @@ describe('Flying Digits plans', () => {
       ['TMU sources read truth', { sourceInput: 'truth' }],
       ['TMU ← FD-2 only', { sources: 1 }],
       ['TMU at every layer', { layers: [1, 2] }],
+      ['TMU initialised from FD-2', { initFromSource: 2 }],
     ])
     expect(ablationArm('one-source', tmu!, 2).sources).toEqual([1])
   })

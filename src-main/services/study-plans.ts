@@ -71,7 +71,7 @@ export const SCALES: Record<StudyScale, ScaleSpec> = {
         iterations: 400,
         etaDecay: etaDecayFor(400),
         learningRate: 1e-3,
-        // Half the cost of an iteration: what lets 3 seeds of 12 arms fit (docs/studies.md).
+        // Half the cost of an iteration: what lets 3 seeds of 13 arms fit (docs/studies.md).
         reverseInput: false,
         evalEvery: 200,
         checkpointEvery: 200,
@@ -146,6 +146,13 @@ export function ablationArm(
       // The most similar source alone: the last (the 2-digit one for a 3-digit target).
       const last = base.sources.at(-1)!
       return variant(`← ${sourceLabel(last)} only`, { sources: [last] })
+    }
+    case 'init-from-source': {
+      // Finetune's head start from the same source, so the two arms differ in the TMU alone.
+      const last = base.sources.at(-1)!
+      return variant(`initialised from ${sourceLabel(last)}`, {
+        tmu: { ...base.tmu, initFromSource: base.sources.length },
+      })
     }
     case 'tmu-all-layers':
       return variant('at every layer', {

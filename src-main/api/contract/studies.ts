@@ -22,7 +22,8 @@ export type StudyState = z.infer<typeof StudyState>
 
 /**
  * TMU variants a Flying Digits study can add as arms of their own (docs/studies.md): λ, the
- * gate, memory rescaling, what the sources read, one source instead of two, TMU at every layer.
+ * gate, memory rescaling, what the sources read, one source instead of two, TMU at every layer,
+ * the target's shared weights from a source instead of at random.
  */
 export const StudyAblation = z.enum([
   'lambda-0',
@@ -33,6 +34,7 @@ export const StudyAblation = z.enum([
   'sources-read-truth',
   'one-source',
   'tmu-all-layers',
+  'init-from-source',
 ])
 export type StudyAblation = z.infer<typeof StudyAblation>
 

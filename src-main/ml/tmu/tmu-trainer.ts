@@ -9,6 +9,7 @@ import {
 } from '../training'
 import { checkTmuCompatibility } from './compatibility'
 import { distillationTerms, gateMeansLMTB } from './distillation'
+import { initTmuFromSource } from './init-from-source'
 import { readStepIntrospection, type TmuStepIntrospection } from './introspection'
 import { recordSourceMemories } from './memory-bank'
 import type { TmuSource } from './sources'
@@ -56,7 +57,7 @@ export function createTmuTrainer(
     model,
     sources.map((s) => ({ name: s.name, config: s.network.config })),
   )
-  const { sources: sourceCount } = requireTmu(model)
+  const { sources: sourceCount, initFromSource } = requireTmu(model)
   const layers = tmuLayerIndices(model)
   const lambda = train.distillWeight
   // Gradient passes since the iteration began: 0 is the forward-in-time pass (its first
@@ -104,6 +105,21 @@ export function createTmuTrainer(
     auxiliaryLoss,
     ...execution,
   })
+  // Before any step; a resumed run's checkpoint overwrites it, as it does a random draw.
+  if (initFromSource !== null) {
+    try {
+      const source = sources[initFromSource - 1]
+      if (!source) {
+        throw new Error(
+          `tmu.initFromSource ${initFromSource}: the run has ${sources.length} sources`,
+        )
+      }
+      initTmuFromSource(trainer.network, source.network)
+    } catch (error) {
+      trainer.dispose()
+      throw error
+    }
+  }
 
   return {
     trainer,
