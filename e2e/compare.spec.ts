@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import type { Page } from '@playwright/test'
+import { PNG } from 'pngjs'
 import { ComparePage } from './pages/journey-pages'
 import { WorkbenchPage } from './pages/workbench-page'
 import { expect, test } from './serve-fixture'
@@ -82,6 +86,24 @@ test('compare shows one run or several in equal panes, with inputs, keys and sca
   await page.getByLabel('Signed difference').check()
   await expect(page.locator('[data-heat="signed"]')).toContainText('+255')
 
+  // Exports carry labels (names, t+k, colour bars; src-main/media/labelled-export.test.ts checks
+  // the pixels), and the MP4, encoded main-side by ffmpeg, decodes to one frame per prediction.
+  const strip = await download(page, 'Export PNG strip')
+  expect(strip.name).toBe('compare-clip0.png')
+  const png = PNG.sync.read(strip.bytes)
+  // Five frames of 32 px, and a column of run names before them.
+  expect(png.width).toBeGreaterThan(5 * (16 * 2 + 4) + 100)
+  const video = await download(page, 'Export MP4')
+  expect(video.name).toBe('compare-clip0.mp4')
+  const probe = spawnSync('ffprobe', [
+    ...['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-of', 'json'],
+    ...['-show_entries', 'stream=codec_name,nb_read_frames', video.path],
+  ])
+  expect(JSON.parse(String(probe.stdout)).streams[0]).toEqual({
+    codec_name: 'h264',
+    nb_read_frames: '5',
+  })
+
   // One legend for the metric charts, so each keeps its full plot height.
   const legend = page.getByRole('list', { name: 'Runs' })
   await expect(legend.getByRole('listitem')).toHaveCount(3)
@@ -114,3 +136,12 @@ test('compare shows one run or several in equal panes, with inputs, keys and sca
   await page.screenshot({ path: test.info().outputPath('compare-8-runs.png'), fullPage: true })
   app.expectNoErrors()
 })
+
+/** Clicks an export button and reads the file it downloads. */
+async function download(page: Page, button: string) {
+  const started = page.waitForEvent('download')
+  await page.getByRole('button', { name: button }).click()
+  const file = await started
+  const path = (await file.path())!
+  return { name: file.suggestedFilename(), path, bytes: readFileSync(path) }
+}

@@ -19,6 +19,7 @@ import { createJobsRepo } from '../store/jobs-repo'
 import { createDatasetsService } from '../services/datasets-service'
 import { createRunsService } from '../services/runs-service'
 import { createRunArtifactsService } from '../services/run-artifacts-service'
+import { createComparisonVideoService } from '../services/comparison-video-service'
 import { createModelImportService } from '../services/model-import-service'
 import { createZooService } from '../services/zoo-service'
 import { createStudiesService } from '../services/studies-service'
@@ -149,6 +150,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     runs.recover({ resume: resume && settings.get().resumeInterruptedRuns })
   }
   const artifacts = createRunArtifactsService({ runs })
+  const comparisonVideo = createComparisonVideoService({ runs, datasets, artifacts })
   const imports = createModelImportService({
     runs: runsRepo,
     experiments: experimentsRepo,
@@ -208,6 +210,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.evaluate': async ({ id }) => runs.evaluate(id),
     'runs.card': async ({ id, format }) => artifacts.card(id, format),
     'runs.export': async ({ id }) => artifacts.export(id),
+    'runs.exportVideo': (input) => comparisonVideo.exportVideo(input),
     'runs.estimate': async ({ config, sourceRunIds }) =>
       estimateIteration(
         config,

@@ -127,6 +127,21 @@ export const methods = {
       safetensorsBase64: z.string(),
     }),
   },
+  /**
+   * The compare player as an MP4 (H.264 through ffmpeg): the runs' predictions of one test clip
+   * beside the truth, with the chosen heat maps, labelled as the GIF and PNG exports are.
+   */
+  'runs.exportVideo': {
+    input: z.object({
+      runIds: z.array(RunId).min(1).max(8),
+      clip: z.number().int().min(0),
+      heat: z.object({ abs: z.boolean(), signed: z.boolean() }),
+      zoom: z.number().int().min(1).max(8),
+      fps: z.number().min(1).max(60),
+    }),
+    output: z.object({ fileName: z.string(), mp4Base64: z.string() }),
+    timeoutMs: 5 * 60_000,
+  },
   /** A rough time per iteration before starting (convolution FLOPs over typical backend speed), and the memory. */
   'runs.estimate': {
     input: z.object({ config: RunConfig, sourceRunIds: z.array(RunId).default([]) }),

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { Readable } from 'node:stream'
 import { unpackedPath } from '../../util/asar-path'
 
 export interface FfmpegBinary {
@@ -39,17 +40,24 @@ function versionOf(binary: string): string | undefined {
 
 /**
  * Runs ffmpeg, collecting stderr (its only diagnostics channel). `onStdout` returns false to stop
- * it early (the exit code is then that of a killed process).
+ * it early (the exit code is then that of a killed process); `stdin` chunks are its input
+ * (`-i -`), written at the pace ffmpeg reads them.
  */
 export function runFfmpeg(
   binary: string,
   args: string[],
   onStdout?: (chunk: Buffer) => boolean,
+  stdin?: Iterable<Uint8Array>,
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['-hide_banner', '-nostdin', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(binary, ['-hide_banner', ...(stdin ? [] : ['-nostdin']), ...args])
+    if (stdin) {
+      // ffmpeg closes its input when it fails early: its stderr says why, not EPIPE.
+      child.stdin.on('error', () => undefined)
+      Readable.from(stdin, { objectMode: false }).pipe(child.stdin)
+    } else {
+      child.stdin.end()
+    }
     let stderr = ''
     child.stderr.setEncoding('utf8')
     child.stderr.on('data', (text: string) => {

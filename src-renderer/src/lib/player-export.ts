@@ -1,35 +1,30 @@
-import { composeGrid, type RgbaImage } from '@media/frame-grid'
+import type { ComparisonRow } from '@media/comparison-rows'
+import type { RgbaImage } from '@media/frame-grid'
 import { encodeGif } from '@media/gif'
-import type { PlayerRow } from './player-rows'
+import { labelledPlayerFrames, type ExportOptions } from '@media/labelled-export'
 
-const GAP = 4
-const BACKGROUND: [number, number, number] = [24, 26, 30]
-
-function tileSize(rows: PlayerRow[]) {
-  const first = rows[0]?.panes[0]?.frames[0]
-  return { tileWidth: first?.width ?? 1, tileHeight: first?.height ?? 1 }
+/**
+ * The player as shown, one GIF frame per predicted frame, labelled (run names, t+k, colour
+ * bars) as the MP4 the main side encodes from the same layout.
+ */
+export function playerGif(
+  rows: ComparisonRow[],
+  frameCount: number,
+  options: ExportOptions,
+  fps: number,
+): Blob {
+  const frames = labelledPlayerFrames(rows, frameCount, options)
+  return new Blob(
+    [encodeGif(frames, Math.round(1000 / exportFps(fps))) as Uint8Array<ArrayBuffer>],
+    {
+      type: 'image/gif',
+    },
+  )
 }
 
-/** The player as shown (rows of panes), one GIF frame per clip frame, at `zoom`. */
-export function playerGif(rows: PlayerRow[], frameCount: number, zoom: number, fps: number): Blob {
-  const frames = Array.from({ length: frameCount }, (_, t) =>
-    composeGrid(
-      rows.map((row) => row.panes.map((pane) => pane.frames[t]?.data ?? null)),
-      { ...tileSize(rows), scale: zoom, gap: GAP, background: BACKGROUND },
-    ),
-  )
-  // A clip played at "max" still needs a readable GIF delay.
-  const delayMs = Math.round(1000 / Math.min(Number.isFinite(fps) ? fps : 10, 50))
-  return new Blob([encodeGif(frames, delayMs) as Uint8Array<ArrayBuffer>], { type: 'image/gif' })
-}
-
-/** Every pane down, its frames across: the strip papers print. */
-export function playerStrip(rows: PlayerRow[], frameCount: number, zoom: number): RgbaImage {
-  const panes = rows.flatMap((row) => row.panes)
-  return composeGrid(
-    panes.map((pane) => Array.from({ length: frameCount }, (_, t) => pane.frames[t]?.data ?? null)),
-    { ...tileSize(rows), scale: zoom, gap: GAP, background: BACKGROUND },
-  )
+/** A clip played at "max" still needs a frame rate an animation can carry. */
+export function exportFps(fps: number): number {
+  return Math.min(Number.isFinite(fps) ? fps : 10, 50)
 }
 
 /** An RGBA image as a PNG blob, through a canvas. */

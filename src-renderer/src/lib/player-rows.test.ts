@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { HeatMode } from './heatmap'
+import type { HeatMode } from '@media/heatmap'
 import { heatModes, type PlayerRow } from './player-rows'
 
 const row = (id: string, heat: (HeatMode | undefined)[]): PlayerRow => ({

@@ -1,5 +1,6 @@
-import { frameBytes, frameToRgba, pixelAt, type Clip } from '@media/frames'
-import { differenceRgba, type HeatMode } from './heatmap'
+import { paneRgba, type ComparisonPane, type ComparisonRow } from '@media/comparison-rows'
+import { frameToRgba, pixelAt, type Clip } from '@media/frames'
+import type { HeatMode } from '@media/heatmap'
 
 /** One canvas of the player: its frames ready to draw, and what the pixel probe reads there. */
 export interface PlayerPane {
@@ -20,77 +21,43 @@ export interface PlayerRow {
   note?: string
 }
 
-export interface HeatMapChoice {
-  abs: boolean
-  signed: boolean
-}
-
-function imageFrames(
-  T: number,
-  width: number,
-  height: number,
-  rgba: (t: number) => Uint8ClampedArray<ArrayBuffer>,
-) {
-  return Array.from({ length: T }, (_, t) => new ImageData(rgba(t), width, height))
-}
-
 /** A pane showing a clip as it is (grey or RGB). */
 export function clipPane(id: string, label: string, clip: Clip): PlayerPane {
-  const [T, H, W] = clip.shape
-  return {
-    id,
-    label,
-    frames: imageFrames(T, W, H, (t) => frameToRgba(clip, t)),
-    probe: (t, x, y) => pixelAt(clip, t, x, y).join(', '),
-  }
+  return playerPane({ id, label, kind: 'clip', clip })
 }
 
-function differencePane(
-  id: string,
-  label: string,
-  truth: Clip,
-  prediction: Clip,
-  mode: HeatMode,
-): PlayerPane {
-  const [T, H, W, C] = prediction.shape
+function playerPane(pane: ComparisonPane): PlayerPane {
+  const [T, H, W] = pane.kind === 'clip' ? pane.clip.shape : pane.prediction.shape
+  const frames = Array.from({ length: T }, (_, t) => new ImageData(paneRgba(pane, t), W, H))
+  if (pane.kind === 'clip') {
+    const { clip } = pane
+    return {
+      id: pane.id,
+      label: pane.label,
+      frames,
+      probe: (t, x, y) => pixelAt(clip, t, x, y).join(', '),
+    }
+  }
+  const { truth, prediction, heat } = pane
   return {
-    id,
-    label,
-    heat: mode,
-    frames: imageFrames(T, W, H, (t) =>
-      differenceRgba(frameBytes(truth, t), frameBytes(prediction, t), C, mode),
-    ),
+    id: pane.id,
+    label: pane.label,
+    heat,
+    frames,
     probe(t, x, y) {
       const p = pixelAt(prediction, t, x, y)
       const g = pixelAt(truth, t, x, y)
       const d = p.map((v, c) => v - g[c]!)
-      return mode === 'abs'
+      return heat === 'abs'
         ? d.map(Math.abs).join(', ')
         : d.map((v) => (v > 0 ? `+${v}` : `${v}`)).join(', ')
     },
   }
 }
 
-/**
- * The player's rows: the truth over the predicted frames, then per run its prediction and the
- * chosen heat maps against the truth. All clips must share the truth's frame count and size.
- */
-export function buildPlayerRows(
-  truth: Clip,
-  predictions: { id: string; label: string; clip: Clip }[],
-  heat: HeatMapChoice,
-): PlayerRow[] {
-  const rows: PlayerRow[] = [
-    { id: 'truth', label: 'Ground truth', panes: [clipPane('truth', 'Ground truth', truth)] },
-  ]
-  for (const p of predictions) {
-    const panes = [clipPane(p.id, p.label, p.clip)]
-    if (heat.abs) panes.push(differencePane(`${p.id}-abs`, '|error|', truth, p.clip, 'abs'))
-    if (heat.signed)
-      panes.push(differencePane(`${p.id}-signed`, 'prediction − truth', truth, p.clip, 'signed'))
-    rows.push({ id: p.id, label: p.label, panes })
-  }
-  return rows
+/** The comparison's rows (`comparisonRows`, which the exports lay out too), ready to draw. */
+export function playerRows(rows: ComparisonRow[]): PlayerRow[] {
+  return rows.map((row) => ({ id: row.id, label: row.label, panes: row.panes.map(playerPane) }))
 }
 
 /** The heat-map modes on screen, in a fixed order: each gets one colour bar. */

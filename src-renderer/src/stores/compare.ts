@@ -1,19 +1,12 @@
-import type { ClipGates, EvaluationSummary } from '@contract/index'
+import type { ClipGates, EvaluationSummary, Input } from '@contract/index'
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import { useApi } from '../api/client'
-import { decodeClip, sliceClip, type Clip } from '@media/frames'
+import { alignComparison, type AlignedComparison } from '@media/comparison-rows'
+import type { Clip } from '@media/frames'
 
-export interface LoadedClip {
+export interface LoadedClip extends Omit<AlignedComparison, 'predictions'> {
   clip: number
-  /** The truth over the predicted frames (from inputFrames on), aligned with the predictions. */
-  truth: Clip
-  /** Frames before the first prediction: what the models saw. */
-  inputFrames: number
-  /** The truth's first inputFrames frames: the context every model was given. */
-  inputs: Clip
-  /** Runs saw different numbers of input frames: the truth row lines up with the first run. */
-  mixedInputFrames: boolean
   predictions: Map<number, Clip>
 }
 
@@ -44,17 +37,11 @@ export const useCompareStore = defineStore('compare', () => {
         api.call('datasets.clip', { id: datasetId, split: 'test', clip }),
         ...runIds.map((id) => api.call('runs.prediction', { id, clip })),
       ])
-      const truth = decodeClip(truthFrames!)
-      const decoded = predictions.map((p) => decodeClip(p))
-      const inputFrames = predictions[0]!.inputFrames
-      const count = Math.min(truth.shape[0] - inputFrames, ...decoded.map((c) => c.shape[0]))
+      const aligned = alignComparison(truthFrames!, predictions)
       loaded.value = {
+        ...aligned,
         clip,
-        truth: sliceClip(truth, inputFrames, count),
-        inputFrames,
-        inputs: sliceClip(truth, 0, inputFrames),
-        mixedInputFrames: predictions.some((p) => p.inputFrames !== inputFrames),
-        predictions: new Map(runIds.map((id, i) => [id, sliceClip(decoded[i]!, 0, count)])),
+        predictions: new Map(runIds.map((id, i) => [id, aligned.predictions[i]!])),
       }
     } finally {
       loading.value = false
@@ -68,10 +55,23 @@ export const useCompareStore = defineStore('compare', () => {
     gates.value = new Map(fetched)
   }
 
+  /** The player as a labelled MP4, encoded main-side by ffmpeg. */
+  const exportVideo = (input: Input<'runs.exportVideo'>) => api.call('runs.exportVideo', input)
+
   function clear() {
     loaded.value = null
     gates.value = new Map()
   }
 
-  return { evaluations, loaded, loading, gates, loadEvaluations, loadClip, loadGates, clear }
+  return {
+    evaluations,
+    loaded,
+    loading,
+    gates,
+    loadEvaluations,
+    loadClip,
+    loadGates,
+    exportVideo,
+    clear,
+  }
 })
