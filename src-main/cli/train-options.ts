@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander'
 import {
   BackendPreference,
+  CELL_LABELS,
+  CellKind,
   etaDecayFor,
   RUN_PRESETS,
   RunConfig,
@@ -11,6 +13,11 @@ import {
   type Run,
   type RunPresetName,
 } from '../api/contract'
+
+const PRESET_HELP = Object.entries(RUN_PRESETS)
+  .map(([name, preset]) => `${name} (${preset.label})`)
+  .join(', ')
+const CELL_HELP = CellKind.options.map((kind) => `${kind} (${CELL_LABELS[kind]})`).join(', ')
 
 /**
  * `tmu train`'s options and the run they describe. Apart from the command so a test can parse
@@ -23,7 +30,7 @@ export interface TrainOptions {
   kind: RunKind
   sources?: string
   preset: RunPresetName
-  cell?: 'convlstm' | 'predrnn'
+  cell?: CellKind
   hidden?: string
   kernel?: number
   patch?: number
@@ -100,9 +107,11 @@ export function addTrainOptions(command: Command): Command {
         '--sources <list>',
         'finetune, tmu: source models as zoo names or run ids, comma-separated (finetune: one)',
       )
-      .option('--preset <preset>', 'quick (small, CPU) or paper (4×64, 80 000 iterations)', 'quick')
+      .option('--preset <preset>', `${PRESET_HELP} (default quick)`, 'quick')
       .addOption(
-        new Option('--cell <cell>', 'backbone (default convlstm)').choices(['convlstm', 'predrnn']),
+        new Option('--cell <cell>', `backbone: ${CELL_HELP} (default convlstm)`).choices(
+          CellKind.options,
+        ),
       )
       .option('--hidden <list>', 'hidden channels per layer, e.g. 64,64,64,64')
       .option('--kernel <k>', 'kernel size', int)
@@ -228,7 +237,9 @@ export function runConfigOf(
   sources: readonly Run[] = [],
 ): RunConfig {
   if (!(opts.preset in RUN_PRESETS)) {
-    throw new Error(`--preset: "${opts.preset}" is not quick or paper`)
+    throw new Error(
+      `--preset: "${opts.preset}" is not one of ${Object.keys(RUN_PRESETS).join(', ')}`,
+    )
   }
   const tmuOnly = given(opts, TMU_ONLY)
   if (opts.kind !== 'tmu' && tmuOnly.length) {

@@ -6,8 +6,16 @@ import { z } from 'zod'
  * except where a quick CPU preset overrides them.
  */
 
-export const CellKind = z.enum(['convlstm', 'predrnn'])
+/** Recurrent backbones: ConvLSTM, PredRNN (ST-LSTM) and PredRNN++ (Causal LSTM + GHU). */
+export const CellKind = z.enum(['convlstm', 'predrnn', 'predrnnpp'])
 export type CellKind = z.infer<typeof CellKind>
+
+/** How the forms, the model card and messages name each backbone. */
+export const CELL_LABELS: Record<CellKind, string> = {
+  convlstm: 'ConvLSTM',
+  predrnn: 'PredRNN (ST-LSTM)',
+  predrnnpp: 'PredRNN++ (Causal LSTM + GHU)',
+}
 
 /** TMU placement and options (docs/method.md §3.7); absent on ordinary (source / scratch) networks. */
 export const TmuOptions = z.object({

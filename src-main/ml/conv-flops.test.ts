@@ -13,8 +13,10 @@ function countMultiplyAdds(model: ModelConfig, batch: number, steps: number): nu
   const rows = model.imageHeight / model.patchSize
   const cols = model.imageWidth / model.patchSize
   let macs = 0
-  for (const shape of Object.values(parameterShapes(model))) {
+  for (const [name, shape] of Object.entries(parameterShapes(model))) {
     if (shape.length !== 4) continue // biases and layer norms are not convolutions
+    // PredRNN++ holds OpenSTL's conv_o but never applies it (causal-lstm.ts).
+    if (model.cell === 'predrnnpp' && name.endsWith('.conv_o.0.weight')) continue
     const [kh, kw, cin, cout] = shape as [number, number, number, number]
     for (let y = 0; y < rows; y++) {
       for (let x = 0; x < cols; x++) {
@@ -43,6 +45,7 @@ describe('forwardConvFlops', () => {
       { cell: 'convlstm', hidden: [4], channels: 2, layerNorm: true },
     ],
     ['PredRNN', { cell: 'predrnn', hidden: [4, 4, 4] }],
+    ['PredRNN++ with its gradient highway', { cell: 'predrnnpp', hidden: [4, 4, 4] }],
     [
       'PredRNN with layer norm, 5×5',
       { cell: 'predrnn', hidden: [2, 2], kernelSize: 5, layerNorm: true },

@@ -9,15 +9,25 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const frameChannels = model.patchSize * model.patchSize * model.channels
   const k2 = model.kernelSize * model.kernelSize
+  const macsOfCell: Record<ModelConfig['cell'], (cin: number, h: number) => number> = {
+    convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
+    // conv_x, conv_h, conv_m, conv_o (k×k), then the 1×1 conv_last on [C, M].
+    predrnn: (cin, h) => k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h,
+    // conv_x, conv_h, conv_c, conv_m, conv_c2m, conv_om (k×k; the unused conv_o is not run),
+    // then the 1×1 conv_last on [C, M].
+    predrnnpp: (cin, h) =>
+      k2 * (cin * 7 * h + 4 * h * h + 3 * h * h + 3 * h * h + 4 * h * h + h * h) + 2 * h * h,
+  }
   let macsPerPosition = 0
   model.hidden.forEach((h, l) => {
     const cin = l === 0 ? frameChannels : (model.hidden[l - 1] ?? h)
-    macsPerPosition +=
-      model.cell === 'predrnn'
-        ? // conv_x, conv_h, conv_m, conv_o (k×k), then the 1×1 conv_last on [C, M].
-          k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
-        : k2 * (cin + h) * 4 * h
+    macsPerPosition += macsOfCell[model.cell](cin, h)
   })
+  if (model.cell === 'predrnnpp') {
+    // The GHU: x_concat and z_concat, each hidden_1 → 2·hidden_1.
+    const h1 = model.hidden[0] ?? 0
+    macsPerPosition += 2 * k2 * h1 * 2 * h1
+  }
   macsPerPosition += (model.hidden[model.hidden.length - 1] ?? 0) * frameChannels
   return 2 * macsPerPosition * positions * batch * steps
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
 import type { CellKind, ModelConfig } from '../domain/model'
+import { createCausalLstmCell } from './cells/causal-lstm'
 import { createConvLstmCell } from './cells/conv-lstm'
+import { createGradientHighway, highwayStep, type GradientHighway } from './cells/gradient-highway'
 import type { CellFactory, LayerSpec, LayerState, RecurrentCell } from './cells/recurrent-cell'
 import { createStLstmCell } from './cells/st-lstm'
 import { createParamStore, type ParamStore } from './params'
@@ -11,7 +13,9 @@ import { createRng } from './random'
  * reading the patched frame and layer k the H of layer k−1; a 1×1 convolution without bias
  * (`conv_last.weight`, [1, 1, hidden_K, p·p·C]) maps the top H to the next patched frame.
  * PredRNN's zig-zag memory M flows up the layers within a step and from the top layer at t−1
- * to layer 1 at t. All states start at zero.
+ * to layer 1 at t. A PredRNN++ stack has a Gradient Highway Unit between layers 1 and 2
+ * (`gradient_highway.…`, created first as OpenSTL does): layer 2 reads its Z instead of layer
+ * 1's H. All states start at zero.
  *
  * Parameter names are those of thuml/predrnn-pytorch's `RNN` module (`cell_list.<l>.…`,
  * `conv_last.weight`); see params.ts for the tfjs ↔ PyTorch layouts.
@@ -21,6 +25,8 @@ export interface PredictiveNetwork {
   readonly config: ModelConfig
   readonly params: ParamStore
   readonly cells: readonly RecurrentCell[]
+  /** PredRNN++'s GHU between layers 1 and 2; null for the other backbones. */
+  readonly highway: GradientHighway | null
   /** [1, 1, hidden_K, p·p·C] */
   readonly headKernel: tf.Tensor4D
   /** p·p·C, the channels of a patched frame. */
@@ -34,6 +40,8 @@ export interface PredictiveNetwork {
 export interface NetworkState {
   readonly layers: readonly LayerState[]
   readonly zigzag: tf.Tensor4D | null
+  /** The GHU's Z (PredRNN++), null without one. */
+  readonly highway: tf.Tensor4D | null
 }
 
 export interface NetworkOptions {
@@ -45,9 +53,15 @@ export interface NetworkOptions {
   readonly cellFactory?: CellFactory
 }
 
-/** The backbone cell (ConvLSTM or ST-LSTM) for a layer; what the TMU falls back on. */
+const BACKBONE_CELLS: Record<CellKind, CellFactory> = {
+  convlstm: createConvLstmCell,
+  predrnn: createStLstmCell,
+  predrnnpp: createCausalLstmCell,
+}
+
+/** The backbone cell (ConvLSTM, ST-LSTM or Causal LSTM) for a layer; what the TMU falls back on. */
 export function createBackboneCell(kind: CellKind): CellFactory {
-  return kind === 'convlstm' ? createConvLstmCell : createStLstmCell
+  return BACKBONE_CELLS[kind]
 }
 
 export function createNetwork(config: ModelConfig, options: NetworkOptions): PredictiveNetwork {
@@ -66,9 +80,27 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
   const frameChannels = p * p * config.channels
   const heightPatches = config.imageHeight / p
   const widthPatches = config.imageWidth / p
+  if (config.cell === 'predrnnpp' && hidden.length < 2) {
+    throw new Error(
+      'network: predrnnpp puts its gradient highway between layers 1 and 2, needs ≥ 2',
+    )
+  }
   const params = createParamStore(createRng(options.seed), options.trainable ?? true)
 
   try {
+    const highway =
+      config.cell === 'predrnnpp'
+        ? createGradientHighway(
+            {
+              channels: hidden[0] as number,
+              kernelSize: k,
+              heightPatches,
+              widthPatches,
+              layerNorm: config.layerNorm,
+            },
+            params.builder.scoped('gradient_highway.'),
+          )
+        : null
     const cells = hidden.map((hiddenChannels, index) => {
       const spec: LayerSpec = {
         index,
@@ -94,6 +126,7 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
       config,
       params,
       cells,
+      highway,
       headKernel,
       frameChannels,
       heightPatches,
@@ -108,18 +141,18 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
 
 export function zeroNetworkState(net: PredictiveNetwork, batch: number): NetworkState {
   const zigzagChannels = net.cells.find((c) => c.zigzagChannels !== null)?.zigzagChannels ?? null
+  const grid = [batch, net.heightPatches, net.widthPatches] as const
   return {
     layers: net.cells.map((cell) => cell.zeroState(batch)),
-    zigzag:
-      zigzagChannels === null
-        ? null
-        : tf.zeros([batch, net.heightPatches, net.widthPatches, zigzagChannels]),
+    zigzag: zigzagChannels === null ? null : tf.zeros([...grid, zigzagChannels]),
+    highway: net.highway ? tf.zeros([...grid, net.highway.channels]) : null,
   }
 }
 
 /**
  * One step of the stack: the patched frame `x` [B, h, w, p·p·C] goes up through the layers,
- * M zig-zags (a cell without M passes it through), and the head guesses the next patched frame.
+ * M zig-zags (a cell without M passes it through), the GHU (if any) turns layer 1's H into the
+ * Z layer 2 reads, and the head guesses the next patched frame.
  * No tidy of its own: each cell step tidies its intermediates and the rest is kept state.
  */
 export function stepNetwork(
@@ -129,14 +162,19 @@ export function stepNetwork(
 ): { state: NetworkState; guess: tf.Tensor4D } {
   let input = x
   let zigzag = prev.zigzag
+  let highway = prev.highway
   const layers = net.cells.map((cell, l) => {
     const out = cell.step(input, prev.layers[l] as LayerState, zigzag)
     zigzag = out.zigzag ?? zigzag
     input = out.state.h
+    if (l === 0 && net.highway && highway) {
+      highway = highwayStep(net.highway, input, highway)
+      input = highway
+    }
     return out.state
   })
   const guess = tf.conv2d(input, net.headKernel, 1, 'valid')
-  return { state: { layers, zigzag }, guess }
+  return { state: { layers, zigzag, highway }, guess }
 }
 
 /** Scalar parameters of a network (the paper's ConvLSTM: 2 971 648). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { RUN_PRESETS } from '../api/contract/presets'
 import { ModelConfig } from '../domain/model'
 import { createNetwork, type PredictiveNetwork } from './network'
 import { parameterCount, parameterShapes } from './parameter-shapes'
@@ -22,6 +23,8 @@ describe('parameterShapes', () => {
     ['convlstm with layer norm', { ...tiny, hidden: [8, 6], layerNorm: true }],
     ['predrnn', { ...tiny, cell: 'predrnn', hidden: [6, 6, 6] }],
     ['predrnn with layer norm', { ...tiny, cell: 'predrnn', hidden: [6, 6], layerNorm: true }],
+    ['predrnnpp', { ...tiny, cell: 'predrnnpp', hidden: [6, 6, 6] }],
+    ['predrnnpp with layer norm', { ...tiny, cell: 'predrnnpp', hidden: [6, 6], layerNorm: true }],
     ['3 channels, patch 2', { ...tiny, hidden: [5], channels: 3, patchSize: 2 }],
   ])('equals a real %s network, name for name and in order', (_, config) => {
     const before = tf.memory().numTensors
@@ -49,6 +52,15 @@ describe('parameterShapes', () => {
     expect(parameterCount(ModelConfig.parse({}))).toBe(2_971_648)
     // Layer 1 becomes conv 768 384 + its layer norm 196 608 + two distillers of 36 864.
     expect(parameterCount(ModelConfig.parse({ tmu: { sources: 2 } }))).toBe(3_498_112)
+  })
+
+  it("counts OpenSTL's Moving MNIST PredRNN++ as their table (38.6 M)", () => {
+    const preset = RUN_PRESETS['predrnnpp-openstl'].model
+    const model = ModelConfig.parse(preset)
+    // Per layer 25·(7·16 or 7·128)·128 for conv_x, 25·(4+3+3+2+4+1)·128² for the other k×k
+    // convolutions (conv_o included), 2·128² for conv_last; the GHU 2·25·128·256; head 128·16.
+    expect(parameterCount(model)).toBe(38_584_320)
+    expect((parameterCount(model) / 1e6).toFixed(1)).toBe('38.6')
   })
 
   it('refuses TMU layers the stack does not have, as the real network does', () => {

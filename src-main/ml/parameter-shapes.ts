@@ -7,7 +7,8 @@ import { tmuLayerIndices } from './tmu/tmu-layers'
  * the network's creation order: what an imported checkpoint must hold to be this model, and
  * what the memory estimate counts. Read from the config alone, without TensorFlow.js, so the
  * main process (the CLI's `tmu zoo import`, the runs service) needs no backend. The cells'
- * `create…Weights` (conv-lstm.ts, st-lstm.ts, tmu-cell.ts) are the truth these mirror;
+ * `create…Weights` (conv-lstm.ts, st-lstm.ts, causal-lstm.ts, gradient-highway.ts,
+ * tmu-cell.ts) are the truth these mirror;
  * parameter-shapes.test.ts checks them against real networks.
  */
 export type ParameterShapes = Record<string, number[]>
@@ -50,6 +51,39 @@ function stLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): Param
   }
 }
 
+/** causal-lstm.ts: six bias-free k×k convolutions (each optionally normed; conv_o unused) and a 1×1 conv_last. */
+function causalLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): ParameterShapes {
+  const conv = (name: string, inCh: number, outCh: number): ParameterShapes => ({
+    [`${name}.0.weight`]: [k, k, inCh, outCh],
+    ...(norm ? layerNorm(`${name}.1`, grid, outCh) : {}),
+  })
+  return {
+    ...conv('conv_x', inChannels, 7 * hid),
+    ...conv('conv_h', hid, 4 * hid),
+    ...conv('conv_c', hid, 3 * hid),
+    ...conv('conv_m', hid, 3 * hid),
+    ...conv('conv_o', 2 * hid, hid),
+    ...conv('conv_c2m', hid, 4 * hid),
+    ...conv('conv_om', hid, hid),
+    'conv_last.weight': [1, 1, 2 * hid, hid],
+  }
+}
+
+/** gradient-highway.ts: two bias-free k×k convolutions to 2·hidden, z first, each optionally normed. */
+function highwayShapes({ hid, k, grid }: Layer, norm: boolean): ParameterShapes {
+  const shapes: ParameterShapes = {}
+  for (const name of ['z_concat', 'x_concat']) {
+    shapes[`gradient_highway.${name}.0.weight`] = [k, k, hid, 2 * hid]
+    if (norm) Object.assign(shapes, layerNorm(`gradient_highway.${name}.1`, grid, 2 * hid))
+  }
+  return shapes
+}
+
+const BACKBONE_SHAPES: Record<
+  ModelConfig['cell'],
+  (layer: Layer, norm: boolean) => ParameterShapes
+> = { convlstm: convLstmShapes, predrnn: stLstmShapes, predrnnpp: causalLstmShapes }
+
 /** tmu-cell.ts: 4 + M gates, always normed, and per source a 1×1 distiller with its norm. */
 function tmuShapes({ inChannels, hid, k, grid }: Layer, sources: number): ParameterShapes {
   const gateChannels = (4 + sources) * hid
@@ -72,14 +106,16 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
   const frameChannels = p * p * model.channels
   const grid = [model.imageHeight / p, model.imageWidth / p] as const
   const tmuIndices = new Set(model.tmu ? tmuLayerIndices(model) : [])
-  const shapes: ParameterShapes = {}
+  // PredRNN++'s gradient highway is created before the cells (network.ts, as OpenSTL).
+  const shapes: ParameterShapes =
+    model.cell === 'predrnnpp'
+      ? highwayShapes({ inChannels: hidden[0]!, hid: hidden[0]!, k, grid }, model.layerNorm)
+      : {}
   hidden.forEach((hid, index) => {
     const layer = { inChannels: index === 0 ? frameChannels : hidden[index - 1]!, hid, k, grid }
     const cell = tmuIndices.has(index)
       ? tmuShapes(layer, model.tmu!.sources)
-      : model.cell === 'convlstm'
-        ? convLstmShapes(layer, model.layerNorm)
-        : stLstmShapes(layer, model.layerNorm)
+      : BACKBONE_SHAPES[model.cell](layer, model.layerNorm)
     for (const [name, shape] of Object.entries(cell)) shapes[`cell_list.${index}.${name}`] = shape
   })
   shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]

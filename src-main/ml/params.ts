@@ -29,8 +29,17 @@ export interface ParamEntry {
 
 /** Creates parameters under a name prefix (a cell sees `cell_list.<l>.`). */
 export interface ParamBuilder {
-  /** Conv kernel [kh, kw, in, out]. */
-  convWeight(name: string, kernelSize: number, inChannels: number, outChannels: number): tf.Tensor4D
+  /**
+   * Conv kernel [kh, kw, in, out], ~ U(−bound, bound); `bound` defaults to PyTorch's 1/√fanIn
+   * (a module that re-initialises its kernels, like PredRNN++'s GHU, passes its own).
+   */
+  convWeight(
+    name: string,
+    kernelSize: number,
+    inChannels: number,
+    outChannels: number,
+    bound?: number,
+  ): tf.Tensor4D
   /** Conv bias [out]; `fanIn` = in·kh·kw of its convolution. */
   convBias(name: string, fanIn: number, outChannels: number): tf.Tensor1D
   /** Layer-norm gain (ones) and shift (zeros), each [h, w, C]. */
@@ -84,10 +93,11 @@ export function createParamStore(rng: Rng, trainable = true): ParamStore {
 
   function builderAt(prefix: string): ParamBuilder {
     return {
-      convWeight(name, kernelSize, inChannels, outChannels) {
+      convWeight(name, kernelSize, inChannels, outChannels, bound) {
         const fanIn = inChannels * kernelSize * kernelSize
         const shape = [kernelSize, kernelSize, inChannels, outChannels]
-        return add(prefix + name, 'conv2d', uniform(shape, 1 / Math.sqrt(fanIn))) as tf.Tensor4D
+        const values = uniform(shape, bound ?? 1 / Math.sqrt(fanIn))
+        return add(prefix + name, 'conv2d', values) as tf.Tensor4D
       },
       convBias(name, fanIn, outChannels) {
         return add(

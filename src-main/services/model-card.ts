@@ -1,4 +1,4 @@
-import type { EvaluationSummary, Run } from '../api/contract'
+import { CELL_LABELS, type EvaluationSummary, type Run } from '../api/contract'
 import { renderCurveSvg } from './svg-curve'
 
 export interface ModelCardInput {
@@ -102,7 +102,7 @@ ${run.notes ? `<h2>Notes</h2><p>${esc(run.notes)}</p>` : ''}
 
 function describeKind(run: Run): string {
   const { model } = run.config
-  const backbone = `${model.cell === 'convlstm' ? 'ConvLSTM' : 'PredRNN'} ${model.hidden.join('×')}`
+  const backbone = `${CELL_LABELS[model.cell]} ${model.hidden.join('×')}`
   switch (run.kind) {
     case 'tmu':
       return `TMU target (${backbone}, TMU at layer ${model.tmu?.layers.join(', ')}, λ = ${run.config.train.distillWeight})`

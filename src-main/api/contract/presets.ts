@@ -1,4 +1,4 @@
-import { etaDecayFor } from '../../domain/model'
+import { etaDecayFor, type CellKind } from '../../domain/model'
 
 /**
  * Starting points for a new run, shared by the CLI (`--preset`), the New run form and the
@@ -6,7 +6,8 @@ import { etaDecayFor } from '../../domain/model'
  */
 export interface RunPreset {
   label: string
-  model: { hidden: number[]; kernelSize: number; patchSize: number }
+  /** `cell` only where the preset is one backbone's (the others keep the form's or CLI's choice). */
+  model: { cell?: CellKind; hidden: number[]; kernelSize: number; patchSize: number }
   train: {
     batchSize: number
     iterations: number
@@ -48,6 +49,41 @@ export const RUN_PRESETS = {
       checkpointEvery: 5_000,
       reverseInput: true,
       etaDecay: etaDecayFor(80_000),
+    },
+    testClips: null,
+  },
+  /** PredRNN++ at laptop scale: the quick preset's schedule on a 2×16 stack (2 layers: the GHU sits between them). */
+  'predrnnpp-quick': {
+    label: 'PredRNN++ quick CPU',
+    model: { cell: 'predrnnpp', hidden: [16, 16], kernelSize: 3, patchSize: 4 },
+    train: {
+      batchSize: 4,
+      iterations: 200,
+      learningRate: 1e-3,
+      evalEvery: 50,
+      checkpointEvery: 100,
+      reverseInput: false,
+      etaDecay: etaDecayFor(200),
+    },
+    testClips: 100,
+  },
+  /**
+   * OpenSTL's Moving MNIST PredRNN++ (configs/mmnist/PredRNNpp.py): 4×128, 5×5, patch 4, no
+   * layer norm, 38.6 M parameters in their table; batch 16 and Adam 1e-3 (their defaults),
+   * 200 epochs of 10 000 clips = 125 000 iterations, scheduled sampling from 1 falling by 2e-5
+   * per iteration (their `sampling_changing_rate`). Their one-cycle schedule is not modelled.
+   */
+  'predrnnpp-openstl': {
+    label: 'PredRNN++ OpenSTL',
+    model: { cell: 'predrnnpp', hidden: [128, 128, 128, 128], kernelSize: 5, patchSize: 4 },
+    train: {
+      batchSize: 16,
+      iterations: 125_000,
+      learningRate: 1e-3,
+      evalEvery: 5_000,
+      checkpointEvery: 5_000,
+      reverseInput: false,
+      etaDecay: 2e-5,
     },
     testClips: null,
   },

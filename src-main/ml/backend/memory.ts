@@ -54,6 +54,14 @@ function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: numbe
     const gateChannels = 15 * h
     return 57 * h + (model.layerNorm ? 4 * gateChannels : 0)
   }
+  if (model.cell === 'predrnnpp') {
+    // Causal LSTM: 17h conv outputs + 17h split copies, 10h for the C update, 8h for conv_c2m
+    // and its split, 11h for the M update, 3h for o, 5h for H (concat, conv, tanh, product).
+    // Layer 1 adds the GHU: 4h conv outputs, 2h sum and split, 6h for Z (σ, tanh, mix).
+    const highway = index === 0 ? 12 * h : 0
+    const gateChannels = 22 * h + (index === 0 ? 4 * h : 0)
+    return 71 * h + highway + (model.layerNorm ? 4 * gateChannels : 0)
+  }
   // ConvLSTM: concat [X,H], 4h conv + 4h bias add + 4h split, 9h for the C and H updates.
   let channels = cin + h + 12 * h + 9 * h
   if (model.layerNorm) channels += 4 * 4 * h

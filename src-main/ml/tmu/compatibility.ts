@@ -1,4 +1,4 @@
-import type { CellKind, ModelConfig } from '../../domain/model'
+import { CELL_LABELS, CellKind, type ModelConfig } from '../../domain/model'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
@@ -27,9 +27,15 @@ export class IncompatibleSourcesError extends Error {
 /**
  * Which backbones' C can stand for a ConvLSTM memory. PredRNN's C (ST-LSTM) is allowed: it is
  * the same forget-gated temporal memory, [B, h, w, hidden] like ConvLSTM's; its zig-zag
- * memory M is not transferred. A record over every kind, so a new cell must decide here.
+ * memory M is not transferred. PredRNN++'s C (Causal LSTM) is too: the same update with one
+ * more convolution (of C_{t−1}) in its gates; neither its M nor the GHU's Z is transferred
+ * (docs/method.md §2.6). A record over every kind, so a new cell must decide here.
  */
-const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = { convlstm: true, predrnn: true }
+const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
+  convlstm: true,
+  predrnn: true,
+  predrnnpp: true,
+}
 
 /** Throws IncompatibleSourcesError listing every problem; returns quietly when all fit. */
 export function checkTmuCompatibility(
@@ -57,9 +63,14 @@ function sourceProblems(
   { name, config }: SourceDescription,
 ): string[] {
   const label = `source "${name}"`
-  if (config.tmu) return [`${label} is a TMU network; sources are plain ConvLSTM or PredRNN`]
+  if (config.tmu) {
+    const plain = CellKind.options.map((kind) => CELL_LABELS[kind]).join(', ')
+    return [`${label} is a TMU network; sources are plain networks (${plain})`]
+  }
   if (!TRANSFERABLE_MEMORY[config.cell]) {
-    return [`${label} is a ${config.cell} network, whose memory cannot stand for ConvLSTM's`]
+    return [
+      `${label} is a ${CELL_LABELS[config.cell]} network, whose memory cannot stand for ConvLSTM's`,
+    ]
   }
   const problems: string[] = []
   const differs = (what: string, s: unknown, t: unknown) => {

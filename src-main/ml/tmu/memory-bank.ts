@@ -87,7 +87,11 @@ function maskColumn(maskBP: tf.Tensor2D | null, position: number): tf.Tensor1D |
 }
 
 function tensorsOf(state: NetworkState): tf.Tensor[] {
-  return [...state.layers.flatMap((l) => Object.values(l)), ...(state.zigzag ? [state.zigzag] : [])]
+  return [
+    ...state.layers.flatMap((l) => Object.values(l)),
+    ...(state.zigzag ? [state.zigzag] : []),
+    ...(state.highway ? [state.highway] : []),
+  ]
 }
 
 /**

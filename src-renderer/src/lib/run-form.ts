@@ -94,7 +94,7 @@ export function defaultRunForm(): RunForm {
   }
 }
 
-/** The shared presets by their contract names (`quick`, `paper`), as the form fills them in. */
+/** The shared presets by their contract names (`quick`, `paper`, …), as the form fills them in. */
 export const PRESETS = Object.fromEntries(
   Object.entries(RUN_PRESETS).map(([name, preset]) => [name, presetValues(preset)]),
 ) as Record<RunPresetName, { label: string; values: Partial<RunForm> }>
@@ -128,6 +128,7 @@ function presetValues(preset: RunPreset): { label: string; values: Partial<RunFo
   return {
     label: preset.label,
     values: {
+      ...(preset.model.cell ? { cell: preset.model.cell } : {}),
       layers: preset.model.hidden.length,
       hidden: hiddenText(preset.model.hidden),
       kernelSize: preset.model.kernelSize,
