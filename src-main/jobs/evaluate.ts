@@ -6,6 +6,7 @@ import { createMetricAccumulator, type MetricSummary } from '../ml/metrics/metri
 import { quantize8bit } from '../ml/metrics/quantize'
 import type * as tf from '@tensorflow/tfjs'
 import type { ClipIntrospection } from '../ml/tmu/introspection'
+import { sliceTime } from '../ml/time-axis'
 import type { Trainer } from '../ml/training'
 import { writeFileAtomic } from '../util/atomic-write'
 import { clipsToTensor, truthFrames } from './clip-tensor'
@@ -18,6 +19,12 @@ export interface EvaluateOptions {
   batchSize: number
   /** Score at most this many clips (the first ones, in store order); null = all. */
   maxClips: number | null
+  /**
+   * Roll on, on the network's own guesses, to this many predicted frames (≥ outputFrames) and
+   * score the lead times past `outputFrames` apart, as `beyond`; the trained lead times are
+   * scored, saved and inspected exactly as without it. Defaults to `outputFrames`.
+   */
+  horizonFrames?: number
   /** Also save the predictions to this folder (jobs/prediction-files.ts). */
   predictionsDir?: string
   /**
@@ -25,6 +32,23 @@ export interface EvaluateOptions {
    * clip order beside the predictions.
    */
   inspect?: (framesBTHWC: tf.Tensor5D) => Promise<ClipIntrospection[]>
+}
+
+/** Scores of the lead times past the trained horizon, T_out + 1 … horizon (per lead time). */
+export type BeyondHorizon = Pick<MetricSummary, 'mse' | 'mae' | 'ssim' | 'psnr' | 'nonFinite'>
+
+export interface Evaluation extends MetricSummary {
+  /** Null when scored to the trained horizon only. */
+  beyond: BeyondHorizon | null
+}
+
+/**
+ * How far the test split is scored (docs/method.md §5.2): 3×, else 2× the trained T_out where
+ * the clips hold T_in + that many frames, else T_out alone.
+ */
+export function testHorizon(inputFrames: number, outputFrames: number, clipFrames: number) {
+  const multiple = [3, 2].find((k) => inputFrames + k * outputFrames <= clipFrames) ?? 1
+  return multiple * outputFrames
 }
 
 /**
@@ -36,18 +60,31 @@ export async function evaluateSplit(
   trainer: Trainer,
   store: FrameStore,
   options: EvaluateOptions,
-): Promise<MetricSummary> {
+): Promise<Evaluation> {
   const { H, W, C } = store.manifest.shape
   const available = store.splitSize(options.split)
   const count = Math.min(available, options.maxClips ?? available)
   if (count === 0) throw new Error(`dataset has no ${options.split} clips to evaluate on`)
-  const frames = options.inputFrames + options.outputFrames
+  const { inputFrames, outputFrames } = options
+  const horizon = options.horizonFrames ?? outputFrames
+  if (horizon < outputFrames) {
+    throw new Error(`evaluate: horizon ${horizon} is shorter than the trained ${outputFrames}`)
+  }
   const accumulator = createMetricAccumulator({
-    frames: options.outputFrames,
+    frames: outputFrames,
     height: H,
     width: W,
     channels: C,
   })
+  const beyond =
+    horizon > outputFrames
+      ? createMetricAccumulator({
+          frames: horizon - outputFrames,
+          height: H,
+          width: W,
+          channels: C,
+        })
+      : null
   const batcher = createBatcher(store, {
     split: options.split,
     batchSize: Math.min(options.batchSize, count),
@@ -65,23 +102,37 @@ export async function evaluateSplit(
     while (clips.length < count) {
       const batch = await batcher.next()
       const take = Math.min(batch.clipIndices.length, count - clips.length)
-      const input = clipsToTensor(batch.framesBTHWC, batch.shape, frames)
-      const prediction = trainer.predict(input, options.inputFrames, options.outputFrames)
-      if (options.inspect) gates.push(...(await options.inspect(input)).slice(0, take))
+      const input = clipsToTensor(batch.framesBTHWC, batch.shape, inputFrames + horizon)
+      const prediction = trainer.predict(input, inputFrames, horizon)
+      if (options.inspect) {
+        // Over the trained steps, as a run scored to its trained horizon only.
+        const trained =
+          horizon === outputFrames ? input : sliceTime(input, 0, inputFrames + outputFrames)
+        gates.push(...(await options.inspect(trained)).slice(0, take))
+        if (trained !== input) trained.dispose()
+      }
       input.dispose()
       const predicted = (await prediction.data()) as Float32Array
       prediction.dispose()
-      const perClip = options.outputFrames * H * W * C
-      const truth = truthFrames(
-        batch.framesBTHWC,
-        batch.shape,
-        options.inputFrames,
-        options.outputFrames,
+      const truth = truthFrames(batch.framesBTHWC, batch.shape, inputFrames, horizon)
+      const frameSize = H * W * C
+      const [trainedPrediction, beyondPrediction] = splitLeadTimes(
+        predicted,
+        take,
+        horizon,
+        outputFrames,
+        frameSize,
       )
-      accumulator.addBatch(predicted.subarray(0, take * perClip), truth.subarray(0, take * perClip))
-      sink?.write(
-        quantize8bit(predicted.subarray(0, take * perClip), 0, new Uint8Array(take * perClip)),
+      const [trainedTruth, beyondTruth] = splitLeadTimes(
+        truth,
+        take,
+        horizon,
+        outputFrames,
+        frameSize,
       )
+      accumulator.addBatch(trainedPrediction, trainedTruth)
+      beyond?.addBatch(beyondPrediction, beyondTruth)
+      sink?.write(quantize8bit(trainedPrediction, 0, new Uint8Array(trainedPrediction.length)))
       clips.push(...batch.clipIndices.slice(0, take))
     }
     if (sink && files) {
@@ -90,9 +141,9 @@ export async function evaluateSplit(
         split: options.split,
         dtype: 'uint8',
         layout: 'NTHWC',
-        shape: [count, options.outputFrames, H, W, C],
+        shape: [count, outputFrames, H, W, C],
         clips,
-        inputFrames: options.inputFrames,
+        inputFrames,
       }
       writeFileAtomic(files.index, JSON.stringify(index))
       if (options.inspect) writeFileAtomic(files.gates, JSON.stringify(gates))
@@ -101,7 +152,41 @@ export async function evaluateSplit(
     sink?.abort()
     throw error
   }
-  return accumulator.summarize()
+  const extra = beyond?.summarize()
+  return {
+    ...accumulator.summarize(),
+    beyond: extra
+      ? {
+          mse: extra.mse,
+          mae: extra.mae,
+          ssim: extra.ssim,
+          psnr: extra.psnr,
+          nonFinite: extra.nonFinite,
+        }
+      : null,
+  }
+}
+
+/**
+ * The first `clips` clips of [N, horizon, …] values cut at lead time `at`: [N, at, …] and
+ * [N, horizon − at, …] (copies; the first is the input itself when nothing lies past `at`).
+ */
+function splitLeadTimes(
+  values: Float32Array,
+  clips: number,
+  horizon: number,
+  at: number,
+  frameSize: number,
+): [Float32Array, Float32Array] {
+  if (horizon === at) return [values.subarray(0, clips * at * frameSize), new Float32Array(0)]
+  const first = new Float32Array(clips * at * frameSize)
+  const rest = new Float32Array(clips * (horizon - at) * frameSize)
+  for (let b = 0; b < clips; b++) {
+    const clip = values.subarray(b * horizon * frameSize, (b + 1) * horizon * frameSize)
+    first.set(clip.subarray(0, at * frameSize), b * at * frameSize)
+    rest.set(clip.subarray(at * frameSize), b * (horizon - at) * frameSize)
+  }
+  return [first, rest]
 }
 
 /** A file written in pieces that appears under its name only when committed. */

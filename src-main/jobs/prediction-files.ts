@@ -33,6 +33,11 @@ export const SavedClipGates = z.object({
   gateMean: z.array(z.array(z.array(z.number()))),
   /** distillMse[j][m] for this clip; null when evaluated without sources. */
   distillMse: z.array(z.array(z.number())).nullable(),
+  /**
+   * memoryMagnitude[l][t]: mean |C_t| per layer and step (docs/method.md §3.8); absent in files
+   * written before it was kept, null where it overflowed to ±Inf or NaN (JSON has neither).
+   */
+  memoryMagnitude: z.array(z.array(z.number().nullable())).optional(),
 })
 export type SavedClipGates = z.infer<typeof SavedClipGates>
 

@@ -13,7 +13,7 @@ import {
   type BestCheckpoint,
 } from './checkpoint-retention'
 import { clipsToTensor } from './clip-tensor'
-import { evaluateSplit } from './evaluate'
+import { evaluateSplit, testHorizon } from './evaluate'
 import { predictionsDir } from './prediction-files'
 import { describeNonFiniteLoss } from './non-finite-loss'
 import { createProgressMeter } from './progress-meter'
@@ -196,6 +196,12 @@ async function finalEvaluation(
     split: 'test',
     inputFrames: spec.train.inputFrames,
     outputFrames: spec.train.outputFrames,
+    // Past the trained horizon too, where the clips are long enough (docs/method.md §5.2).
+    horizonFrames: testHorizon(
+      spec.train.inputFrames,
+      spec.train.outputFrames,
+      store.manifest.shape.T,
+    ),
     batchSize: spec.train.batchSize,
     maxClips: spec.testClips,
     predictionsDir: predictionsDir(spec.runDir),

@@ -31,7 +31,7 @@ export const SCALES: Record<StudyScale, ScaleSpec> = {
     data: {
       canvasSize: 32,
       digitSize: 14,
-      clipLength: 10,
+      clipLength: 20,
       trainClips: 400,
       valClips: 40,
       testClips: 100,
@@ -57,7 +57,7 @@ export const SCALES: Record<StudyScale, ScaleSpec> = {
     data: {
       canvasSize: 32,
       digitSize: 14,
-      clipLength: 10,
+      clipLength: 20,
       trainClips: 2_000,
       valClips: 100,
       testClips: 200,

@@ -34,6 +34,7 @@ function arm(
     meanPsnr: null,
     perFrame: { mse: perFrame, mae: perFrame, ssim: perFrame, psnr: perFrame },
     overall: { mse: mean, mae: mean, ssim: mean, psnr: mean },
+    beyond: { mse: [], mae: [], ssim: [], psnr: [] },
   }
 }
 

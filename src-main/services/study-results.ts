@@ -73,6 +73,17 @@ export function summarizeArm(arm: ArmRuns): StudyArm {
     Array.from({ length: frames }, (_, j) =>
       toContract(meanInterval(seeds.map((s) => finite(s.evaluation[metric][j])))),
     )
+  const beyondFrames = Math.max(0, ...seeds.map((s) => s.evaluation.beyond?.mse.length ?? 0))
+  const beyond = (metric: StudyMetric) =>
+    Array.from({ length: beyondFrames }, (_, j) =>
+      toContract(
+        meanInterval(
+          seeds.flatMap((s) =>
+            s.evaluation.beyond ? [finite(s.evaluation.beyond[metric][j])] : [],
+          ),
+        ),
+      ),
+    )
   const overall = (metric: StudyMetric) =>
     toContract(meanInterval(seeds.map((s) => finite(s.evaluation[MEAN_KEY[metric]]))))
   const intervals = Object.fromEntries(METRICS.map((m) => [m, perFrame(m)])) as Record<
@@ -104,6 +115,10 @@ export function summarizeArm(arm: ArmRuns): StudyArm {
     meanPsnr: means.psnr.estimate,
     perFrame: intervals,
     overall: means,
+    beyond: Object.fromEntries(METRICS.map((m) => [m, beyond(m)])) as Record<
+      StudyMetric,
+      Interval[]
+    >,
   }
 }
 

@@ -132,6 +132,21 @@ export const EvaluationSummary = z.object({
   /** Clips with a NaN or ±Inf anywhere in their prediction: the model diverged. */
   nonFiniteClips: z.number().int().default(0),
   perClip: z.array(z.object({ mse: PerFrame, mae: PerFrame, ssim: PerFrame, psnr: PerFrame })),
+  /**
+   * Test only: lead times past the trained horizon, T_out + 1 … up to 3·T_out where the clips
+   * hold them (docs/method.md §5.2), scored as above, per lead time. The means, `perClip` and
+   * the predictions saved cover the trained lead times alone. Null or absent: none scored.
+   */
+  beyond: z
+    .object({
+      mse: PerFrame,
+      mae: PerFrame,
+      ssim: PerFrame,
+      psnr: PerFrame,
+      nonFinite: z.array(z.number().int()),
+    })
+    .nullable()
+    .optional(),
 })
 export type EvaluationSummary = z.infer<typeof EvaluationSummary>
 

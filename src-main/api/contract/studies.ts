@@ -144,6 +144,11 @@ export const StudyArm = z.object({
   /** 95 % t intervals over seeds: per lead time, and of the mean over lead times. */
   perFrame: PerMetric(z.array(Interval)),
   overall: PerMetric(Interval),
+  /**
+   * The same past the trained horizon, lead times T_out + 1 … (docs/method.md §5.2), over the
+   * seeds scored there; empty where the test clips were too short for any.
+   */
+  beyond: PerMetric(z.array(Interval)),
 })
 export type StudyArm = z.infer<typeof StudyArm>
 

@@ -21,6 +21,7 @@ const arm = (name: string, changes: Partial<StudyArm> = {}): StudyArm => ({
   meanPsnr: 20,
   perFrame: { mse: [], mae: [], ssim: [], psnr: [] },
   overall: { mse: none, mae: none, ssim: none, psnr: none },
+  beyond: { mse: [], mae: [], ssim: [], psnr: [] },
   ...changes,
 })
 

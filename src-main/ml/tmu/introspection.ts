@@ -32,6 +32,11 @@ export interface ClipIntrospection {
   readonly gateMean: number[][][]
   /** distillMse[j][m] for this clip; null when evaluated without sources. */
   readonly distillMse: number[][] | null
+  /**
+   * memoryMagnitude[l][t]: mean |C_t| of every layer l (0-based, TMU or not) after step t,
+   * over channels and pixels: the carried memory's scale (docs/method.md §3.8).
+   */
+  readonly memoryMagnitude: number[][]
 }
 
 /** Reads and disposes the training step's statistics (tensors kept out of the step's tape). */
@@ -79,6 +84,7 @@ export async function inspectClips(
     )
   }
   let gates!: tf.Tensor4D
+  let magnitudes!: tf.Tensor3D
   // Assigned inside the tidy below; the cast keeps TypeScript from narrowing it to null.
   let mse = null as tf.Tensor3D | null
   tf.tidy(() => {
@@ -88,22 +94,35 @@ export async function inspectClips(
       recordStates: true,
     })
     gates = gateMeansLMTB(statesByStep, layers, sourceCount)
+    magnitudes = memoryMagnitudesLTB(statesByStep)
     if (options.sources) {
       mse = distillationErrorsLMB(network, patched, statesByStep, options.sources, options)
     }
     // tidy keeps the tensors it returns.
-    return mse ? [gates, mse] : [gates]
+    return mse ? [gates, magnitudes, mse] : [gates, magnitudes]
   })
   try {
     const gatesLMTB = await gates.array()
+    const magnitudesLTB = await magnitudes.array()
     const mseLMB = mse ? await mse.array() : null
     return Array.from({ length: framesBTHWC.shape[0] }, (_, b) => ({
       gateMean: gatesLMTB.map((byM) => byM.map((byT) => byT.map((byB) => byB[b] as number))),
       distillMse: mseLMB ? mseLMB.map((byM) => byM.map((byB) => byB[b] as number)) : null,
+      memoryMagnitude: magnitudesLTB.map((byT) => byT.map((byB) => byB[b] as number)),
     }))
   } finally {
-    tf.dispose([gates, ...(mse ? [mse] : [])])
+    tf.dispose([gates, magnitudes, ...(mse ? [mse] : [])])
   }
+}
+
+/** [layers, steps, B]: mean |C| of each layer's carried memory after each step. */
+function memoryMagnitudesLTB(statesByStep: readonly (readonly LayerState[])[]): tf.Tensor3D {
+  const layerCount = statesByStep[0]?.length ?? 0
+  return tf.stack(
+    Array.from({ length: layerCount }, (_, l) =>
+      tf.stack(statesByStep.map((layers) => tf.mean(tf.abs(layers[l]!.c), [1, 2, 3]))),
+    ),
+  ) as tf.Tensor3D
 }
 
 /** [layers, M, B]: the sources run on the clips as `sourceInput` says, at η = 0. */
