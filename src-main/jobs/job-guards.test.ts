@@ -91,11 +91,12 @@ describe('trainer guards', () => {
     for (const tensor of Object.values(source.weights)) {
       tensor.data = (tensor.data as Float32Array).map((v) => (v === 0 ? 1e37 : v * 1e37))
     }
-    const initFrom = writeCheckpoint(join(healthy.runDir, '..', 'overflowing-source'), source)
+    const initFromRunDir = join(healthy.runDir, '..', 'overflowing-source')
+    writeCheckpoint(initFromRunDir, source)
     /** The trainer's message on `backend`, less the loss value (NaN or ±Infinity). */
     const firstStep = async (backend: 'cpu' | 'wasm') => {
       const spec = tinyJobSpec(dataset, { iterations: 2, learningRate: 1e-3 })
-      const { exit } = await train({ ...spec, kind: 'finetune', initFrom, backend })
+      const { exit } = await train({ ...spec, kind: 'finetune', initFromRunDir, backend })
       expect(exit.code).toBe(1)
       return describeExit(exit).replace(/^training loss became (NaN|-?Infinity) /, '')
     }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { readCheckpoint } from '../ml/checkpoint/checkpoint-read'
+import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
 import { initFromSource } from '../ml/tmu/finetune'
 import type { TmuStepIntrospection } from '../ml/tmu/introspection'
 import { loadSource, type TmuSource } from '../ml/tmu/sources'
@@ -42,10 +42,11 @@ export function createRunTrainer(spec: TrainJobSpec, execution: Execution = {}):
     return createTmuRunTrainer(spec, execution)
   }
   const trainer = createTrainer(spec.model, spec.train, execution)
-  if (spec.initFrom) {
+  if (spec.initFromRunDir) {
     try {
-      const source = readCheckpoint(spec.initFrom)
-      const weights = namedFromTensorMap(source.weights)
+      const { latest } = loadLatestCheckpoint(spec.initFromRunDir)
+      if (!latest) throw new Error('it holds no readable checkpoint')
+      const weights = namedFromTensorMap(latest.checkpoint.weights)
       try {
         initFromSource(trainer.network.params, weights)
       } finally {
@@ -53,7 +54,7 @@ export function createRunTrainer(spec: TrainJobSpec, execution: Execution = {}):
       }
     } catch (error) {
       trainer.dispose()
-      throw new Error(`finetune source ${spec.initFrom}: ${(error as Error).message}`, {
+      throw new Error(`finetune source ${spec.initFromRunDir}: ${(error as Error).message}`, {
         cause: error,
       })
     }

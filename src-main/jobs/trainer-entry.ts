@@ -117,6 +117,12 @@ function serveJob() {
 /** How often a file-mode trainer reads its control file: a pause takes effect this soon. */
 const CONTROL_POLL_MS = 1_000
 
+/** This job's Slurm id as the server knows it: ARRAYID_INDEX for a task of a job array. */
+function slurmJobIdHere(): string | null {
+  const { SLURM_ARRAY_JOB_ID: array, SLURM_ARRAY_TASK_ID: task, SLURM_JOB_ID: job } = process.env
+  return array && task ? `${array}_${task}` : (job ?? null)
+}
+
 /** The doctor's report from this node, as the job's first message of each attempt. */
 function probeToFile(dir: string) {
   const files = jobFilesIn(dir)
@@ -124,7 +130,7 @@ function probeToFile(dir: string) {
     appendMessage(files.messages, {
       type: 'node',
       host: hostname(),
-      slurmJobId: process.env.SLURM_JOB_ID ?? null,
+      slurmJobId: slurmJobIdHere(),
       restarts: Number(process.env.SLURM_RESTART_COUNT ?? 0),
       attempts,
     })

@@ -25,8 +25,12 @@ export const TrainJobSpec = z.object({
   validationClips: z.number().int().min(1),
   /** Test clips scored (and predictions saved) at the end; null = the whole split. */
   testClips: z.number().int().min(1).nullable(),
-  /** Finetuning: the checkpoint folder whose weights initialise the network. */
-  initFrom: z.string().nullable().default(null),
+  /**
+   * Finetuning: the source run's folder, whose newest checkpoint initialises the network.
+   * Read when training starts, so a job filed while its source still trains (a Slurm job
+   * held on it) starts from the source's final weights.
+   */
+  initFromRunDir: z.string().nullable().default(null),
   /** TMU targets: the frozen source runs (docs/method.md §3.1), in the order of the transfer gates. */
   sources: z.array(z.object({ name: z.string(), runDir: z.string() })).default([]),
   /** Only evaluate the latest checkpoint (no training). */

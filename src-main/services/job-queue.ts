@@ -5,6 +5,9 @@ import { createLogger } from '../util/logger'
 
 const log = createLogger('jobs')
 
+export type Readiness =
+  { state: 'ready'; after: string[] } | { state: 'wait' } | { state: 'refused'; reason: string }
+
 export interface JobQueueOptions {
   repo: JobsRepo
   /**
@@ -12,8 +15,15 @@ export interface JobQueueOptions {
    * configurable on CPU; Slurm takes them all and queues them itself); 0 runs none.
    */
   concurrency(): number
-  /** Starts the trainer for a job; throwing fails the job with that message. */
-  launch(job: JobRow): TrainerHandle
+  /**
+   * Whether a job may start now: `ready` with the executor's jobs to wait for (Slurm holds
+   * it on them), `wait` until the runs it trains on completed, or why it never can.
+   */
+  readiness(job: JobRow): Readiness
+  /** Jobs filed together start together (one Slurm job array), else one by one. */
+  startsTogether(): boolean
+  /** Starts the trainers of jobs, one handle each; throwing fails them with that message. */
+  launch(jobs: JobRow[], after: string[]): TrainerHandle[]
   /** Follows again a job a stopped process left running elsewhere (Slurm); null if none. */
   reattach(job: JobRow): TrainerHandle | null
   /** Called once per job when its trainer has exited. */
@@ -23,7 +33,8 @@ export interface JobQueueOptions {
 }
 
 /**
- * Runs queued jobs in order, `concurrency` at a time. The order and states live in SQLite,
+ * Runs queued jobs in order, `concurrency` at a time, each once the runs it trains on
+ * completed (or, on Slurm, held by Slurm until they have). The order and states live in SQLite,
  * so the queue survives a restart; jobs found `running` at start are followed again where
  * they live on (Slurm jobs), else they belonged to a process that died and are marked
  * interrupted (`recover`).
@@ -32,26 +43,65 @@ export function createJobQueue(options: JobQueueOptions) {
   const running = new Map<number, { job: JobRow; handle: TrainerHandle }>()
   let closing = false
 
+  /**
+   * Starts what may start, in queue order: a job waiting for the runs it trains on is passed
+   * over, not in the way of those behind it. Again after each start, as a job may wait for
+   * one that was just handed to Slurm.
+   */
   function pump() {
-    if (closing) return
-    for (const job of options.repo.queued()) {
-      if (running.size >= options.concurrency()) return
-      start(job)
+    while (!closing && pumpOnce()) {
+      // Each pass started something; look again.
     }
   }
 
-  function start(job: JobRow) {
-    let handle: TrainerHandle
+  function pumpOnce(): boolean {
+    const queued = options.repo.queued()
+    const seen = new Set<number>()
+    for (const job of queued) {
+      if (seen.has(job.id)) continue
+      if (running.size >= options.concurrency()) return false
+      const group =
+        job.arrayGroup !== null && options.startsTogether()
+          ? queued.filter((j) => j.arrayGroup === job.arrayGroup)
+          : [job]
+      for (const member of group) seen.add(member.id)
+      const readiness = group.map((member) => ({ member, is: options.readiness(member) }))
+      for (const { member, is } of readiness) {
+        if (is.state === 'refused') refuse(member, new Error(is.reason))
+      }
+      if (readiness.some(({ is }) => is.state === 'wait')) continue
+      const ready = readiness.flatMap(({ member, is }) =>
+        is.state === 'ready' ? [{ member, is }] : [],
+      )
+      if (ready.length === 0) continue
+      start(
+        ready.map(({ member }) => member),
+        [...new Set(ready.flatMap(({ is }) => is.after))],
+      )
+      return true
+    }
+    return false
+  }
+
+  function refuse(job: JobRow, error: Error) {
+    options.repo.setState(job.id, 'failed', error.message)
+    options.failedToStart(job, error)
+  }
+
+  function start(jobs: JobRow[], after: string[]) {
+    let handles: TrainerHandle[]
     try {
-      handle = options.launch(job)
+      handles = options.launch(jobs, after)
     } catch (error) {
-      options.repo.setState(job.id, 'failed', (error as Error).message)
-      options.failedToStart(job, error as Error)
+      for (const job of jobs) refuse(job, error as Error)
       return
     }
-    options.repo.setState(job.id, 'running')
-    log.info('trainer started', { jobId: job.id, runId: job.runId, pid: handle.pid })
-    track(job, handle)
+    jobs.forEach((job, k) => {
+      const handle = handles[k]!
+      options.repo.setState(job.id, 'running')
+      log.info('trainer started', { jobId: job.id, runId: job.runId, pid: handle.pid })
+      track(job, handle)
+    })
   }
 
   function track(job: JobRow, handle: TrainerHandle) {
@@ -73,6 +123,12 @@ export function createJobQueue(options: JobQueueOptions) {
       const id = options.repo.enqueue(runId, kind)
       pump()
       return id
+    },
+    /** Queues the training of runs that start together (the seeds of an arm). */
+    enqueueGroup(runIds: number[]): number[] {
+      const ids = options.repo.enqueueGroup(runIds, 'train')
+      pump()
+      return ids
     },
     /** Running jobs, then queued ones by position; pids of the trainers this process runs. */
     active(): ActiveJob[] {

@@ -1,4 +1,10 @@
-import { RunConfig, WorkbenchError, type Dataset, type ParsedInput } from '../api/contract'
+import {
+  RunConfig,
+  WorkbenchError,
+  type Dataset,
+  type ParsedInput,
+  type RunStatus,
+} from '../api/contract'
 import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
 import type { RunRow } from '../store/runs-repo'
 
@@ -12,7 +18,12 @@ export interface SourceLookup {
   sourceName: (id: number) => string
 }
 
-/** The run's kind agrees with its sources, which have completed and (for TMU) fit it. */
+const TRAINING_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused']
+
+/**
+ * The run's kind agrees with its sources, which have completed (or, for a run filed to
+ * start, are still training) and (for TMU) fit it.
+ */
 export function validateSources(input: ParsedInput<'runs.create'>, lookup: SourceLookup) {
   const { kind, sourceRunIds } = input
   if (kind === 'finetune' && sourceRunIds.length !== 1) {
@@ -32,8 +43,13 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
   }
   for (const id of sourceRunIds) {
     const source = lookup.run(id)
-    if (source.status !== 'completed') {
-      throw new WorkbenchError('invalid_input', `source run "${source.name}" has not completed`)
+    // A run filed to start waits in the queue for a source still training (job-queue.ts).
+    const awaitable = input.start && TRAINING_STATUSES.includes(source.status)
+    if (source.status !== 'completed' && !awaitable) {
+      throw new WorkbenchError(
+        'invalid_input',
+        `source run "${source.name}" is ${source.status}: a run trains on a completed source, or is queued to wait for one still training`,
+      )
     }
   }
   if (kind === 'tmu') {

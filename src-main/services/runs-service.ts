@@ -28,7 +28,7 @@ import { nowIso } from '../store/time'
 import type { WorkspacePaths } from '../store/workspace'
 import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
-import { createJobQueue } from './job-queue'
+import { createJobQueue, type Readiness } from './job-queue'
 import { validateDataset, validateSources } from './run-validation'
 
 export interface RunsServiceDeps {
@@ -100,8 +100,6 @@ export function createRunsService(deps: RunsServiceDeps) {
   function specOf(job: JobRow): TrainJobSpec {
     const run = require(job.runId)
     const config = RunConfig.parse(run.config)
-    const initFrom =
-      run.kind === 'finetune' ? latestCheckpointOf(run.sourceRunIds[0]!, 'finetune source') : null
     return {
       runId: run.id,
       kind: run.kind,
@@ -114,7 +112,7 @@ export function createRunsService(deps: RunsServiceDeps) {
       resume: listCheckpoints(runDir(run.id)).length > 0,
       validationClips: config.validationClips,
       testClips: config.testClips,
-      initFrom,
+      initFromRunDir: run.kind === 'finetune' ? runDir(run.sourceRunIds[0]!) : null,
       sources:
         run.kind === 'tmu'
           ? run.sourceRunIds.map((id) => ({ name: sourceName(id), runDir: runDir(id) }))
@@ -126,12 +124,6 @@ export function createRunsService(deps: RunsServiceDeps) {
   /** A source is known by its zoo name, else by its run's name. */
   function sourceName(runId: number): string {
     return deps.zoo.ofRun(runId)?.name ?? require(runId).name
-  }
-
-  function latestCheckpointOf(runId: number, role: string): string {
-    const latest = listCheckpoints(runDir(runId))[0]
-    if (!latest) throw new Error(`${role} run ${runId} has no checkpoint yet`)
-    return latest.path
   }
 
   function onTrainerMessage(runId: number, message: TrainerMessage) {
@@ -262,27 +254,59 @@ export function createRunsService(deps: RunsServiceDeps) {
     touchExperiment(require(job.runId).experimentId)
   }
 
+  /**
+   * A training job waits for the runs it trains on (a finetune's source, a TMU target's
+   * sources) to complete; where the executor schedules (Slurm), only until each has a job
+   * there for Slurm to hold it on (afterok). A source that failed or was cancelled never
+   * completes: the job is refused.
+   */
+  function readiness(job: JobRow): Readiness {
+    if (job.kind !== 'train') return { state: 'ready', after: [] }
+    const executor = executors.current()
+    const after: string[] = []
+    for (const id of require(job.runId).sourceRunIds) {
+      const source = require(id)
+      if (source.status === 'completed') continue
+      if (source.status === 'failed' || source.status === 'cancelled') {
+        return {
+          state: 'refused',
+          reason: `source run "${source.name}" ${source.status}: there is nothing to train on`,
+        }
+      }
+      const submitted =
+        deps.jobs.activeOfRun(id)?.state === 'running' && source.executor === executor.name
+      if (!executor.schedules || !submitted || !source.slurmJobId) return { state: 'wait' }
+      after.push(source.slurmJobId)
+    }
+    return { state: 'ready', after }
+  }
+
   const queue = createJobQueue({
     repo: deps.jobs,
     concurrency: () => (runsJobs ? executors.current().concurrency : 0),
-    launch(job) {
+    readiness,
+    startsTogether: () => executors.current().schedules,
+    launch(jobs, after) {
       const executor = executors.current()
-      const spec = specOf(job)
-      // A local trainer starts now; a Slurm job is queued until the cluster starts it.
-      const startsNow = executor.name === 'local'
-      runs.update(job.runId, {
-        status: startsNow ? 'running' : 'queued',
-        error: null,
-        startedAt: startsNow ? nowIso() : null,
-        finishedAt: null,
-        executor: executor.name,
-        slurmJobId: null,
-        node: null,
-        partition: null,
+      const launches = jobs.map((job) => {
+        const spec = specOf(job)
+        // A local trainer starts now; a Slurm job is queued until the cluster starts it.
+        const startsNow = executor.name === 'local'
+        runs.update(job.runId, {
+          status: startsNow ? 'running' : 'queued',
+          error: null,
+          startedAt: startsNow ? nowIso() : null,
+          finishedAt: null,
+          executor: executor.name,
+          slurmJobId: null,
+          node: null,
+          partition: null,
+        })
+        changed(job.runId)
+        touchExperiment(require(job.runId).experimentId)
+        return { jobId: job.id, spec, events: eventsOf(job) }
       })
-      changed(job.runId)
-      touchExperiment(require(job.runId).experimentId)
-      return executor.start(job.id, spec, eventsOf(job))
+      return executor.start(launches, after)
     },
     reattach(job) {
       const run = require(job.runId)
@@ -339,6 +363,28 @@ export function createRunsService(deps: RunsServiceDeps) {
     }
   }
 
+  /** A run to file is refused, naming the problem, before anything is written. */
+  function checkRun(input: ParsedInput<'runs.create'>) {
+    if (input.experimentId !== undefined && !deps.experiments.get(input.experimentId)) {
+      throw new WorkbenchError('not_found', `experiment ${input.experimentId} does not exist`)
+    }
+    validateSources(input, { run: require, sourceName })
+    validateDataset(input, deps.datasets.get(input.datasetId))
+    if (input.start) checkExecutor()
+  }
+
+  function fileRun(input: ParsedInput<'runs.create'>): RunRow {
+    return runs.create({
+      experimentId: input.experimentId ?? defaultExperimentId(),
+      name: input.name,
+      kind: input.kind,
+      config: input.config,
+      datasetId: input.datasetId,
+      sourceRunIds: input.sourceRunIds,
+      status: input.start ? 'queued' : 'cancelled',
+    })
+  }
+
   function enqueueTraining(id: number) {
     runs.update(id, { status: 'queued', error: null })
     queue.enqueue(id, 'train')
@@ -350,25 +396,25 @@ export function createRunsService(deps: RunsServiceDeps) {
     get: (id: number): Run => toRun(require(id)),
 
     create(input: ParsedInput<'runs.create'>): Run {
-      if (input.experimentId !== undefined && !deps.experiments.get(input.experimentId)) {
-        throw new WorkbenchError('not_found', `experiment ${input.experimentId} does not exist`)
-      }
-      validateSources(input, { run: require, sourceName })
-      validateDataset(input, deps.datasets.get(input.datasetId))
-      if (input.start) checkExecutor()
-      const row = runs.create({
-        experimentId: input.experimentId ?? defaultExperimentId(),
-        name: input.name,
-        kind: input.kind,
-        config: input.config,
-        datasetId: input.datasetId,
-        sourceRunIds: input.sourceRunIds,
-        status: input.start ? 'queued' : 'cancelled',
-      })
+      checkRun(input)
+      const row = fileRun(input)
       if (input.start) queue.enqueue(row.id, 'train')
       changed(row.id)
       touchExperiment(row.experimentId)
       return toRun(require(row.id))
+    },
+
+    /**
+     * Files runs that start together (the seeds of a study's arm): every one is checked
+     * before any is filed; their jobs go in as one group, a job array on Slurm.
+     */
+    createGroup(inputs: ParsedInput<'runs.create'>[]): Run[] {
+      for (const input of inputs) checkRun({ ...input, start: true })
+      const rows = inputs.map((input) => fileRun({ ...input, start: true }))
+      queue.enqueueGroup(rows.map((row) => row.id))
+      for (const row of rows) changed(row.id)
+      for (const id of new Set(rows.map((row) => row.experimentId))) touchExperiment(id)
+      return rows.map((row) => toRun(require(row.id)))
     },
 
     update({ id, ...patch }: ParsedInput<'runs.update'>): Run {

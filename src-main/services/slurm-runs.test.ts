@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiCallError, Run } from '../api/contract'
+import type { ApiCallError, Input, Run, StudyResults, StudyRun } from '../api/contract'
 import type { Workbench } from '../api/create-workbench'
 import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
 import { readCheckpoint } from '../ml/checkpoint/checkpoint-read'
+import { microStudy } from '../testing/micro-study'
 import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from '../testing/slurm-cluster'
 import {
   openTestWorkbench,
@@ -83,6 +84,60 @@ describe.skipIf(unavailable)(
         new RegExp(`Slurm job ${run.slurmJobId} on ${cluster.node}: backends: .*cpu`),
       )
     }, 240_000)
+
+    it('trains a study with its arms held on the source and seeds as job arrays, as locally', async () => {
+      const here = workbench()
+      const there = workbench()
+      await useSlurm(there)
+      const arms: Input<'studies.create'>['plan']['arms'] = [
+        { name: 'scratch', kind: 'scratch' },
+        { name: 'finetune', kind: 'finetune', sources: [0] },
+        { name: 'TMU', kind: 'tmu', sources: [0] },
+      ]
+      const local = await microStudy(here, arms, 2)
+      const slurm = await microStudy(there, arms, 2)
+
+      // Everything is filed at once; Slurm holds the target arms until the source succeeded.
+      const filed = byName(
+        await there.call('runs.list', { experimentId: slurm.state.experimentId }),
+      )
+      const source = filed['source · FD-1 micro']!
+      expect(source.slurmJobId).toMatch(/^\d+$/)
+      for (const arm of ['scratch', 'finetune', 'TMU']) {
+        const seeds = [1, 2].map((k) => filed[`${arm} · seed ${k}`]!)
+        const [array] = seeds[0]!.slurmJobId!.split('_')
+        expect(seeds.map((r) => r.slurmJobId)).toEqual([`${array}_0`, `${array}_1`])
+        const jobs = seeds.map((r) => scontrolFields(r.slurmJobId!))
+        expect(jobs.map((j) => [j.ArrayJobId, j.ArrayTaskId])).toEqual([
+          [array, '0'],
+          [array, '1'],
+        ])
+        const held = arm === 'scratch' ? '(null)' : `afterok:${source.slurmJobId}(unfulfilled)`
+        expect(jobs.map((j) => j.Dependency)).toEqual([held, held])
+      }
+
+      expect(await slurm.done()).toMatchObject({ stage: 'done' })
+      expect(await local.done()).toMatchObject({ stage: 'done' })
+      const ran = byName(await there.call('runs.list', { experimentId: slurm.state.experimentId }))
+      const ranHere = byName(
+        await here.call('runs.list', { experimentId: local.state.experimentId }),
+      )
+      for (const [name, run] of Object.entries(ran)) {
+        expect(run).toMatchObject({
+          status: 'completed',
+          executor: 'slurm',
+          slurmJobId: filed[name]!.slurmJobId,
+          node: cluster.node,
+          partition: cluster.partition,
+        })
+        expect(await results(there, run.id)).toEqual(await results(here, ranHere[name]!.id))
+      }
+      const table = async (wb: Workbench, experimentId: number) =>
+        resultTable(await wb.call('studies.results', { experimentId }))
+      expect(await table(there, slurm.state.experimentId)).toEqual(
+        await table(here, local.state.experimentId),
+      )
+    }, 420_000)
 
     it('cancels a job still queued in Slurm and one running, keeping its checkpoint', async () => {
       const wb = workbench()
@@ -251,6 +306,28 @@ function untilProgressPast(wb: Workbench, runId: number, iteration: number): Pro
       }
     })
   })
+}
+
+const byName = (runs: Run[]) => Object.fromEntries(runs.map((r) => [r.name, r]))
+
+/** A study's results less what says where and when its runs ran (ids, seconds). */
+function resultTable(results: StudyResults) {
+  const seed = ({ runId: _id, trainedSeconds: _s, ...rest }: StudyRun) => rest
+  return {
+    arms: results.arms.map(({ runId: _id, wallSeconds: _s, runs, ...arm }) => ({
+      ...arm,
+      runs: runs.map(seed),
+    })),
+    sources: results.sources.map(seed),
+    comparisons: results.comparisons,
+    testClips: results.testClips,
+  }
+}
+
+/** `scontrol show job`'s fields of a job (a task of an array too), while Slurm knows it. */
+function scontrolFields(slurmJobId: string): Record<string, string> {
+  const out = execFileSync('scontrol', ['show', 'job', '-o', slurmJobId]).toString()
+  return Object.fromEntries([...out.matchAll(/(\w+)=(\S*)/g)].map(([, k, v]) => [k!, v!]))
 }
 
 function jobState(slurmJobId: string): string {

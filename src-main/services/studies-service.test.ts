@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Input, StudyState } from '../api/contract'
-import { createWorkbench, type Workbench } from '../api/create-workbench'
+import { createWorkbench } from '../api/create-workbench'
+import { microStudy, untilStage } from '../testing/micro-study'
 import {
   microConfig,
   setUpTinyRuns,
@@ -13,72 +13,18 @@ import {
 
 const { workbench, track } = workbenchesPerTest()
 
-/**
- * A study of micro runs (16×16, 2 → 2, 4 iterations) on 12 test clips: a 1-digit source and
- * the arms asked for, seeded per arm.
- */
-async function microStudy(
-  wb: Workbench,
-  arms: Input<'studies.create'>['plan']['arms'],
-  seeds: number,
-) {
-  const generate = (name: string, digits: number) =>
-    wb.call('datasets.generate', {
-      name,
-      canvasSize: 16,
-      digitSize: 8,
-      clipLength: 4,
-      digitsPerClip: digits,
-      trainClips: 8,
-      valClips: 2,
-      testClips: 12,
-      seed: digits,
-    })
-  const source = await generate('micro 1 digit', 1)
-  const target = await generate('micro 2 digits', 2)
-  const done = (experimentId: number) => untilStage(wb, experimentId, ['done', 'failed'])
-  const state = await wb.call('studies.create', {
-    name: 'micro study',
-    plan: {
-      targetDatasetId: target.id,
-      sources: arms.some((a) => a.kind !== 'scratch')
-        ? [{ name: 'FD-1 micro', datasetId: source.id }]
-        : [],
-      config: { ...microConfig(), testClips: 12 },
-      seeds,
-      arms,
-    },
-  })
-  return { state, done: () => done(state.experimentId) }
-}
-
-/** Resolves with the first `studies.changed` state of the study at one of `stages`. */
-function untilStage(wb: Workbench, experimentId: number, stages: StudyState['stage'][]) {
-  return new Promise<StudyState>((resolve) => {
-    const stop = wb.onEvent((event, payload) => {
-      const state = payload as StudyState
-      if (
-        event === 'studies.changed' &&
-        state.experimentId === experimentId &&
-        stages.includes(state.stage)
-      ) {
-        stop()
-        resolve(state)
-      }
-    })
-  })
-}
-
 describe('studies', () => {
   it('trains every run of a Flying Digits study on the backend asked for', async () => {
     const wb = workbench()
     const state = await wb.call('studies.flyingDigits', { scale: 'tiny', backend: 'wasm' })
-    // The sources are created as soon as the datasets exist; the arms reuse their config.
-    const sources = await wb.call('runs.list', { experimentId: state.experimentId })
-    expect(sources.map((r) => [r.kind, r.config.backend])).toEqual([
-      ['source', 'wasm'],
-      ['source', 'wasm'],
-    ])
+    // Every run is filed as soon as the datasets exist, on the backend asked for: the arms
+    // wait in the queue for the sources they train on.
+    const runs = await wb.call('runs.list', { experimentId: state.experimentId })
+    const count = (kind: string) => runs.filter((r) => r.kind === kind).length
+    expect(['source', 'scratch', 'finetune', 'tmu'].map(count)).toEqual([2, 2, 4, 2])
+    expect(new Set(runs.map((r) => r.config.backend))).toEqual(new Set(['wasm']))
+    const waiting = runs.filter((r) => r.kind === 'finetune' || r.kind === 'tmu')
+    expect(waiting.map((r) => r.status)).toEqual(waiting.map(() => 'queued'))
     // Tiny: two seeds per arm unless asked; the plan is kept with the study.
     const results = await wb.call('studies.results', { experimentId: state.experimentId })
     expect(results.plan).toMatchObject({ scale: 'tiny', seeds: 2, sourcesPerSeed: false })
@@ -167,8 +113,8 @@ describe('studies', () => {
       [{ name: 'finetune', kind: 'finetune', sources: [0] }],
       1,
     )
-    const [source] = await first.call('runs.list', { experimentId: state.experimentId })
-    expect(source).toMatchObject({ kind: 'source' })
+    const filed = await first.call('runs.list', { experimentId: state.experimentId })
+    const source = filed.find((r) => r.kind === 'source')
     await untilStatus(first, source!.id, ['running'])
     await first.close()
 
@@ -190,7 +136,7 @@ describe('studies', () => {
     const runs = (await second.call('runs.list', { experimentId: state.experimentId })).sort(
       (a, b) => a.id - b.id,
     )
-    // The interrupted source went on (not a second one), then the arm was filed on it.
+    // The interrupted source went on (not a second one); the arm, filed with it, waited for it.
     expect(runs.map((r) => [r.name, r.status])).toEqual([
       ['source · FD-1 micro', 'completed'],
       ['finetune · seed 1', 'completed'],

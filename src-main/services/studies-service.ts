@@ -134,81 +134,108 @@ export function createStudiesService(deps: StudiesDeps) {
     }
   }
 
-  /** The run of (member, seed): the one recorded, or a new one filed in the record first. */
-  function ensureRun(
+  /**
+   * The runs of a member's first `count` seeds: the ones recorded, and the missing ones filed
+   * and recorded. Seeds that train on the same sources are filed as one group, so that they
+   * start together: one job array on Slurm.
+   */
+  function ensureSeeds(
     experimentId: number,
     member: string,
-    seed: number,
-    create: () => Run,
-  ): { run: Run; created: boolean } {
+    count: number,
+    inputOf: (seed: number) => ParsedInput<'runs.create'>,
+  ): Run[] {
     const r = record(experimentId)!
-    const found = existingRun(r, member, seed)
-    if (found) return { run: found, created: false }
-    const run = create()
-    const latest = record(experimentId)!
-    deps.records.write(experimentId, {
-      ...latest,
-      runs: [
-        ...latest.runs.filter((e) => !(e.member === member && e.seed === seed)),
-        { member, seed, runId: run.id },
-      ],
-    })
-    return { run, created: true }
+    const found = Array.from({ length: count }, (_, k) => existingRun(r, member, k))
+    const missing = found.flatMap((run, k) => (run ? [] : [k]))
+    const bySources = new Map<string, number[]>()
+    for (const k of missing) {
+      const key = inputOf(k).sourceRunIds.join(',')
+      bySources.set(key, [...(bySources.get(key) ?? []), k])
+    }
+    for (const seeds of bySources.values()) {
+      const filed = deps.runs.createGroup(seeds.map(inputOf))
+      seeds.forEach((k, i) => (found[k] = filed[i]!))
+      const latest = record(experimentId)!
+      deps.records.write(experimentId, {
+        ...latest,
+        runs: [
+          ...latest.runs.filter((e) => !(e.member === member && seeds.includes(e.seed))),
+          ...seeds.map((seed, i) => ({ member, seed, runId: filed[i]!.id })),
+        ],
+      })
+    }
+    return found as Run[]
   }
 
-  /**
-   * Queues again the runs a stopped workbench left interrupted (a run resumes from its last
-   * checkpoint), then resolves once every run has ended; throws naming the first that did not
-   * complete.
-   */
-  async function settle(ids: number[]): Promise<Run[]> {
-    for (const id of ids) {
+  /** Queues again the runs a stopped workbench left interrupted (from their last checkpoint). */
+  function resumeInterrupted(runs: Run[]) {
+    for (const { id } of runs) {
       if (deps.runs.get(id).status === 'interrupted') deps.runs.control({ id, action: 'resume' })
     }
+  }
+
+  /** Resolves once every run has ended; throws naming the first that did not complete. */
+  async function settle(runs: Run[]): Promise<void> {
     for (;;) {
       if (closed) throw new Error('the workbench closed before the study finished')
-      const runs = ids.map((id) => deps.runs.get(id))
-      if (runs.every((r) => ENDED.has(r.status))) {
-        const bad = runs.find((r) => r.status !== 'completed')
+      const now = runs.map(({ id }) => deps.runs.get(id))
+      if (now.every((r) => ENDED.has(r.status))) {
+        const bad = now.find((r) => r.status !== 'completed')
         if (bad)
           throw new Error(`run "${bad.name}" ${bad.status}${bad.error ? `: ${bad.error}` : ''}`)
-        return runs
+        return
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
   }
 
-  /** One pass of the pipeline: files what the plan lacks, trains it, waits for every run. */
+  /**
+   * One pass of the pipeline: files what the plan lacks, trains it, waits for every run. The
+   * arms are filed with the sources: each waits in the job queue (on Slurm, held by Slurm:
+   * afterok) until the runs it trains on completed.
+   */
   async function pass(experimentId: number) {
     const { plan } = record(experimentId)!
     const sourceSeeds = plan.sourcesPerSeed ? plan.seeds : 1
-    const sourceRuns: Run[][] = plan.sources.map(() => [])
     if (plan.sources.length) {
       report(
         experimentId,
         'sources',
         `training the zoo: ${plan.sources.map((s) => s.name).join(', ')}`,
       )
-      plan.sources.forEach((source, i) => {
-        for (let k = 0; k < sourceSeeds; k++) {
-          const { run } = ensureRun(experimentId, sourceMember(i), k, () =>
-            deps.runs.create({
-              experimentId,
-              name: `source · ${source.name}${sourceSeeds > 1 ? ` · seed ${k + 1}` : ''}`,
-              kind: 'source',
-              datasetId: source.datasetId,
-              config: {
-                ...plan.config,
-                train: { ...plan.config.train, seed: seedOf(sourceMember(i), k) },
-              },
-              sourceRunIds: [],
-              start: true,
-            }),
-          )
-          sourceRuns[i]!.push(run)
-        }
-      })
-      await settle(sourceRuns.flat().map((r) => r.id))
+    }
+    const sourceRuns = plan.sources.map((source, i) =>
+      ensureSeeds(experimentId, sourceMember(i), sourceSeeds, (k) => ({
+        experimentId,
+        name: `source · ${source.name}${sourceSeeds > 1 ? ` · seed ${k + 1}` : ''}`,
+        kind: 'source',
+        datasetId: source.datasetId,
+        config: {
+          ...plan.config,
+          train: { ...plan.config.train, seed: seedOf(sourceMember(i), k) },
+        },
+        sourceRunIds: [],
+        start: true,
+      })),
+    )
+    // Arms are filed on sources still training only once those are going again.
+    resumeInterrupted(sourceRuns.flat())
+    const armRuns = plan.arms.flatMap((arm) =>
+      ensureSeeds(experimentId, armMember(arm), plan.seeds, (k) => ({
+        experimentId,
+        name: `${arm.name} · seed ${k + 1}`,
+        kind: arm.kind,
+        datasetId: plan.targetDatasetId,
+        config: armConfig(plan.config, arm, seedOf(armMember(arm), k)),
+        sourceRunIds: arm.sources.map((i) => sourceRuns[i]![plan.sourcesPerSeed ? k : 0]!.id),
+        start: true,
+      })),
+    )
+    resumeInterrupted(armRuns)
+
+    if (plan.sources.length) {
+      await settle(sourceRuns.flat())
       const inZoo = new Set(deps.zoo.list().map((m) => m.run.id))
       plan.sources.forEach((source, i) =>
         sourceRuns[i]!.forEach((run, k) => {
@@ -218,31 +245,13 @@ export function createStudiesService(deps: StudiesDeps) {
         }),
       )
     }
-
     const names = plan.arms.map((a) => a.name)
     report(
       experimentId,
       'arms',
       `training ${plan.seeds} seed${plan.seeds > 1 ? 's' : ''} of ${names.join(', ')}`,
     )
-    const armRuns: Run[] = []
-    for (const arm of plan.arms) {
-      for (let k = 0; k < plan.seeds; k++) {
-        const { run } = ensureRun(experimentId, armMember(arm), k, () =>
-          deps.runs.create({
-            experimentId,
-            name: `${arm.name} · seed ${k + 1}`,
-            kind: arm.kind,
-            datasetId: plan.targetDatasetId,
-            config: armConfig(plan.config, arm, seedOf(armMember(arm), k)),
-            sourceRunIds: arm.sources.map((i) => sourceRuns[i]![plan.sourcesPerSeed ? k : 0]!.id),
-            start: true,
-          }),
-        )
-        armRuns.push(run)
-      }
-    }
-    await settle(armRuns.map((r) => r.id))
+    await settle(armRuns)
     report(experimentId, 'done', `all ${armRuns.length} arm runs evaluated on the same test clips`)
   }
 
@@ -266,7 +275,8 @@ export function createStudiesService(deps: StudiesDeps) {
     driving.add(experimentId)
     try {
       const arms = deps.runs.list(experimentId).filter((r) => r.kind !== 'source')
-      await settle(arms.map((a) => a.id))
+      resumeInterrupted(arms)
+      await settle(arms)
       report(experimentId, 'done', 'all arms evaluated on the same test clips')
     } catch (error) {
       if (!closed) report(experimentId, 'failed', (error as Error).message)

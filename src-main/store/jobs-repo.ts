@@ -16,6 +16,8 @@ export interface JobRow {
   error: string | null
   /** How far the server has read the job's message file (a Slurm job's; 0 for local ones). */
   messagesOffset: number
+  /** The first job of those filed with it to start together (one Slurm job array), or null. */
+  arrayGroup: number | null
 }
 
 /** A queued or running job with its run's name, for the queue view. */
@@ -34,6 +36,7 @@ interface RawRow {
   finished_at: string | null
   error: string | null
   messages_offset: number
+  array_group: number | null
 }
 
 /** The job queue, kept in SQLite so it survives a restart of the app or server. */
@@ -64,10 +67,17 @@ export function createJobsRepo(db: Db) {
      WHERE id = @id`,
   )
   const setOffset = db.prepare('UPDATE jobs SET messages_offset = ? WHERE id = ?')
+  const setGroup = db.prepare('UPDATE jobs SET array_group = ? WHERE id = ?')
+  const enqueue = (runId: number, kind: JobKind) =>
+    Number(insert.run(runId, kind, nowIso()).lastInsertRowid)
   return {
-    enqueue(runId: number, kind: JobKind): number {
-      return Number(insert.run(runId, kind, nowIso()).lastInsertRowid)
-    },
+    enqueue,
+    /** Queues jobs that start together (one Slurm job array) once each may start. */
+    enqueueGroup: db.transaction((runIds: number[], kind: JobKind): number[] => {
+      const ids = runIds.map((runId) => enqueue(runId, kind))
+      if (ids.length > 1) for (const id of ids) setGroup.run(ids[0], id)
+      return ids
+    }),
     queued: () => queued.all().map(toJob),
     active: (): ActiveJobRow[] => active.all().map((r) => ({ ...toJob(r), runName: r.run_name })),
     get(id: number): JobRow | undefined {
@@ -112,5 +122,6 @@ function toJob(row: RawRow): JobRow {
     finishedAt: row.finished_at,
     error: row.error,
     messagesOffset: row.messages_offset,
+    arrayGroup: row.array_group,
   }
 }

@@ -136,6 +136,11 @@ export const migrations: readonly string[] = [
   ALTER TABLE runs ADD COLUMN partition TEXT;
   ALTER TABLE jobs ADD COLUMN messages_offset INTEGER NOT NULL DEFAULT 0;
   `,
+  // 8: jobs filed together to start together (the seeds of a study's arm: one Slurm job
+  // array), named by the group's first job; NULL for a job filed alone.
+  `
+  ALTER TABLE jobs ADD COLUMN array_group INTEGER;
+  `,
 ]
 
 export const SCHEMA_VERSION = migrations.length

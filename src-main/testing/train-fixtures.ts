@@ -53,7 +53,7 @@ export function tinyJobSpec(
     resume: false,
     validationClips: 4,
     testClips: null,
-    initFrom: null,
+    initFromRunDir: null,
     sources: [],
     evaluateOnly: false,
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SlurmSettings } from '../../domain/cluster'
 import { listCheckpoints } from '../../ml/checkpoint/checkpoint-latest'
@@ -12,7 +12,7 @@ import {
 } from '../job-files'
 import { STDERR_TAIL_BYTES, trainerEntry, type TrainerExit, type TrainerHandle } from '../job-host'
 import type { TrainerMessage } from '../trainer-protocol'
-import { batchScript, sbatchOptions, TIME_LIMIT_WARNING_S } from './batch-script'
+import { arrayLinksDir, batchScript, sbatchOptions, TIME_LIMIT_WARNING_S } from './batch-script'
 import { pendingReasonInWords } from './pending-reasons'
 import {
   isFinal,
@@ -32,7 +32,11 @@ export interface SlurmExecutorOptions {
 /** Slurm queues whatever it is given: the workbench hands it every queued run at once. */
 const SLURM_CONCURRENCY = 1_000
 
-/** One sbatch job per run; the trainer on the node talks through files (job-files.ts). */
+/**
+ * One sbatch job per run, or one job array for runs filed together (the seeds of an arm),
+ * held until the jobs of the runs they train on succeeded (afterok). The trainer on the node
+ * talks through files (job-files.ts).
+ */
 export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor {
   const pollMs = options.pollMs ?? 2_000
   let checked = false
@@ -45,19 +49,29 @@ export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor 
       checkSlurmSettings(options.settings)
       checked = true
     },
-    start(jobId, spec, events) {
-      const files = jobFiles(spec.runDir, jobId)
-      mkdirSync(files.dir, { recursive: true })
-      let slurmJobId: string
+    schedules: true,
+    start(launches, after) {
+      const tasks = launches.map(({ jobId, spec }) => jobFiles(spec.runDir, jobId))
+      const runIds = launches.map(({ spec }) => spec.runId)
+      let submitted: string
       try {
-        writeJsonAtomically(files.spec, spec)
-        writeJsonAtomically(files.control, { paused: false, stop: false })
+        launches.forEach(({ spec }, k) => {
+          mkdirSync(tasks[k]!.dir, { recursive: true })
+          writeJsonAtomically(tasks[k]!.spec, spec)
+          writeJsonAtomically(tasks[k]!.control, { paused: false, stop: false })
+        })
+        if (tasks.length > 1) {
+          const links = arrayLinksDir(tasks)
+          mkdirSync(links)
+          tasks.forEach((task, k) => symlinkSync(task.dir, join(links, String(k))))
+        }
         const { entry, execArgv } = trainerEntry()
         writeFileSync(
-          files.script,
+          tasks[0]!.script,
           batchScript({
-            files,
-            jobName: `tmu-run-${spec.runId}`,
+            tasks,
+            after,
+            jobName: `tmu-run-${runIds.join('+')}`,
             settings: options.settings,
             node: process.execPath,
             trainer: [...execArgv, entry],
@@ -66,17 +80,21 @@ export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor 
           }),
           { mode: 0o755 },
         )
-        slurmJobId = sbatch(files.script)
+        submitted = sbatch(tasks[0]!.script)
       } catch (error) {
-        // Nothing half-made is left behind: the job failed to start, its folder goes.
-        rmSync(files.dir, { recursive: true, force: true })
+        // Nothing half-made is left behind: the jobs failed to start, their folders go.
+        for (const task of tasks) rmSync(task.dir, { recursive: true, force: true })
         throw error
       }
-      events.placed({
-        ...placement(slurmJobId, null),
-        partition: options.settings.partition || null,
+      return launches.map(({ spec, events }, k) => {
+        // A task of an array is known to Slurm as ARRAYID_INDEX.
+        const slurmJobId = tasks.length > 1 ? `${submitted}_${k}` : submitted
+        events.placed({
+          ...placement(slurmJobId, null),
+          partition: options.settings.partition || null,
+        })
+        return follow(tasks[k]!, spec.runDir, slurmJobId, 0, events, pollMs)
       })
-      return follow(files, spec.runDir, slurmJobId, 0, events, pollMs)
     },
     reattach(job: DetachedJob, events) {
       const files = jobFiles(job.runDir, job.jobId)
@@ -192,6 +210,14 @@ function follow(
       const job = await slurmJobState(slurmJobId)
       if (detached) return
       if (job && !isFinal(job)) {
+        if (job.reason === 'DependencyNeverSatisfied' && last === null) {
+          // A run it trains on failed: Slurm would keep it pending for ever.
+          last = {
+            type: 'failed',
+            message: `a run it trains on did not complete, so Slurm can never start it (${pendingReasonInWords(job.reason)})`,
+          }
+          scancel(slurmJobId)
+        }
         const now = placement(slurmJobId, job)
         const key = `${now.state}|${now.reason}|${now.node}`
         if (key !== placedAs) {

@@ -1,0 +1,61 @@
+import type { Input, StudyState } from '../api/contract'
+import type { Workbench } from '../api/create-workbench'
+import { microConfig } from './test-workbench'
+
+/**
+ * A study of micro runs (16×16, 2 → 2, 4 iterations) on 12 test clips: a 1-digit source and
+ * the arms asked for, seeded per arm. `done()` resolves with its state once it is done or
+ * failed.
+ */
+export async function microStudy(
+  wb: Workbench,
+  arms: Input<'studies.create'>['plan']['arms'],
+  seeds: number,
+) {
+  const generate = (name: string, digits: number) =>
+    wb.call('datasets.generate', {
+      name,
+      canvasSize: 16,
+      digitSize: 8,
+      clipLength: 4,
+      digitsPerClip: digits,
+      trainClips: 8,
+      valClips: 2,
+      testClips: 12,
+      seed: digits,
+    })
+  const source = await generate('micro 1 digit', 1)
+  const target = await generate('micro 2 digits', 2)
+  const state = await wb.call('studies.create', {
+    name: 'micro study',
+    plan: {
+      targetDatasetId: target.id,
+      sources: arms.some((a) => a.kind !== 'scratch')
+        ? [{ name: 'FD-1 micro', datasetId: source.id }]
+        : [],
+      config: { ...microConfig(), testClips: 12 },
+      seeds,
+      arms,
+    },
+  })
+  // Listened for from the start: a study may end before its caller asks.
+  const ended = untilStage(wb, state.experimentId, ['done', 'failed'])
+  return { state, done: () => ended }
+}
+
+/** Resolves with the first `studies.changed` state of the study at one of `stages`. */
+export function untilStage(wb: Workbench, experimentId: number, stages: StudyState['stage'][]) {
+  return new Promise<StudyState>((resolve) => {
+    const stop = wb.onEvent((event, payload) => {
+      const state = payload as StudyState
+      if (
+        event === 'studies.changed' &&
+        state.experimentId === experimentId &&
+        stages.includes(state.stage)
+      ) {
+        stop()
+        resolve(state)
+      }
+    })
+  })
+}
