@@ -1,15 +1,15 @@
 import { execFile, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { CellKind } from '../src-main/domain/model'
+import { DEFAULT_PYTHON } from '../src-main/testing/pytorch'
+
+export { pytorchUnavailable } from '../src-main/testing/pytorch'
 
 /** Runs bench/reference/predrnn_step.py under Debian's python3-torch (2 threads), or on CUDA. */
 
 const SCRIPT = fileURLToPath(new URL('./reference/predrnn_step.py', import.meta.url))
-/** Debian's python3-torch lives under the system interpreter, not a venv's. */
-export const DEFAULT_PYTHON = '/usr/bin/python3'
 
 export interface PyTorchStep {
   readonly trainSecondsPerIteration: number
@@ -35,17 +35,6 @@ function scriptArgs(request: object): string[] {
     `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
     String(value),
   ])
-}
-
-/** Why PyTorch cannot run here (message), or null when it can. */
-export async function pytorchUnavailable(python = DEFAULT_PYTHON): Promise<string | null> {
-  if (!existsSync(python)) return `${python} not found`
-  try {
-    await run(python, ['-c', 'import torch'])
-    return null
-  } catch {
-    return `torch is not importable by ${python} (apt-get install -y python3-torch)`
-  }
 }
 
 export async function runPyTorchStep(
