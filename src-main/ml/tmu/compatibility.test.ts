@@ -16,6 +16,24 @@ describe('checkTmuCompatibility', () => {
     ).not.toThrow()
   })
 
+  it('takes a PredRNN++ source beside a ConvLSTM one, and says so in words when it does not fit', () => {
+    const predrnnpp = (hidden: number[]) => source({ cell: 'predrnnpp', hidden })
+    expect(() =>
+      checkTmuCompatibility(target, [
+        { name: 'causal', config: predrnnpp([64, 64, 64, 64]) },
+        { name: 'conv', config: source({}) },
+      ]),
+    ).not.toThrow()
+    expect(() =>
+      checkTmuCompatibility(target, [
+        { name: 'causal', config: predrnnpp([128, 128, 128, 128]) },
+        { name: 'conv', config: source({}) },
+      ]),
+    ).toThrow(
+      'source "causal" has hidden [128,128,128,128] at layer 1, the target\'s TMU layer 1 has 64 channels',
+    )
+  })
+
   it('names the source and both widths when a TMU layer does not fit', () => {
     expect(() =>
       checkTmuCompatibility(target, [

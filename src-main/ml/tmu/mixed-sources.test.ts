@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ModelConfig, TrainConfig } from '../../domain/model'
+import { digitClips } from '../../testing/digit-clips'
+import { initBackend } from '../backend'
+import { createNetwork } from '../network'
+import { patchFrames } from '../patching'
+import { recordSourceMemories } from './memory-bank'
+import type { TmuSource } from './sources'
+import { createTmuTrainer } from './tmu-trainer'
+
+/**
+ * A zoo of two architectures: a ConvLSTM TMU target fed by a PredRNN++ source and a ConvLSTM
+ * source (docs/method.md §2.6, §3.2). The memory bank reads the Causal LSTM's C at layer 1,
+ * [B, h, w, hidden] like ConvLSTM's, and the target trains on it, at the tiny study's shapes.
+ */
+
+const geometry = { kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 }
+const INPUT_FRAMES = 5
+const CLIP_FRAMES = 10
+
+function zoo(): TmuSource[] {
+  const configs = [
+    ModelConfig.parse({ ...geometry, cell: 'predrnnpp', hidden: [8, 8] }),
+    ModelConfig.parse({ ...geometry, hidden: [8, 8] }),
+  ]
+  return configs.map((config, k) => ({
+    name: `${config.cell}-source`,
+    network: createNetwork(config, { seed: 21 + k, trainable: false }),
+  }))
+}
+
+describe('TMU target with a PredRNN++ and a ConvLSTM source', () => {
+  afterAll(async () => {
+    await initBackend('cpu')
+  })
+
+  it('banks the Causal LSTM memory C and trains on the default backend with finite loss', async () => {
+    // `auto`, as a user's run gets it (onednn wherever its addon is built, as in CI).
+    await initBackend('auto')
+    const sources = zoo()
+    const clips = digitClips(4, 9, CLIP_FRAMES)
+
+    const patched = patchFrames(clips, geometry.patchSize)
+    const bank = recordSourceMemories(sources[0]!.network, patched, {
+      inputFrames: INPUT_FRAMES,
+      truthMaskBP: null,
+      layers: [0],
+    })
+    const memories = bank.byLayer[0]!
+    expect(memories).toHaveLength(CLIP_FRAMES - 1)
+    expect(memories[0]!.shape).toEqual([4, 8, 8, 8])
+    expect(tf.tidy(() => tf.max(tf.abs(memories.at(-1)!)).dataSync()[0]!)).toBeGreaterThan(0)
+    bank.dispose()
+    patched.dispose()
+
+    const target = ModelConfig.parse({ ...geometry, hidden: [8, 8], tmu: { sources: 2 } })
+    const train = TrainConfig.parse({
+      inputFrames: INPUT_FRAMES,
+      outputFrames: CLIP_FRAMES - INPUT_FRAMES,
+      batchSize: 4,
+      learningRate: 3e-3,
+      reverseInput: true,
+      etaDecay: 0.05,
+    })
+    const trainer = createTmuTrainer(target, train, sources)
+    const losses: number[] = []
+    for (let iteration = 0; iteration < 4; iteration++) {
+      losses.push((await trainer.step(clips)).loss)
+    }
+    trainer.dispose()
+    sources.forEach((s) => s.network.dispose())
+    clips.dispose()
+    expect(losses.every(Number.isFinite), `losses ${losses.join(', ')}`).toBe(true)
+    expect(losses.at(-1)!, `losses ${losses.join(', ')}`).toBeLessThan(losses[0]!)
+  })
+})
