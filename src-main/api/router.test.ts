@@ -48,13 +48,59 @@ describe('router', () => {
       input: { name: 7 },
     })
     expect(!bad.reply.ok && bad.reply.error.code).toBe('invalid_input')
-    expect(!bad.reply.ok && bad.reply.error.message).toMatch(/^experiments\.create: name: /)
+    expect(!bad.reply.ok && bad.reply.error.message).toBe(
+      'experiments.create: name: must be text; got 7',
+    )
     const good = await wb.router.dispatch({
       id: 'c',
       method: 'experiments.create',
       input: { name: 'ok' },
     })
     expect(good.reply.ok).toBe(true)
+  })
+
+  it('says in words what each field needs, naming it, never in schema terms', async () => {
+    const wb = workbench()
+    const message = async (method: string, input: unknown) => {
+      const { reply } = await wb.router.dispatch({ id: 'm', method, input })
+      expect(!reply.ok && reply.error.code).toBe('invalid_input')
+      return !reply.ok ? reply.error.message : ''
+    }
+    expect(await message('experiments.create', { name: '' })).toBe(
+      'experiments.create: name: must not be empty',
+    )
+    expect(await message('experiments.create', {})).toBe(
+      'experiments.create: name: is required: text',
+    )
+    expect(await message('datasets.generate', { name: 'd', canvasSize: 'big' })).toBe(
+      'datasets.generate: canvasSize: must be a number; got "big"',
+    )
+    expect(await message('datasets.generate', { name: 'd', canvasSize: 16.5 })).toBe(
+      'datasets.generate: canvasSize: must be a whole number; got 16.5',
+    )
+    expect(
+      await message('runs.exportVideo', { runIds: [], clip: -1, heat: {}, zoom: 9, fps: 5 }),
+    ).toBe(
+      'runs.exportVideo: runIds: needs at least one item; clip: must be at least 0; ' +
+        'heat.abs: is required: yes or no (true or false); ' +
+        'heat.signed: is required: yes or no (true or false); zoom: must be at most 8',
+    )
+    expect(await message('datasets.preview', { path: '/x', format: 'avi' })).toBe(
+      'datasets.preview: format: must be one of "npy", "predrnn-npz", "frame-folders", "video"',
+    )
+  })
+
+  it('refuses a 100000 × 100000 resize in a sentence before reading any file', async () => {
+    const { reply } = await workbench().router.dispatch({
+      id: 'r',
+      method: 'datasets.preview',
+      input: { path: '/nowhere/clips.npy', options: { resize: { height: 100000, width: 100000 } } },
+    })
+    expect(!reply.ok && reply.error).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('resize.height: must be at most 4096'),
+    })
+    expect(!reply.ok && reply.error.message).toContain('resize.width: must be at most 4096')
   })
 
   it('turns a missing experiment into not_found', async () => {

@@ -97,6 +97,7 @@ function failure(
   }
 }
 
+/** Each issue after the field it is about: "train.learningRate: must be more than 0". */
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)

@@ -72,11 +72,20 @@ const SplitRule = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all'), split: SplitName }),
 ])
 
+/** Pixels a side that an import may resize frames to: 64 to 256 are usual, 4096 is a 4K film. */
+export const MAX_IMPORT_SIDE = 4096
+
 export const ImportOptions = z.object({
   clipLength: z.number().int().min(2).optional(),
   clipStride: z.number().int().min(1).optional(),
   frameStride: z.number().int().min(1).optional(),
-  resize: z.object({ height: z.number().int().min(1), width: z.number().int().min(1) }).optional(),
+  /** At most MAX_IMPORT_SIDE a side: a typo of 100000 should be refused, not run out of memory. */
+  resize: z
+    .object({
+      height: z.number().int().min(1).max(MAX_IMPORT_SIDE),
+      width: z.number().int().min(1).max(MAX_IMPORT_SIDE),
+    })
+    .optional(),
   color: z.enum(['gray', 'rgb', 'keep']).optional(),
   split: SplitRule.optional(),
   /** .npy only: axis order, detected when absent. */

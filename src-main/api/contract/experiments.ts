@@ -6,7 +6,8 @@ export type ExperimentId = z.infer<typeof ExperimentId>
 /** Where a run created without an experiment goes (made on first use). */
 export const DEFAULT_EXPERIMENT_NAME = 'My runs'
 
-const Name = z.string().trim().min(1, 'name must not be empty').max(200)
+// Plain-words messages come from plain-messages.ts ("must not be empty"), after the field's name.
+const Name = z.string().trim().min(1).max(200)
 const Tag = z.string().trim().min(1).max(50)
 
 export const Experiment = z.object({

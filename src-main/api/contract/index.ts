@@ -1,3 +1,5 @@
+// Plain-words validation messages for every schema, set before any is used.
+import './plain-messages'
 // The domain types the contract's schemas are made of, so the renderer reads them here too.
 export {
   BACKEND_ORDER,

@@ -21,4 +21,19 @@ describe('generate form', () => {
     expect(Object.keys(errors).sort()).toEqual(['clipLength', 'digitSize', 'name', 'speedMax'])
     expect(errors.digitSize).toMatch(/32 px canvas/)
   })
+
+  it('says in words what a field needs, not in schema terms', () => {
+    const errors = validateGenerateForm({
+      ...defaultGenerateForm(),
+      name: '',
+      // What an emptied number input binds with v-model.number.
+      trainClips: '' as unknown as number,
+      clipLength: 2.5,
+    })
+    expect(errors).toMatchObject({
+      name: 'must not be empty',
+      trainClips: 'must be a number; it was empty',
+      clipLength: 'must be a whole number; got 2.5',
+    })
+  })
 })

@@ -339,7 +339,8 @@ export function validateRunForm(
   for (const issue of parsed.error.issues) {
     const leaf = issue.path.at(-1)
     const field = typeof leaf === 'string' && leaf in form ? (leaf as keyof RunForm) : 'form'
-    errors[field] ??= `${issue.path.join('.')}: ${issue.message}`
+    // Beside its field a message needs no name; on the form it names the setting.
+    errors[field] ??= field === 'form' ? `${issue.path.join('.')} ${issue.message}` : issue.message
   }
   return { errors, input: null }
 }
