@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_EXPERIMENT_NAME, type RunLogLine, type RunProgress } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
+import { displayStatus } from '../../src-renderer/src/lib/run-phase'
 import {
   microConfig,
   setUpTinyRuns,
@@ -60,6 +61,23 @@ describe('run lifecycle', () => {
     expect(seen).toEqual(['last iteration', 'test scored'])
   })
 
+  it('reads "evaluating" while a completed run is scored again', async () => {
+    const wb = workbench()
+    const { create } = await setUpTinyRuns(wb)
+    const run = await create('rescored', { iterations: 4 })
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
+    const phases: string[] = []
+    wb.onEvent((event, payload) => {
+      if (event !== 'runs.changed' || (payload as { id: number }).id !== run.id) return
+      void wb.call('runs.get', { id: run.id }).then((r) => phases.push(displayStatus(r)))
+    })
+    await wb.call('runs.evaluate', { id: run.id })
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(phases).toContain('evaluating')
+    expect(phases).not.toContain('running')
+  })
+
   it('adds up training time over a cancel and a resume', async () => {
     const wb = workbench()
     const { create } = await setUpTinyRuns(wb)
@@ -85,6 +103,38 @@ describe('run lifecycle', () => {
     const lastSeconds = (Date.parse(done.finishedAt!) - Date.parse(done.startedAt!)) / 1000
     expect(done.startedAt).not.toBe(first.startedAt)
     expect(done.trainedSeconds).toBeCloseTo(firstSeconds + lastSeconds, 2)
+  }, 60_000)
+
+  it('leaves paused time out of the training time', async () => {
+    const wb = workbench()
+    const { create } = await setUpTinyRuns(wb)
+    const run = await create('paused', { iterations: 40, checkpointEvery: 100, evalEvery: 100 })
+    await new Promise<void>((resolve) => {
+      const stop = wb.onEvent((event, payload) => {
+        if (event === 'runs.progress' && (payload as RunProgress).iteration >= 2) {
+          stop()
+          resolve()
+        }
+      })
+    })
+    const firstStart = Date.parse((await wb.call('runs.get', { id: run.id })).startedAt!)
+    await wb.call('runs.control', { id: run.id, action: 'pause' })
+    const paused = await wb.call('runs.get', { id: run.id })
+    expect(paused.status).toBe('paused')
+    const beforePause = (Date.parse(paused.finishedAt!) - firstStart) / 1000
+    expect(paused.trainedSeconds).toBeCloseTo(beforePause, 2)
+    const PAUSE_MS = 2000
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
+    // Still paused, the duration stands still.
+    expect((await wb.call('runs.get', { id: run.id })).trainedSeconds).toBe(paused.trainedSeconds)
+
+    await wb.call('runs.control', { id: run.id, action: 'resume' })
+    expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
+    const done = await wb.call('runs.get', { id: run.id })
+    const afterResume = (Date.parse(done.finishedAt!) - Date.parse(done.startedAt!)) / 1000
+    expect(done.trainedSeconds).toBeCloseTo(beforePause + afterResume, 2)
+    const wall = (Date.parse(done.finishedAt!) - firstStart) / 1000
+    expect(wall - done.trainedSeconds).toBeGreaterThanOrEqual(PAUSE_MS / 1000)
   }, 60_000)
 
   it('resumes runs a restart interrupted, unless the setting is off', async () => {

@@ -433,13 +433,15 @@ export function createRunsService(deps: RunsServiceDeps) {
             throw new WorkbenchError('conflict', `run "${run.name}" is not training`)
           }
           handle.pause()
-          runs.update(id, { status: 'paused' })
+          // A pause ends the attempt and a resume starts another, so paused time is not
+          // training time (the trainer idles in between).
+          runs.update(id, { status: 'paused', ...endAttempt(id, nowIso()) })
           logLine(id, 'info', 'paused')
           break
         case 'resume':
           if (handle && run.status === 'paused') {
             handle.resume()
-            runs.update(id, { status: 'running' })
+            runs.update(id, { status: 'running', startedAt: nowIso(), finishedAt: null })
             logLine(id, 'info', 'resumed')
           } else if (['interrupted', 'failed', 'cancelled'].includes(run.status)) {
             enqueueTraining(id)
