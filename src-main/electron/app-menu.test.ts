@@ -93,6 +93,7 @@ describe('quitQuestion', () => {
     state,
     position: state === 'queued' ? 1 : null,
     pid: null,
+    waiting: null,
     createdAt: '2026-12-01T00:00:00Z',
     startedAt: null,
   })

@@ -26,6 +26,8 @@ export interface JobQueueOptions {
   launch(jobs: JobRow[], after: string[]): TrainerHandle[]
   /** Follows again a job a stopped process left running elsewhere (Slurm); null if none. */
   reattach(job: JobRow): TrainerHandle | null
+  /** Why a job handed to its executor has not started training (Slurm's reason), or null. */
+  waitingOf(job: JobRow): string | null
   /** Called once per job when its trainer has exited. */
   settled(job: JobRow, exit: TrainerExit): void
   /** Called when a job could not start at all. */
@@ -143,6 +145,7 @@ export function createJobQueue(options: JobQueueOptions) {
         pid: running.get(job.id)?.handle.pid ?? null,
         createdAt: job.createdAt,
         startedAt: job.startedAt,
+        waiting: job.state === 'running' ? options.waitingOf(job) : null,
       }))
     },
     /** Moves queued job `jobId` in front of queued job `beforeJobId` (null: to the end). */

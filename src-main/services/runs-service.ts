@@ -64,6 +64,8 @@ type StopReason = 'cancel' | 'pause-to-disk' | 'shutdown'
 export function createRunsService(deps: RunsServiceDeps) {
   const { runs, emit } = deps
   const stopReasons = new Map<number, StopReason>()
+  /** Jobs Slurm holds back, by job id: its pending reason in words. */
+  const slurmWaits = new Map<number, string>()
   const local = createLocalExecutor(deps.concurrency ?? 1)
   const executors = deps.executors ?? { current: () => local, named: () => local }
   const runsJobs = deps.concurrency !== 0
@@ -200,7 +202,11 @@ export function createRunsService(deps: RunsServiceDeps) {
   function eventsOf(job: JobRow): JobEvents {
     return {
       message: (message) => onTrainerMessage(job.runId, message),
-      placed: (placement) => onPlaced(job.runId, placement),
+      placed: (placement) => {
+        if (placement.state === 'pending') slurmWaits.set(job.id, placement.reason ?? 'pending')
+        else slurmWaits.delete(job.id)
+        onPlaced(job.runId, placement)
+      },
       consumed: (offset) => deps.jobs.setMessagesOffset(job.id, offset),
     }
   }
@@ -217,6 +223,7 @@ export function createRunsService(deps: RunsServiceDeps) {
   }
 
   function settled(job: JobRow, exit: TrainerExit) {
+    slurmWaits.delete(job.id)
     const reason = stopReasons.get(job.runId)
     stopReasons.delete(job.runId)
     const last = exit.last
@@ -321,6 +328,7 @@ export function createRunsService(deps: RunsServiceDeps) {
       if (handle) logLine(run.id, 'info', `following Slurm job ${run.slurmJobId} again`)
       return handle
     },
+    waitingOf: (job) => slurmWaits.get(job.id) ?? null,
     settled,
     failedToStart(job, error) {
       runs.update(job.runId, {

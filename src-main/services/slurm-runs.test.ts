@@ -148,6 +148,13 @@ describe.skipIf(unavailable)(
       const second = await create('second', { iterations: 4 })
       await untilLog(wb, first.id, /^checkpoint at iteration/)
       expect(await logText(wb, second.id)).toMatch(/waits: (Resources|Priority)/)
+      // The queue says the second is held in Slurm, and why; the first trains.
+      const queue = await wb.call('jobs.list', {})
+      expect(queue.find((j) => j.runId === second.id)).toMatchObject({
+        state: 'running',
+        waiting: expect.stringMatching(/^(Resources|Priority): \w/),
+      })
+      expect(queue.find((j) => j.runId === first.id)!.waiting).toBeNull()
 
       await wb.call('runs.control', { id: second.id, action: 'cancel' })
       expect(await untilStatus(wb, second.id, ['cancelled', 'failed'])).toBe('cancelled')

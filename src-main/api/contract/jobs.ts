@@ -17,6 +17,11 @@ export const ActiveJob = z.object({
   pid: z.number().int().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
+  /**
+   * Why a running job has not started training: it is queued in Slurm, for this pending
+   * reason in words (pending-reasons.ts); null while it trains.
+   */
+  waiting: z.string().nullable(),
 })
 export type ActiveJob = z.infer<typeof ActiveJob>
 
