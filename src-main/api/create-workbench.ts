@@ -35,7 +35,7 @@ import { createSystemService } from '../services/system-service'
 import { createSettingsService } from '../services/settings-service'
 import { resolveImportPath } from '../services/import-roots'
 import { createSettingsRepo } from '../store/settings-repo'
-import { checkExecutorSettings, createExecutors } from '../services/executors'
+import { batchScriptPreview, checkExecutorSettings, createExecutors } from '../services/executors'
 import type { Emit } from '../services/events'
 import { configureLogging } from '../util/logger'
 
@@ -211,6 +211,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.card': async ({ id, format }) => artifacts.card(id, format),
     'runs.export': async ({ id }) => artifacts.export(id),
     'runs.exportVideo': (input) => comparisonVideo.exportVideo(input),
+    'runs.batchScript': async () => batchScriptPreview(settings, paths.runs),
     'runs.estimate': async ({ config, sourceRunIds }) =>
       estimateIteration(
         config,

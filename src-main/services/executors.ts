@@ -1,7 +1,7 @@
 import { WorkbenchError, type ParsedInput } from '../api/contract'
 import type { Executor } from '../domain/runs'
 import { createLocalExecutor, type JobExecutor } from '../jobs/executor'
-import { createSlurmExecutor } from '../jobs/slurm/slurm-executor'
+import { createSlurmExecutor, previewBatchScript } from '../jobs/slurm/slurm-executor'
 import type { SettingsService } from './settings-service'
 
 /**
@@ -41,4 +41,10 @@ export function checkExecutorSettings(
     throw new WorkbenchError('invalid_input', (error as Error).message)
   }
   return patch
+}
+
+/** The batch script a new run would go in with, or null when runs train on this machine. */
+export function batchScriptPreview(settings: SettingsService, runsDir: string): string | null {
+  const { executor, slurm } = settings.get()
+  return executor === 'slurm' ? previewBatchScript(slurm, runsDir) : null
 }

@@ -143,6 +143,8 @@ export const methods = {
     timeoutMs: 5 * 60_000,
   },
   /** A rough time per iteration before starting (convolution FLOPs over typical backend speed), and the memory. */
+  /** The sbatch script a new run would be submitted with; null when runs train locally. */
+  'runs.batchScript': { input: Empty, output: z.string().nullable() },
   'runs.estimate': {
     input: z.object({ config: RunConfig, sourceRunIds: z.array(RunId).default([]) }),
     output: z

@@ -5,6 +5,7 @@ import { listCheckpoints } from '../../ml/checkpoint/checkpoint-latest'
 import type { DetachedJob, JobEvents, JobExecutor, JobPlacement } from '../executor'
 import {
   jobFiles,
+  jobFilesIn,
   readControl,
   readMessagesFrom,
   writeJsonAtomically,
@@ -52,7 +53,7 @@ export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor 
     schedules: true,
     start(launches, after) {
       const tasks = launches.map(({ jobId, spec }) => jobFiles(spec.runDir, jobId))
-      const runIds = launches.map(({ spec }) => spec.runId)
+      const runIds = launches.map(({ spec }) => String(spec.runId))
       let submitted: string
       try {
         launches.forEach(({ spec }, k) => {
@@ -65,21 +66,9 @@ export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor 
           mkdirSync(links)
           tasks.forEach((task, k) => symlinkSync(task.dir, join(links, String(k))))
         }
-        const { entry, execArgv } = trainerEntry()
-        writeFileSync(
-          tasks[0]!.script,
-          batchScript({
-            tasks,
-            after,
-            jobName: `tmu-run-${runIds.join('+')}`,
-            settings: options.settings,
-            node: process.execPath,
-            trainer: [...execArgv, entry],
-            workDir: process.cwd(),
-            electron: process.versions.electron !== undefined,
-          }),
-          { mode: 0o755 },
-        )
+        writeFileSync(tasks[0]!.script, scriptHere(options.settings, tasks, runIds, after), {
+          mode: 0o755,
+        })
         submitted = sbatch(tasks[0]!.script)
       } catch (error) {
         // Nothing half-made is left behind: the jobs failed to start, their folders go.
@@ -102,6 +91,29 @@ export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor 
       return follow(files, job.runDir, job.slurmJobId, job.offset, events, pollMs)
     },
   }
+}
+
+/** The batch script of runs `runIds` (their job folders `tasks`) from this workbench. */
+function scriptHere(settings: SlurmSettings, tasks: JobFiles[], runIds: string[], after: string[]) {
+  const { entry, execArgv } = trainerEntry()
+  return batchScript({
+    tasks,
+    after,
+    jobName: `tmu-run-${runIds.join('+')}`,
+    settings,
+    node: process.execPath,
+    trainer: [...execArgv, entry],
+    workDir: process.cwd(),
+    electron: process.versions.electron !== undefined,
+  })
+}
+
+/**
+ * The script a new run would be submitted with, for the new-run form: its run and job ids
+ * are not known yet, so their folder says RUN and JOB.
+ */
+export function previewBatchScript(settings: SlurmSettings, runsDir: string): string {
+  return scriptHere(settings, [jobFilesIn(join(runsDir, 'RUN', 'jobs', 'JOB'))], ['RUN'], [])
 }
 
 /**
