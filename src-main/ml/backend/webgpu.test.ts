@@ -107,11 +107,12 @@ describe.skipIf(skip !== null)(
     it('tmu doctor lists the adapter, and tmu train --backend webgpu completes a run', async () => {
       const run = (...args: string[]) =>
         promisify(execFile)(process.execPath, [TMU, ...args], { timeout: 300_000 })
-      const doctor = await run('doctor')
-      expect(doctor.stdout).toMatch(/webgpu.*only a software adapter, SwiftShader driver/)
-
+      // A workspace of its own: the doctor opens one, and the user's default is not the test's.
       const workspace = mkdtempSync(join(tmpdir(), 'tmu-webgpu-'))
       const ws = ['--workspace', workspace]
+      const doctor = await run('doctor', ...ws)
+      expect(doctor.stdout).toMatch(/webgpu.*only a software adapter, SwiftShader driver/)
+
       await run(
         'data',
         'generate',
