@@ -76,13 +76,19 @@ test('the tiny study runs every arm to finite results with intervals, verdicts a
   expect(shown).toMatch(/TMU ← FD-1 \+ FD-2\s+2\/2\s+60/)
   const out = mkdtempSync(join(tmpdir(), 'tmu-report-'))
   await tmu(serve.workspace, 'study', 'report', experimentId, '--out', out)
-  for (const file of ['html', 'md', 'csv', 'json'].map((ext) => `study-${experimentId}.${ext}`)) {
-    expect(existsSync(join(out, file)), file).toBe(true)
-  }
+  const files = [
+    ...['html', 'md', 'csv', 'json'].map((ext) => `study-${experimentId}.${ext}`),
+    ...['mse-per-frame', 'ssim-per-frame', 'gate-usage', 'memory-magnitude'].flatMap((f) => [
+      `${f}.svg`,
+      `${f}.png`,
+    ]),
+    'sample-clips.png',
+  ]
+  for (const file of files) expect(existsSync(join(out, file)), file).toBe(true)
   const csv = readFileSync(join(out, `study-${experimentId}.csv`), 'utf8')
     .trim()
     .split('\n')
-  // Header, then 4 arms × 2 seeds × 5 frames.
-  expect(csv.length).toBe(1 + 4 * 2 * 5)
+  // Header, then 4 arms × 2 seeds × 15 frames: 5 → 5 trained, scored to 5 → 15.
+  expect(csv.length).toBe(1 + 4 * 2 * 15)
   app.expectNoErrors()
 })

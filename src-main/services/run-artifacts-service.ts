@@ -87,6 +87,13 @@ export function createRunArtifactsService({ runs }: RunArtifactsDeps) {
       }
     },
 
+    /** What a TMU target's test evaluation saved per clip, in clip order (docs/method.md §3.10). */
+    introspection(id: number): SavedClipGates[] {
+      const run = runs.get(id)
+      const { files } = testPredictions(run, true)
+      return readJson(files.gates, SavedClipGates.array())
+    },
+
     /** The run's model card: config, lineage (target ← sources), metrics and curves. */
     card(id: number, format: 'markdown' | 'html'): { fileName: string; content: string } {
       const run = runs.get(id)

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PNG } from 'pngjs'
 import { describe, expect, it } from 'vitest'
 import { createWorkbench } from '../api/create-workbench'
 import { microStudy, untilStage } from '../testing/micro-study'
@@ -10,6 +11,7 @@ import {
   untilStatus,
   workbenchesPerTest,
 } from '../testing/test-workbench'
+import type { ArmIntrospection } from './study-report'
 
 const { workbench, track } = workbenchesPerTest()
 
@@ -63,6 +65,44 @@ describe('studies', () => {
     )
     expect(mse.mean.low!).toBeLessThan(0)
     expect(mse.mean.high!).toBeGreaterThan(0)
+  }, 600_000)
+
+  it("reports sample clips, gate usage and the carried memory from the runs' saved files", async () => {
+    const wb = workbench()
+    const { state, done } = await microStudy(
+      wb,
+      [
+        { name: 'scratch', kind: 'scratch' },
+        { name: 'TMU ← FD-1', kind: 'tmu', sources: [0] },
+      ],
+      1,
+    )
+    expect(await done()).toMatchObject({ stage: 'done' })
+    const report = await wb.call('studies.report', { experimentId: state.experimentId })
+    // Truth and both arms on test clip 0, as a PNG: 16×16 frames at zoom 4, three rows.
+    const strip = report.images.find((i) => i.name === 'sample-clips.png')!
+    const png = PNG.sync.read(Buffer.from(strip.pngBase64, 'base64'))
+    expect(png.height).toBeGreaterThan(3 * 64)
+    expect(report.markdown).toContain('rows top to bottom: Ground truth; scratch; TMU ← FD-1.')
+    expect(report.html).toContain(
+      '<img class="samples" alt="sample clips" src="data:image/png;base64,',
+    )
+    // The TMU arm's gates per source and its memory per layer, by each of the 3 steps.
+    const { introspection } = JSON.parse(report.json) as { introspection: ArmIntrospection[] }
+    expect(introspection.map((i) => [i.arm, i.sources])).toEqual([['TMU ← FD-1', ['FD-1 micro']]])
+    const [memory] = introspection[0]!.memoryMagnitude
+    expect(memory).toHaveLength(3)
+    for (const v of memory!) expect(Number.isFinite(v)).toBe(true)
+    expect(report.markdown).toMatch(
+      /\| TMU ← FD-1 \| 1 \| FD-1 micro \| 0\.\d{3} \| 0\.\d{3} \| 0\.\d{3} \|/,
+    )
+    expect(report.images.map((i) => i.name)).toEqual([
+      'mse-per-frame.png',
+      'ssim-per-frame.png',
+      'gate-usage.png',
+      'memory-magnitude.png',
+      'sample-clips.png',
+    ])
   }, 600_000)
 
   it('adds seeds to a finished study by training only the runs it lacks', async () => {

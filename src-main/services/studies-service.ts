@@ -6,6 +6,7 @@ import {
   StudyStage,
   WorkbenchError,
   type Dataset,
+  type EvaluationSummary,
   type ParsedInput,
   type Run,
   type StudyArmPlan,
@@ -23,6 +24,8 @@ import type { Emit } from './events'
 import type { ExperimentsService } from './experiments-service'
 import type { RunsService } from './runs-service'
 import { ablationArm, armConfig, mainArms, SCALES, sourceLabel } from './study-plans'
+import { createRunArtifactsService } from './run-artifacts-service'
+import { armIntrospection, sampleStrip, type StudyMediaDeps } from './study-media'
 import { renderStudyReport, type ReportSetup } from './study-report'
 import { compareArms, hashName, studyRun, summarizeArm, type ArmRuns } from './study-results'
 import type { ZooService } from './zoo-service'
@@ -421,7 +424,7 @@ export function createStudiesService(deps: StudiesDeps) {
   }
 
   /** The study's report (docs/studies.md, "The report") from its results as they stand. */
-  function studyReport(experimentId: number): StudyReport {
+  async function studyReport(experimentId: number): Promise<StudyReport> {
     const results = studyResults(experimentId)
     const plan = results.plan
     const datasetName = (id: number) => {
@@ -435,21 +438,47 @@ export function createStudiesService(deps: StudiesDeps) {
       machine: `${processors.length} × ${processors[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}`,
       generatedAt: new Date().toISOString(),
     }
-    const rows = armRuns(experimentId).arms.flatMap((arm) =>
-      arm.seeds.flatMap(({ run, seed, evaluation }) =>
-        (evaluation?.mse ?? []).map((_, j) => ({
-          arm: arm.plan.name,
-          seed,
-          runId: run.id,
-          frame: j + 1,
-          mse: evaluation!.mse[j] ?? null,
-          mae: evaluation!.mae[j] ?? null,
-          ssim: evaluation!.ssim[j] ?? null,
-          psnr: evaluation!.psnr[j] ?? null,
-        })),
-      ),
+    const { arms } = armRuns(experimentId)
+    const rows = arms.flatMap((arm) =>
+      arm.seeds.flatMap(({ run, seed, evaluation }) => {
+        if (!evaluation) return []
+        const trained = evaluation.mse.length
+        const scores = (
+          s: Pick<EvaluationSummary, 'mse' | 'mae' | 'ssim' | 'psnr'>,
+          from: number,
+        ) =>
+          s.mse.map((_, j) => ({
+            arm: arm.plan.name,
+            seed,
+            runId: run.id,
+            frame: from + j + 1,
+            beyondTraining: from > 0,
+            mse: s.mse[j] ?? null,
+            mae: s.mae[j] ?? null,
+            ssim: s.ssim[j] ?? null,
+            psnr: s.psnr[j] ?? null,
+          }))
+        return [
+          ...scores(evaluation, 0),
+          ...(evaluation.beyond ? scores(evaluation.beyond, trained) : []),
+        ]
+      }),
     )
-    return renderStudyReport(results, setup, rows)
+    // The runs' saved predictions and introspection, read as the run pages read them.
+    const media: StudyMediaDeps = {
+      datasets: deps.datasets,
+      artifacts: createRunArtifactsService({ runs: deps.runs }),
+    }
+    // A TMU arm's gates follow its sources in the order its plan lists them.
+    const sourcesOf = (name: string) =>
+      plan?.arms.find((a) => a.name === name)?.sources.map((i) => plan.sources[i]!.name) ?? []
+    return renderStudyReport(results, setup, rows, {
+      introspection: arms.flatMap((arm) => {
+        const found = armIntrospection(arm, sourcesOf(arm.plan.name), media)
+        return found ? [found] : []
+      }),
+      samples: plan ? await sampleStrip(arms, plan.targetDatasetId, 0, media) : null,
+    })
   }
 
   return {

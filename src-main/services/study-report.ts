@@ -1,5 +1,7 @@
 import type { Interval, StudyArm, StudyMetric, StudyReport, StudyResults } from '../api/contract'
+import { lineChartRgba, lineChartSvg, type LineChart } from '../media/line-chart'
 import { formatInterval } from '../ml/stats/verdict'
+import { encodePng } from './png'
 
 /** What the report says about where the study ran, beside the plan. */
 export interface ReportSetup {
@@ -15,25 +17,45 @@ export interface RawRow {
   seed: number
   runId: number
   frame: number
+  /** A lead time past the trained horizon (docs/method.md §5.2). */
+  beyondTraining: boolean
   mse: number | null
   mae: number | null
   ssim: number | null
   psnr: number | null
 }
 
+/** A TMU arm's gates and carried memory over its scored seeds' test clips, by step. */
+export interface ArmIntrospection {
+  arm: string
+  /** 1-based TMU layers, the first index of `gateMean`. */
+  layers: number[]
+  /** The run's sources in gate order, the second index of `gateMean`. */
+  sources: string[]
+  /** gateMean[j][m][t]: mean transfer gate T_m at TMU layer j after step t. */
+  gateMean: (number | null)[][][]
+  /** memoryMagnitude[l][t]: mean |C_t| of layer l + 1 (every layer); empty if not recorded. */
+  memoryMagnitude: (number | null)[][]
+}
+
+/** One test clip: truth over the predicted frames, then each arm (media/labelled-export.ts). */
+export interface SampleStrip {
+  clip: number
+  /** Row labels, top to bottom. */
+  rows: string[]
+  png: Uint8Array
+}
+
+/** What the report shows from the runs' saved predictions and introspection. */
+export interface ReportMedia {
+  introspection: ArmIntrospection[]
+  samples: SampleStrip | null
+}
+
 const LABEL: Record<StudyMetric, string> = { mse: 'MSE', mae: 'MAE', ssim: 'SSIM', psnr: 'PSNR' }
 const DIGITS: Record<StudyMetric, number> = { mse: 2, mae: 2, ssim: 4, psnr: 2 }
-/** Colour-blind-safe (Okabe–Ito), in arm order. */
-const PALETTE = [
-  '#0072b2',
-  '#e69f00',
-  '#009e73',
-  '#d55e00',
-  '#cc79a7',
-  '#56b4e9',
-  '#f0e442',
-  '#000000',
-]
+/** How the tables mark lead times past the trained horizon. */
+const BEYOND_MARK = '†'
 
 const withCi = (i: Interval, digits: number) =>
   i.estimate === null
@@ -47,79 +69,76 @@ const duration = (seconds: number) =>
     : seconds >= 60
       ? `${(seconds / 60).toFixed(1)} min`
       : `${seconds.toFixed(0)} s`
+const magnitude = (v: number | null) => (v === null ? '—' : v.toPrecision(3))
+const point = (v: number | null): Interval => ({ estimate: v, low: null, high: null })
+
+/** Lead times scored: the trained ones, then those past the horizon of any arm. */
+function leadTimes(arms: readonly StudyArm[]) {
+  const trained = Math.max(0, ...arms.map((a) => a.perFrame.mse.length))
+  const beyond = Math.max(0, ...arms.map((a) => a.beyond.mse.length))
+  const labels = Array.from({ length: trained + beyond }, (_, j) =>
+    j < trained ? `t+${j + 1}` : `t+${j + 1} ${BEYOND_MARK}`,
+  )
+  return { trained, beyond, labels }
+}
 
 /**
- * Per-frame curves of one metric, one line per arm with its 95 % band over seeds, as a
- * standalone SVG (fonts and colours inline) that a paper can take as it is.
+ * Per-frame curves of one metric, one line per arm with its 95 % band over seeds, on to the
+ * lead times past the trained horizon (shaded), where any were scored.
  */
-export function curvesSvg(arms: StudyArm[], metric: StudyMetric): string {
-  const width = 640
-  const height = 360
-  const pad = { left: 64, right: 16, top: 28, bottom: 44 }
-  const legendHeight = 18 * arms.length
-  const plotHeight = height - pad.top - pad.bottom
-  const frames = Math.max(1, ...arms.map((a) => a.perFrame[metric].length))
-  const values = arms.flatMap((a) =>
-    a.perFrame[metric]
-      .flatMap((i) => [i.estimate, i.low, i.high])
-      .filter((v): v is number => v !== null),
-  )
-  const lo = values.length ? Math.min(...values) : 0
-  const hi = values.length ? Math.max(...values) : 1
-  const span = hi - lo || Math.abs(hi) || 1
-  const yMin = lo - 0.05 * span
-  const yMax = hi + 0.05 * span
-  const x = (j: number) =>
-    pad.left + (frames === 1 ? 0.5 : j / (frames - 1)) * (width - pad.left - pad.right)
-  const y = (v: number) => pad.top + (1 - (v - yMin) / (yMax - yMin)) * plotHeight
-  const parts: string[] = []
-  for (let k = 0; k <= 4; k++) {
-    const v = yMin + ((yMax - yMin) * k) / 4
-    parts.push(
-      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`,
-      `<text x="${pad.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v.toFixed(DIGITS[metric])}</text>`,
-    )
+export function curvesChart(arms: StudyArm[], metric: StudyMetric): LineChart {
+  const { trained, beyond } = leadTimes(arms)
+  const padded = (points: Interval[], length: number) =>
+    Array.from({ length }, (_, j) => points[j] ?? point(null))
+  return {
+    title: `${LABEL[metric]} per predicted frame (band: 95 % CI over seeds)`,
+    description: `${LABEL[metric]} per predicted frame, by arm, with 95 % intervals over seeds`,
+    xLabels: Array.from({ length: trained + beyond }, (_, j) => `t+${j + 1}`),
+    series: arms.map((arm) => ({
+      label: `${arm.name} (${arm.scoredSeeds} seed${arm.scoredSeeds === 1 ? '' : 's'})`,
+      points: [
+        ...padded(arm.perFrame[metric], trained),
+        ...(beyond ? padded(arm.beyond[metric], beyond) : []),
+      ],
+    })),
+    yDigits: DIGITS[metric],
+    beyondFrom: beyond ? trained : null,
   }
-  for (let j = 0; j < frames; j++) {
-    parts.push(
-      `<text x="${x(j).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="middle">t+${j + 1}</text>`,
-    )
+}
+
+/** The curves as standalone SVG (fonts and colours inline) that a paper can take as it is. */
+export const curvesSvg = (arms: StudyArm[], metric: StudyMetric) =>
+  lineChartSvg(curvesChart(arms, metric))
+
+/** The gate usage of one TMU arm: a line per TMU layer and source, by step. */
+function gatesChart(i: ArmIntrospection): LineChart {
+  const steps = Math.max(0, ...i.gateMean.flatMap((byM) => byM.map((byT) => byT.length)))
+  return {
+    title: `Transfer gate usage by step: ${i.arm} (mean T_m over test clips)`,
+    description: `mean transfer gate per source and step for ${i.arm}`,
+    xLabels: Array.from({ length: steps }, (_, t) => String(t + 1)),
+    series: i.gateMean.flatMap((byM, j) =>
+      byM.map((byT, m) => ({
+        label: `layer ${i.layers[j]} · ${i.sources[m] ?? `source ${m + 1}`}`,
+        points: byT.map(point),
+      })),
+    ),
+    yDigits: 3,
   }
-  arms.forEach((arm, a) => {
-    const colour = PALETTE[a % PALETTE.length]!
-    const series = arm.perFrame[metric]
-    const band = series.every((i) => i.low !== null && i.high !== null)
-    if (band && series.length) {
-      const upper = series.map((i, j) => `${x(j).toFixed(1)},${y(i.high!).toFixed(1)}`)
-      const lower = series.map((i, j) => `${x(j).toFixed(1)},${y(i.low!).toFixed(1)}`).reverse()
-      parts.push(
-        `<polygon points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.15" stroke="none"/>`,
-      )
-    }
-    const line = series.flatMap((i, j) =>
-      i.estimate === null ? [] : [`${x(j).toFixed(1)},${y(i.estimate).toFixed(1)}`],
-    )
-    parts.push(
-      `<polyline points="${line.join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`,
-    )
-  })
-  const legend = arms.map((arm, a) => {
-    const top = height + 6 + 18 * a
-    return (
-      `<rect x="${pad.left}" y="${top}" width="14" height="10" fill="${PALETTE[a % PALETTE.length]}"/>` +
-      `<text x="${pad.left + 20}" y="${top + 9}">${escape(arm.name)} (${arm.scoredSeeds} seed${arm.scoredSeeds === 1 ? '' : 's'})</text>`
-    )
-  })
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + legendHeight + 8}" ` +
-    `viewBox="0 0 ${width} ${height + legendHeight + 8}" font-family="sans-serif" font-size="11" role="img" ` +
-    `aria-label="${LABEL[metric]} per predicted frame, by arm, with 95 % intervals over seeds">` +
-    `<rect width="100%" height="100%" fill="#fff"/>` +
-    `<text x="${pad.left}" y="16" font-size="13" font-weight="600">${LABEL[metric]} per predicted frame (band: 95 % CI over seeds)</text>` +
-    parts.join('') +
-    legend.join('') +
-    `</svg>`
-  )
+}
+
+/** Layer 1's carried memory by step, one line per TMU arm, on a log scale. */
+function memoryChart(all: ArmIntrospection[]): LineChart {
+  const shown = all.filter((i) => i.memoryMagnitude.length > 0)
+  const steps = Math.max(0, ...shown.map((i) => i.memoryMagnitude[0]!.length))
+  return {
+    title: 'Carried memory at layer 1: mean |C| by step (log scale)',
+    description: 'mean absolute carried memory at layer 1 per step, by TMU arm',
+    xLabels: Array.from({ length: steps }, (_, t) => String(t + 1)),
+    series: shown.map((i) => ({ label: i.arm, points: i.memoryMagnitude[0]!.map(point) })),
+    yDigits: 2,
+    logY: true,
+  }
 }
 
 function markdownTable(head: string[], rows: string[][]): string {
@@ -128,7 +147,7 @@ function markdownTable(head: string[], rows: string[][]): string {
 }
 
 /** The report's sections as Markdown; the HTML renders the same tables. */
-function sections(results: StudyResults, setup: ReportSetup) {
+function sections(results: StudyResults, setup: ReportSetup, media: ReportMedia) {
   const plan = results.plan
   const config = plan?.config
   const setupRows: string[][] = [
@@ -180,10 +199,16 @@ function sections(results: StudyResults, setup: ReportSetup) {
       withCi(a.overall.psnr, 2),
     ]),
   )
-  const frames = Math.max(0, ...results.arms.map((a) => a.perFrame.mse.length))
+  const lead = leadTimes(results.arms)
   const perFrame = markdownTable(
-    ['arm', ...Array.from({ length: frames }, (_, j) => `t+${j + 1}`)],
-    results.arms.map((a) => [a.name, ...a.perFrame.mse.map((i) => withCi(i, 1))]),
+    ['arm', ...lead.labels],
+    results.arms.map((a) =>
+      [
+        a.name,
+        ...Array.from({ length: lead.trained }, (_, j) => a.perFrame.mse[j]),
+        ...Array.from({ length: lead.beyond }, (_, j) => a.beyond.mse[j]),
+      ].map((cell, k) => (k === 0 ? (cell as string) : cell ? withCi(cell as Interval, 1) : '—')),
+    ),
   )
   const verdicts = results.comparisons
     .filter((c) => results.arms.find((a) => a.name === c.a)?.ablationOf !== c.b)
@@ -203,7 +228,37 @@ function sections(results: StudyResults, setup: ReportSetup) {
         ]),
       )
     : 'No ablation arms in this study.'
-  return { setupRows, resultsTable, perFrame, verdicts, ablationTable }
+  const steps = (n: number) => Array.from({ length: n }, (_, t) => String(t + 1))
+  const gateSteps = Math.max(
+    0,
+    ...media.introspection.flatMap((i) => i.gateMean.flatMap((byM) => byM.map((t) => t.length))),
+  )
+  const gateTable = media.introspection.length
+    ? markdownTable(
+        ['arm', 'layer', 'source', ...steps(gateSteps)],
+        media.introspection.flatMap((i) =>
+          i.gateMean.flatMap((byM, j) =>
+            byM.map((byT, m) => [
+              i.arm,
+              String(i.layers[j]),
+              i.sources[m] ?? String(m + 1),
+              ...byT.map((v) => (v === null ? '—' : v.toFixed(3))),
+            ]),
+          ),
+        ),
+      )
+    : 'No TMU arm has saved test introspection yet.'
+  const withMemory = media.introspection.filter((i) => i.memoryMagnitude.length > 0)
+  const memorySteps = Math.max(0, ...withMemory.map((i) => i.memoryMagnitude[0]!.length))
+  const memoryTable = withMemory.length
+    ? markdownTable(
+        ['arm', 'layer', ...steps(memorySteps)],
+        withMemory.flatMap((i) =>
+          i.memoryMagnitude.map((byT, l) => [i.arm, String(l + 1), ...byT.map(magnitude)]),
+        ),
+      )
+    : 'No TMU arm recorded its carried memory (runs evaluated before it was kept).'
+  return { setupRows, resultsTable, perFrame, verdicts, ablationTable, gateTable, memoryTable }
 }
 
 const csvCell = (v: string | number | null) =>
@@ -215,20 +270,53 @@ const csvCell = (v: string | number | null) =>
         ? `"${v.replace(/"/g, '""')}"`
         : v
 
-/** The whole report: HTML with its figures inline, Markdown beside SVG files, CSV and JSON. */
+/** The whole report: HTML with its figures inline, Markdown beside SVG and PNG files, CSV and JSON. */
 export function renderStudyReport(
   results: StudyResults,
   setup: ReportSetup,
   rows: RawRow[],
+  media: ReportMedia,
 ): StudyReport {
-  const s = sections(results, setup)
-  const figures = (['mse', 'ssim'] as const).map((metric) => ({
-    name: `${metric}-per-frame.svg`,
-    svg: curvesSvg(results.arms, metric),
+  const s = sections(results, setup, media)
+  const gatesOf =
+    media.introspection.find(
+      (i) => results.arms.find((a) => a.name === i.arm)?.ablationOf === null,
+    ) ?? media.introspection[0]
+  const charts: { stem: string; chart: LineChart }[] = [
+    ...(['mse', 'ssim'] as const).map((metric) => ({
+      stem: `${metric}-per-frame`,
+      chart: curvesChart(results.arms, metric),
+    })),
+    ...(gatesOf ? [{ stem: 'gate-usage', chart: gatesChart(gatesOf) }] : []),
+    ...(media.introspection.some((i) => i.memoryMagnitude.length > 0)
+      ? [{ stem: 'memory-magnitude', chart: memoryChart(media.introspection) }]
+      : []),
+  ]
+  const figures = charts.map(({ stem, chart }) => ({
+    name: `${stem}.svg`,
+    svg: lineChartSvg(chart),
   }))
+  const svgOf = (stem: string) => figures.find((f) => f.name === `${stem}.svg`)?.svg ?? ''
+  const images = [
+    ...charts.map(({ stem, chart }) => ({
+      name: `${stem}.png`,
+      png: encodePng(lineChartRgba(chart)),
+    })),
+    ...(media.samples ? [{ name: 'sample-clips.png', png: media.samples.png }] : []),
+  ].map(({ name, png }) => ({ name, pngBase64: Buffer.from(png).toString('base64') }))
+  const picture = (stem: string) =>
+    figures.some((f) => f.name === `${stem}.svg`)
+      ? `![${stem}](${stem}.svg) ([PNG](${stem}.png))`
+      : ''
   const title = `Study report: ${results.name}`
   const note =
     'Intervals over seeds are Student t (95 %); differences are paired on the same test clips and bootstrapped over clips and seeds (2 000 resamples, seeded). "No difference detected" means the interval holds zero, not that the arms are equal. MSE and MAE are sums over the pixels of a frame (docs/method.md §5).'
+  const beyondNote = `${BEYOND_MARK} past the trained horizon: the network rolls on on its own guesses (docs/method.md §5.2). Means over lead times and the verdicts cover the trained lead times only.`
+  const memoryNote =
+    "Mean |C| over channels and positions, after each step, over the arms' scored seeds and test clips (the trained steps). Unrescaled, the TMU carries C̃ + Σ_m [T_m⊙D_m + (1−T_m)⊙C̃], which grows up to (1+M)× per step (docs/method.md §3.8); read `rescaled memory` against it."
+  const samplesCaption = media.samples
+    ? `Test clip ${media.samples.clip}, predicted frames left to right; rows top to bottom: ${media.samples.rows.join('; ')}.`
+    : 'No arm has saved test predictions yet.'
   const markdown = [
     `# ${title}`,
     '',
@@ -244,7 +332,9 @@ export function renderStudyReport(
     '',
     s.perFrame,
     '',
-    ...figures.map((f) => `![${f.name}](${f.name})`),
+    ...(s.perFrame.includes(BEYOND_MARK) ? [beyondNote, ''] : []),
+    picture('mse-per-frame'),
+    picture('ssim-per-frame'),
     '',
     '## Paired verdicts',
     '',
@@ -254,10 +344,30 @@ export function renderStudyReport(
     '',
     s.ablationTable,
     '',
+    '### Carried memory magnitude by step',
+    '',
+    s.memoryTable,
+    '',
+    memoryNote,
+    '',
+    picture('memory-magnitude'),
+    '',
+    '## Transfer gate usage per source over time (mean T_m over test clips)',
+    '',
+    s.gateTable,
+    '',
+    picture('gate-usage'),
+    '',
+    '## Sample clips',
+    '',
+    ...(media.samples ? ['![sample clips](sample-clips.png)', ''] : []),
+    samplesCaption,
+    '',
     note,
     '',
   ].join('\n')
   const htmlTable = (md: string) => {
+    if (!md.startsWith('|')) return `<p>${escape(md)}</p>`
     const [head, , ...body] = md.split('\n').map((line) =>
       line
         .slice(2, -2)
@@ -268,6 +378,7 @@ export function renderStudyReport(
       .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
       .join('')}</tbody></table>`
   }
+  const samplesPng = images.find((i) => i.name === 'sample-clips.png')
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>
@@ -276,24 +387,35 @@ table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem }
 th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; font-variant-numeric: tabular-nums }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem }
 .note { color: #555; font-size: 0.85rem }
+.samples { image-rendering: pixelated; max-width: 100% }
 </style></head><body>
 <h1>${escape(title)}</h1>
 <h2>Setup</h2>${htmlTable(markdownTable(['', ''], s.setupRows))}
 <h2>Results (test split, mean over lead times)</h2>${htmlTable(s.resultsTable)}
 <h2>MSE per predicted frame [95 % CI over seeds]</h2>${htmlTable(s.perFrame)}
-<div class="figures">${figures.map((f) => f.svg).join('')}</div>
+${s.perFrame.includes(BEYOND_MARK) ? `<p class="note">${escape(beyondNote)}</p>` : ''}
+<div class="figures">${svgOf('mse-per-frame')}${svgOf('ssim-per-frame')}</div>
 <h2>Paired verdicts</h2><ul>${results.comparisons
     .filter((c) => results.arms.find((a) => a.name === c.a)?.ablationOf !== c.b)
     .map((c) => `<li><strong>${LABEL[c.metric]}</strong>: ${escape(c.verdict)}</li>`)
     .join('')}</ul>
-<h2>Ablations</h2>${s.ablationTable.startsWith('|') ? htmlTable(s.ablationTable) : `<p>${escape(s.ablationTable)}</p>`}
+<h2>Ablations</h2>${htmlTable(s.ablationTable)}
+<h3>Carried memory magnitude by step</h3>${htmlTable(s.memoryTable)}
+<p class="note">${escape(memoryNote)}</p>
+<div class="figures">${svgOf('memory-magnitude')}</div>
+<h2>Transfer gate usage per source over time (mean T_m over test clips)</h2>${htmlTable(s.gateTable)}
+<div class="figures">${svgOf('gate-usage')}</div>
+<h2>Sample clips</h2>${samplesPng ? `<img class="samples" alt="sample clips" src="data:image/png;base64,${samplesPng.pngBase64}">` : ''}
+<p class="note">${escape(samplesCaption)}</p>
 <p class="note">${escape(note)}</p>
 </body></html>
 `
   const csv = [
-    'arm,seed,run_id,frame,mse,mae,ssim,psnr',
+    'arm,seed,run_id,frame,beyond_training,mse,mae,ssim,psnr',
     ...rows.map((r) =>
-      [r.arm, r.seed + 1, r.runId, r.frame, r.mse, r.mae, r.ssim, r.psnr].map(csvCell).join(','),
+      [r.arm, r.seed + 1, r.runId, r.frame, r.beyondTraining ? 1 : 0, r.mse, r.mae, r.ssim, r.psnr]
+        .map(csvCell)
+        .join(','),
     ),
   ].join('\n')
   return {
@@ -301,7 +423,12 @@ th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; font
     html,
     markdown,
     csv: `${csv}\n`,
-    json: JSON.stringify({ setup, results, perSeed: rows }, null, 1),
+    json: JSON.stringify(
+      { setup, results, introspection: media.introspection, perSeed: rows },
+      null,
+      1,
+    ),
     figures,
+    images,
   }
 }

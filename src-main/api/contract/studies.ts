@@ -185,8 +185,10 @@ export const StudyReport = z.object({
   markdown: z.string(),
   csv: z.string(),
   json: z.string(),
-  /** The per-frame curves as standalone SVG (the HTML has them inline). */
+  /** The figures as standalone SVG: per-frame curves, gate usage, memory (the HTML has them inline). */
   figures: z.array(z.object({ name: z.string(), svg: z.string() })),
+  /** The same figures as PNG, and the sample clips (the HTML has them inline). */
+  images: z.array(z.object({ name: z.string(), pngBase64: z.string() })),
   /** File name stem ("study-12"). */
   stem: z.string(),
 })

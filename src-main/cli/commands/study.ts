@@ -163,7 +163,7 @@ export function registerStudy(program: Command) {
       .command('report')
       .argument('<study>', "the study's experiment id")
       .description(
-        'write the study’s report: HTML, Markdown, SVG figures, raw numbers as CSV and JSON',
+        'write the study’s report: HTML, Markdown, figures as SVG and PNG, sample clips, raw numbers as CSV and JSON',
       )
       .requiredOption('--out <dir>', 'folder to write into (created if missing)'),
   ).action(async (ref: string, opts: WorkspaceOption & { out: string }) => {
@@ -179,7 +179,11 @@ export function registerStudy(program: Command) {
         ...report.figures.map((f) => [f.name, f.svg] as [string, string]),
       ]
       for (const [name, text] of files) writeFileSync(join(dir, name), text)
-      out.line(`wrote ${files.map(([name]) => name).join(', ')} to ${dir}`)
+      for (const image of report.images) {
+        writeFileSync(join(dir, image.name), Buffer.from(image.pngBase64, 'base64'))
+      }
+      const names = [...files.map(([name]) => name), ...report.images.map((i) => i.name)]
+      out.line(`wrote ${names.join(', ')} to ${dir}`)
     })
   })
 }
