@@ -215,6 +215,40 @@ describe.skipIf(unavailable)(
       expect(log).toContain(`Slurm job ${slurmJobId} on ${cluster.node} (attempt 2)`)
     }, 300_000)
 
+    it('checkpoints at the time-limit warning and resumes from it when requeued', async () => {
+      const wb = workbench()
+      const { create } = await setUpTinyRuns(wb)
+      await useSlurm(wb)
+      const run = await create('limited', {
+        iterations: 100_000,
+        checkpointEvery: 5,
+        evalEvery: 50_000,
+      })
+      await untilLog(wb, run.id, /^checkpoint at iteration/)
+      const { slurmJobId } = await wb.call('runs.get', { id: run.id })
+      const held = untilLog(wb, run.id, /waits: BeginTime/)
+      const resumed = untilLog(wb, run.id, /^resumed at iteration [1-9]/)
+      // Three minutes: Slurm's warning (SIGTERM, 120 s before the limit) comes a minute in.
+      execFileSync('scontrol', ['update', `JobId=${slurmJobId}`, 'TimeLimit=3'])
+      await held
+      // The requeued job would be warned again at once, and held two minutes first.
+      execFileSync('scontrol', [
+        'update',
+        `JobId=${slurmJobId}`,
+        'TimeLimit=UNLIMITED',
+        'StartTime=now',
+      ])
+      const from = Number(/\d+/.exec(await resumed)![0])
+      const log = await logText(wb, run.id)
+      expect(log).toContain(`Slurm job ${slurmJobId} was requeued`)
+      expect(log).toContain(`checkpoint at iteration ${from}`)
+      expect(log).toContain(`Slurm job ${slurmJobId} on ${cluster.node} (attempt 2)`)
+      await untilProgressPast(wb, run.id, from)
+      await wb.call('runs.control', { id: run.id, action: 'cancel' })
+      expect(await untilStatus(wb, run.id, ['cancelled', 'failed'])).toBe('cancelled')
+      expect((await wb.call('runs.get', { id: run.id })).iteration).toBeGreaterThan(from)
+    }, 240_000)
+
     it('fails a run whose trainer is SIGKILLed on the node, with Slurm’s word and the log', async () => {
       const wb = workbench()
       const { create } = await setUpTinyRuns(wb)
