@@ -29,6 +29,23 @@ describe('tmu train options', () => {
     expect(runConfigOf(parse(...args), dataset).train.reverseInput).toBe(reversed)
   })
 
+  it('takes a PredRNN++ preset as OpenSTL configures it, and --cell predrnnpp on any preset', () => {
+    const openstl = runConfigOf(parse('--preset', 'predrnnpp-openstl'), dataset)
+    expect(openstl.model).toMatchObject({
+      cell: 'predrnnpp',
+      hidden: [128, 128, 128, 128],
+      kernelSize: 5,
+      patchSize: 4,
+      layerNorm: false,
+    })
+    expect(openstl.train).toMatchObject({ batchSize: 16, learningRate: 1e-3, etaDecay: 2e-5 })
+    expect(runConfigOf(parse('--preset', 'predrnnpp-quick'), dataset).model.hidden).toEqual([
+      16, 16,
+    ])
+    expect(runConfigOf(parse('--cell', 'predrnnpp'), dataset).model.cell).toBe('predrnnpp')
+    expect(() => parse('--cell', 'predrnn++')).toThrow(/convlstm, predrnn, predrnnpp/)
+  })
+
   it('records a TMU target as the New run form does: M from the sources, options as given', () => {
     const opts = parse(
       ...['--kind', 'tmu', '--sources', 'a,b', '--tmu-layers', '1,2', '--lambda', '0.5'],
