@@ -39,7 +39,7 @@ export function createZooService(
       if (run.config.model.tmu) {
         throw new WorkbenchError(
           'invalid_input',
-          `run "${run.name}" is a TMU target; sources are plain ConvLSTM or PredRNN`,
+          `run "${run.name}" is a TMU target; sources are plain ConvLSTM, PredRNN or PredRNN++ networks`,
         )
       }
       if (repo.ofRun(runId))
