@@ -1,7 +1,7 @@
 import { WorkbenchPage } from './pages/workbench-page'
 import { expect, test } from './serve-fixture'
 
-test('the new-run form takes per-layer widths and clipping, and refuses what cannot fit', async ({
+test('the new-run form takes per-layer widths, clipping and a schedule, and refuses what cannot fit', async ({
   page,
   serve,
 }) => {
@@ -35,6 +35,12 @@ test('the new-run form takes per-layer widths and clipping, and refuses what can
   await form.getByLabel('Batch size').fill('2')
   await form.getByLabel('Gradient clipping (global norm)').fill('0.5')
   await form.getByLabel('Iterations').fill('2')
+  // A step schedule asks for its interval and factor; the run records all three.
+  await expect(form.getByLabel('Step factor')).toHaveCount(0)
+  await form.getByLabel('Learning-rate schedule').selectOption('step')
+  await form.getByLabel('Step every (iterations)').fill('1')
+  await form.getByLabel('Step factor').fill('0.5')
+  await form.screenshot({ path: test.info().outputPath('new-run-schedule.png') })
   await expect(refusal).toHaveCount(0)
   await create.click()
   await expect(page.locator('[data-run-detail="narrowing"]')).toBeVisible()
@@ -45,5 +51,9 @@ test('the new-run form takes per-layer widths and clipping, and refuses what can
   await expect(config.locator('dt', { hasText: 'train.clipNorm' }).locator('+ dd')).toHaveText(
     '0.5',
   )
+  const setting = (key: string) => config.locator('dt', { hasText: key }).locator('+ dd')
+  await expect(setting('train.lrSchedule')).toHaveText('step')
+  await expect(setting('train.lrStepEvery')).toHaveText('1')
+  await expect(setting('train.lrStepFactor')).toHaveText('0.5')
   app.expectNoErrors()
 })

@@ -57,6 +57,14 @@ export const TrainConfig = z.object({
   batchSize: z.number().int().min(1).default(8),
   iterations: z.number().int().min(1).default(80_000),
   learningRate: z.number().positive().default(3e-4),
+  /**
+   * How the learning rate moves over training (docs/method.md §6.2): `constant` (the release),
+   * `step` (× lrStepFactor every lrStepEvery iterations), or `cosine` (half a cosine from
+   * learningRate down to 0 at the last iteration).
+   */
+  lrSchedule: z.enum(['constant', 'step', 'cosine']).default('constant'),
+  lrStepEvery: z.number().int().min(1).default(20_000),
+  lrStepFactor: z.number().positive().max(1).default(0.1),
   beta1: z.number().min(0).max(1).default(0.9),
   beta2: z.number().min(0).max(1).default(0.999),
   /** Global-norm gradient clipping; null = off. */
@@ -80,6 +88,30 @@ export const TrainConfig = z.object({
   sourceInput: z.enum(['mask', 'truth']).default('mask'),
 })
 export type TrainConfig = z.infer<typeof TrainConfig>
+
+export type LrSchedule = TrainConfig['lrSchedule']
+
+/**
+ * The learning rate of 1-based `iteration`: a function of the iteration alone, so a resumed
+ * run takes the same steps as an uninterrupted one.
+ */
+export function learningRateAt(
+  train: Pick<
+    TrainConfig,
+    'learningRate' | 'lrSchedule' | 'lrStepEvery' | 'lrStepFactor' | 'iterations'
+  >,
+  iteration: number,
+): number {
+  const done = Math.max(0, iteration - 1)
+  switch (train.lrSchedule) {
+    case 'constant':
+      return train.learningRate
+    case 'step':
+      return train.learningRate * train.lrStepFactor ** Math.floor(done / train.lrStepEvery)
+    case 'cosine':
+      return (train.learningRate * (1 + Math.cos((Math.PI * done) / train.iterations))) / 2
+  }
+}
 
 /**
  * The η decay that brings scheduled sampling to 0 at 5/8 of training, the paper's shape

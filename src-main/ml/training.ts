@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { ModelConfig, TrainConfig } from '../domain/model'
+import { learningRateAt, type ModelConfig, type TrainConfig } from '../domain/model'
 import type { CellFactory, LayerState } from './cells/recurrent-cell'
 import { predictionLoss, runSequence } from './forward'
 import { createNetwork, type PredictiveNetwork } from './network'
@@ -239,6 +239,11 @@ export function createTrainer(
       const positions = frameCount - 1 - train.inputFrames
       const mask = positions > 0 ? sampleTruthMask(rng, batch, positions, eta) : null
       const patched = patchFrames(framesBTHWC, model.patchSize)
+      // tfjs's Adam reads its (protected) rate at every update: the schedule sets it per step.
+      ;(optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(
+        train,
+        iteration + 1,
+      )
       const losses = [optimize(patched, mask)]
       if (train.reverseInput) {
         const reversed = tf.reverse(patched, 1)

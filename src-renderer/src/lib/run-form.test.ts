@@ -86,6 +86,13 @@ describe('run form', () => {
     )
   })
 
+  it('carries the learning-rate schedule, and says what a bad step factor needs', () => {
+    const cosine = validateRunForm(tinyForm({ lrSchedule: 'cosine' }), dataset).input
+    expect(cosine?.config.train.lrSchedule).toBe('cosine')
+    const { errors } = validateRunForm(tinyForm({ lrSchedule: 'step', lrStepFactor: 2 }), dataset)
+    expect(errors.lrStepFactor).toBe('must be at most 1')
+  })
+
   it('asks a finetune for one source and a TMU for at least one', () => {
     expect(validateRunForm(tinyForm({ kind: 'finetune' }), dataset).errors.sourceRunIds).toMatch(
       /exactly one/,
@@ -143,6 +150,9 @@ describe('run form', () => {
         gate: 'softmax',
         rescaleMemory: true,
         learningRate: 5e-4,
+        lrSchedule: 'step',
+        lrStepEvery: 500,
+        lrStepFactor: 0.5,
         reverseInput: false,
         backend: 'onednn',
         distillWeight: 0.3,

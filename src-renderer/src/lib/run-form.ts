@@ -9,6 +9,7 @@ import {
   type CellKind,
   type Dataset,
   type Input,
+  type LrSchedule,
   type Run,
   type RunKind,
 } from '@contract/index'
@@ -34,6 +35,9 @@ export interface RunForm {
   iterations: number
   batchSize: number
   learningRate: number
+  lrSchedule: LrSchedule
+  lrStepEvery: number
+  lrStepFactor: number
   /** Global-norm gradient clipping as typed; blank is off. */
   clipNorm: string
   evalEvery: number
@@ -78,6 +82,9 @@ export function defaultRunForm(): RunForm {
     iterations: TRAIN.iterations,
     batchSize: TRAIN.batchSize,
     learningRate: TRAIN.learningRate,
+    lrSchedule: TRAIN.lrSchedule,
+    lrStepEvery: TRAIN.lrStepEvery,
+    lrStepFactor: TRAIN.lrStepFactor,
     clipNorm: '',
     evalEvery: TRAIN.evalEvery,
     checkpointEvery: TRAIN.checkpointEvery,
@@ -186,6 +193,9 @@ export function formFromRun(run: Run): Partial<RunForm> {
     iterations: train.iterations,
     batchSize: train.batchSize,
     learningRate: train.learningRate,
+    lrSchedule: train.lrSchedule,
+    lrStepEvery: train.lrStepEvery,
+    lrStepFactor: train.lrStepFactor,
     clipNorm: train.clipNorm === null ? '' : String(train.clipNorm),
     evalEvery: train.evalEvery,
     checkpointEvery: train.checkpointEvery,
@@ -321,6 +331,9 @@ export function validateRunForm(
         iterations: form.iterations,
         batchSize: form.batchSize,
         learningRate: form.learningRate,
+        lrSchedule: form.lrSchedule,
+        lrStepEvery: form.lrStepEvery,
+        lrStepFactor: form.lrStepFactor,
         clipNorm,
         evalEvery: form.evalEvery,
         checkpointEvery: form.checkpointEvery,
