@@ -45,25 +45,36 @@ export function printStudyResults(results: StudyResults) {
   for (const metric of ['mse', 'mae', 'ssim', 'psnr'] as const) {
     const digits = DIGITS[metric]
     const frames = Math.max(0, ...arms.map((a) => a.perFrame[metric].length))
+    const beyond = Math.max(0, ...arms.map((a) => a.beyond[metric].length))
     const cell = Math.max(
       8,
       ...arms.flatMap((a) =>
-        [...a.perFrame[metric], a.overall[metric]].map((i) => formatMeanCi(i, digits).length + 2),
+        [...a.perFrame[metric], a.overall[metric], ...a.beyond[metric]].map(
+          (i) => formatMeanCi(i, digits).length + 2,
+        ),
       ),
     )
+    const cells = (intervals: Interval[], count: number) =>
+      Array.from({ length: count }, (_, j) => {
+        const i = intervals[j]
+        return (i ? formatMeanCi(i, digits) : '—').padStart(cell)
+      }).join('')
     out.line(`${TITLES[metric]}; mean±95 % CI over seeds`)
     out.line(
       'arm'.padEnd(width) +
         Array.from({ length: frames }, (_, j) => `t+${j + 1}`.padStart(cell)).join('') +
-        'mean'.padStart(cell),
+        'mean'.padStart(cell) +
+        Array.from({ length: beyond }, (_, j) => `t+${frames + j + 1}†`.padStart(cell)).join(''),
     )
     for (const a of arms) {
       out.line(
         a.name.padEnd(width) +
-          a.perFrame[metric].map((i) => formatMeanCi(i, digits).padStart(cell)).join('') +
-          formatMeanCi(a.overall[metric], digits).padStart(cell),
+          cells(a.perFrame[metric], frames) +
+          formatMeanCi(a.overall[metric], digits).padStart(cell) +
+          cells(a.beyond[metric], beyond),
       )
     }
+    if (beyond) out.line('† past the trained horizon (the mean covers the trained lead times)')
     out.line()
   }
   if (results.comparisons.length) {
