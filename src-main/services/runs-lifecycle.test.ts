@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_EXPERIMENT_NAME, type RunLogLine, type RunProgress } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
-import { displayStatus } from '../../src-renderer/src/lib/run-phase'
 import {
   microConfig,
   setUpTinyRuns,
@@ -69,7 +68,11 @@ describe('run lifecycle', () => {
     const phases: string[] = []
     wb.onEvent((event, payload) => {
       if (event !== 'runs.changed' || (payload as { id: number }).id !== run.id) return
-      void wb.call('runs.get', { id: run.id }).then((r) => phases.push(displayStatus(r)))
+      // What the run page reads as "evaluating" (src-renderer/src/lib/run-phase.ts).
+      void wb.call('runs.get', { id: run.id }).then((r) => {
+        if (r.status !== 'running') return
+        phases.push(r.iteration >= r.config.train.iterations ? 'evaluating' : 'running')
+      })
     })
     await wb.call('runs.evaluate', { id: run.id })
     expect(await untilStatus(wb, run.id, ['completed', 'failed'])).toBe('completed')
