@@ -23,7 +23,7 @@ import { createComparisonVideoService } from '../services/comparison-video-servi
 import { createModelImportService } from '../services/model-import-service'
 import { createZooService } from '../services/zoo-service'
 import { createStudiesService } from '../services/studies-service'
-import { estimateIteration } from '../services/iteration-estimate'
+import { estimateIteration, plannedBackend } from '../services/iteration-estimate'
 import { createStudyRecords } from '../store/study-records'
 import { createZooRepo } from '../store/zoo-repo'
 import { ensureWorkspace, type WorkspacePaths } from '../store/workspace'
@@ -134,6 +134,11 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   if (options.builtinDataset ?? true) datasets.ensureBuiltin()
   const zooRepo = createZooRepo(db)
   const runsRepo = createRunsRepo(db)
+  const probe = options.probeBackends ?? probeBackends
+  // Which backends load does not change while the workbench runs: probe once, on demand.
+  let probed: Promise<BackendProbe[]> | null = null
+  let probedNow: BackendProbe[] | undefined
+  const backendsOnce = () => (probed ??= probe().then((found) => (probedNow = found)))
   const runs = createRunsService({
     zoo: zooRepo,
     runs: runsRepo,
@@ -144,6 +149,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     emit,
     concurrency: runJobs ? (options.concurrency ?? 1) : 0,
     executors: createExecutors(settings, options.concurrency ?? 1),
+    plannedBackend: (config) =>
+      config.backend === 'auto' ? plannedBackend(config, probedNow ?? []) : config.backend,
   })
   if (runJobs) {
     const resume = options.resumeInterrupted ?? options.transport !== 'in-process'
@@ -170,7 +177,6 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     // Like their runs, the studies a stopped workbench left unfinished go on (same setting).
     if (settings.get().resumeInterruptedRuns) studies.resumeUnfinished()
   }
-  const probe = options.probeBackends ?? probeBackends
   const system = createSystemService({
     db,
     paths,
@@ -178,10 +184,6 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     fixedImportRoots,
     probeBackends: probe,
   })
-
-  // Which backends load does not change while the workbench runs: probe once, on demand.
-  let probed: Promise<BackendProbe[]> | null = null
-  const backendsOnce = () => (probed ??= probe())
 
   const handlers: Handlers = {
     'system.info': async () => system.info(),
@@ -202,7 +204,11 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'datasets.clip': (input) => datasets.clip(input),
     'runs.list': async ({ experimentId }) => runs.list(experimentId),
     'runs.get': async ({ id }) => runs.get(id),
-    'runs.create': async (input) => runs.create(input),
+    'runs.create': async (input) => {
+      // `auto` is judged on the backend it will pick, so the probe must have run.
+      if (input.config.backend === 'auto') await backendsOnce()
+      return runs.create(input)
+    },
     'runs.update': async (input) => runs.update(input),
     'runs.control': async (input) => runs.control(input),
     'runs.restart': async (input) => runs.restart(input),

@@ -69,10 +69,7 @@ export function estimateIteration(
   backends: BackendProbe[],
   cores: number,
 ): IterationEstimate | null {
-  const usable = backends.filter(
-    (b) => b.ok && (config.backend === 'auto' || b.name === config.backend),
-  )
-  const backend = usable[0]?.name as BackendName | undefined // a probe names a known backend
+  const backend = plannedBackend(config, backends)
   const cost = backend ? ITERATION_COST[backend] : undefined
   if (!backend || !cost) return null
   const { model, train } = config
@@ -99,11 +96,23 @@ export function estimateIteration(
   }
 }
 
+/** The backend the run will train on: the one asked for, or the first that loads for `auto`. */
+export function plannedBackend(
+  config: RunConfig,
+  backends: BackendProbe[],
+): BackendName | undefined {
+  const usable = backends.filter(
+    (b) => b.ok && (config.backend === 'auto' || b.name === config.backend),
+  )
+  return usable[0]?.name as BackendName | undefined // a probe names a known backend
+}
+
 /**
  * Whether the run can train on `backend`, judged as the trainer will (train-job.ts plans its
- * batch the same way), so the form refuses what would only start as a failed run.
+ * batch the same way), so the form and runs.create refuse what would only start as a failed
+ * run.
  */
-function memoryOn(backend: BackendName, config: RunConfig): IterationEstimate['memory'] {
+export function memoryOn(backend: BackendName, config: RunConfig): IterationEstimate['memory'] {
   const estimate = estimateTrainingMemoryBytes(config.model, config.train)
   try {
     const plan = planBatch({ name: backend }, estimate)

@@ -81,6 +81,48 @@ describe('run lifecycle', () => {
     expect(phases).not.toContain('running')
   })
 
+  it('refuses a model that cannot fit its backend, naming the estimate, and files nothing', async () => {
+    const wb = track(
+      createWorkbench({
+        workspace: mkdtempSync(join(tmpdir(), 'tmu-memory-')),
+        transport: 'in-process',
+        // `auto` is judged on the backend it would pick: here wasm, with its ~3.8 GB heap.
+        probeBackends: async () => [{ name: 'wasm', ok: true, detail: 'test' }],
+        builtinDataset: false,
+      }),
+    )
+    const { dataset, experiment } = await setUpTinyRuns(wb)
+    const huge = microConfig()
+    huge.model.hidden = [8192]
+    for (const backend of ['auto', 'onednn'] as const) {
+      await expect(
+        wb.call('runs.create', {
+          experimentId: experiment.id,
+          name: `huge on ${backend}`,
+          kind: 'scratch',
+          datasetId: dataset.id,
+          config: { ...huge, backend },
+          start: true,
+        }),
+      ).rejects.toThrow(
+        new RegExp(
+          `^Too big for ${backend === 'auto' ? 'wasm' : 'onednn'}: needs ~[\\d.]+ GB, .*\\.$`,
+        ),
+      )
+    }
+    expect(await wb.call('runs.list', {})).toEqual([])
+    // The same model, narrow enough, is filed.
+    const fits = await wb.call('runs.create', {
+      experimentId: experiment.id,
+      name: 'fits',
+      kind: 'scratch',
+      datasetId: dataset.id,
+      config: microConfig(),
+      start: false,
+    })
+    expect(fits.name).toBe('fits')
+  })
+
   it('adds up training time over a cancel and a resume', async () => {
     const wb = workbench()
     const { create } = await setUpTinyRuns(wb)

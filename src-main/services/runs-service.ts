@@ -10,6 +10,7 @@ import {
   type Run,
   type RunMetrics,
 } from '../api/contract'
+import type { BackendName } from '../domain/backends'
 import type { Executor } from '../domain/runs'
 import {
   createLocalExecutor,
@@ -28,6 +29,7 @@ import { nowIso } from '../store/time'
 import type { WorkspacePaths } from '../store/workspace'
 import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
+import { memoryOn } from './iteration-estimate'
 import { createJobQueue, type Readiness } from './job-queue'
 import { validateDataset, validateSources } from './run-validation'
 
@@ -50,6 +52,11 @@ export interface RunsServiceDeps {
   }
   /** Zoo membership: a member cannot be deleted while the zoo lists it. */
   zoo: Pick<ZooRepo, 'ofRun'>
+  /**
+   * The backend a run's config will train on, where known (the probe has run): a run that
+   * cannot fit its memory is refused, as the form refuses it, rather than filed to fail.
+   */
+  plannedBackend?: (config: RunConfig) => BackendName | undefined
 }
 
 /** What a stopped trainer was stopped for, so its exit is filed correctly. */
@@ -378,6 +385,9 @@ export function createRunsService(deps: RunsServiceDeps) {
     }
     validateSources(input, { run: require, sourceName })
     validateDataset(input, deps.datasets.get(input.datasetId))
+    const backend = deps.plannedBackend?.(input.config)
+    const refusal = backend && memoryOn(backend, input.config).refusal
+    if (refusal) throw new WorkbenchError('invalid_input', `Too big for ${backend}: ${refusal}.`)
     if (input.start) checkExecutor()
   }
 
