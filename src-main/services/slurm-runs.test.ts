@@ -79,6 +79,9 @@ describe.skipIf(unavailable)(
       expect(finalWeights(wb, run)).toEqual(finalWeights(wb, here))
       const log = await logText(wb, there.id)
       expect(log).toContain(`Slurm job ${run.slurmJobId} running on ${cluster.node}`)
+      // A wait is said when it begins, not again at the first look at the job.
+      const waits = log.split('\n').filter((line) => line.includes(' waits: '))
+      expect(new Set(waits).size).toBe(waits.length)
       // The doctor's report from the node: which backends load there.
       expect(log).toMatch(
         new RegExp(`Slurm job ${run.slurmJobId} on ${cluster.node}: backends: .*cpu`),

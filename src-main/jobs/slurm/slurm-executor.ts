@@ -78,11 +78,12 @@ export function createSlurmExecutor(options: SlurmExecutorOptions): JobExecutor 
       return launches.map(({ spec, events }, k) => {
         // A task of an array is known to Slurm as ARRAYID_INDEX.
         const slurmJobId = tasks.length > 1 ? `${submitted}_${k}` : submitted
-        events.placed({
+        const submittedAs = {
           ...placement(slurmJobId, null),
           partition: options.settings.partition || null,
-        })
-        return follow(tasks[k]!, spec.runDir, slurmJobId, 0, events, pollMs)
+        }
+        events.placed(submittedAs)
+        return follow(tasks[k]!, spec.runDir, slurmJobId, 0, events, pollMs, submittedAs)
       })
     },
     reattach(job: DetachedJob, events) {
@@ -196,11 +197,14 @@ function follow(
   offset: number,
   events: JobEvents,
   pollMs: number,
+  /** Where the job was last said to stand, so that it is said again only once it moves. */
+  placedBefore: JobPlacement | null = null,
 ): TrainerHandle {
   let last: TrainerMessage | null = null
   let detached = false
   let timer: NodeJS.Timeout | undefined
-  let placedAs = ''
+  const keyOf = (p: JobPlacement) => `${p.state}|${p.reason}|${p.node}`
+  let placedAs = placedBefore ? keyOf(placedBefore) : ''
 
   const readMessages = () => {
     const read = readMessagesFrom(files.messages, offset)
@@ -231,7 +235,7 @@ function follow(
           scancel(slurmJobId)
         }
         const now = placement(slurmJobId, job)
-        const key = `${now.state}|${now.reason}|${now.node}`
+        const key = keyOf(now)
         if (key !== placedAs) {
           placedAs = key
           events.placed(now)
