@@ -88,6 +88,26 @@ describe('tmu train options', () => {
     expect(config.model.tmu).toBeUndefined()
   })
 
+  it('takes a learning-rate schedule, constant unless told', () => {
+    expect(runConfigOf(parse(), dataset).train.lrSchedule).toBe('constant')
+    const stepped = parse(
+      '--lr-schedule',
+      'step',
+      '--lr-step-every',
+      '500',
+      '--lr-step-factor',
+      '0.5',
+    )
+    expect(runConfigOf(stepped, dataset).train).toMatchObject({
+      lrSchedule: 'step',
+      lrStepEvery: 500,
+      lrStepFactor: 0.5,
+    })
+    expect(() => parse('--lr-schedule', 'linear')).toThrow(
+      /Allowed choices are constant, step, cosine/,
+    )
+  })
+
   it('refuses what does not make a run, naming the option', () => {
     expect(() => sourceRefs(parse('--kind', 'finetune', '--sources', 'a,b'))).toThrow(
       '--sources: a finetune starts from exactly one source, got 2',

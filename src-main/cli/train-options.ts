@@ -38,6 +38,9 @@ export interface TrainOptions {
   iterations?: number
   batch?: number
   lr?: number
+  lrSchedule?: TrainConfig['lrSchedule']
+  lrStepEvery?: number
+  lrStepFactor?: number
   inputFrames?: number
   outputFrames?: number
   evalEvery?: number
@@ -120,6 +123,14 @@ export function addTrainOptions(command: Command): Command {
       .option('--iterations <n>', 'training iterations', int)
       .option('--batch <n>', 'batch size', int)
       .option('--lr <rate>', 'Adam learning rate', num)
+      .addOption(
+        new Option(
+          '--lr-schedule <schedule>',
+          'learning rate over training: constant, step (x --lr-step-factor every --lr-step-every iterations) or cosine (down to 0 at the end); default constant',
+        ).choices(TrainConfig.shape.lrSchedule.unwrap().options),
+      )
+      .option('--lr-step-every <n>', 'step schedule: iterations between steps (default 20000)', int)
+      .option('--lr-step-factor <f>', 'step schedule: factor at each step (default 0.1)', num)
       .option('--input-frames <n>', 'frames the model sees', int)
       .option('--output-frames <n>', 'frames it predicts', int)
       .option('--eval-every <n>', 'validate every n iterations', int)
@@ -254,6 +265,9 @@ export function runConfigOf(
         iterations: opts.iterations,
         batchSize: opts.batch,
         learningRate: opts.lr,
+        lrSchedule: opts.lrSchedule,
+        lrStepEvery: opts.lrStepEvery,
+        lrStepFactor: opts.lrStepFactor,
         inputFrames: opts.inputFrames,
         outputFrames: opts.outputFrames,
         evalEvery: opts.evalEvery,
