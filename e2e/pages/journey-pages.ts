@@ -32,7 +32,7 @@ export class NewRunPage {
     numbers: Record<string, number>
   }) {
     const form = this.page.getByRole('form', { name: 'New run' })
-    await form.getByRole('button', { name: 'Quick CPU' }).click()
+    await form.getByRole('button', { name: 'Quick CPU', exact: true }).click()
     await form.getByLabel('Name', { exact: true }).fill(fields.name)
     const datasets = form.getByLabel('Dataset')
     const value = await datasets

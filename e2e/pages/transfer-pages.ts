@@ -54,7 +54,7 @@ export class TmuRunForm {
   }
 
   async start(name: string, dataset: string) {
-    await this.form.getByRole('button', { name: 'Quick CPU' }).click()
+    await this.form.getByRole('button', { name: 'Quick CPU', exact: true }).click()
     await this.form.getByLabel('Name', { exact: true }).fill(name)
     const datasets = this.form.getByLabel('Dataset')
     const value = await datasets.locator('option', { hasText: dataset }).getAttribute('value')

@@ -172,6 +172,8 @@ describe('tmu', () => {
       layers: [1, 2],
       gate: 'softmax',
       rescaleMemory: true,
+      // From random weights unless asked: the release's choice (docs/method.md).
+      initFromSource: null,
     })
     expect(run.config.train).toMatchObject({
       distillWeight: 0.5,

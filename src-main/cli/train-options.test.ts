@@ -59,6 +59,8 @@ describe('tmu train options', () => {
       layers: [1, 2],
       gate: 'softmax',
       rescaleMemory: true,
+      // From random weights unless asked: the release's choice (docs/method.md).
+      initFromSource: null,
     })
     expect(config.train).toMatchObject({ distillWeight: 0.5, sourceInput: 'truth' })
   })
@@ -72,6 +74,7 @@ describe('tmu train options', () => {
       layers: [1],
       gate: 'sigmoid',
       rescaleMemory: false,
+      initFromSource: null,
     })
     expect(config.train).toMatchObject({ distillWeight: 0.1, sourceInput: 'mask' })
   })
