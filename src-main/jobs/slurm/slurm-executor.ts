@@ -136,11 +136,24 @@ export function checkSlurmSettings(settings: SlurmSettings) {
     sbatchTestOnly(sbatchOptions(settings))
   } catch (error) {
     const said = (error as Error).message
+    if (NO_CONTROLLER.test(said)) {
+      // No field is wrong: this machine is not part of a cluster (no slurm.conf, no
+      // controller answering), which the field names would only hide.
+      throw new Error(
+        `Slurm: sbatch on this machine reaches no Slurm controller (${said}). Start the ` +
+          "workbench on the cluster's login node, where sbatch works, or train on this machine.",
+        { cause: error },
+      )
+    }
     throw new Error(`Slurm settings (${settingNamed(said)}): sbatch says: ${said}`, {
       cause: error,
     })
   }
 }
+
+/** What sbatch says where it finds no cluster: no configuration, or no controller answering. */
+const NO_CONTROLLER =
+  /resolve_ctls_from_dns_srv|fetch_config|configuration (source|file)|unable to contact slurm controller|connection refused/i
 
 /** A time limit is at least this long (with room to train past the warning). */
 const MIN_TIME_LIMIT_S = 5 * 60
