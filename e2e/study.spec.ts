@@ -88,7 +88,7 @@ test('the tiny study runs every arm to finite results with intervals, verdicts a
   const csv = readFileSync(join(out, `study-${experimentId}.csv`), 'utf8')
     .trim()
     .split('\n')
-  // Header, then 4 arms × 2 seeds × 15 frames: 5 → 5 trained, scored to 5 → 15.
-  expect(csv.length).toBe(1 + 4 * 2 * 15)
+  // Header, then 4 arms × 2 seeds × 10 frames: 5 → 5 trained, scored to 5 → 10.
+  expect(csv.length).toBe(1 + 4 * 2 * 10)
   app.expectNoErrors()
 })

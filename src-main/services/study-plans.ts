@@ -31,7 +31,8 @@ export const SCALES: Record<StudyScale, ScaleSpec> = {
     data: {
       canvasSize: 32,
       digitSize: 14,
-      clipLength: 20,
+      // 5 → 5 scored to 5 → 10 (docs/method.md §5.2): 3× would make CI's study slower.
+      clipLength: 15,
       trainClips: 400,
       valClips: 40,
       testClips: 100,
