@@ -1,5 +1,36 @@
 import { WorkbenchPage } from './pages/workbench-page'
 import { expect, test } from './serve-fixture'
+import { tmu } from './tmu-cli'
+
+test('the new-run form fits the dataset it opens on, and the one picked next', async ({
+  page,
+  serve,
+}) => {
+  await tmu(serve.workspace, 'data', 'generate', 'short', '--size', '32', '--frames', '8')
+  const datasets = JSON.parse(await tmu(serve.workspace, 'data', 'list', '--json')) as {
+    id: number
+    name: string
+    origin: string
+  }[]
+  const short = datasets.find((d) => d.name === 'short')!
+  const builtin = datasets.find((d) => d.origin === 'builtin')!
+  const app = new WorkbenchPage(page)
+  await app.open(serve.url)
+  // Opened on the 32×32, 8-frame set (as the Datasets page's link does): 64×64 and 10 → 10
+  // would not fit it.
+  await page.goto(`${new URL(serve.url).origin}/#/runs/new?dataset=${short.id}`)
+  const form = page.getByRole('form', { name: 'New run' })
+  await expect(form.getByLabel('Image height')).toHaveValue('32')
+  await expect(form.getByLabel('Image width')).toHaveValue('32')
+  const tin = Number(await form.getByLabel('Input frames (Tin)').inputValue())
+  const tout = Number(await form.getByLabel('Output frames (Tout)').inputValue())
+  expect(tin + tout).toBeLessThanOrEqual(8)
+  expect(tin).toBeGreaterThan(0)
+  expect(tout).toBeGreaterThan(0)
+
+  await form.getByLabel('Dataset').selectOption(String(builtin.id))
+  await expect(form.getByLabel('Image height')).toHaveValue('64')
+})
 
 test('the new-run form takes per-layer widths, clipping and a schedule, and refuses what cannot fit', async ({
   page,
