@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
-import type { LayerNormWeights, ParamBuilder } from '../params'
-import { layerNorm } from './layer-norm'
+import type { ParamBuilder } from '../params'
+import { createNormedConv, normedConv, type NormedConv } from './normed-conv'
 import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 import { FORGET_BIAS } from './st-lstm'
 
@@ -28,11 +28,6 @@ import { FORGET_BIAS } from './st-lstm'
  * name and the parameter count is theirs (docs/method.md §2.6).
  */
 
-interface NormedConv {
-  readonly kernel: tf.Tensor4D
-  readonly norm: LayerNormWeights | null
-}
-
 export interface CausalLstmWeights {
   /** [k, k, in, 7·hidden] */
   readonly convX: NormedConv
@@ -58,11 +53,6 @@ export interface CausalLstmStep {
   readonly state: CausalLstmState
   /** M_t, handed to the next layer (or to layer 1 at t+1). */
   readonly m: tf.Tensor4D
-}
-
-function normedConv(w: NormedConv, x: tf.Tensor4D): tf.Tensor4D {
-  const y = tf.conv2d(x, w.kernel, 1, 'same')
-  return w.norm ? layerNorm(y, w.norm) : y
 }
 
 const split = (x: tf.Tensor4D, parts: number) => tf.split(x, parts, -1) as tf.Tensor4D[]
@@ -95,13 +85,9 @@ export function causalLstmStep(
 }
 
 export function createCausalLstmWeights(spec: LayerSpec, params: ParamBuilder): CausalLstmWeights {
-  const { inChannels, hiddenChannels: hid, kernelSize: k } = spec
-  const conv = (name: string, inCh: number, outCh: number): NormedConv => ({
-    kernel: params.convWeight(`${name}.0.weight`, k, inCh, outCh),
-    norm: spec.layerNorm
-      ? params.layerNorm(`${name}.1`, [spec.heightPatches, spec.widthPatches, outCh])
-      : null,
-  })
+  const { inChannels, hiddenChannels: hid } = spec
+  const conv = (name: string, inCh: number, outCh: number) =>
+    createNormedConv(spec, params, name, inCh, outCh)
   // OpenSTL's creation order, so a seeded network and its state_dict list the same sequence.
   return {
     convX: conv('conv_x', inChannels, 7 * hid),

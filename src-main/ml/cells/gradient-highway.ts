@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
-import type { LayerNormWeights, ParamBuilder } from '../params'
-import { layerNorm } from './layer-norm'
+import type { ParamBuilder } from '../params'
+import { createNormedConv, normedConv, type NormedConv } from './normed-conv'
 
 /**
  * Gradient Highway Unit (PredRNN++, Wang et al. 2018, eq. 4), docs/method.md §2.6; tensors
@@ -19,11 +19,6 @@ import { layerNorm } from './layer-norm'
 /** The GHU's kernel init bound (OpenSTL's and the TensorFlow release's `initializer`). */
 export const HIGHWAY_INIT_BOUND = 0.001
 
-interface NormedConv {
-  readonly kernel: tf.Tensor4D
-  readonly norm: LayerNormWeights | null
-}
-
 export interface GradientHighway {
   /** Channels of Z, equal to layer 1's hidden width. */
   readonly channels: number
@@ -39,11 +34,6 @@ export interface HighwayGeometry {
   readonly heightPatches: number
   readonly widthPatches: number
   readonly layerNorm: boolean
-}
-
-function normedConv(w: NormedConv, x: tf.Tensor4D): tf.Tensor4D {
-  const y = tf.conv2d(x, w.kernel, 1, 'same')
-  return w.norm ? layerNorm(y, w.norm) : y
 }
 
 /** Z_t from layer 1's H_t and Z_{t-1}, inside its own tidy. */
@@ -62,13 +52,9 @@ export function highwayStep(w: GradientHighway, h: tf.Tensor4D, zPrev: tf.Tensor
  * ours normalises the 2·channels the convolution gives (docs/method.md §2.6).
  */
 export function createGradientHighway(g: HighwayGeometry, params: ParamBuilder): GradientHighway {
-  const { channels, kernelSize: k } = g
-  const conv = (name: string): NormedConv => ({
-    kernel: params.convWeight(`${name}.0.weight`, k, channels, 2 * channels, HIGHWAY_INIT_BOUND),
-    norm: g.layerNorm
-      ? params.layerNorm(`${name}.1`, [g.heightPatches, g.widthPatches, 2 * channels])
-      : null,
-  })
+  const { channels } = g
+  const conv = (name: string) =>
+    createNormedConv(g, params, name, channels, 2 * channels, HIGHWAY_INIT_BOUND)
   // OpenSTL's creation order: z_concat, then x_concat.
   const convZ = conv('z_concat')
   const convX = conv('x_concat')

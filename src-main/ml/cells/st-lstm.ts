@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
-import type { LayerNormWeights, ParamBuilder } from '../params'
+import type { ParamBuilder } from '../params'
 import { lstmOutput, stLstmMemories } from '../fused/st-lstm-pointwise'
-import { layerNorm } from './layer-norm'
+import { createNormedConv, normedConv, type NormedConv } from './normed-conv'
 import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 
 /**
@@ -24,11 +24,6 @@ import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-
 /** The +1 added to both forget gates (the release's `_forget_bias`), so memories persist early in training. */
 export const FORGET_BIAS = 1
 
-interface NormedConv {
-  readonly kernel: tf.Tensor4D
-  readonly norm: LayerNormWeights | null
-}
-
 export interface StLstmWeights {
   /** [k, k, in, 7·hidden] */
   readonly convX: NormedConv
@@ -48,11 +43,6 @@ export interface StLstmStep {
   readonly state: StLstmState
   /** M_t, handed to the next layer (or to layer 1 at t+1). */
   readonly m: tf.Tensor4D
-}
-
-function normedConv(w: NormedConv, x: tf.Tensor4D): tf.Tensor4D {
-  const y = tf.conv2d(x, w.kernel, 1, 'same')
-  return w.norm ? layerNorm(y, w.norm) : y
 }
 
 export function stLstmStep(
@@ -79,13 +69,9 @@ export function stLstmStep(
 }
 
 export function createStLstmWeights(spec: LayerSpec, params: ParamBuilder): StLstmWeights {
-  const { inChannels, hiddenChannels: hid, kernelSize: k } = spec
-  const conv = (name: string, inCh: number, outCh: number): NormedConv => ({
-    kernel: params.convWeight(`${name}.0.weight`, k, inCh, outCh),
-    norm: spec.layerNorm
-      ? params.layerNorm(`${name}.1`, [spec.heightPatches, spec.widthPatches, outCh])
-      : null,
-  })
+  const { inChannels, hiddenChannels: hid } = spec
+  const conv = (name: string, inCh: number, outCh: number) =>
+    createNormedConv(spec, params, name, inCh, outCh)
   return {
     convX: conv('conv_x', inChannels, 7 * hid),
     convH: conv('conv_h', hid, 4 * hid),
