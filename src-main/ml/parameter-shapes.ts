@@ -27,6 +27,21 @@ function layerNorm(name: string, grid: Layer['grid'], channels: number): Paramet
   return { [`${name}.weight`]: shape, [`${name}.bias`]: [...shape] }
 }
 
+/** normed-conv.ts: a bias-free k×k convolution `<name>.0`, with its layer norm `<name>.1` when normed. */
+function normedConvShapes(
+  name: string,
+  k: number,
+  inChannels: number,
+  outChannels: number,
+  grid: Layer['grid'],
+  norm: boolean,
+): ParameterShapes {
+  return {
+    [`${name}.0.weight`]: [k, k, inChannels, outChannels],
+    ...(norm ? layerNorm(`${name}.1`, grid, outChannels) : {}),
+  }
+}
+
 /** conv-lstm.ts: one gate convolution with bias over [X, H], optionally normed. */
 function convLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): ParameterShapes {
   return {
@@ -38,10 +53,8 @@ function convLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): Par
 
 /** st-lstm.ts: four bias-free convolutions (each optionally normed) and a 1×1 conv_last. */
 function stLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): ParameterShapes {
-  const conv = (name: string, inCh: number, outCh: number): ParameterShapes => ({
-    [`${name}.0.weight`]: [k, k, inCh, outCh],
-    ...(norm ? layerNorm(`${name}.1`, grid, outCh) : {}),
-  })
+  const conv = (name: string, inCh: number, outCh: number) =>
+    normedConvShapes(name, k, inCh, outCh, grid, norm)
   return {
     ...conv('conv_x', inChannels, 7 * hid),
     ...conv('conv_h', hid, 4 * hid),
@@ -53,10 +66,8 @@ function stLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): Param
 
 /** causal-lstm.ts: six bias-free k×k convolutions (each optionally normed; conv_o unused) and a 1×1 conv_last. */
 function causalLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): ParameterShapes {
-  const conv = (name: string, inCh: number, outCh: number): ParameterShapes => ({
-    [`${name}.0.weight`]: [k, k, inCh, outCh],
-    ...(norm ? layerNorm(`${name}.1`, grid, outCh) : {}),
-  })
+  const conv = (name: string, inCh: number, outCh: number) =>
+    normedConvShapes(name, k, inCh, outCh, grid, norm)
   return {
     ...conv('conv_x', inChannels, 7 * hid),
     ...conv('conv_h', hid, 4 * hid),
@@ -71,12 +82,9 @@ function causalLstmShapes({ inChannels, hid, k, grid }: Layer, norm: boolean): P
 
 /** gradient-highway.ts: two bias-free k×k convolutions to 2·hidden, z first, each optionally normed. */
 function highwayShapes({ hid, k, grid }: Layer, norm: boolean): ParameterShapes {
-  const shapes: ParameterShapes = {}
-  for (const name of ['z_concat', 'x_concat']) {
-    shapes[`gradient_highway.${name}.0.weight`] = [k, k, hid, 2 * hid]
-    if (norm) Object.assign(shapes, layerNorm(`gradient_highway.${name}.1`, grid, 2 * hid))
-  }
-  return shapes
+  const conv = (name: string) =>
+    normedConvShapes(`gradient_highway.${name}`, k, hid, 2 * hid, grid, norm)
+  return { ...conv('z_concat'), ...conv('x_concat') }
 }
 
 const BACKBONE_SHAPES: Record<
