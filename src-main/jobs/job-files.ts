@@ -99,6 +99,10 @@ export function readMessagesFrom(
   } finally {
     closeSync(fd)
   }
+  return { messages: parseMessages(text), offset }
+}
+
+function parseMessages(text: string): TrainerMessage[] {
   const messages: TrainerMessage[] = []
   for (const line of text.split('\n')) {
     try {
@@ -108,5 +112,27 @@ export function readMessagesFrom(
       // A torn line: its trainer was killed mid-write.
     }
   }
-  return { messages, offset }
+  return messages
+}
+
+/**
+ * How the trainer's latest attempt ended among the messages before `offset` (a finished or
+ * failed message after its last `started`), or null. A server that stops after reading the
+ * end but before Slurm reports the job done leaves its successor that much to know.
+ */
+export function outcomeBefore(file: string, offset: number): TrainerMessage | null {
+  if (offset <= 0 || !existsSync(file)) return null
+  const fd = openSync(file, 'r')
+  const buffer = Buffer.alloc(offset)
+  try {
+    readSync(fd, buffer, 0, offset, 0)
+  } finally {
+    closeSync(fd)
+  }
+  let outcome: TrainerMessage | null = null
+  for (const message of parseMessages(buffer.toString('utf8'))) {
+    if (message.type === 'started') outcome = null
+    if (message.type === 'finished' || message.type === 'failed') outcome = message
+  }
+  return outcome
 }

@@ -7,6 +7,7 @@ import {
   jobFiles,
   jobFilesIn,
   readControl,
+  outcomeBefore,
   readMessagesFrom,
   writeJsonAtomically,
   type JobFiles,
@@ -155,6 +156,9 @@ export function checkSlurmSettings(settings: SlurmSettings) {
 const NO_CONTROLLER =
   /resolve_ctls_from_dns_srv|fetch_config|configuration (source|file)|unable to contact slurm controller|connection refused/i
 
+/** How long a stopped trainer's job may look ended before its batch script's requeue shows. */
+const REQUEUE_GRACE_MS = 60_000
+
 /** A time limit is at least this long (with room to train past the warning). */
 const MIN_TIME_LIMIT_S = 5 * 60
 
@@ -213,7 +217,8 @@ function follow(
   /** Where the job was last said to stand, so that it is said again only once it moves. */
   placedBefore: JobPlacement | null = null,
 ): TrainerHandle {
-  let last: TrainerMessage | null = null
+  // Re-attached after the last server read the end: that end still counts.
+  let last: TrainerMessage | null = outcomeBefore(files.messages, offset)
   let detached = false
   let timer: NodeJS.Timeout | undefined
   const keyOf = (p: JobPlacement) => `${p.state}|${p.reason}|${p.node}`
@@ -232,12 +237,33 @@ function follow(
     }
   }
 
+  // An end is believed only when a second look agrees. A requeue passes through states that
+  // read as final for a moment, and a busy controller can fail a query (with no accounting to
+  // fall back on, the job then looks gone); either would end a job that goes on.
+  let endSeen = false
+  // A trainer stopped by a signal, with no stop asked for, is requeued by its batch script;
+  // until Slurm shows the job pending again (or REQUEUE_GRACE_MS pass) its end is not the end.
+  let requeueExpectedSince: number | null = null
+  const awaitingRequeue = () => {
+    const stoppedBySignal = last?.type === 'finished' && last.reason === 'stopped'
+    if (!stoppedBySignal || readControl(files.control).stop) return false
+    requeueExpectedSince ??= Date.now()
+    return Date.now() - requeueExpectedSince < REQUEUE_GRACE_MS
+  }
   const exited = new Promise<TrainerExit>((resolve) => {
     const tick = async () => {
       if (detached) return
       readMessages()
       const job = await slurmJobState(slurmJobId)
       if (detached) return
+      const ended = !job || isFinal(job)
+      if (ended && (!endSeen || awaitingRequeue())) {
+        endSeen = true
+        timer = setTimeout(() => void tick(), pollMs)
+        return
+      }
+      endSeen = ended
+      requeueExpectedSince = null
       if (job && !isFinal(job)) {
         if (job.reason === 'DependencyNeverSatisfied' && last === null) {
           // A run it trains on failed: Slurm would keep it pending for ever.
