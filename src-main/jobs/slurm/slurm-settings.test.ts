@@ -21,16 +21,20 @@ const skip = !hasSbatch
     ? 'this machine belongs to a cluster (/etc/slurm/slurm.conf)'
     : false
 
-describe.skipIf(skip)('Slurm settings on a machine outside any cluster', () => {
-  it('says that no controller answers and where to run instead, blaming no field', () => {
-    const conf = process.env.SLURM_CONF
-    delete process.env.SLURM_CONF
-    try {
-      expect(() => checkSlurmSettings(SlurmSettings.parse({ partition: 'gpu' }))).toThrow(
-        /^Slurm: sbatch on this machine reaches no Slurm controller \(.+\)\. Start the workbench on the cluster's login node/,
-      )
-    } finally {
-      if (conf !== undefined) process.env.SLURM_CONF = conf
-    }
-  })
-})
+// The reason rides in the title, so a skipped run says why.
+describe.skipIf(skip)(
+  `Slurm settings on a machine outside any cluster${skip ? ` (${skip})` : ''}`,
+  () => {
+    it('says that no controller answers and where to run instead, blaming no field', () => {
+      const conf = process.env.SLURM_CONF
+      delete process.env.SLURM_CONF
+      try {
+        expect(() => checkSlurmSettings(SlurmSettings.parse({ partition: 'gpu' }))).toThrow(
+          /^Slurm: sbatch on this machine reaches no Slurm controller \(.+\)\. Start the workbench on the cluster's login node/,
+        )
+      } finally {
+        if (conf !== undefined) process.env.SLURM_CONF = conf
+      }
+    })
+  },
+)

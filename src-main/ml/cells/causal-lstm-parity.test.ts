@@ -90,38 +90,41 @@ async function parityCase(layerNorm: boolean): Promise<Case> {
   return { layerNorm, ours, request }
 }
 
-describe.skipIf(torchMissing !== null)('PredRNN++ forward against PyTorch', () => {
-  const cases: Case[] = []
-  let replies: Reply[] = []
+describe.skipIf(torchMissing !== null)(
+  `PredRNN++ forward against PyTorch${torchMissing ? ` (skipped: ${torchMissing})` : ''}`,
+  () => {
+    const cases: Case[] = []
+    let replies: Reply[] = []
 
-  // One Python process for both cases: importing torch is most of its time.
-  beforeAll(async () => {
-    await tf.setBackend('cpu')
-    for (const layerNorm of [false, true]) cases.push(await parityCase(layerNorm))
-    replies = runPythonJson<Reply[]>(
-      SCRIPT,
-      cases.map((c) => c.request),
-    )
-  })
-
-  afterAll(() => {
-    tf.dispose(cases.map((c) => c.ours))
-  })
-
-  for (const [k, layerNorm] of [false, true].entries()) {
-    it(`agrees within 1e-4 on [0, 1] digit clips (layer norm ${layerNorm ? 'on' : 'off'})`, () => {
-      const { ours } = cases[k]!
-      const { guesses } = replies[k]!
-      const theirs = tf.tidy(() =>
-        tf.transpose(tf.tensor(guesses.data, guesses.shape), [0, 1, 3, 4, 2]),
+    // One Python process for both cases: importing torch is most of its time.
+    beforeAll(async () => {
+      await tf.setBackend('cpu')
+      for (const layerNorm of [false, true]) cases.push(await parityCase(layerNorm))
+      replies = runPythonJson<Reply[]>(
+        SCRIPT,
+        cases.map((c) => c.request),
       )
-      expect(theirs.shape).toEqual(ours.shape)
-      const worst = tf.tidy(() => tf.max(tf.abs(tf.sub(ours, theirs))).dataSync()[0]!)
-      console.log(`PredRNN++ parity, layer norm ${layerNorm}: max |tfjs − torch| = ${worst}`)
-      expect(worst).toBeLessThan(1e-4)
-      // Not a vacuous agreement: the guesses spread (std > 0.02), far beyond the tolerance.
-      expect(tf.tidy(() => tf.moments(ours).variance.dataSync()[0]!)).toBeGreaterThan(4e-4)
-      theirs.dispose()
     })
-  }
-})
+
+    afterAll(() => {
+      tf.dispose(cases.map((c) => c.ours))
+    })
+
+    for (const [k, layerNorm] of [false, true].entries()) {
+      it(`agrees within 1e-4 on [0, 1] digit clips (layer norm ${layerNorm ? 'on' : 'off'})`, () => {
+        const { ours } = cases[k]!
+        const { guesses } = replies[k]!
+        const theirs = tf.tidy(() =>
+          tf.transpose(tf.tensor(guesses.data, guesses.shape), [0, 1, 3, 4, 2]),
+        )
+        expect(theirs.shape).toEqual(ours.shape)
+        const worst = tf.tidy(() => tf.max(tf.abs(tf.sub(ours, theirs))).dataSync()[0]!)
+        console.log(`PredRNN++ parity, layer norm ${layerNorm}: max |tfjs − torch| = ${worst}`)
+        expect(worst).toBeLessThan(1e-4)
+        // Not a vacuous agreement: the guesses spread (std > 0.02), far beyond the tolerance.
+        expect(tf.tidy(() => tf.moments(ours).variance.dataSync()[0]!)).toBeGreaterThan(4e-4)
+        theirs.dispose()
+      })
+    }
+  },
+)
