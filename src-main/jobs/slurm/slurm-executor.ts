@@ -237,18 +237,19 @@ function follow(
     }
   }
 
-  // An end is believed only when a second look agrees. A requeue passes through states that
-  // read as final for a moment, and a busy controller can fail a query (with no accounting to
-  // fall back on, the job then looks gone); either would end a job that goes on.
-  let endSeen = false
-  // A trainer stopped by a signal, with no stop asked for, is requeued by its batch script;
-  // until Slurm shows the job pending again (or REQUEUE_GRACE_MS pass) its end is not the end.
-  let requeueExpectedSince: number | null = null
-  const awaitingRequeue = () => {
-    const stoppedBySignal = last?.type === 'finished' && last.reason === 'stopped'
-    if (!stoppedBySignal || readControl(files.control).stop) return false
-    requeueExpectedSince ??= Date.now()
-    return Date.now() - requeueExpectedSince < REQUEUE_GRACE_MS
+  // An end is believed at a second look: a requeue passes through states that read as final
+  // for a moment, and a busy controller can fail a query (with no accounting to fall back on,
+  // the job then looks gone). A trainer stopped by a signal with no stop asked for is requeued
+  // by its batch script, so its end waits REQUEUE_GRACE_MS for the job to show up again.
+  let endSeenAt: number | null = null
+  const endBelieved = () => {
+    if (endSeenAt === null) {
+      endSeenAt = Date.now()
+      return false
+    }
+    const requeueDue =
+      last?.type === 'finished' && last.reason === 'stopped' && !readControl(files.control).stop
+    return !requeueDue || Date.now() - endSeenAt >= REQUEUE_GRACE_MS
   }
   const exited = new Promise<TrainerExit>((resolve) => {
     const tick = async () => {
@@ -257,13 +258,11 @@ function follow(
       const job = await slurmJobState(slurmJobId)
       if (detached) return
       const ended = !job || isFinal(job)
-      if (ended && (!endSeen || awaitingRequeue())) {
-        endSeen = true
+      if (ended && !endBelieved()) {
         timer = setTimeout(() => void tick(), pollMs)
         return
       }
-      endSeen = ended
-      requeueExpectedSince = null
+      if (!ended) endSeenAt = null
       if (job && !isFinal(job)) {
         if (job.reason === 'DependencyNeverSatisfied' && last === null) {
           // A run it trains on failed: Slurm would keep it pending for ever.
