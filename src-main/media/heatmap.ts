@@ -65,6 +65,11 @@ export function differenceRgba(
 
 export type HeatMode = 'abs' | 'signed'
 
+/** A mode's colour at `at` along its colour bar (0 = left end, 1 = right end). */
+export function barColour(mode: HeatMode, at: number): Rgb {
+  return mode === 'abs' ? errorColour(at) : signedColour(at * 2 - 1)
+}
+
 /** A heat map's colour bar: its ramp as a CSS gradient (left = low) and labelled ticks. */
 export interface ColourBar {
   title: string

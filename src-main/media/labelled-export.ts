@@ -1,7 +1,7 @@
 import { drawText, fillRect, fitText, GLYPH_ADVANCE, GLYPH_HEIGHT, textWidth } from './bitmap-font'
 import { paneRgba, type ComparisonRow } from './comparison-rows'
 import { composeGrid, type RgbaImage } from './frame-grid'
-import { colourBar, errorColour, signedColour, type HeatMode } from './heatmap'
+import { barColour, colourBar, type HeatMode } from './heatmap'
 
 const GAP = 4
 const MARGIN = 8
@@ -61,14 +61,7 @@ function drawColourBars(image: RgbaImage, modes: HeatMode[], x: number, y: numbe
     top += line
     for (let i = 0; i < width; i++) {
       const at = i / (width - 1)
-      fillRect(
-        image,
-        x + i,
-        top,
-        1,
-        6 * scale,
-        mode === 'abs' ? errorColour(at) : signedColour(at * 2 - 1),
-      )
+      fillRect(image, x + i, top, 1, 6 * scale, barColour(mode, at))
     }
     top += 8 * scale
     // The end ticks always; a middle one only where it touches neither neighbour (at scale 2,

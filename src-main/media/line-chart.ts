@@ -1,5 +1,6 @@
 import { drawText, fillRect, GLYPH_HEIGHT, textWidth } from './bitmap-font'
 import type { RgbaImage } from './frame-grid'
+import { escapeXml } from './xml-text'
 
 /**
  * A study's line charts (per-frame scores, gate usage, memory magnitude), drawn twice from one
@@ -130,8 +131,6 @@ function segmentsOf(points: (readonly [number, number] | null)[]) {
   return runs.filter((run) => run.length > 0)
 }
 
-const escape = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 const xy = ([px, py]: readonly [number, number]) => `${px.toFixed(1)},${py.toFixed(1)}`
 
 export function lineChartSvg(chart: LineChart): string {
@@ -151,7 +150,7 @@ export function lineChartSvg(chart: LineChart): string {
   }
   for (const tick of l.xTicks) {
     parts.push(
-      `<text x="${tick.x.toFixed(1)}" y="${l.plot.bottom + 16}" text-anchor="middle">${escape(tick.label)}</text>`,
+      `<text x="${tick.x.toFixed(1)}" y="${l.plot.bottom + 16}" text-anchor="middle">${escapeXml(tick.label)}</text>`,
     )
   }
   l.lines.forEach((line, i) => {
@@ -171,15 +170,15 @@ export function lineChartSvg(chart: LineChart): string {
     const top = l.legendTop(i)
     return (
       `<rect x="${l.plot.left}" y="${top}" width="14" height="10" fill="${colourOf(i)}"/>` +
-      `<text x="${l.plot.left + 20}" y="${top + 9}">${escape(s.label)}</text>`
+      `<text x="${l.plot.left + 20}" y="${top + 9}">${escapeXml(s.label)}</text>`
     )
   })
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" ` +
     `viewBox="0 0 ${l.width} ${l.height}" font-family="sans-serif" font-size="11" role="img" ` +
-    `aria-label="${escape(chart.description)}">` +
+    `aria-label="${escapeXml(chart.description)}">` +
     `<rect width="100%" height="100%" fill="#fff"/>` +
-    `<text x="${l.plot.left}" y="16" font-size="13" font-weight="600">${escape(chart.title)}</text>` +
+    `<text x="${l.plot.left}" y="16" font-size="13" font-weight="600">${escapeXml(chart.title)}</text>` +
     parts.join('') +
     legend.join('') +
     `</svg>`
