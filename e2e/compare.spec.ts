@@ -104,6 +104,31 @@ test('compare shows one run or several in equal panes, with inputs, keys and sca
     nb_read_frames: '5',
   })
 
+  // The figure export: SVG with vector labels and one <image> per frame shown; its PNG is the
+  // same layout drawn by Chromium, frames magnified pixel for pixel.
+  const svg = await exportFigure(page, 'svg')
+  expect(svg.name).toBe('compare-clip0-figure.svg')
+  const text = String(svg.bytes)
+  // The truth: 3 context + 5 predicted frames; each of 3 runs and its |error| row: 5.
+  expect(text.match(/<image /g)).toHaveLength(3 + 5 + 3 * 5 * 2)
+  const labels = [...text.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1])
+  expect(labels).toEqual(expect.arrayContaining([...RUNS, 'Ground truth', '|error|', 't−2', 't+5']))
+  const [, width, height] = /<svg [^>]*width="(\d+)" height="(\d+)"/.exec(text)!
+  const figurePng = PNG.sync.read((await exportFigure(page, 'png')).bytes)
+  expect([figurePng.width, figurePng.height]).toEqual([Number(width), Number(height)])
+  const first = /<image x="(\d+)" y="(\d+)"[^>]*xlink:href="data:image\/png;base64,([^"]+)"/.exec(
+    text,
+  )!
+  const frame = PNG.sync.read(Buffer.from(first[3]!, 'base64'))
+  const [x0, y0] = [Number(first[1]), Number(first[2])]
+  for (let v = 0; v < frame.height * 2; v++) {
+    for (let u = 0; u < frame.width * 2; u++) {
+      const drawn = ((y0 + v) * figurePng.width + x0 + u) * 4
+      const source = ((v >> 1) * frame.width + (u >> 1)) * 4
+      expect(figurePng.data[drawn]).toBe(frame.data[source])
+    }
+  }
+
   // One legend for the metric charts, so each keeps its full plot height.
   const legend = page.getByRole('list', { name: 'Runs' })
   await expect(legend.getByRole('listitem')).toHaveCount(3)
@@ -136,6 +161,22 @@ test('compare shows one run or several in equal panes, with inputs, keys and sca
   await page.screenshot({ path: test.info().outputPath('compare-8-runs.png'), fullPage: true })
   app.expectNoErrors()
 })
+
+/** Exports the figure at zoom 2 with |error| rows and the context frames, as `format`. */
+async function exportFigure(page: Page, format: 'svg' | 'png') {
+  await page.getByRole('button', { name: 'Export figure…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Export figure' })
+  await dialog.getByLabel('Zoom').selectOption('2')
+  await expect(dialog.getByRole('checkbox', { name: /^Context frames/ })).toBeChecked()
+  await dialog.getByRole('checkbox', { name: '|error| row per model' }).check()
+  await dialog.getByRole('checkbox', { name: 'Signed-difference row per model' }).uncheck()
+  await dialog.getByRole('radio', { name: format === 'svg' ? /^SVG/ : 'PNG' }).check()
+  const started = page.waitForEvent('download')
+  await dialog.getByRole('button', { name: 'Export figure' }).click()
+  const file = await started
+  await expect(dialog).toBeHidden()
+  return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) }
+}
 
 /** Clicks an export button and reads the file it downloads. */
 async function download(page: Page, button: string) {

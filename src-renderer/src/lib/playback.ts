@@ -1,5 +1,8 @@
 /** Frame arithmetic of the player clock, apart from requestAnimationFrame so it can be tested. */
 
+/** The player's integer zooms, which the figure export offers too. */
+export const PLAYER_ZOOMS = [1, 2, 3, 4, 6, 8]
+
 /** Steps by delta frames; loops around or stops at the ends. */
 export function stepFrame(frame: number, delta: number, count: number, loop: boolean): number {
   if (count <= 0) return 0
