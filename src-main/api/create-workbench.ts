@@ -22,6 +22,7 @@ import { createRunArtifactsService } from '../services/run-artifacts-service'
 import { createComparisonVideoService } from '../services/comparison-video-service'
 import { createModelImportService } from '../services/model-import-service'
 import { createZooService } from '../services/zoo-service'
+import { defaultBuiltInZooDir } from '../services/builtin-zoo'
 import { createStudiesService } from '../services/studies-service'
 import { estimateIteration, plannedBackend } from '../services/iteration-estimate'
 import { createStudyRecords } from '../store/study-records'
@@ -53,6 +54,8 @@ export interface WorkbenchOptions {
   builtinDataset?: boolean
   /** Trainer processes at once (default 1). */
   concurrency?: number
+  /** The shipped zoo's folder (default: resources/zoo; tests give their own). */
+  builtInZooDir?: string
   /** Folders dataset imports may read (default: the user's home folder). */
   importRoots?: string[]
   /**
@@ -164,7 +167,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     lifecycle: runs,
     emit,
   })
-  const zoo = createZooService(zooRepo, runs, imports, emit, { importRoots })
+  const zoo = createZooService(zooRepo, runs, imports, emit, {
+    importRoots,
+    builtInDir: options.builtInZooDir ?? defaultBuiltInZooDir(),
+  })
   const studies = createStudiesService({
     datasets,
     experiments,
@@ -239,6 +245,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'zoo.import': async (input) => zoo.import(input),
     'zoo.remove': async ({ runId }) => zoo.remove(runId),
     'zoo.check': async (input) => zoo.check(input),
+    'zoo.builtIn': async () => zoo.builtIn(),
+    'zoo.addBuiltIn': async ({ name }) => zoo.addBuiltIn(name),
     'runs.logs': async ({ id }) => runs.logs(id),
     'runs.metrics': async ({ id }) => runs.metrics(id),
     'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),

@@ -1,6 +1,12 @@
 import { rmSync } from 'node:fs'
 import { basename } from 'node:path'
-import { RunConfig, WorkbenchError, type ModelConfig, type Run } from '../api/contract'
+import {
+  RunConfig,
+  WorkbenchError,
+  type EvaluationSummary,
+  type ModelConfig,
+  type Run,
+} from '../api/contract'
 import { writeCheckpoint } from '../ml/checkpoint/checkpoint-write'
 import { formatShape, type TensorMap } from '../ml/checkpoint/tensors'
 import { parameterShapes } from '../ml/parameter-shapes'
@@ -24,16 +30,32 @@ const IMPORTED_EXPERIMENT = 'Imported models'
  * runs, so the zoo, finetunes and TMU targets use them like any trained run.
  */
 export function createModelImportService(deps: ModelImportDeps) {
+  /** As the trainer files a test evaluation: the summary, and its means as metrics. */
+  function recordTest(runId: number, test: EvaluationSummary) {
+    deps.runs.addEvaluation(runId, 'test', test.iteration, test)
+    deps.runs.addMetrics(runId, [
+      { name: 'test/mse', iteration: test.iteration, value: test.meanMse },
+      { name: 'test/mae', iteration: test.iteration, value: test.meanMae },
+      { name: 'test/ssim', iteration: test.iteration, value: test.meanSsim },
+      { name: 'test/psnr', iteration: test.iteration, value: test.meanPsnr },
+    ])
+  }
+
   return {
     /**
      * Files `weights` as a completed source run (under the experiment "Imported models") with
-     * a checkpoint. The weights must be exactly the model's parameters.
+     * a checkpoint. The weights must be exactly the model's parameters. Where the weights
+     * were trained by a workbench (the built-in zoo), `trained` is how long and `test` its test
+     * evaluation there, kept as the run's.
      */
     importSource(input: {
       name: string
       file: string
       model: ModelConfig
       weights: TensorMap
+      notes?: string
+      trained?: { iteration: number; seconds: number }
+      test?: EvaluationSummary
     }): Run {
       if (input.model.tmu) {
         throw new WorkbenchError(
@@ -73,7 +95,7 @@ export function createModelImportService(deps: ModelImportDeps) {
           state: {
             formatVersion: 1,
             modelKind: input.model.cell,
-            iteration: 0,
+            iteration: input.trained?.iteration ?? 0,
             eta: 0,
             rng: { algorithm: 'mulberry32', state: 0 },
             dataCursor: null,
@@ -86,10 +108,13 @@ export function createModelImportService(deps: ModelImportDeps) {
         rmSync(dir, { recursive: true, force: true })
         throw error
       }
+      if (input.test) recordTest(row.id, input.test)
       deps.runs.update(row.id, {
         backend: 'imported',
+        iteration: input.trained?.iteration ?? 0,
+        trainedSeconds: input.trained?.seconds ?? 0,
         finishedAt: nowIso(),
-        notes: `Imported from ${basename(input.file)}`,
+        notes: input.notes ?? `Imported from ${basename(input.file)}`,
       })
       deps.emit('runs.changed', { id: row.id })
       return deps.lifecycle.get(row.id)

@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import {
-  GenerateDatasetInput,
   StudyPlan,
   StudyScale,
   StudyStage,
@@ -23,7 +22,7 @@ import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
 import type { ExperimentsService } from './experiments-service'
 import type { RunsService } from './runs-service'
-import { ablationArm, armConfig, mainArms, SCALES, sourceLabel } from './study-plans'
+import { ablationArm, armConfig, mainArms, SCALES, sourceLabel, studyDataset } from './study-plans'
 import { createRunArtifactsService } from './run-artifacts-service'
 import { armIntrospection, sampleStrip, type StudyMediaDeps } from './study-media'
 import { renderStudyReport, type ReportSetup } from './study-report'
@@ -113,16 +112,9 @@ export function createStudiesService(deps: StudiesDeps) {
   }
 
   function dataset(scale: StudyScale, digits: number): Dataset {
-    const name = `Flying Digits · ${digits} digit${digits > 1 ? 's' : ''} · ${scale}`
-    const existing = deps.datasets.list().find((d) => d.name === name)
-    if (existing) return existing
-    return deps.datasets.generate(
-      GenerateDatasetInput.parse({
-        name,
-        digitsPerClip: digits,
-        seed: digits,
-        ...SCALES[scale].data,
-      }),
+    const recipe = studyDataset(scale, digits)
+    return (
+      deps.datasets.list().find((d) => d.name === recipe.name) ?? deps.datasets.generate(recipe)
     )
   }
 

@@ -1,5 +1,6 @@
 import {
   etaDecayFor,
+  GenerateDatasetInput,
   RUN_PRESETS,
   RunConfig,
   StudyArmPlan,
@@ -99,6 +100,20 @@ export const SCALES: Record<StudyScale, ScaleSpec> = {
     }),
     seeds: 3,
   },
+}
+
+/**
+ * A study's Flying Digits set with this many digits at this scale, seeded by its digit count
+ * so every study of a scale trains on the same clips (and the built-in zoo's sources name
+ * theirs by this recipe).
+ */
+export function studyDataset(scale: StudyScale, digits: number): ParsedInput<'datasets.generate'> {
+  return GenerateDatasetInput.parse({
+    name: `Flying Digits · ${digits} digit${digits > 1 ? 's' : ''} · ${scale}`,
+    digitsPerClip: digits,
+    seed: digits,
+    ...SCALES[scale].data,
+  })
 }
 
 /** The zoo's names in arm names: FD-1 and FD-2 (Flying Digits with 1 and 2 digits). */

@@ -1,4 +1,11 @@
-import { WorkbenchError, type ParsedInput, type ZooModel } from '../api/contract'
+import {
+  WorkbenchError,
+  type BuiltInZooEntry,
+  type BuiltInZooModel,
+  type ParsedInput,
+  type ZooModel,
+} from '../api/contract'
+import { readBuiltInWeights, readBuiltInZoo } from './builtin-zoo'
 import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
 import type { ZooRepo } from '../store/zoo-repo'
 import type { Emit } from './events'
@@ -19,7 +26,11 @@ export function createZooService(
   runs: RunsService,
   imports: ModelImportService,
   emit: Emit,
-  options: { importRoots: () => readonly string[] },
+  options: {
+    importRoots: () => readonly string[]
+    /** The shipped zoo's folder (services/builtin-zoo.ts). */
+    builtInDir: string
+  },
 ) {
   function toModel(member: { runId: number; name: string; addedAt: string }): ZooModel {
     return { name: member.name, addedAt: member.addedAt, run: runs.get(member.runId) }
@@ -71,6 +82,36 @@ export function createZooService(
       return toModel(repo.ofRun(run.id)!)
     },
 
+    /** The shipped models, each with the zoo member of its name once added. */
+    builtIn(): BuiltInZooEntry[] {
+      return readBuiltInZoo(options.builtInDir).map(({ test, ...model }) => ({
+        ...model,
+        testMeans: { mse: test.meanMse, ssim: test.meanSsim, psnr: test.meanPsnr },
+        runId: repo.named(model.name)?.runId ?? null,
+      }))
+    },
+
+    /** Files a shipped model as a completed source run, with its provenance, in the zoo. */
+    addBuiltIn(name: string): ZooModel {
+      const model = readBuiltInZoo(options.builtInDir).find((m) => m.name === name)
+      if (!model) throw new WorkbenchError('not_found', `no built-in model is named "${name}"`)
+      if (repo.named(name))
+        throw new WorkbenchError('conflict', `the zoo has a model named "${name}" already`)
+      const weights = readBuiltInWeights(options.builtInDir, model)
+      const run = imports.importSource({
+        name,
+        file: model.file,
+        model: model.model,
+        weights,
+        notes: builtInNotes(model),
+        trained: { iteration: model.training.iterations, seconds: model.training.seconds },
+        test: model.test,
+      })
+      repo.add(run.id, name)
+      emit('zoo.changed', { runId: run.id })
+      return toModel(repo.ofRun(run.id)!)
+    },
+
     remove(runId: number): null {
       if (!repo.remove(runId))
         throw new WorkbenchError('not_found', `run ${runId} is not in the zoo`)
@@ -99,3 +140,14 @@ export function createZooService(
 }
 
 export type ZooService = ReturnType<typeof createZooService>
+
+/** The imported run's notes: where the weights came from, in a sentence a reader can check. */
+function builtInNotes({ description, trainedOn, training, file, sha256 }: BuiltInZooModel) {
+  const data = `${trainedOn.name} (${trainedOn.canvasSize}×${trainedOn.canvasSize}, seed ${trainedOn.seed})`
+  return (
+    `Built-in: ${description}. Trained by ${training.study} on ${data}, ` +
+    `${training.iterations} iterations at batch ${training.batchSize}, ${training.backend} ` +
+    `on ${training.machine}, workbench ${training.workbenchVersion}, ${training.trainedAt}. ` +
+    `Test metrics are on that data's test split. File ${file}, SHA-256 ${sha256}.`
+  )
+}

@@ -42,7 +42,14 @@ import {
   StudyResults,
   StudyState,
 } from './studies'
-import { AddToZooInput, CheckSourcesInput, ImportZooModelInput, SourceCheck, ZooModel } from './zoo'
+import {
+  AddToZooInput,
+  BuiltInZooEntry,
+  CheckSourcesInput,
+  ImportZooModelInput,
+  SourceCheck,
+  ZooModel,
+} from './zoo'
 
 export interface MethodSpec {
   input: z.ZodType
@@ -205,6 +212,10 @@ export const methods = {
   'zoo.import': { input: ImportZooModelInput, output: ZooModel },
   'zoo.remove': { input: z.object({ runId: RunId }), output: z.null() },
   'zoo.check': { input: CheckSourcesInput, output: SourceCheck },
+  /** The source models that ship with the workbench (resources/zoo), and which are added. */
+  'zoo.builtIn': { input: Empty, output: z.array(BuiltInZooEntry) },
+  /** Files a built-in model as a completed source run and names it in the zoo. */
+  'zoo.addBuiltIn': { input: z.object({ name: z.string().min(1) }), output: ZooModel },
 } satisfies Record<string, MethodSpec>
 
 export type Method = keyof typeof methods

@@ -1,11 +1,26 @@
 import type { Command } from 'commander'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ModelConfig } from '../../api/contract'
+import { ModelConfig, type ParsedInput } from '../../api/contract'
 import { writeFileAtomic } from '../../util/atomic-write'
 import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { resolveRun } from '../resolve'
+
+/** The `tmu data generate` line that makes this Flying Digits set. */
+function generateCommand(d: ParsedInput<'datasets.generate'>): string {
+  const options = [
+    ['digits', d.digitsPerClip],
+    ['size', d.canvasSize],
+    ['digit-size', d.digitSize],
+    ['frames', d.clipLength],
+    ['train', d.trainClips],
+    ['val', d.valClips],
+    ['test', d.testClips],
+    ['seed', d.seed],
+  ]
+  return `tmu data generate "${d.name}" ${options.map(([k, v]) => `--${k} ${v}`).join(' ')}`
+}
 
 /** Commands about one trained model: its card, its weights for PyTorch, its place in the zoo. */
 export function registerModel(program: Command) {
@@ -64,6 +79,33 @@ export function registerModel(program: Command) {
       const run = await resolveRun(workbench, ref)
       const member = await workbench.call('zoo.add', { runId: run.id, name: opts.name })
       out.line(`"${member.name}" is in the zoo (run ${run.id})`)
+    })
+  })
+
+  addWorkspaceOption(
+    zoo
+      .command('builtin [names...]')
+      .description(
+        'the source models that ship with the workbench; name them (or "all") to add them to the zoo',
+      ),
+  ).action(async (names: string[], opts: WorkspaceOption) => {
+    await withWorkbench(opts, async (workbench) => {
+      const shipped = await workbench.call('zoo.builtIn', {})
+      const wanted = names.includes('all') ? shipped.map((m) => m.name) : names
+      for (const name of wanted) {
+        const member = await workbench.call('zoo.addBuiltIn', { name })
+        out.line(`"${member.name}" is in the zoo (run ${member.run.id})`)
+      }
+      if (wanted.length) return
+      for (const m of shipped) {
+        const added = m.runId === null ? 'not added' : `in the zoo as run ${m.runId}`
+        out.line(
+          `${m.name.padEnd(24)} ${m.description}; test MSE ${m.testMeans.mse?.toFixed(2) ?? '—'}, SSIM ${m.testMeans.ssim?.toFixed(3) ?? '—'}; ${added}`,
+        )
+        out.line(
+          `${''.padEnd(24)} fits targets such as "${m.fitsTarget.name}": ${generateCommand(m.fitsTarget)}`,
+        )
+      }
     })
   })
 

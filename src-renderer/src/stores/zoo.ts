@@ -1,4 +1,4 @@
-import type { Input, ZooModel } from '@contract/index'
+import type { BuiltInZooEntry, Input, ZooModel } from '@contract/index'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { useApi } from '../api/client'
@@ -7,10 +7,15 @@ import { useApi } from '../api/client'
 export const useZooStore = defineStore('zoo', () => {
   const api = useApi()
   const models = ref<ZooModel[]>([])
+  /** The models that ship with the workbench, each with its zoo member once added. */
+  const builtIn = ref<BuiltInZooEntry[]>([])
   const loaded = ref(false)
 
   async function refresh() {
-    models.value = await api.call('zoo.list', {})
+    ;[models.value, builtIn.value] = await Promise.all([
+      api.call('zoo.list', {}),
+      api.call('zoo.builtIn', {}),
+    ])
     loaded.value = true
   }
 
@@ -25,6 +30,12 @@ export const useZooStore = defineStore('zoo', () => {
     return model
   }
 
+  async function addBuiltIn(name: string) {
+    const model = await api.call('zoo.addBuiltIn', { name })
+    await refresh()
+    return model
+  }
+
   async function remove(runId: number) {
     await api.call('zoo.remove', { runId })
     await refresh()
@@ -32,5 +43,5 @@ export const useZooStore = defineStore('zoo', () => {
 
   const check = (input: Input<'zoo.check'>) => api.call('zoo.check', input)
 
-  return { models, loaded, nameByRunId, refresh, add, remove, check }
+  return { models, builtIn, loaded, nameByRunId, refresh, add, addBuiltIn, remove, check }
 })
