@@ -27,6 +27,7 @@ const arm: StudyArm = {
   perFrame: perMetric([20, 30]),
   overall: { mse: at(25), mae: at(25), ssim: at(25), psnr: at(25) },
   beyond: perMetric([40, 50]),
+  beyondOverall: { mse: at(45), mae: at(45), ssim: at(45), psnr: at(45) },
 }
 
 describe('tmu study tables', () => {

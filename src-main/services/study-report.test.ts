@@ -19,6 +19,9 @@ function arm(
   const perFrame = mse.map((v) => interval(v, half))
   const beyond = beyondMse.map((v) => interval(v, half))
   const mean = interval(mse.reduce((a, b) => a + b, 0) / mse.length, half)
+  const beyondMean = beyondMse.length
+    ? interval(beyondMse.reduce((a, b) => a + b, 0) / beyondMse.length, half)
+    : { estimate: null, low: null, high: null }
   return {
     name,
     kind: ablationOf ? 'tmu' : 'scratch',
@@ -38,6 +41,7 @@ function arm(
     perFrame: { mse: perFrame, mae: perFrame, ssim: perFrame, psnr: perFrame },
     overall: { mse: mean, mae: mean, ssim: mean, psnr: mean },
     beyond: { mse: beyond, mae: beyond, ssim: beyond, psnr: beyond },
+    beyondOverall: { mse: beyondMean, mae: beyondMean, ssim: beyondMean, psnr: beyondMean },
   }
 }
 

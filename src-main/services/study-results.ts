@@ -84,6 +84,17 @@ export function summarizeArm(arm: ArmRuns): StudyArm {
         ),
       ),
     )
+  const beyondOverall = (metric: StudyMetric) =>
+    toContract(
+      meanInterval(
+        seeds.flatMap((s) => {
+          const scores = s.evaluation.beyond?.[metric] ?? []
+          return scores.length
+            ? [scores.reduce<number>((sum, v) => sum + finite(v), 0) / scores.length]
+            : []
+        }),
+      ),
+    )
   const overall = (metric: StudyMetric) =>
     toContract(meanInterval(seeds.map((s) => finite(s.evaluation[MEAN_KEY[metric]]))))
   const intervals = Object.fromEntries(METRICS.map((m) => [m, perFrame(m)])) as Record<
@@ -118,6 +129,10 @@ export function summarizeArm(arm: ArmRuns): StudyArm {
     beyond: Object.fromEntries(METRICS.map((m) => [m, beyond(m)])) as Record<
       StudyMetric,
       Interval[]
+    >,
+    beyondOverall: Object.fromEntries(METRICS.map((m) => [m, beyondOverall(m)])) as Record<
+      StudyMetric,
+      Interval
     >,
   }
 }

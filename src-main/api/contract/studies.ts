@@ -149,6 +149,11 @@ export const StudyArm = z.object({
    * seeds scored there; empty where the test clips were too short for any.
    */
   beyond: PerMetric(z.array(Interval)),
+  /**
+   * Each seed's mean over those lead times, then over seeds with its 95 % t interval; the
+   * estimate is null where none were scored.
+   */
+  beyondOverall: PerMetric(Interval),
 })
 export type StudyArm = z.infer<typeof StudyArm>
 

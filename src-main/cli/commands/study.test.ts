@@ -22,6 +22,7 @@ const arm = (name: string, changes: Partial<StudyArm> = {}): StudyArm => ({
   perFrame: { mse: [], mae: [], ssim: [], psnr: [] },
   overall: { mse: none, mae: none, ssim: none, psnr: none },
   beyond: { mse: [], mae: [], ssim: [], psnr: [] },
+  beyondOverall: { mse: none, mae: none, ssim: none, psnr: none },
   ...changes,
 })
 
