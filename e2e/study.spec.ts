@@ -39,17 +39,33 @@ test('the tiny study runs every arm to finite results with intervals, verdicts a
     await expect(row.locator('td').nth(1)).toHaveText('completed')
     await expect(row.locator('td.seeds')).toHaveText('2/2')
     // Every per-frame and mean cell is a number with its interval: a diverged arm would show
-    // — and no interval.
+    // — and no interval. 5 trained lead times, their mean, and the mean past the horizon.
     const values = await row.locator('td.score .value').allInnerTexts()
-    expect(values.length).toBe(5 + 4)
+    expect(values.length).toBe(5 + 1 + 1)
     for (const v of values) expect(Number.isFinite(Number(v)), `cell "${v}"`).toBe(true)
     for (const ci of await row.locator('td.score .ci').allInnerTexts()) expect(ci).toMatch(/^±/)
   }
-  // The table can show each of the four metrics per frame.
-  await page.getByLabel('Metric per frame').selectOption('psnr')
+  // Trained 5 → 5, scored on to t+10: the table's mean past the horizon, and the curves'
+  // x axis, reach there.
+  await expect(page.getByRole('columnheader', { name: 't+6–t+10' })).toBeVisible()
+  await expect(arms.locator('td.beyond .value')).toHaveCount(4)
+  for (const chart of ['MSE per frame', 'SSIM per frame']) {
+    await expect(page.getByRole('img', { name: chart })).toHaveAttribute('data-x-max', '10')
+  }
+  // The table fits 1280 px without scrolling sideways.
+  const box = await page
+    .getByRole('table')
+    .evaluate((t) => [t.parentElement!.scrollWidth, t.parentElement!.clientWidth])
+  expect(box[0]).toBeLessThanOrEqual(box[1]!)
+  await page.screenshot({ path: test.info().outputPath('tiny-study-1280x720.png') })
+  // The table can show each of the four metrics.
+  await page.getByLabel('Metric shown').selectOption('psnr')
   await expect(page.getByRole('columnheader', { name: /PSNR per frame/ })).toBeVisible()
 
-  const verdicts = page.getByRole('region', { name: 'Paired verdicts' }).getByRole('listitem')
+  const paired = page.getByRole('region', { name: 'Paired verdicts' })
+  // The verdicts stop at the trained horizon, and the page says so.
+  await expect(paired).toContainText('Over the trained lead times t+1–t+5 only')
+  const verdicts = paired.getByRole('listitem')
   // 4 main arms: 6 pairs, on MSE and SSIM.
   await expect(verdicts).toHaveCount(12)
   for (const text of await verdicts.allInnerTexts()) {

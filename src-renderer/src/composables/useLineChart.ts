@@ -8,7 +8,9 @@ import {
   LogarithmicScale,
   PointElement,
   Tooltip,
+  type Chart as ChartInstance,
   type ChartDataset,
+  type Plugin,
 } from 'chart.js'
 import { onMounted, onScopeDispose, watch, type Ref } from 'vue'
 
@@ -29,6 +31,14 @@ export interface LineSeries {
   /** Index into the shared palette, so a run keeps its colour across charts. */
   colour: number
   dashed?: boolean
+  /** A 95 % interval per point, drawn as a band behind the line; null bounds leave a gap. */
+  band?: [low: number | null, high: number | null][]
+}
+
+/** A region from x to the right edge, shaded and labelled: e.g. lead times past training. */
+export interface ShadedRegion {
+  fromX: number
+  label: string
 }
 
 /** Okabe–Ito colours: told apart with colour-vision deficiencies and on light or dark panels. */
@@ -51,10 +61,82 @@ export interface LineChartOptions {
   hideLegend?: boolean
   /** Called with the x value of a clicked point. */
   onPointClick?: (x: number) => void
+  /** How ticks and tooltips name an x value ("t+3"); plain numbers without. */
+  formatX?: (x: number) => string
+  shaded?: ShadedRegion | null
 }
 
 function themeColour(name: string) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+}
+
+/** The y range the bands need: chart.js scales its axis to the lines alone. */
+function bandExtent(series: LineSeries[]): { min?: number; max?: number } {
+  const bounds = series.flatMap((s) => s.band ?? []).flat()
+  const finite = bounds.filter((v): v is number => v !== null && Number.isFinite(v))
+  return finite.length ? { min: Math.min(...finite), max: Math.max(...finite) } : {}
+}
+
+/**
+ * Draws, under the lines, the shaded region and each visible series' band: one polygon per
+ * run of points whose interval is known.
+ */
+function bandsAndRegion(series: () => LineSeries[], options: () => LineChartOptions): Plugin {
+  return {
+    id: 'bandsAndRegion',
+    beforeDatasetsDraw(chart: ChartInstance) {
+      const { ctx, chartArea: area, scales } = chart
+      const x = scales.x!
+      const y = scales.y!
+      ctx.save()
+      ctx.beginPath()
+      ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top)
+      ctx.clip()
+      const shaded = options().shaded
+      if (shaded) {
+        const from = Math.max(area.left, x.getPixelForValue(shaded.fromX))
+        ctx.fillStyle = themeColour('--border')
+        ctx.globalAlpha = 0.45
+        ctx.fillRect(from, area.top, area.right - from, area.bottom - area.top)
+        ctx.globalAlpha = 1
+        ctx.strokeStyle = themeColour('--muted')
+        ctx.setLineDash([4, 3])
+        ctx.beginPath()
+        ctx.moveTo(from, area.top)
+        ctx.lineTo(from, area.bottom)
+        ctx.stroke()
+        ctx.setLineDash([])
+        ctx.fillStyle = themeColour('--muted')
+        ctx.font = '11px system-ui, sans-serif'
+        ctx.textBaseline = 'top'
+        ctx.fillText(shaded.label, from + 4, area.top + 4)
+      }
+      series().forEach((s, i) => {
+        if (!s.band || !chart.isDatasetVisible(i)) return
+        ctx.fillStyle = SERIES_COLOURS[s.colour % SERIES_COLOURS.length]!
+        ctx.globalAlpha = 0.15
+        let run: [px: number, low: number, high: number][] = []
+        const fill = () => {
+          if (run.length > 1) {
+            ctx.beginPath()
+            run.forEach(([px, , high], k) => (k ? ctx.lineTo(px, high) : ctx.moveTo(px, high)))
+            for (const [px, low] of [...run].reverse()) ctx.lineTo(px, low)
+            ctx.closePath()
+            ctx.fill()
+          }
+          run = []
+        }
+        s.points.forEach(([px], k) => {
+          const [low, high] = s.band![k] ?? [null, null]
+          if (low === null || high === null) return fill()
+          run.push([x.getPixelForValue(px), y.getPixelForValue(low), y.getPixelForValue(high)])
+        })
+        fill()
+        ctx.globalAlpha = 1
+      })
+      ctx.restore()
+    },
+  }
 }
 
 /**
@@ -89,31 +171,50 @@ export function useLineChart(
   function scales() {
     const text = themeColour('--muted')
     const grid = themeColour('--border')
-    const { xLabel, yLabel, logY } = options()
+    const { xLabel, yLabel, logY, formatX } = options()
     const axis = (label: string) => ({
       title: { display: true, text: label, color: text },
       ticks: { color: text },
       grid: { color: grid },
     })
+    const bands = bandExtent(series())
     return {
       // Every x in the workbench counts something (iterations, frames): no fractional ticks.
-      x: { type: 'linear' as const, ...axis(xLabel), ticks: { color: text, precision: 0 } },
-      y: { type: logY ? ('logarithmic' as const) : ('linear' as const), ...axis(yLabel) },
+      x: {
+        type: 'linear' as const,
+        ...axis(xLabel),
+        ticks: {
+          color: text,
+          precision: 0,
+          ...(formatX && { callback: (value: string | number) => formatX(Number(value)) }),
+        },
+      },
+      y: {
+        type: logY ? ('logarithmic' as const) : ('linear' as const),
+        ...axis(yLabel),
+        suggestedMin: bands.min,
+        suggestedMax: bands.max,
+      },
     }
   }
 
   onMounted(() => {
     if (!canvas.value) return
+    const { formatX } = options()
     chart = new Chart<'line', Point[]>(canvas.value, {
       type: 'line',
       data: { datasets: datasets() },
-      // The plot's own height, apart from legend and axes, for tests and layout checks.
       plugins: [
+        // The plot's own height, apart from legend and axes, and how far its x axis reaches,
+        // for tests and layout checks.
         {
           id: 'plotHeight',
-          afterLayout: (c) =>
-            (c.canvas.dataset.plotHeight = String(Math.round(c.chartArea.height))),
+          afterLayout: (c) => {
+            c.canvas.dataset.plotHeight = String(Math.round(c.chartArea.height))
+            c.canvas.dataset.xMax = String(c.scales.x?.max)
+          },
         },
+        bandsAndRegion(series, options),
       ],
       options: {
         animation: false,
@@ -126,6 +227,11 @@ export function useLineChart(
             display: !options().hideLegend,
             labels: { color: themeColour('--text'), boxHeight: 2 },
           },
+          ...(formatX && {
+            tooltip: {
+              callbacks: { title: (items) => formatX(items[0]?.parsed.x ?? Number.NaN) },
+            },
+          }),
         },
         scales: scales(),
         onClick(_event, elements) {
@@ -140,6 +246,8 @@ export function useLineChart(
   watch(series, () => {
     if (!chart) return
     chart.data.datasets = datasets()
+    // The y range follows the bands too.
+    chart.options.scales = scales()
     chart.update('none')
   })
 
