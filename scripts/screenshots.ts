@@ -62,7 +62,8 @@ function shotsOf(workspace: string): Shot[] {
     {
       name: 'studies',
       route: `#/studies?experiment=${target.experimentId}`,
-      ready: (page) => page.getByRole('table').first().waitFor(),
+      // An arm's row, not any table: the zoo's, shot just before, may still be on the page.
+      ready: (page) => page.locator('tr[data-arm]').first().waitFor(),
     },
     { name: 'settings', route: '#/settings', ready: heading('Settings') },
   ]
