@@ -1,4 +1,7 @@
 import { z } from 'zod'
+import { NPY_LAYOUTS } from '../../domain/import-files'
+
+export { NPY_LAYOUTS, type NpyLayout } from '../../domain/import-files'
 
 export const DatasetId = z.number().int().positive()
 export type DatasetId = z.infer<typeof DatasetId>
@@ -89,7 +92,7 @@ export const ImportOptions = z.object({
   color: z.enum(['gray', 'rgb', 'keep']).optional(),
   split: SplitRule.optional(),
   /** .npy only: axis order, detected when absent. */
-  layout: z.enum(['TNHW', 'NTHW', 'NTHWC', 'NTCHW']).optional(),
+  layout: z.enum(NPY_LAYOUTS).optional(),
   /** Float arrays: values in [0, 1] (`unit`) or [0, 255] (`byte`), detected when absent. */
   floatScale: z.enum(['unit', 'byte']).optional(),
   /** Video only: applied before the resize, in source pixels. */

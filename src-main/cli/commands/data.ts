@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { GenerateDatasetInput, type Dataset } from '../../api/contract'
+import { GenerateDatasetInput, NPY_LAYOUTS, type Dataset, type NpyLayout } from '../../api/contract'
 import { addWorkspaceOption, withWorkbench, type WorkspaceOption } from '../open-workbench'
 import { out } from '../output'
 import { resolveDataset } from '../resolve'
@@ -94,7 +94,7 @@ export function registerData(program: Command) {
       )
       .option(
         '--layout <layout>',
-        '.npy axis order: TNHW, NTHW, NTHWC or NTCHW (detected when absent)',
+        `.npy axis order: ${NPY_LAYOUTS.join(', ')} (detected when absent)`,
       )
       .option('--clip-length <n>', 'frames per clip', int)
       .option('--clip-stride <n>', 'frames between clip starts', int)
@@ -128,7 +128,7 @@ export function registerData(program: Command) {
 interface ImportFlags extends WorkspaceOption {
   name: string
   format?: string
-  layout?: 'TNHW' | 'NTHW' | 'NTHWC' | 'NTCHW'
+  layout?: NpyLayout
   clipLength?: number
   clipStride?: number
   frameStride?: number

@@ -66,6 +66,20 @@ describe('npy importer', () => {
     expect(frames).toEqual(rgb)
   })
 
+  it('imports a single clip, [T, H, W] or [T, H, W, C], as one sequence', async () => {
+    const one = gray.subarray(0, 4 * 8 * 8)
+    const plain = await roundTrip(encodeNpy(one, [4, 8, 8]))
+    expect(plain.manifest.provenance.options).toMatchObject({ layout: 'THW' })
+    expect(plain.frames).toEqual(one)
+    const colour = rgb.subarray(0, 4 * 5 * 6 * 3)
+    const channels = await roundTrip(encodeNpy(colour, [4, 5, 6, 3]))
+    expect(channels.manifest).toMatchObject({
+      shape: { T: 4, H: 5, W: 6, C: 3 },
+      provenance: { options: { layout: 'THWC' } },
+    })
+    expect(channels.frames).toEqual(colour)
+  })
+
   it('cuts clips, resizes, converts to gray and splits by ratio', async () => {
     const long = makeClips(10, 6, 8, 8, 3)
     const { manifest, frames } = await roundTrip(encodeNpy(long, [10, 6, 8, 8, 3]), {
@@ -102,7 +116,11 @@ describe('npy importer', () => {
   })
 
   it.each([
-    ['a 3-D array', encodeNpy(gray, [24, 8, 8]), 'expected a 4-D or 5-D array of clips, got 3-D'],
+    [
+      'a 2-D array',
+      encodeNpy(gray, [192, 8]),
+      'expected a clip (3-D or 4-D) or an array of clips (4-D or 5-D), got 2-D',
+    ],
     [
       'zero clips',
       encodeNpy(new Uint8Array(0), [0, 4, 8, 8]),

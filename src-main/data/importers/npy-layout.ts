@@ -1,11 +1,7 @@
+import { NPY_LAYOUTS, type NpyLayout } from '../../domain/import-files'
 import { DataError } from '../errors'
 
-/**
- * Axis orders a .npy of clips comes in. `TNHW` is the published Moving MNIST file
- * (`mnist_test_seq.npy`, 20×10000×64×64, time first); the rest put clips first.
- */
-export type NpyLayout = 'TNHW' | 'NTHW' | 'NTHWC' | 'NTCHW'
-export const NPY_LAYOUTS: readonly NpyLayout[] = ['TNHW', 'NTHW', 'NTHWC', 'NTCHW']
+export { NPY_LAYOUTS, type NpyLayout }
 
 export interface ClipDims {
   N: number
@@ -16,18 +12,25 @@ export interface ClipDims {
 }
 
 /**
- * Guesses the layout from the shape. 4-D: time-first when the first axis is the shorter of the
- * first two (clips usually outnumber frames per clip); 5-D: channels where the axis is 1, 3 or 4.
+ * Guesses the layout from the shape. 3-D: one clip; 4-D: one clip with channels when the last
+ * axis is 1, 3 or 4, else time-first when the first axis is the shorter of the first two (clips
+ * usually outnumber frames per clip); 5-D: channels where the axis is 1, 3 or 4.
  * Preview shows the guess; a caller passes `layout` when it is wrong.
  */
 export function detectNpyLayout(shape: readonly number[], file: string): NpyLayout {
+  if (shape.length === 3) return 'THW'
+  // A last axis of 1, 3 or 4 is channels: no one's frames are that narrow.
+  if (shape.length === 4 && [1, 3, 4].includes(shape[3] as number)) return 'THWC'
   if (shape.length === 4) return (shape[0] as number) < (shape[1] as number) ? 'TNHW' : 'NTHW'
   if (shape.length === 5) {
     if ([1, 3, 4].includes(shape[4] as number)) return 'NTHWC'
     if ([1, 3, 4].includes(shape[2] as number)) return 'NTCHW'
     throw new DataError(file, `cannot tell the channel axis of shape (${shape.join(', ')})`)
   }
-  throw new DataError(file, `expected a 4-D or 5-D array of clips, got ${shape.length}-D`)
+  throw new DataError(
+    file,
+    `expected a clip (3-D or 4-D) or an array of clips (4-D or 5-D), got ${shape.length}-D`,
+  )
 }
 
 export function clipDims(shape: readonly number[], layout: NpyLayout, file: string): ClipDims {
