@@ -22,6 +22,7 @@ import { createRunArtifactsService } from '../services/run-artifacts-service'
 import { createComparisonVideoService } from '../services/comparison-video-service'
 import { createModelImportService } from '../services/model-import-service'
 import { createZooService } from '../services/zoo-service'
+import { createPredictionService } from '../services/prediction-service'
 import { defaultBuiltInZooDir } from '../services/builtin-zoo'
 import { createStudiesService } from '../services/studies-service'
 import { estimateIteration, plannedBackend } from '../services/iteration-estimate'
@@ -167,6 +168,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     lifecycle: runs,
     emit,
   })
+  const predictions = createPredictionService({ runs, datasets })
   const zoo = createZooService(zooRepo, runs, imports, emit, {
     importRoots,
     builtInDir: options.builtInZooDir ?? defaultBuiltInZooDir(),
@@ -223,6 +225,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.card': async ({ id, format }) => artifacts.card(id, format),
     'runs.export': async ({ id }) => artifacts.export(id),
     'runs.exportVideo': (input) => comparisonVideo.exportVideo(input),
+    'media.encodeMp4': (input) => comparisonVideo.encode(input),
     'runs.batchScript': async () => batchScriptPreview(settings, paths.runs),
     'runs.estimate': async ({ config, sourceRunIds }) =>
       estimateIteration(
@@ -251,6 +254,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.metrics': async ({ id }) => runs.metrics(id),
     'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),
     'runs.prediction': async ({ id, clip }) => artifacts.prediction(id, clip),
+    'runs.predict': (input) => predictions.predict(input),
     'runs.usage': async ({ experimentId }) => artifacts.usage(experimentId),
     'jobs.list': async () => runs.jobs(),
     'jobs.reorder': async ({ jobId, beforeJobId }) => runs.reorderJob(jobId, beforeJobId),

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { ModelConfig, type Run } from '../api/contract'
+import { encodeNpy, parseNpyHeader } from '../data/npy'
 import { loadOneDnnAddon } from '../ml/backend/onednn-addon'
 import { exportPytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
 import { readSafetensors } from '../ml/checkpoint/safetensors-file'
@@ -180,6 +181,39 @@ describe('tmu', () => {
       sourceInput: 'truth',
       reverseInput: false,
     })
+
+    // The target predicts from a clip it never saw, three times its trained horizon, in
+    // every output format.
+    const clip = join(ws, 'clip.npy')
+    const square = new Uint8Array(6 * 16 * 16)
+    for (let t = 0; t < 6; t++) square.fill(255, (t * 16 + 6) * 16 + t, (t * 16 + 6) * 16 + t + 4)
+    writeFileSync(clip, encodeNpy(square, [6, 16, 16]))
+    for (const format of ['gif', 'png', 'npy', 'mp4']) {
+      const out = join(ws, `predicted.${format}`)
+      const predicted = await tmu(
+        'predict',
+        't',
+        '--input',
+        clip,
+        '--horizon',
+        '9',
+        '-o',
+        out,
+        '-w',
+        ws,
+      )
+      expect(predicted.stderr).toBe('')
+      expect(predicted.stdout).toMatch(
+        /from clip\.npy, 3 frames in, 9 predicted, t\+4… past the trained 3; truth for the first 3/,
+      )
+      const bytes = readFileSync(out)
+      const magic = { gif: 'GIF89a', png: '\x89PNG', npy: '\x93NUMPY', mp4: 'ftyp' }[format]!
+      expect(bytes.subarray(0, 12).toString('latin1')).toContain(magic)
+    }
+    expect(
+      parseNpyHeader(readFileSync(join(ws, 'predicted.npy')).subarray(0, 128), 'predicted.npy')
+        .shape,
+    ).toEqual([9, 16, 16, 1])
 
     const wrong = await train(`--kind tmu --sources b,nope ${TINY_RUN}`)
     expect(wrong.code).toBe(1)

@@ -12,7 +12,8 @@ import {
   type TrainStepResult,
 } from '../ml/training'
 import type { TrainJobSpec } from './trainer-protocol'
-import { namedFromTensorMap } from '../ml/tensor-map'
+import { namedFromTensorMap, shapesOf } from '../ml/tensor-map'
+import type { ModelConfig, TrainConfig } from '../domain/model'
 
 /** A trainer whose steps may also report what the TMU did (TMU targets only). */
 export interface RunTrainer extends Trainer {
@@ -34,11 +35,7 @@ export function modelKindOf(spec: Pick<TrainJobSpec, 'model'>): string {
  */
 export function createRunTrainer(spec: TrainJobSpec, execution: Execution = {}): RunTrainer {
   if (spec.model.tmu) {
-    if (spec.evaluateOnly) {
-      return createTrainer(spec.model, spec.train, {
-        cellFactory: createTmuCellFactory(spec.model),
-      })
-    }
+    if (spec.evaluateOnly) return createInferenceTrainer(spec.model, spec.train)
     return createTmuRunTrainer(spec, execution)
   }
   const trainer = createTrainer(spec.model, spec.train, execution)
@@ -63,6 +60,31 @@ export function createRunTrainer(spec: TrainJobSpec, execution: Execution = {}):
 }
 
 type Execution = Pick<TrainerOptions, 'microBatchSize'>
+
+/** The network alone, to evaluate or predict with: a TMU target's own gates need no source. */
+export function createInferenceTrainer(model: ModelConfig, train: TrainConfig): Trainer {
+  return createTrainer(model, train, model.tmu ? { cellFactory: createTmuCellFactory(model) } : {})
+}
+
+/**
+ * Sets the trainer's weights from the run's newest complete checkpoint of this network, and
+ * returns that checkpoint (null if none) with the damaged ones passed over.
+ */
+export function restoreLatestWeights(trainer: Trainer, runDir: string, model: ModelConfig) {
+  const own = trainer.network.params.getWeights()
+  const weightShapes = shapesOf(own)
+  tf.dispose(Object.values(own))
+  const found = loadLatestCheckpoint(runDir, { modelKind: modelKindOf({ model }), weightShapes })
+  if (found.latest) {
+    const weights = namedFromTensorMap(found.latest.checkpoint.weights)
+    try {
+      trainer.network.params.setWeights(weights)
+    } finally {
+      tf.dispose(Object.values(weights))
+    }
+  }
+  return found
+}
 
 function createTmuRunTrainer(spec: TrainJobSpec, execution: Execution): RunTrainer {
   const sources: TmuSource[] = []

@@ -3,7 +3,6 @@ import { createBatcher, type BatchCursor } from '../data/batcher'
 import { openFrameStore, type FrameStore } from '../data/frame-store'
 import { initBackend } from '../ml/backend'
 import { estimateTrainingMemoryBytes, planBatch } from '../ml/backend/memory'
-import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
 import type { MetricSummary } from '../ml/metrics/metric-accumulator'
 import type { RngState } from '../ml/random'
 import {
@@ -19,7 +18,7 @@ import { describeNonFiniteLoss } from './non-finite-loss'
 import { createProgressMeter } from './progress-meter'
 import { introspectionRows } from './tmu-metrics'
 import { inspectClips } from '../ml/tmu/introspection'
-import { createRunTrainer, modelKindOf, type RunTrainer } from './run-trainer'
+import { createRunTrainer, restoreLatestWeights, type RunTrainer } from './run-trainer'
 import { saveCheckpoint } from './save-checkpoint'
 import {
   TRAINER_PROTOCOL_VERSION,
@@ -27,7 +26,7 @@ import {
   type TrainerMessage,
   type TrainJobSpec,
 } from './trainer-protocol'
-import { namedFromTensorMap, optimizerListFromTensorMap, shapesOf } from '../ml/tensor-map'
+import { optimizerListFromTensorMap } from '../ml/tensor-map'
 
 /** How the job learns it should stop or pause, and where its messages go. */
 export interface TrainJobControl {
@@ -266,22 +265,13 @@ async function restoreLatest(
   trainer: RunTrainer,
   spec: TrainJobSpec,
 ): Promise<{ cursor?: BatchCursor; notes: string[] }> {
-  const own = trainer.network.params.getWeights()
-  const weightShapes = shapesOf(own)
-  tf.dispose(Object.values(own))
-  const { latest, skipped } = loadLatestCheckpoint(spec.runDir, {
-    modelKind: modelKindOf(spec),
-    weightShapes,
-  })
+  const { latest, skipped } = restoreLatestWeights(trainer, spec.runDir, spec.model)
   const notes = skipped.map((s) => `skipped damaged checkpoint ${s.name}: ${s.reason}`)
   if (!latest) return { notes }
-  const weights = namedFromTensorMap(latest.checkpoint.weights)
   const optimizer = optimizerListFromTensorMap(latest.checkpoint.optimizer)
   try {
-    trainer.network.params.setWeights(weights)
     await trainer.importOptimizerWeights(optimizer)
   } finally {
-    tf.dispose(Object.values(weights))
     tf.dispose(optimizer.map((o) => o.tensor))
   }
   const state = latest.checkpoint.state

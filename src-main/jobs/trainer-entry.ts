@@ -4,20 +4,25 @@
  * out-of-memory here ends this process and its job, never the workbench. Started with
  * PROBE_FLAG it runs no job: it tries each backend for `tmu doctor` and exits, so loading
  * them (wasm, the onednn addon, libtensorflow) never touches the workbench's process.
+ * Started with PREDICT_FLAG it predicts once from a run's checkpoint and exits.
  */
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { probeBackends } from '../ml/backend'
 import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
 import { appendMessage, jobFilesIn, readControl } from './job-files'
+import { runPredictJob } from './predict-job'
 import { runTrainJob } from './train-job'
 import {
   EXIT_STOPPED_BY_SIGNAL,
   HostMessage,
   JOB_DIR_FLAG,
+  PREDICT_FLAG,
+  PredictRequest,
   PROBE_FLAG,
   TRAINER_PROTOCOL_VERSION,
   TrainJobSpec,
+  type PredictReply,
   type ProbeReply,
   type TrainerMessage,
 } from './trainer-protocol'
@@ -53,6 +58,25 @@ function probe() {
       process.exit(1)
     },
   )
+}
+
+/** One prediction: a request over IPC, one reply, then exit (jobs/predict-host.ts). */
+function predictOnce() {
+  process.once('message', (raw) => {
+    const parsed = PredictRequest.safeParse(raw)
+    const reply: Promise<PredictReply> = parsed.success
+      ? runPredictJob(parsed.data)
+      : Promise.resolve({
+          type: 'failed',
+          message: `trainer: malformed predict request: ${parsed.error.message}`,
+        })
+    void reply
+      .catch((error: unknown): PredictReply => ({
+        type: 'failed',
+        message: error instanceof Error ? error.message : String(error),
+      }))
+      .then((message) => process.send?.(message, undefined, {}, () => process.exit(0)))
+  })
 }
 
 function serveJob() {
@@ -185,4 +209,5 @@ if (process.argv.includes(JOB_DIR_FLAG) && jobDir) {
   if (process.argv.includes(PROBE_FLAG)) probeToFile(jobDir)
   else serveJobFromFiles(jobDir)
 } else if (process.argv.includes(PROBE_FLAG)) probe()
+else if (process.argv.includes(PREDICT_FLAG)) predictOnce()
 else serveJob()

@@ -130,3 +130,36 @@ export const ProbeReply = z.object({
   attempts: z.array(Attempt),
 })
 export type ProbeReply = z.infer<typeof ProbeReply>
+
+/**
+ * Started with this flag, a trainer process predicts once (`runs.predict`): it takes one
+ * PredictRequest over IPC, rolls the run's latest checkpoint out from the context frames it
+ * holds, replies with one PredictReply and exits.
+ */
+export const PREDICT_FLAG = '--predict'
+
+export const PredictRequest = z.object({
+  type: z.literal('predict'),
+  runDir: z.string(),
+  model: ModelConfig,
+  train: TrainConfig,
+  backend: BackendPreference,
+  /** The context, [inputFrames, H, W, C] uint8, base64. */
+  contextBase64: z.string(),
+  /** Frames to predict past the context (may exceed the trained outputFrames). */
+  horizon: z.number().int().min(1),
+})
+export type PredictRequest = z.infer<typeof PredictRequest>
+
+export const PredictReply = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('predicted'),
+    backend: z.string(),
+    /** The checkpoint's iteration. */
+    iteration: z.number().int(),
+    /** [horizon, H, W, C] uint8, base64. */
+    predictionBase64: z.string(),
+  }),
+  z.object({ type: z.literal('failed'), message: z.string() }),
+])
+export type PredictReply = z.infer<typeof PredictReply>

@@ -51,3 +51,15 @@ export function sliceClip(clip: Clip, from: number, count: number): Clip {
   const size = H * W * C
   return { shape: [count, H, W, C], bytes: clip.bytes.subarray(from * size, (from + count) * size) }
 }
+
+/**
+ * The clip run on to `frames` frames with black ones (or cut to them): a truth that ends
+ * before a prediction's horizon still lines up with it, frame for frame.
+ */
+export function padClip(clip: Clip, frames: number): Clip {
+  const [T, H, W, C] = clip.shape
+  if (T === frames) return clip
+  const bytes = new Uint8Array(frames * H * W * C)
+  bytes.set(clip.bytes.subarray(0, Math.min(T, frames) * H * W * C))
+  return { shape: [frames, H, W, C], bytes }
+}

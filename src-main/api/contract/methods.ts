@@ -22,6 +22,8 @@ import {
   ClipGates,
   CreateRunInput,
   EvaluationSummary,
+  NewPrediction,
+  PredictInput,
   PredictionClip,
   Run,
   RunConfig,
@@ -105,6 +107,11 @@ export const methods = {
     input: z.object({ id: RunId, split: z.enum(['val', 'test']).default('test') }),
     output: EvaluationSummary.nullable(),
   },
+  /**
+   * Rolls the run's latest checkpoint out from a clip or file it has not seen, past its trained
+   * horizon if asked, in a trainer process; saves it in the run's folder.
+   */
+  'runs.predict': { input: PredictInput, output: NewPrediction, timeoutMs: 10 * 60_000 },
   'runs.prediction': {
     input: z.object({ id: RunId, clip: z.number().int().min(0) }),
     output: PredictionClip,
@@ -138,6 +145,24 @@ export const methods = {
    * The compare player as an MP4 (H.264 through ffmpeg): the runs' predictions of one test clip
    * beside the truth, with the chosen heat maps, labelled as the GIF and PNG exports are.
    */
+  /** Labelled frames drawn elsewhere (the CLI's predictions) as an H.264 MP4, through ffmpeg. */
+  'media.encodeMp4': {
+    input: z.object({
+      fps: z.number().min(1).max(60),
+      frames: z
+        .array(
+          z.object({
+            width: z.number().int().min(1).max(8192),
+            height: z.number().int().min(1).max(8192),
+            rgbaBase64: z.string(),
+          }),
+        )
+        .min(1)
+        .max(2_000),
+    }),
+    output: z.object({ mp4Base64: z.string() }),
+    timeoutMs: 5 * 60_000,
+  },
   'runs.exportVideo': {
     input: z.object({
       runIds: z.array(RunId).min(1).max(8),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DatasetId, SplitName, ClipFrames } from './datasets'
+import { DatasetId, SplitName, ClipFrames, ImportFormat, ImportOptions } from './datasets'
 import { ExperimentId } from './experiments'
 import { BackendPreference } from '../../domain/backends'
 import { ModelConfig, TrainConfig } from '../../domain/model'
@@ -169,3 +169,53 @@ export const ClipGates = z.object({
   gateMean: z.array(z.array(z.array(z.number()))),
 })
 export type ClipGates = z.infer<typeof ClipGates>
+
+/** Most frames one prediction rolls out: 3× the paper's 10 → 10, with room to spare. */
+export const MAX_PREDICT_HORIZON = 100
+
+/** What a run predicts from: a clip of any dataset, or a file it has never seen. */
+export const PredictSource = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('clip'),
+    datasetId: DatasetId,
+    split: SplitName,
+    clip: z.number().int().min(0),
+  }),
+  z.object({
+    kind: z.literal('file'),
+    /** A .npy clip, a folder of frames or a video, inside an import root. */
+    path: z.string().min(1).max(4096),
+    format: ImportFormat.optional(),
+    /** How to read it, as an import would (layout, frame stride, crop); its size is the run's. */
+    options: ImportOptions.pick({ layout: true, frameStride: true, floatScale: true, crop: true })
+      .partial()
+      .default({}),
+  }),
+])
+
+export const PredictInput = z.object({
+  id: RunId,
+  source: PredictSource,
+  /** Frames to predict after the context; default the run's trained T_out. */
+  horizon: z.number().int().min(1).max(MAX_PREDICT_HORIZON).optional(),
+})
+
+/** One prediction on new data: the context the run saw, the truth that followed, its guess. */
+export const NewPrediction = z.object({
+  /** In words: the file's name, or the dataset, split and clip. */
+  source: z.string(),
+  inputFrames: z.number().int(),
+  horizon: z.number().int(),
+  /** The trained T_out: lead times past it are extrapolation. */
+  trainedFrames: z.number().int(),
+  /** The checkpoint it came from, and where it ran. */
+  iteration: z.number().int(),
+  backend: z.string(),
+  context: ClipFrames,
+  /** The frames after the context the source holds (up to horizon); null where it holds none. */
+  truth: ClipFrames.nullable(),
+  prediction: ClipFrames,
+  /** The folder it was saved in (context.npy, prediction.npy, prediction.json). */
+  folder: z.string(),
+})
+export type NewPrediction = z.infer<typeof NewPrediction>
