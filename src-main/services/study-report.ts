@@ -2,6 +2,7 @@ import type { Interval, StudyArm, StudyMetric, StudyReport, StudyResults } from 
 import { lineChartRgba, lineChartSvg, type LineChart } from '../media/line-chart'
 import { formatInterval } from '../ml/stats/verdict'
 import { encodePng } from './png'
+import { escapeXml } from '../media/xml-text'
 
 /** What the report says about where the study ran, beside the plan. */
 export interface ReportSetup {
@@ -61,8 +62,6 @@ const withCi = (i: Interval, digits: number) =>
   i.estimate === null
     ? '—'
     : `${i.estimate.toFixed(digits).replace(/^-/, '−')} ${formatInterval(i)}`
-const escape = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 const duration = (seconds: number) =>
   seconds >= 3600
     ? `${(seconds / 3600).toFixed(1)} h`
@@ -367,12 +366,12 @@ export function renderStudyReport(
     '',
   ].join('\n')
   const htmlTable = (md: string) => {
-    if (!md.startsWith('|')) return `<p>${escape(md)}</p>`
+    if (!md.startsWith('|')) return `<p>${escapeXml(md)}</p>`
     const [head, , ...body] = md.split('\n').map((line) =>
       line
         .slice(2, -2)
         .split(/(?<!\\) \| /)
-        .map((cell) => escape(cell.replace(/\\\|/g, '|'))),
+        .map((cell) => escapeXml(cell.replace(/\\\|/g, '|'))),
     )
     return `<table><thead><tr>${head!.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${body
       .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
@@ -380,7 +379,7 @@ export function renderStudyReport(
   }
   const samplesPng = images.find((i) => i.name === 'sample-clips.png')
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222 }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem }
@@ -389,25 +388,25 @@ th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; font
 .note { color: #555; font-size: 0.85rem }
 .samples { image-rendering: pixelated; max-width: 100% }
 </style></head><body>
-<h1>${escape(title)}</h1>
+<h1>${escapeXml(title)}</h1>
 <h2>Setup</h2>${htmlTable(markdownTable(['', ''], s.setupRows))}
 <h2>Results (test split, mean over lead times)</h2>${htmlTable(s.resultsTable)}
 <h2>MSE per predicted frame [95 % CI over seeds]</h2>${htmlTable(s.perFrame)}
-${s.perFrame.includes(BEYOND_MARK) ? `<p class="note">${escape(beyondNote)}</p>` : ''}
+${s.perFrame.includes(BEYOND_MARK) ? `<p class="note">${escapeXml(beyondNote)}</p>` : ''}
 <div class="figures">${svgOf('mse-per-frame')}${svgOf('ssim-per-frame')}</div>
 <h2>Paired verdicts</h2><ul>${results.comparisons
     .filter((c) => results.arms.find((a) => a.name === c.a)?.ablationOf !== c.b)
-    .map((c) => `<li><strong>${LABEL[c.metric]}</strong>: ${escape(c.verdict)}</li>`)
+    .map((c) => `<li><strong>${LABEL[c.metric]}</strong>: ${escapeXml(c.verdict)}</li>`)
     .join('')}</ul>
 <h2>Ablations</h2>${htmlTable(s.ablationTable)}
 <h3>Carried memory magnitude by step</h3>${htmlTable(s.memoryTable)}
-<p class="note">${escape(memoryNote)}</p>
+<p class="note">${escapeXml(memoryNote)}</p>
 <div class="figures">${svgOf('memory-magnitude')}</div>
 <h2>Transfer gate usage per source over time (mean T_m over test clips)</h2>${htmlTable(s.gateTable)}
 <div class="figures">${svgOf('gate-usage')}</div>
 <h2>Sample clips</h2>${samplesPng ? `<img class="samples" alt="sample clips" src="data:image/png;base64,${samplesPng.pngBase64}">` : ''}
-<p class="note">${escape(samplesCaption)}</p>
-<p class="note">${escape(note)}</p>
+<p class="note">${escapeXml(samplesCaption)}</p>
+<p class="note">${escapeXml(note)}</p>
 </body></html>
 `
   const csv = [

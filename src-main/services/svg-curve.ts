@@ -1,3 +1,5 @@
+import { escapeXml } from '../media/xml-text'
+
 /**
  * A small line chart as standalone SVG, for model cards: per-frame curves of a few series.
  * Cards must open anywhere (a Markdown viewer, a browser, a paper draft) without scripts,
@@ -27,7 +29,6 @@ export function renderCurveSvg(
   const span = hi - lo || Math.abs(hi) || 1
   const x = (j: number) => PAD.left + (n === 1 ? 0 : (j / (n - 1)) * (W - PAD.left - PAD.right))
   const y = (v: number) => PAD.top + (1 - (v - lo) / span) * (H - PAD.top - PAD.bottom)
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
   const lines = series.map((s, i) => {
     const points = s.values
       .map((v, j) =>
@@ -38,7 +39,7 @@ export function renderCurveSvg(
     const color = COLORS[i % COLORS.length]
     return (
       `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>` +
-      `<text x="${W - PAD.right}" y="${PAD.top + 14 * i + 4}" text-anchor="end" fill="${color}" font-size="11">${esc(s.label)}</text>`
+      `<text x="${W - PAD.right}" y="${PAD.top + 14 * i + 4}" text-anchor="end" fill="${color}" font-size="11">${escapeXml(s.label)}</text>`
     )
   })
   const ticks = Array.from(
@@ -49,12 +50,12 @@ export function renderCurveSvg(
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
-    `<text x="${PAD.left}" y="16" font-size="13" font-weight="bold">${esc(title)}</text>`,
+    `<text x="${PAD.left}" y="16" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
     `<line x1="${PAD.left}" y1="${H - PAD.bottom}" x2="${W - PAD.right}" y2="${H - PAD.bottom}" stroke="#999"/>`,
     `<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${H - PAD.bottom}" stroke="#999"/>`,
     `<text x="${PAD.left - 6}" y="${PAD.top + 4}" text-anchor="end" font-size="10">${formatTick(hi)}</text>`,
     `<text x="${PAD.left - 6}" y="${H - PAD.bottom}" text-anchor="end" font-size="10">${formatTick(lo)}</text>`,
-    `<text x="${(W + PAD.left) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`,
+    `<text x="${(W + PAD.left) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">${escapeXml(xLabel)}</text>`,
     ...ticks,
     ...lines,
     '</svg>',
