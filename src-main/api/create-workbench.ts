@@ -235,6 +235,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
         availableParallelism(),
       ),
     'runs.gates': async ({ id, clip }) => artifacts.gates(id, clip),
+    'runs.tmuMaps': async ({ id, clip }) => artifacts.tmuMaps(id, clip),
     'studies.flyingDigits': async (input) => studies.flyingDigits(input),
     'studies.create': async (input) => studies.create(input),
     'studies.state': async ({ experimentId }) => studies.state(experimentId) ?? null,

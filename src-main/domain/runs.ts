@@ -20,6 +20,13 @@ export const RunStatus = z.enum([
 ])
 export type RunStatus = z.infer<typeof RunStatus>
 
+/**
+ * Test clips whose TMU maps (per-pixel gates, distiller departure, |C|) a TMU target keeps, the
+ * first ones of the split: a handful to look at, not a dataset (a float32 map per pixel of
+ * every clip would outweigh the uint8 predictions).
+ */
+export const TMU_MAP_CLIPS = 8
+
 /** Where a run's trainer runs: a process of this machine, or a Slurm job on a cluster node. */
 export const Executor = z.enum(['local', 'slurm'])
 export type Executor = z.infer<typeof Executor>

@@ -5,12 +5,19 @@ import { createBatcher } from '../data/batcher'
 import { createMetricAccumulator, type MetricSummary } from '../ml/metrics/metric-accumulator'
 import { quantize8bit } from '../ml/metrics/quantize'
 import type * as tf from '@tensorflow/tfjs'
+import type { ClipMaps } from '../ml/tmu/clip-maps'
 import type { ClipIntrospection } from '../ml/tmu/introspection'
+import { TMU_MAP_CLIPS } from '../domain/runs'
 import { sliceTime } from '../ml/time-axis'
 import type { Trainer } from '../ml/training'
 import { writeFileAtomic } from '../util/atomic-write'
 import { clipsToTensor, truthFrames } from './clip-tensor'
-import { predictionFiles, type PredictionsIndex, type SavedClipGates } from './prediction-files'
+import {
+  predictionFiles,
+  type PredictionsIndex,
+  type SavedClipGates,
+  type SavedMapsIndex,
+} from './prediction-files'
 
 export interface EvaluateOptions {
   split: SplitName
@@ -32,6 +39,8 @@ export interface EvaluateOptions {
    * clip order beside the predictions.
    */
   inspect?: (framesBTHWC: tf.Tensor5D) => Promise<ClipIntrospection[]>
+  /** TMU targets: per-pixel maps of the first TMU_MAP_CLIPS clips, saved beside the predictions. */
+  inspectMaps?: (framesBTHWC: tf.Tensor5D) => Promise<ClipMaps>
 }
 
 /** Scores of the lead times past the trained horizon, T_out + 1 … horizon (per lead time). */
@@ -98,6 +107,8 @@ export async function evaluateSplit(
   const clips: number[] = []
   // Typed as the file's schema, so the introspection and the reader cannot drift apart.
   const gates: SavedClipGates[] = []
+  const maps: Float32Array[] = []
+  let mapsLayout: ClipMaps['layout'] | null = null
   try {
     while (clips.length < count) {
       const batch = await batcher.next()
@@ -110,6 +121,15 @@ export async function evaluateSplit(
           horizon === outputFrames ? input : sliceTime(input, 0, inputFrames + outputFrames)
         gates.push(...(await options.inspect(trained)).slice(0, take))
         if (trained !== input) trained.dispose()
+      }
+      const mapsWanted = Math.min(take, TMU_MAP_CLIPS - maps.length)
+      if (options.inspectMaps && mapsWanted > 0) {
+        const trained =
+          horizon === outputFrames ? input : sliceTime(input, 0, inputFrames + outputFrames)
+        const inspected = await options.inspectMaps(trained)
+        if (trained !== input) trained.dispose()
+        mapsLayout = inspected.layout
+        maps.push(...inspected.perClip.slice(0, mapsWanted))
       }
       input.dispose()
       const predicted = (await prediction.data()) as Float32Array
@@ -147,6 +167,20 @@ export async function evaluateSplit(
       }
       writeFileAtomic(files.index, JSON.stringify(index))
       if (options.inspect) writeFileAtomic(files.gates, JSON.stringify(gates))
+      if (mapsLayout) {
+        // The floats first: an index names only maps that are whole on disk.
+        writeFileAtomic(
+          files.maps,
+          maps.map((m) => new Uint8Array(m.buffer, m.byteOffset, m.byteLength)),
+        )
+        const mapsIndex: SavedMapsIndex = {
+          dtype: 'float32',
+          clips: clips.slice(0, maps.length),
+          ...mapsLayout,
+          layers: [...mapsLayout.layers],
+        }
+        writeFileAtomic(files.mapsIndex, JSON.stringify(mapsIndex))
+      }
     }
   } catch (error) {
     sink?.abort()

@@ -41,6 +41,22 @@ export const SavedClipGates = z.object({
 })
 export type SavedClipGates = z.infer<typeof SavedClipGates>
 
+/**
+ * Layout of a TMU target's per-pixel maps (ml/tmu/clip-maps.ts), written beside them as JSON:
+ * float32 little-endian, per clip [layers][leadTimes][2·sources + 1 planes][height][width],
+ * for the first `clips` of the split (TMU_MAP_CLIPS), in this order.
+ */
+export const SavedMapsIndex = z.object({
+  dtype: z.literal('float32'),
+  clips: z.array(z.number().int()),
+  layers: z.array(z.number().int()),
+  sources: z.number().int().positive(),
+  leadTimes: z.number().int().positive(),
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+})
+export type SavedMapsIndex = z.infer<typeof SavedMapsIndex>
+
 /** A run's predictions folder. */
 export const predictionsDir = (runDir: string) => join(runDir, 'predictions')
 
@@ -52,5 +68,8 @@ export function predictionFiles(dir: string, split: SplitName) {
     index: join(dir, `${split}.json`),
     /** TMU targets only: SavedClipGates[], in index order. */
     gates: join(dir, `${split}-gates.json`),
+    /** TMU targets only: per-pixel maps (SavedMapsIndex says their layout). */
+    maps: join(dir, `${split}-maps.f32`),
+    mapsIndex: join(dir, `${split}-maps.json`),
   }
 }

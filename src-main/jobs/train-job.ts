@@ -17,6 +17,7 @@ import { predictionsDir } from './prediction-files'
 import { describeNonFiniteLoss } from './non-finite-loss'
 import { createProgressMeter } from './progress-meter'
 import { introspectionRows } from './tmu-metrics'
+import { inspectClipMaps } from '../ml/tmu/clip-maps'
 import { inspectClips } from '../ml/tmu/introspection'
 import { createRunTrainer, restoreLatestWeights, type RunTrainer } from './run-trainer'
 import { saveCheckpoint } from './save-checkpoint'
@@ -209,6 +210,7 @@ async function finalEvaluation(
       ? {
           inspect: (frames) =>
             inspectClips(trainer.network, frames, { inputFrames: spec.train.inputFrames }),
+          inspectMaps: (frames) => inspectClipMaps(trainer.network, frames, spec.train),
         }
       : {}),
   })

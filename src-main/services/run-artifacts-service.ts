@@ -1,11 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs'
 import type { z } from 'zod'
-import { WorkbenchError, type ClipGates, type PredictionClip, type Run } from '../api/contract'
+import {
+  WorkbenchError,
+  type ClipGates,
+  type ClipTmuMaps,
+  type PredictionClip,
+  type Run,
+} from '../api/contract'
 import {
   PredictionsIndex,
   predictionFiles,
   predictionsDir,
   SavedClipGates,
+  SavedMapsIndex,
 } from '../jobs/prediction-files'
 import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
 import { encodePytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
@@ -84,6 +91,35 @@ export function createRunArtifactsService({ runs }: RunArtifactsDeps) {
         layers: tmuLayerIndices(run.config.model).map((l) => l + 1),
         sources: run.sourceRunIds.map(runs.sourceName),
         gateMean: all[at].gateMean,
+      }
+    },
+
+    /** One test clip's TMU maps, or null where the run kept none for it (see `runs.tmuMaps`). */
+    tmuMaps(id: number, clip: number): ClipTmuMaps | null {
+      const run = runs.get(id)
+      if (!run.config.model.tmu) return null
+      const files = predictionFiles(predictionsDir(runs.dir(run.id)), 'test')
+      if (!existsSync(files.mapsIndex)) return null
+      const index = readJson(files.mapsIndex, SavedMapsIndex)
+      const at = index.clips.indexOf(clip)
+      if (at < 0) return null
+      const { layers, sources, leadTimes, height, width } = index
+      const clipBytes = layers.length * leadTimes * (2 * sources + 1) * height * width * 4
+      const bytes = readFileSync(files.maps).subarray(at * clipBytes, (at + 1) * clipBytes)
+      if (bytes.length !== clipBytes) {
+        throw new WorkbenchError(
+          'internal',
+          `${files.maps}: shorter than its index says; evaluate the run again`,
+        )
+      }
+      return {
+        clip,
+        layers,
+        sources: run.sourceRunIds.map(runs.sourceName),
+        leadTimes,
+        height,
+        width,
+        mapsBase64: Buffer.from(bytes).toString('base64'),
       }
     },
 

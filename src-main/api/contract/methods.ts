@@ -20,6 +20,7 @@ import { BackendPreference } from '../../domain/backends'
 import { RunId, RunProgress } from '../../domain/runs'
 import {
   ClipGates,
+  ClipTmuMaps,
   CreateRunInput,
   EvaluationSummary,
   NewPrediction,
@@ -199,6 +200,15 @@ export const methods = {
   'runs.gates': {
     input: z.object({ id: RunId, clip: z.number().int().min(0) }),
     output: ClipGates,
+  },
+  /**
+   * A TMU target's per-pixel gates, distiller departures and |C| over one test clip; null where
+   * the run kept none: not a TMU target, evaluated before maps were kept, or a clip past the
+   * first TMU_MAP_CLIPS.
+   */
+  'runs.tmuMaps': {
+    input: z.object({ id: RunId, clip: z.number().int().min(0) }),
+    output: ClipTmuMaps.nullable(),
   },
   /** Builds the paper's protocol from nothing (docs/method.md §4) and runs it in the background. */
   'studies.flyingDigits': {

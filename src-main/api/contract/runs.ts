@@ -170,6 +170,28 @@ export const ClipGates = z.object({
 })
 export type ClipGates = z.infer<typeof ClipGates>
 
+/**
+ * A TMU target's internals in space over one test clip (docs/method.md §3.10), frame-locked with
+ * its predictions: per TMU layer and lead time t+1 … t+Tout, at the network's patch resolution.
+ */
+export const ClipTmuMaps = z.object({
+  clip: z.number().int(),
+  /** 1-based TMU layers, the first index of the maps. */
+  layers: z.array(z.number().int()),
+  /** Source names in gate order (m = 1 … M). */
+  sources: z.array(z.string()),
+  leadTimes: z.number().int().positive(),
+  /** h × w: the frame's size over the patch size. */
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  /**
+   * float32 little-endian [layer][lead time][plane][y][x], planes T_1 … T_M (channel-mean
+   * transfer gates), |D_1 − C̃| … |D_M − C̃| (channel-mean), |C| (channel-mean carried memory).
+   */
+  mapsBase64: z.string(),
+})
+export type ClipTmuMaps = z.infer<typeof ClipTmuMaps>
+
 /** Most frames one prediction rolls out: 3× the paper's 10 → 10, with room to spare. */
 export const MAX_PREDICT_HORIZON = 100
 
