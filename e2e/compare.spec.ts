@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { Page } from '@playwright/test'
 import { PNG } from 'pngjs'
 import { ComparePage } from './pages/journey-pages'
@@ -114,7 +114,9 @@ test('compare shows one run or several in equal panes, with inputs, keys and sca
   const labels = [...text.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1])
   expect(labels).toEqual(expect.arrayContaining([...RUNS, 'Ground truth', '|error|', 't−2', 't+5']))
   const [, width, height] = /<svg [^>]*width="(\d+)" height="(\d+)"/.exec(text)!
-  const figurePng = PNG.sync.read((await exportFigure(page, 'png')).bytes)
+  const figure = await exportFigure(page, 'png')
+  writeFileSync(test.info().outputPath('figure.png'), figure.bytes)
+  const figurePng = PNG.sync.read(figure.bytes)
   expect([figurePng.width, figurePng.height]).toEqual([Number(width), Number(height)])
   const first = /<image x="(\d+)" y="(\d+)"[^>]*xlink:href="data:image\/png;base64,([^"]+)"/.exec(
     text,
@@ -171,6 +173,7 @@ async function exportFigure(page: Page, format: 'svg' | 'png') {
   await dialog.getByRole('checkbox', { name: '|error| row per model' }).check()
   await dialog.getByRole('checkbox', { name: 'Signed-difference row per model' }).uncheck()
   await dialog.getByRole('radio', { name: format === 'svg' ? /^SVG/ : 'PNG' }).check()
+  await dialog.screenshot({ path: test.info().outputPath(`figure-dialog-${format}.png`) })
   const started = page.waitForEvent('download')
   await dialog.getByRole('button', { name: 'Export figure' }).click()
   const file = await started
