@@ -255,6 +255,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     'runs.metrics': async ({ id }) => runs.metrics(id),
     'runs.evaluation': async ({ id, split }) => runs.evaluation(id, split),
     'runs.prediction': async ({ id, clip }) => artifacts.prediction(id, clip),
+    'runs.stepPredictions': async ({ id }) => artifacts.stepPredictions(id),
+    'runs.stepPrediction': async ({ id, iteration, clip }) =>
+      artifacts.stepPrediction(id, iteration, clip),
     'runs.predict': (input) => predictions.predict(input),
     'runs.usage': async ({ experimentId }) => artifacts.usage(experimentId),
     'jobs.list': async () => runs.jobs(),

@@ -41,6 +41,12 @@ export interface EvaluateOptions {
   inspect?: (framesBTHWC: tf.Tensor5D) => Promise<ClipIntrospection[]>
   /** TMU targets: per-pixel maps of the first TMU_MAP_CLIPS clips, saved beside the predictions. */
   inspectMaps?: (framesBTHWC: tf.Tensor5D) => Promise<ClipMaps>
+  /**
+   * Hands the uint8 predictions of the first `clips` clips (trained lead times) to `save` with
+   * their layout: what training keeps of each validation (jobs/step-predictions.ts), taken from
+   * this rollout rather than a second one.
+   */
+  keepFirst?: { clips: number; save(framesNTHWC: Uint8Array, layout: PredictionsIndex): void }
 }
 
 /** Scores of the lead times past the trained horizon, T_out + 1 … horizon (per lead time). */
@@ -105,6 +111,8 @@ export async function evaluateSplit(
     : null
   const sink = files ? openPredictionsSink(files.frames) : null
   const clips: number[] = []
+  const keepCount = Math.min(count, options.keepFirst?.clips ?? 0)
+  const kept = new Uint8Array(keepCount * outputFrames * H * W * C)
   // Typed as the file's schema, so the introspection and the reader cannot drift apart.
   const gates: SavedClipGates[] = []
   const maps: Float32Array[] = []
@@ -152,8 +160,23 @@ export async function evaluateSplit(
       )
       accumulator.addBatch(trainedPrediction, trainedTruth)
       beyond?.addBatch(beyondPrediction, beyondTruth)
-      sink?.write(quantize8bit(trainedPrediction, 0, new Uint8Array(trainedPrediction.length)))
+      if (sink || clips.length < keepCount) {
+        const bytes = quantize8bit(trainedPrediction, 0, new Uint8Array(trainedPrediction.length))
+        sink?.write(bytes)
+        const offset = clips.length * outputFrames * frameSize
+        if (offset < kept.length) kept.set(bytes.subarray(0, kept.length - offset), offset)
+      }
       clips.push(...batch.clipIndices.slice(0, take))
+    }
+    if (options.keepFirst && keepCount > 0) {
+      options.keepFirst.save(kept, {
+        split: options.split,
+        dtype: 'uint8',
+        layout: 'NTHWC',
+        shape: [keepCount, outputFrames, H, W, C],
+        clips: clips.slice(0, keepCount),
+        inputFrames,
+      })
     }
     if (sink && files) {
       sink.commit()

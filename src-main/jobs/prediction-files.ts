@@ -27,6 +27,15 @@ export const PredictionsIndex = z.object({
 })
 export type PredictionsIndex = z.infer<typeof PredictionsIndex>
 
+/**
+ * Predictions kept during training (jobs/step-predictions.ts): one frames file per evaluation,
+ * all of the same clips and shape, and the iterations they were made at, ascending.
+ */
+export const StepPredictionsIndex = PredictionsIndex.extend({
+  iterations: z.array(z.number().int()),
+})
+export type StepPredictionsIndex = z.infer<typeof StepPredictionsIndex>
+
 /** What a TMU target's evaluation saves per clip (ml/tmu/introspection.ts computes it). */
 export const SavedClipGates = z.object({
   /** gateMean[j][m][t] for this clip, over channels and pixels. */
@@ -71,5 +80,16 @@ export function predictionFiles(dir: string, split: SplitName) {
     /** TMU targets only: per-pixel maps (SavedMapsIndex says their layout). */
     maps: join(dir, `${split}-maps.f32`),
     mapsIndex: join(dir, `${split}-maps.json`),
+  }
+}
+
+/** A run's predictions during training: `steps/index.json` and one `steps/<iteration>.u8` each. */
+export function stepPredictionFiles(runDir: string) {
+  const dir = join(predictionsDir(runDir), 'steps')
+  return {
+    dir,
+    index: join(dir, 'index.json'),
+    /** uint8 frames [K, Tout, H, W, C] at that iteration, clips in index order. */
+    frames: (iteration: number) => join(dir, `${iteration}.u8`),
   }
 }

@@ -13,7 +13,8 @@ import {
 } from './checkpoint-retention'
 import { clipsToTensor } from './clip-tensor'
 import { evaluateSplit, testHorizon } from './evaluate'
-import { predictionsDir } from './prediction-files'
+import { predictionsDir, type PredictionsIndex } from './prediction-files'
+import { forgetStepPredictionsAfter, saveStepPredictions, STEP_CLIPS } from './step-predictions'
 import { describeNonFiniteLoss } from './non-finite-loss'
 import { createProgressMeter } from './progress-meter'
 import { introspectionRows } from './tmu-metrics'
@@ -88,6 +89,19 @@ async function trainLoop(
     ...(cursor ? { cursor } : {}),
   })
   const meter = createProgressMeter(trainer.iteration, train.iterations)
+  forgetStepPredictionsAfter(spec.runDir, trainer.iteration)
+  const validation = {
+    split: store.splitSize('val') > 0 ? ('val' as const) : ('test' as const),
+    inputFrames: train.inputFrames,
+    outputFrames: train.outputFrames,
+    batchSize: train.batchSize,
+  }
+  /** Each evaluation keeps the step clips' predictions, for the run page's step slider. */
+  const keepStep = (iteration: number) => ({
+    clips: STEP_CLIPS,
+    save: (frames: Uint8Array, layout: PredictionsIndex) =>
+      saveStepPredictions(spec.runDir, iteration, layout, frames),
+  })
   let rows: MetricRow[] = []
   let lastFlush = Date.now()
   let lastProgress = 0
@@ -163,17 +177,23 @@ async function trainLoop(
     if (Date.now() - lastFlush >= METRICS_FLUSH_MS) flush()
     if (iteration % train.evalEvery === 0 && iteration < train.iterations) {
       const summary = await evaluateSplit(trainer, store, {
-        split: store.splitSize('val') > 0 ? 'val' : 'test',
-        inputFrames: train.inputFrames,
-        outputFrames: train.outputFrames,
-        batchSize: train.batchSize,
+        ...validation,
         maxClips: spec.validationClips,
+        keepFirst: keepStep(iteration),
       })
       rows.push(...summaryRows(iteration, 'val', summary))
       control.send({ type: 'evaluation', split: 'val', iteration, summary: serialisable(summary) })
       if (Number.isFinite(summary.meanMse) && (!best || summary.meanMse < best.value)) {
         candidate = { iteration, value: summary.meanMse }
       }
+    } else if (iteration === train.iterations) {
+      // The last step too, so the slider ends on the trained model; the step clips alone, as
+      // the test evaluation that follows scores it. The checkpoint after it tells the host.
+      await evaluateSplit(trainer, store, {
+        ...validation,
+        maxClips: STEP_CLIPS,
+        keepFirst: keepStep(iteration),
+      })
     }
     // A new best validation score is checkpointed at once, so that retention can keep it.
     if (iteration % train.checkpointEvery === 0 || candidate?.iteration === iteration) {

@@ -6,6 +6,7 @@ import {
   type ClipTmuMaps,
   type PredictionClip,
   type Run,
+  type StepPredictions,
 } from '../api/contract'
 import {
   PredictionsIndex,
@@ -13,7 +14,9 @@ import {
   predictionsDir,
   SavedClipGates,
   SavedMapsIndex,
+  stepPredictionFiles,
 } from '../jobs/prediction-files'
+import { readStepIndex } from '../jobs/step-predictions'
 import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
 import { encodePytorchSafetensors } from '../ml/checkpoint/pytorch-interchange'
 import { tmuLayerIndices } from '../ml/tmu/tmu-layers'
@@ -58,15 +61,28 @@ export function createRunArtifactsService({ runs }: RunArtifactsDeps) {
           `run "${run.name}" predicted ${index.clips.length} test clips; not clip ${clip}`,
         )
       }
-      const [, T, H, W, C] = index.shape
-      const clipBytes = T * H * W * C
-      const bytes = readFileSync(files.frames).subarray(at * clipBytes, (at + 1) * clipBytes)
-      return {
-        shape: [T, H, W, C],
-        framesBase64: Buffer.from(bytes).toString('base64'),
-        inputFrames: index.inputFrames,
-        clip,
+      return clipOf(files.frames, index, at, clip)
+    },
+
+    stepPredictions(id: number): StepPredictions | null {
+      runs.get(id) // not_found for an unknown run, rather than null
+      const index = readStepIndex(runs.dir(id))
+      if (!index) return null
+      const { split, clips, iterations, inputFrames } = index
+      return { split, clips, iterations, inputFrames }
+    },
+
+    stepPrediction(id: number, iteration: number, clip: number): PredictionClip {
+      const run = runs.get(id)
+      const index = readStepIndex(runs.dir(id))
+      const at = index?.clips.indexOf(clip) ?? -1
+      if (!index || !index.iterations.includes(iteration) || at < 0) {
+        throw new WorkbenchError(
+          'not_found',
+          `run "${run.name}" kept no prediction of ${index?.split ?? 'val'} clip ${clip} at iteration ${iteration}`,
+        )
       }
+      return clipOf(stepPredictionFiles(runs.dir(id)).frames(iteration), index, at, clip)
     },
 
     gates(id: number, clip: number): ClipGates {
@@ -179,6 +195,19 @@ export function createRunArtifactsService({ runs }: RunArtifactsDeps) {
 }
 
 export type RunArtifactsService = ReturnType<typeof createRunArtifactsService>
+
+/** Clip `at` of a saved predictions file ([N, T, H, W, C] uint8, laid out as `index` says). */
+function clipOf(file: string, index: PredictionsIndex, at: number, clip: number): PredictionClip {
+  const [, T, H, W, C] = index.shape
+  const clipBytes = T * H * W * C
+  const bytes = readFileSync(file).subarray(at * clipBytes, (at + 1) * clipBytes)
+  return {
+    shape: [T, H, W, C],
+    framesBase64: Buffer.from(bytes).toString('base64'),
+    inputFrames: index.inputFrames,
+    clip,
+  }
+}
 
 /** A JSON file the trainer wrote, checked against its schema (jobs/prediction-files.ts). */
 function readJson<T extends z.ZodType>(path: string, schema: T): z.infer<T> {

@@ -32,6 +32,7 @@ import {
   RunControlInput,
   RunLogLine,
   RunMetrics,
+  StepPredictions,
   UpdateRunInput,
 } from './runs'
 import { DoctorReport, SystemInfo } from './system'
@@ -115,6 +116,17 @@ export const methods = {
   'runs.predict': { input: PredictInput, output: NewPrediction, timeoutMs: 10 * 60_000 },
   'runs.prediction': {
     input: z.object({ id: RunId, clip: z.number().int().min(0) }),
+    output: PredictionClip,
+  },
+  /** The validation clips the run kept at each evaluation; null before its first one. */
+  'runs.stepPredictions': { input: z.object({ id: RunId }), output: StepPredictions.nullable() },
+  /** One kept clip's prediction at one evaluation (an iteration of `runs.stepPredictions`). */
+  'runs.stepPrediction': {
+    input: z.object({
+      id: RunId,
+      iteration: z.number().int().min(0),
+      clip: z.number().int().min(0),
+    }),
     output: PredictionClip,
   },
   /** Workspace bytes per run (its folder: checkpoints, predictions), newest run first. */

@@ -158,6 +158,21 @@ export const PredictionClip = ClipFrames.extend({
 })
 export type PredictionClip = z.infer<typeof PredictionClip>
 
+/**
+ * What a run kept of a few validation clips at each evaluation while it trained: the first
+ * clips of the split, so every run on a dataset keeps the same ones (`runs.stepPrediction`).
+ */
+export const StepPredictions = z.object({
+  /** `val`, or `test` for a dataset without a validation split (what validation scored). */
+  split: SplitName,
+  /** Positions within the split. */
+  clips: z.array(z.number().int()),
+  /** Iterations evaluated, ascending: the last is the latest. */
+  iterations: z.array(z.number().int()),
+  inputFrames: z.number().int(),
+})
+export type StepPredictions = z.infer<typeof StepPredictions>
+
 /** Mean transfer gate of each source over one test clip (docs/method.md §3.10: who the target listens to). */
 export const ClipGates = z.object({
   clip: z.number().int(),
