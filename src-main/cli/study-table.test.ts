@@ -33,7 +33,7 @@ const arm: StudyArm = {
 describe('tmu study tables', () => {
   afterEach(() => vi.restoreAllMocks())
 
-  it('print the lead times past the trained horizon after the mean, marked', () => {
+  it('print the lead times past the trained horizon after the mean, marked, with their mean', () => {
     const lines: string[] = []
     vi.spyOn(process.stdout, 'write').mockImplementation((text) => {
       lines.push(String(text).trimEnd())
@@ -53,7 +53,15 @@ describe('tmu study tables', () => {
     const mse = lines.indexOf(
       'test MSE per frame (sum over pixels, lower is better); mean±95 % CI over seeds',
     )
-    expect(lines[mse + 1]!.split(/\s+/)).toEqual(['arm', 't+1', 't+2', 'mean', 't+3†', 't+4†'])
+    expect(lines[mse + 1]!.split(/\s+/)).toEqual([
+      'arm',
+      't+1',
+      't+2',
+      'mean',
+      't+3†',
+      't+4†',
+      'mean†',
+    ])
     expect(lines[mse + 2]!.split(/\s+/)).toEqual([
       'scratch',
       '20.0±1.0',
@@ -61,9 +69,10 @@ describe('tmu study tables', () => {
       '25.0±1.0',
       '40.0±1.0',
       '50.0±1.0',
+      '45.0±1.0',
     ])
     expect(lines[mse + 3]).toBe(
-      '† past the trained horizon (the mean covers the trained lead times)',
+      '† past the trained horizon; "mean" covers the trained lead times, "mean†" the rest',
     )
   })
 })

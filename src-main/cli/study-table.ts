@@ -49,9 +49,12 @@ export function printStudyResults(results: StudyResults) {
     const cell = Math.max(
       8,
       ...arms.flatMap((a) =>
-        [...a.perFrame[metric], a.overall[metric], ...a.beyond[metric]].map(
-          (i) => formatMeanCi(i, digits).length + 2,
-        ),
+        [
+          ...a.perFrame[metric],
+          a.overall[metric],
+          ...a.beyond[metric],
+          a.beyondOverall[metric],
+        ].map((i) => formatMeanCi(i, digits).length + 2),
       ),
     )
     const cells = (intervals: Interval[], count: number) =>
@@ -64,17 +67,21 @@ export function printStudyResults(results: StudyResults) {
       'arm'.padEnd(width) +
         Array.from({ length: frames }, (_, j) => `t+${j + 1}`.padStart(cell)).join('') +
         'mean'.padStart(cell) +
-        Array.from({ length: beyond }, (_, j) => `t+${frames + j + 1}†`.padStart(cell)).join(''),
+        Array.from({ length: beyond }, (_, j) => `t+${frames + j + 1}†`.padStart(cell)).join('') +
+        (beyond ? 'mean†'.padStart(cell) : ''),
     )
     for (const a of arms) {
       out.line(
         a.name.padEnd(width) +
           cells(a.perFrame[metric], frames) +
           formatMeanCi(a.overall[metric], digits).padStart(cell) +
-          cells(a.beyond[metric], beyond),
+          cells(a.beyond[metric], beyond) +
+          (beyond ? formatMeanCi(a.beyondOverall[metric], digits).padStart(cell) : ''),
       )
     }
-    if (beyond) out.line('† past the trained horizon (the mean covers the trained lead times)')
+    if (beyond) {
+      out.line('† past the trained horizon; "mean" covers the trained lead times, "mean†" the rest')
+    }
     out.line()
   }
   if (results.comparisons.length) {

@@ -174,6 +174,8 @@ function sections(results: StudyResults, setup: ReportSetup, media: ReportMedia)
     ['machine', setup.machine],
     ['generated', setup.generatedAt],
   ]
+  const lead = leadTimes(results.arms)
+  const hasBeyond = lead.beyond > 0
   const resultsTable = markdownTable(
     [
       'arm',
@@ -185,6 +187,7 @@ function sections(results: StudyResults, setup: ReportSetup, media: ReportMedia)
       'MAE',
       'SSIM [95 % CI]',
       'PSNR [95 % CI]',
+      ...(hasBeyond ? [`MSE ${BEYOND_MARK} [95 % CI]`, `SSIM ${BEYOND_MARK}`] : []),
     ],
     results.arms.map((a) => [
       a.name,
@@ -196,9 +199,9 @@ function sections(results: StudyResults, setup: ReportSetup, media: ReportMedia)
       withCi(a.overall.mae, 2),
       withCi(a.overall.ssim, 4),
       withCi(a.overall.psnr, 2),
+      ...(hasBeyond ? [withCi(a.beyondOverall.mse, 2), withCi(a.beyondOverall.ssim, 4)] : []),
     ]),
   )
-  const lead = leadTimes(results.arms)
   const perFrame = markdownTable(
     ['arm', ...lead.labels],
     results.arms.map((a) =>
@@ -310,7 +313,7 @@ export function renderStudyReport(
   const title = `Study report: ${results.name}`
   const note =
     'Intervals over seeds are Student t (95 %); differences are paired on the same test clips and bootstrapped over clips and seeds (2 000 resamples, seeded). "No difference detected" means the interval holds zero, not that the arms are equal. MSE and MAE are sums over the pixels of a frame (docs/method.md §5).'
-  const beyondNote = `${BEYOND_MARK} past the trained horizon: the network rolls on on its own guesses (docs/method.md §5.2). Means over lead times and the verdicts cover the trained lead times only.`
+  const beyondNote = `${BEYOND_MARK} past the trained horizon: the network rolls on on its own guesses (docs/method.md §5.2). The results table's MSE, MAE, SSIM and PSNR and the verdicts cover the trained lead times; its ${BEYOND_MARK} columns the lead times past them.`
   const memoryNote =
     "Mean |C| over channels and positions, after each step, over the arms' scored seeds and test clips (the trained steps). Unrescaled, the TMU carries C̃ + Σ_m [T_m⊙D_m + (1−T_m)⊙C̃], which grows up to (1+M)× per step (docs/method.md §3.8); read `rescaled memory` against it."
   const samplesCaption = media.samples
