@@ -73,6 +73,27 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
 }
 
 /** The dataset's frames and splits fit the run's model and training. */
+/**
+ * What the network itself cannot be, said when the run is filed rather than by its trainer:
+ * frames that do not split into patches, and PredRNN++ without a second layer for its
+ * gradient highway (docs/method.md §2.6).
+ */
+export function validateModel({ model }: RunConfig) {
+  const problems: string[] = []
+  const p = model.patchSize
+  if (model.imageHeight % p !== 0 || model.imageWidth % p !== 0) {
+    problems.push(
+      `${model.imageHeight}×${model.imageWidth} frames do not split into ${p}×${p} patches (patchSize)`,
+    )
+  }
+  if (model.cell === 'predrnnpp' && model.hidden.length < 2) {
+    problems.push(
+      'PredRNN++ puts its gradient highway between layers 1 and 2, so it needs at least 2 layers (hidden)',
+    )
+  }
+  if (problems.length) throw new WorkbenchError('invalid_input', problems.join('; '))
+}
+
 export function validateDataset(input: ParsedInput<'runs.create'>, dataset: Dataset) {
   const { model, train } = input.config
   const problems: string[] = []

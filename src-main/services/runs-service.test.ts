@@ -124,6 +124,29 @@ describe('runs', () => {
     })
   })
 
+  it('refuses, in words and before filing, a network that could not be built', async () => {
+    const wb = workbench()
+    const { dataset, experiment } = await setUp(wb)
+    const file = (model: Partial<RunConfig['model']>) =>
+      wb.call('runs.create', {
+        experimentId: experiment.id,
+        name: 'x',
+        kind: 'scratch',
+        datasetId: dataset.id,
+        config: RunConfig.parse({ ...tinyConfig, model: { ...tinyConfig.model, ...model } }),
+      })
+    await expect(file({ cell: 'predrnnpp', hidden: [8] })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining(
+        'PredRNN++ puts its gradient highway between layers 1 and 2',
+      ),
+    })
+    await expect(file({ patchSize: 5 })).rejects.toMatchObject({
+      message: expect.stringContaining('32×32 frames do not split into 5×5 patches'),
+    })
+    expect(await wb.call('runs.list', {})).toEqual([])
+  })
+
   it('lets one process run jobs per workspace; others read without touching them', async () => {
     const wb = workbench()
     const options = {

@@ -31,7 +31,7 @@ import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
 import { memoryOn } from './iteration-estimate'
 import { createJobQueue, type Readiness } from './job-queue'
-import { validateDataset, validateSources } from './run-validation'
+import { validateDataset, validateModel, validateSources } from './run-validation'
 
 export interface RunsServiceDeps {
   runs: RunsRepo
@@ -383,6 +383,7 @@ export function createRunsService(deps: RunsServiceDeps) {
     if (input.experimentId !== undefined && !deps.experiments.get(input.experimentId)) {
       throw new WorkbenchError('not_found', `experiment ${input.experimentId} does not exist`)
     }
+    validateModel(input.config)
     validateSources(input, { run: require, sourceName })
     validateDataset(input, deps.datasets.get(input.datasetId))
     const backend = deps.plannedBackend?.(input.config)
