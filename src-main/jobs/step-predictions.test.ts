@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { setUpTinyRuns, untilStatus, workbenchesPerTest } from '../testing/test-workbench'
-import type { PredictionsIndex } from './prediction-files'
+import { stepPredictionFiles, type PredictionsIndex } from './prediction-files'
 import { forgetStepPredictionsAfter, readStepIndex, saveStepPredictions } from './step-predictions'
 
 const { workbench } = workbenchesPerTest()
@@ -62,5 +62,6 @@ describe('predictions kept during training', () => {
     // Another layout (say, a changed horizon) starts the list over.
     saveStepPredictions(runDir, 8, { ...layout, inputFrames: 2 }, Uint8Array.of(8))
     expect(readStepIndex(runDir)?.iterations).toEqual([8])
+    expect(existsSync(stepPredictionFiles(runDir).frames(2))).toBe(false)
   })
 })

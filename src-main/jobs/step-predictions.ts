@@ -36,8 +36,12 @@ export function saveStepPredictions(
   mkdirSync(files.dir, { recursive: true })
   writeFileAtomic(files.frames(iteration), framesNTHWC)
   const before = readStepIndex(runDir)
-  // Another layout (a changed config, another build) starts the list over.
-  const earlier = before && sameLayout(before, layout) ? before.iterations : []
+  // Another layout (a changed config) starts the list over, without the old files.
+  const same = before !== null && sameLayout(before, layout)
+  if (before && !same) {
+    for (const i of before.iterations) if (i !== iteration) rmSync(files.frames(i), { force: true })
+  }
+  const earlier = same ? before.iterations : []
   const iterations = [...new Set([...earlier, iteration])].sort((a, b) => a - b)
   const index: StepPredictionsIndex = { ...layout, iterations }
   writeFileAtomic(files.index, JSON.stringify(index))

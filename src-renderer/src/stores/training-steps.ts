@@ -19,7 +19,8 @@ export const useTrainingStepsStore = defineStore('training-steps', () => {
   const api = useApi()
   /** Per run asked about: what it kept; null before its first evaluation. */
   const indexes = shallowRef(new Map<number, StepPredictions | null>())
-  const loaded = shallowRef<LoadedClip | null>(null)
+  /** The clip on screen, with the evaluation each run's prediction of it is from. */
+  const loaded = shallowRef<(LoadedClip & { steps: StepChoice[] }) | null>(null)
   const loading = ref(false)
   /** The latest load: an earlier one still on its way (a slider dragged on) is dropped. */
   let latest = 0
@@ -58,6 +59,7 @@ export const useTrainingStepsStore = defineStore('training-steps', () => {
       loaded.value = {
         ...aligned,
         clip,
+        steps,
         predictions: new Map(steps.map((s, i) => [s.runId, aligned.predictions[i]!])),
       }
     } finally {
