@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { colourBar, differenceRgba, errorColour, signedColour } from './heatmap'
+import {
+  colourBar,
+  differenceRgba,
+  errorColour,
+  signedColour,
+  VALUE_LUT_RGBA,
+  valueColourBar,
+} from './heatmap'
 
 describe('heat map colours', () => {
   it('runs from near-black (no error) to pale yellow (full error)', () => {
@@ -51,5 +58,18 @@ describe('colourBar', () => {
     expect(bar.ticks.find((t) => t.label === '0')!.at).toBe(0.5)
     expect(bar.ticks.map((t) => t.label)).toEqual(['-255', '-128', '0', '+128', '+255'])
     expect(signedColour(0)).toEqual([247, 247, 247])
+  })
+})
+
+describe('valueColourBar', () => {
+  it('labels a map scale 0 … max in three significant figures, on the value ramp', () => {
+    const bar = valueColourBar('|C|', 2345.678)
+    expect(bar.ticks).toEqual([
+      { at: 0, label: '0' },
+      { at: 0.5, label: '1170' },
+      { at: 1, label: '2350' },
+    ])
+    expect(bar.gradient).toMatch(/^linear-gradient\(to right, rgb\(68, 1, 84\) 0%/)
+    expect(Array.from(VALUE_LUT_RGBA.subarray(255 * 4))).toEqual([253, 231, 37, 255])
   })
 })

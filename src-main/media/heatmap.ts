@@ -23,6 +23,18 @@ function ramp(stops: Rgb[], t: number): Rgb {
   return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * f)) as Rgb
 }
 
+/**
+ * Viridis-like ramp (dark purple → teal → yellow) for a quantity on a scale of its own, the TMU's
+ * maps: distinct from the error ramps, so a gate map is never read as an error.
+ */
+const VALUE_STOPS: Rgb[] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+]
+
 /** Colour of an absolute error in [0, 1] (1 = the full 0…255 range). */
 export function errorColour(error: number): Rgb {
   return ramp(ERROR_STOPS, error)
@@ -61,6 +73,24 @@ export function differenceRgba(
     out[p * 4 + 3] = 255
   }
   return out
+}
+
+/** RGBA colours of 0 … 255 along the value ramp, 4 bytes each: a map is recoloured per pixel. */
+export const VALUE_LUT_RGBA = Uint8ClampedArray.from(
+  Array.from({ length: 256 }, (_, v) => [...ramp(VALUE_STOPS, v / 255), 255]).flat(),
+)
+
+/** The colour bar of a value map on the scale 0 … max (ticks at 0, max/2, max). */
+export function valueColourBar(title: string, max: number): ColourBar {
+  const css = VALUE_STOPS.map(
+    (s, i) => `rgb(${s.join(', ')}) ${(i / (VALUE_STOPS.length - 1)) * 100}%`,
+  )
+  const label = (v: number) => (v === 0 ? '0' : Number(v.toPrecision(3)).toString())
+  return {
+    title,
+    gradient: `linear-gradient(to right, ${css.join(', ')})`,
+    ticks: [0, 0.5, 1].map((at) => ({ at, label: label(at * max) })),
+  }
 }
 
 export type HeatMode = 'abs' | 'signed'

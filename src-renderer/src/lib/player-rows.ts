@@ -1,6 +1,6 @@
 import { paneRgba, type ComparisonPane, type ComparisonRow } from '@media/comparison-rows'
 import { frameToRgba, pixelAt, type Clip } from '@media/frames'
-import type { HeatMode } from '@media/heatmap'
+import type { ColourBar, HeatMode } from '@media/heatmap'
 
 /** One canvas of the player: its frames ready to draw, and what the pixel probe reads there. */
 export interface PlayerPane {
@@ -10,6 +10,8 @@ export interface PlayerPane {
   probe(t: number, x: number, y: number): string
   /** A heat map's mode, so the player shows that mode's colour bar. */
   heat?: HeatMode
+  /** Frame pixels per image pixel: a TMU map keeps one per patch and is drawn this much larger. */
+  upscale?: number
 }
 
 /** A row of the player: a clip, or a run's prediction with its heat maps beside it. */
@@ -19,6 +21,8 @@ export interface PlayerRow {
   panes: PlayerPane[]
   /** Shown over the row, e.g. to mark input frames apart from predictions. */
   note?: string
+  /** The colour scales of this row's own panes (TMU maps), shown with the row. */
+  bars?: ColourBar[]
 }
 
 /** A pane showing a clip as it is (grey or RGB). */

@@ -1,4 +1,4 @@
-import type { ClipGates, EvaluationSummary, Input } from '@contract/index'
+import type { ClipGates, ClipTmuMaps, EvaluationSummary, Input } from '@contract/index'
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import { useApi } from '../api/client'
@@ -18,6 +18,8 @@ export const useCompareStore = defineStore('compare', () => {
   const loading = ref(false)
   /** Per TMU run on screen: its sources' mean gates over the loaded clip's steps. */
   const gates = shallowRef(new Map<number, ClipGates>())
+  /** Per TMU run on screen: its maps of the loaded clip, null where it kept none for it. */
+  const tmuMaps = shallowRef(new Map<number, ClipTmuMaps | null>())
 
   async function loadEvaluations(runIds: number[]) {
     const missing = runIds.filter((id) => !evaluations.value.has(id))
@@ -55,12 +57,20 @@ export const useCompareStore = defineStore('compare', () => {
     gates.value = new Map(fetched)
   }
 
+  async function loadTmuMaps(tmuRunIds: number[], clip: number) {
+    const fetched = await Promise.all(
+      tmuRunIds.map(async (id) => [id, await api.call('runs.tmuMaps', { id, clip })] as const),
+    )
+    tmuMaps.value = new Map(fetched)
+  }
+
   /** The player as a labelled MP4, encoded main-side by ffmpeg. */
   const exportVideo = (input: Input<'runs.exportVideo'>) => api.call('runs.exportVideo', input)
 
   function clear() {
     loaded.value = null
     gates.value = new Map()
+    tmuMaps.value = new Map()
   }
 
   return {
@@ -68,9 +78,11 @@ export const useCompareStore = defineStore('compare', () => {
     loaded,
     loading,
     gates,
+    tmuMaps,
     loadEvaluations,
     loadClip,
     loadGates,
+    loadTmuMaps,
     exportVideo,
     clear,
   }
