@@ -13,6 +13,8 @@ const RUNS = 8
 const SIZE = 128
 const FRAMES = 20
 const ZOOM = 2
+/** Each run also shows a TMU target's maps: T_m and |D_m − C̃| per source and |C|. */
+const TMU_SOURCES = 2
 const DURATION_MS = 5_000
 
 /** What the bench page (src-renderer/src/bench/PlayerBench.vue) puts on its window. */
@@ -26,8 +28,8 @@ interface BenchWindow {
 
 /**
  * Frame player speed: the product's PredictionPlayer and usePlayback clock, 8 runs × 128×128
- * (each with its |error| heat map, 17 canvases, zoom 2), played at max speed for 5 s in
- * Chromium. Goal: 60 fps. The page is built by vite from src-renderer/bench-player.html.
+ * (each with its |error| heat map and a TMU maps row of 2 sources: 2 gate maps, 2 departure
+ * maps and |C|, 57 canvases, zoom 2), played at max speed for 5 s in Chromium. Goal: 60 fps. The page is built by vite from src-renderer/bench-player.html.
  */
 export async function runPlayerBench(): Promise<object> {
   const outDir = mkdtempSync(join(tmpdir(), 'tmu-bench-player-'))
@@ -66,7 +68,7 @@ export async function runPlayerBench(): Promise<object> {
       const page = await browser.newPage({ viewport: { width: 1280, height: 720 } })
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(e.message))
-      const query = `runs=${RUNS}&size=${SIZE}&frames=${FRAMES}&zoom=${ZOOM}`
+      const query = `runs=${RUNS}&size=${SIZE}&frames=${FRAMES}&zoom=${ZOOM}&tmuSources=${TMU_SOURCES}`
       await page.goto(`http://127.0.0.1:${port}/bench-player.html?${query}`)
       await page.waitForFunction(() => (globalThis as BenchWindow).playerBench !== undefined)
       // A short warm-up lets the JIT and the canvases settle before the measured run.
@@ -83,6 +85,7 @@ export async function runPlayerBench(): Promise<object> {
           size: `${SIZE}×${SIZE}`,
           frames: FRAMES,
           zoom: ZOOM,
+          tmuMapSources: TMU_SOURCES,
           panes,
           seconds: DURATION_MS / 1000,
         },
@@ -92,7 +95,7 @@ export async function runPlayerBench(): Promise<object> {
         goalFps: 60,
       }
       console.log(
-        `player: ${result.fps} fps, worst frame ${result.worstFrameMs} ms (${panes} canvases of ${SIZE}×${SIZE} at ${ZOOM}×, goal 60 fps)`,
+        `player: ${result.fps} fps, worst frame ${result.worstFrameMs} ms (${panes} canvases: ${RUNS} runs of ${SIZE}×${SIZE} at ${ZOOM}× with TMU maps of ${TMU_SOURCES} sources; goal 60 fps)`,
       )
       return result
     } finally {

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem, platform, release } from 'node:os'
+import { cpus, loadavg, totalmem, platform, release } from 'node:os'
 import { join } from 'node:path'
 
 type Bench = () => Promise<unknown>
@@ -47,6 +47,9 @@ function machine() {
     os: `${platform()} ${release()}`,
     node: process.version,
     commit: git,
+    // 1, 5 and 15 min load averages as the result is saved (the bench's own work included):
+    // figures taken beside other work read lower.
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   }
 }
 

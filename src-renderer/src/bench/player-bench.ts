@@ -10,4 +10,5 @@ createApp(PlayerBench, {
   size: number('size', 128),
   frames: number('frames', 20),
   zoom: number('zoom', 2),
+  tmuSources: number('tmuSources', 0),
 }).mount('#app')
