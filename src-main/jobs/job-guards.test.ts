@@ -25,6 +25,8 @@ function tmpfs(bytes: number, inodes?: number): TinyFileSystem {
 }
 const probe = mountTinyTmpfs(64 * 1024)
 const noTmpfs = typeof probe === 'string' ? probe : (probe.unmount(), null)
+/** Where a full-disk test cannot mount its small tmpfs, its title says why it is skipped. */
+const needsTmpfs = (title: string) => (noTmpfs ? `${title} (skipped: ${noTmpfs})` : title)
 
 async function train(spec: TrainJobSpec) {
   const messages: TrainerMessage[] = []
@@ -129,7 +131,7 @@ describe('trainer guards', () => {
   })
 
   it.skipIf(noTmpfs)(
-    'refuses a checkpoint the disk has no room for, naming folder and bytes',
+    needsTmpfs('refuses a checkpoint the disk has no room for, naming folder and bytes'),
     async () => {
       const disk = tmpfs(2 * 1024 * 1024)
       const spec = {
@@ -159,7 +161,7 @@ describe('trainer guards', () => {
   )
 
   it.skipIf(noTmpfs)(
-    'fails a write on a full disk cleanly, leaving the previous checkpoint',
+    needsTmpfs('fails a write on a full disk cleanly, leaving the previous checkpoint'),
     () => {
       const disk = tmpfs(1024 * 1024)
       const runDir = join(disk.dir, 'run-2')
@@ -171,21 +173,24 @@ describe('trainer guards', () => {
     },
   )
 
-  it.skipIf(noTmpfs)('explains a disk that fills up mid-write (inodes exhausted)', () => {
-    // Plenty of bytes, so the free-space check passes, but only three more files fit: the
-    // temporary folder and weights go in, the optimizer file hits ENOSPC.
-    const disk = tmpfs(4 * 1024 * 1024, 64)
-    const runDir = join(disk.dir, 'run-3')
-    writeCheckpointGuarded(runDir, tinyCheckpoint(2), 0)
-    const fillers = fillInodes(disk.dir)
-    fillers.slice(0, 2).forEach((f) => rmSync(f))
-    expect(() => writeCheckpointGuarded(runDir, tinyCheckpoint(4), 2)).toThrow(
-      `the disk filled up while writing checkpoint ckpt-000004 in ${runDir} (ENOSPC); ` +
-        'the previous checkpoint (iteration 2) is kept. Free some space, then resume.',
-    )
-    expect(readdirSync(runDir)).toEqual(['ckpt-000002'])
-    expect(loadLatestCheckpoint(runDir)).toMatchObject({ latest: { iteration: 2 }, skipped: [] })
-  })
+  it.skipIf(noTmpfs)(
+    needsTmpfs('explains a disk that fills up mid-write (inodes exhausted)'),
+    () => {
+      // Plenty of bytes, so the free-space check passes, but only three more files fit: the
+      // temporary folder and weights go in, the optimizer file hits ENOSPC.
+      const disk = tmpfs(4 * 1024 * 1024, 64)
+      const runDir = join(disk.dir, 'run-3')
+      writeCheckpointGuarded(runDir, tinyCheckpoint(2), 0)
+      const fillers = fillInodes(disk.dir)
+      fillers.slice(0, 2).forEach((f) => rmSync(f))
+      expect(() => writeCheckpointGuarded(runDir, tinyCheckpoint(4), 2)).toThrow(
+        `the disk filled up while writing checkpoint ckpt-000004 in ${runDir} (ENOSPC); ` +
+          'the previous checkpoint (iteration 2) is kept. Free some space, then resume.',
+      )
+      expect(readdirSync(runDir)).toEqual(['ckpt-000002'])
+      expect(loadLatestCheckpoint(runDir)).toMatchObject({ latest: { iteration: 2 }, skipped: [] })
+    },
+  )
 })
 
 function tinyCheckpoint(iteration: number): Checkpoint {
