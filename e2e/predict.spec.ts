@@ -34,7 +34,7 @@ test('a run predicts past its horizon from a dataset clip and from a file it nev
   const app = new WorkbenchPage(page)
   await app.open(url)
   await page.goto(`${new URL(url).origin}/#/runs/1`)
-  const panel = page.getByRole('region', { name: 'Predict' })
+  const panel = page.getByRole('region', { name: 'Predict', exact: true })
   await expect(panel).toBeVisible()
 
   // A test clip of 8 frames: 3 in, 9 out, so truth for 5 and the rest past the clip's end.
