@@ -80,6 +80,12 @@ test('Compare shows a TMU run’s gate, departure and memory maps beside its pre
   await page.setViewportSize({ width: 1280, height: 900 })
   await page.screenshot({ path: test.info().outputPath('tmu-maps.png'), fullPage: true })
 
+  // Along the training-step axis no maps were kept, so the toggle is not offered there.
+  await page.getByRole('radio', { name: 'Training steps' }).check()
+  await expect(toggle).toHaveCount(0)
+  await page.getByRole('radio', { name: 'Test clips' }).check()
+  await expect(maps).toBeVisible()
+
   // Off again, the player is the predictions alone.
   await toggle.uncheck()
   await expect(maps).toHaveCount(0)
