@@ -30,6 +30,8 @@ interface Shot {
   route: string
   /** What must be on the page before it is shot, so no view is caught loading. */
   ready: (page: Page) => Promise<unknown>
+  /** For a panel below the fold or behind a toggle: bring it on screen, as a user would. */
+  show?: (page: Page) => Promise<unknown>
 }
 
 function shotsOf(workspace: string): Shot[] {
@@ -43,19 +45,39 @@ function shotsOf(workspace: string): Shot[] {
   if (!target) throw new Error(`${workspace}: no runs to show (train one first)`)
   const heading = (name: string) => (page: Page) =>
     page.getByRole('heading', { name, exact: true }).first().waitFor()
+  const canvas = (page: Page) => page.locator('canvas').first().waitFor()
+  const scrollTo = (region: string) => (page: Page) =>
+    page.getByRole('region', { name: region, exact: true }).scrollIntoViewIfNeeded()
+  const compareRoute = `#/compare?runs=${compared.map((r) => r.id).join(',')}&clip=0`
   return [
     { name: 'experiments', route: '#/experiments', ready: heading('Experiments') },
     { name: 'runs', route: '#/runs', ready: heading('Runs') },
     { name: 'new-run', route: '#/runs/new', ready: heading('New run') },
+    { name: 'run-detail', route: `#/runs/${target.id}`, ready: canvas },
     {
-      name: 'run-detail',
+      name: 'run-training-steps',
       route: `#/runs/${target.id}`,
-      ready: (page) => page.locator('canvas').first().waitFor(),
+      ready: canvas,
+      show: scrollTo('Predictions during training'),
+    },
+    { name: 'run-predict', route: `#/runs/${target.id}`, ready: canvas, show: scrollTo('Predict') },
+    { name: 'compare', route: compareRoute, ready: canvas },
+    {
+      name: 'compare-tmu-maps',
+      route: compareRoute,
+      ready: canvas,
+      show: async (page) => {
+        await page.getByRole('checkbox', { name: /TMU maps/ }).check()
+        const maps = page.locator('[data-row$=" · TMU maps"]').first()
+        await maps.locator('canvas').first().waitFor()
+        await maps.scrollIntoViewIfNeeded()
+      },
     },
     {
-      name: 'compare',
-      route: `#/compare?runs=${compared.map((r) => r.id).join(',')}&clip=0`,
-      ready: (page) => page.locator('canvas').first().waitFor(),
+      name: 'compare-training-steps',
+      route: compareRoute,
+      ready: canvas,
+      show: (page) => page.getByRole('radio', { name: 'Training steps' }).check(),
     },
     { name: 'datasets', route: '#/datasets', ready: heading('Datasets') },
     { name: 'zoo', route: '#/zoo', ready: heading('Zoo') },
@@ -96,6 +118,7 @@ try {
       for (const shot of shots) {
         await page.goto(`${new URL(server.url).origin}/${shot.route}`)
         await shot.ready(page)
+        await shot.show?.(page)
         // Charts and players draw on the next frames; fonts settle.
         await page.waitForTimeout(600)
         const file = join(outDir, `${shot.name}-${viewport.width}x${viewport.height}-${theme}.png`)
