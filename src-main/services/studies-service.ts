@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  STUDY_SCALES,
   StudyPlan,
   StudyScale,
   StudyStage,
@@ -22,7 +23,7 @@ import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
 import type { ExperimentsService } from './experiments-service'
 import type { RunsService } from './runs-service'
-import { ablationArm, armConfig, mainArms, SCALES, sourceLabel, studyDataset } from './study-plans'
+import { ablationArm, armConfig, mainArms, sourceLabel, studyDataset } from './study-plans'
 import { createRunArtifactsService } from './run-artifacts-service'
 import { armIntrospection, sampleStrip, type StudyMediaDeps } from './study-media'
 import { renderStudyReport, type ReportSetup } from './study-report'
@@ -493,7 +494,7 @@ export function createStudiesService(deps: StudiesDeps) {
         Dataset,
         Dataset,
       ]
-      const config = { ...SCALES[scale].config, backend }
+      const config = { ...STUDY_SCALES[scale].config, backend }
       const arms = mainArms(2)
       const tmu = arms.at(-1)!
       const layers = config.model.hidden.length
@@ -509,7 +510,7 @@ export function createStudiesService(deps: StudiesDeps) {
             datasetId: d.id,
           })),
           config,
-          seeds: seeds ?? SCALES[scale].seeds,
+          seeds: seeds ?? STUDY_SCALES[scale].seeds,
           sourcesPerSeed,
           arms: [...arms, ...ablations.map((a) => ablationArm(a, tmu, layers))],
         }),

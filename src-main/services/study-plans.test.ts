@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { ALL_ABLATIONS, SCALES, ablationArm, armConfig, mainArms } from './study-plans'
+import { STUDY_SCALES } from '../api/contract'
+import { ALL_ABLATIONS, ablationArm, armConfig, mainArms } from './study-plans'
 
 describe('Flying Digits plans', () => {
   const [scratch, finetune, , tmu] = mainArms(2)
-  const config = SCALES.small.config
+  const config = STUDY_SCALES.small.config
 
   it('gives the TMU arm both sources at the release defaults, and finetune one', () => {
     expect(armConfig(config, tmu!, 7).model.tmu).toEqual({

@@ -1,106 +1,12 @@
 import {
-  etaDecayFor,
   GenerateDatasetInput,
-  RUN_PRESETS,
   RunConfig,
+  STUDY_SCALES,
   StudyArmPlan,
   type ParsedInput,
   StudyAblation,
   type StudyScale,
 } from '../api/contract'
-
-interface ScaleSpec {
-  data: Pick<
-    ParsedInput<'datasets.generate'>,
-    'canvasSize' | 'digitSize' | 'clipLength' | 'trainClips' | 'valClips' | 'testClips'
-  >
-  config: RunConfig
-  /** Seeds per arm unless asked otherwise. */
-  seeds: number
-}
-
-/**
- * The Flying Digits protocol (docs/method.md §4) at three sizes. `paper` is the published
- * configuration (4×64 ConvLSTM, 5×5, patch 4, batch 8, Adam 3e-4, 80 000 iterations, reverse
- * input) for a GPU box; `small` is sized so 3 seeds of every arm and ablation finish in about
- * 100 minutes on a 2-core CPU (docs/studies.md says why these sizes); `tiny` proves the whole
- * pipeline in minutes, with 2 seeds so CI exercises the intervals without doubling its time
- * twice over.
- */
-export const SCALES: Record<StudyScale, ScaleSpec> = {
-  tiny: {
-    data: {
-      canvasSize: 32,
-      digitSize: 14,
-      // 5 → 5 scored to 5 → 10 (docs/method.md §5.2): 3× would make CI's study slower.
-      clipLength: 15,
-      trainClips: 400,
-      valClips: 40,
-      testClips: 100,
-    },
-    config: RunConfig.parse({
-      model: { hidden: [8, 8], kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 },
-      train: {
-        inputFrames: 5,
-        outputFrames: 5,
-        batchSize: 4,
-        iterations: 60,
-        etaDecay: etaDecayFor(60),
-        learningRate: 3e-3,
-        evalEvery: 30,
-        checkpointEvery: 30,
-      },
-      validationClips: 40,
-      testClips: 100,
-    }),
-    seeds: 2,
-  },
-  small: {
-    data: {
-      canvasSize: 32,
-      digitSize: 14,
-      clipLength: 20,
-      trainClips: 2_000,
-      valClips: 100,
-      testClips: 200,
-    },
-    config: RunConfig.parse({
-      model: { hidden: [16, 16], kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 },
-      train: {
-        inputFrames: 5,
-        outputFrames: 5,
-        batchSize: 8,
-        iterations: 800,
-        etaDecay: etaDecayFor(800),
-        learningRate: 1e-3,
-        // Half the cost of an iteration: what lets 3 seeds of 13 arms fit (docs/studies.md).
-        reverseInput: false,
-        evalEvery: 400,
-        checkpointEvery: 400,
-      },
-      validationClips: 100,
-      testClips: 200,
-    }),
-    seeds: 3,
-  },
-  paper: {
-    data: {
-      canvasSize: 64,
-      digitSize: 28,
-      clipLength: 20,
-      trainClips: 10_000,
-      valClips: 500,
-      testClips: 1_000,
-    },
-    config: RunConfig.parse({
-      model: RUN_PRESETS.paper.model,
-      train: RUN_PRESETS.paper.train,
-      validationClips: 500,
-      testClips: RUN_PRESETS.paper.testClips,
-    }),
-    seeds: 3,
-  },
-}
 
 /**
  * A study's Flying Digits set with this many digits at this scale, seeded by its digit count
@@ -112,7 +18,7 @@ export function studyDataset(scale: StudyScale, digits: number): ParsedInput<'da
     name: `Flying Digits · ${digits} digit${digits > 1 ? 's' : ''} · ${scale}`,
     digitsPerClip: digits,
     seed: digits,
-    ...SCALES[scale].data,
+    ...STUDY_SCALES[scale].data,
   })
 }
 
