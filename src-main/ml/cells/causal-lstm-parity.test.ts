@@ -4,13 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelConfig } from '../../domain/model'
 import { digitClips } from '../../testing/digit-clips'
 import { pytorchUnavailable, runPythonJson } from '../../testing/pytorch'
-import { toPytorchLayout } from '../checkpoint/pytorch-interchange'
-import type { Tensor } from '../checkpoint/tensors'
+import { plainTensor, pytorchWeights, redrawForParity } from '../../testing/pytorch-parity'
 import { runSequence } from '../forward'
 import { createNetwork } from '../network'
-import type { ParamEntry } from '../params'
 import { patchFrames } from '../patching'
-import { tensorMapFromNamed } from '../tensor-map'
 
 /**
  * Forward parity of a whole PredRNN++ network against PyTorch: fixtures/predrnnpp_reference.py
@@ -28,18 +25,6 @@ const STEPS = 7
 interface Reply {
   guesses: { shape: number[]; data: number[] }
 }
-
-/**
- * The range a parameter is redrawn from. At PyTorch's initial bounds a small network's guesses
- * are ~1e-5 (too small to tell a wrong gate from a right one) and the GHU's U(±0.001) keeps it
- * nearly shut; wider kernels and norms off 1 and 0 make every path weigh in.
- */
-function redrawRange({ name, layout }: ParamEntry): [number, number] {
-  if (layout === 'layerNorm') return name.endsWith('weight') ? [0.5, 1.5] : [-0.5, 0.5]
-  return [-0.3, 0.3]
-}
-
-const plain = (t: Tensor) => ({ shape: t.shape, data: Array.from(t.data) })
 
 interface Case {
   readonly layerNorm: boolean
@@ -60,18 +45,12 @@ async function parityCase(layerNorm: boolean): Promise<Case> {
     layerNorm,
   })
   const net = createNetwork(model, { seed: 3 })
-  tf.tidy(() => {
-    net.params.entries().forEach((e, k) => {
-      e.variable.assign(tf.randomUniform(e.variable.shape, ...redrawRange(e), 'float32', k))
-    })
-  })
+  redrawForParity(net)
   const patched = tf.tidy(() => patchFrames(digitClips(2, 5, STEPS + 1), model.patchSize))
   const ours = tf.tidy(
     () => runSequence(net, patched, { inputFrames: TIN, steps: STEPS }).guessesBTHWC,
   )
-  const layouts = Object.fromEntries(net.params.entries().map((e) => [e.name, e.layout]))
-  const named = net.params.getWeights()
-  const weights = toPytorchLayout(await tensorMapFromNamed(named), { layouts })
+  const weights = await pytorchWeights(net)
   const framesNCHW = tf.tidy(() => tf.transpose(patched, [0, 1, 4, 2, 3]))
   const request = {
     hidden: model.hidden,
@@ -82,10 +61,10 @@ async function parityCase(layerNorm: boolean): Promise<Case> {
     layer_norm: layerNorm,
     input_frames: TIN,
     steps: STEPS,
-    weights: Object.fromEntries(Object.entries(weights).map(([n, t]) => [n, plain(t)])),
-    frames: { shape: framesNCHW.shape, data: Array.from(framesNCHW.dataSync()) },
+    weights,
+    frames: plainTensor(framesNCHW),
   }
-  tf.dispose([...Object.values(named), patched, framesNCHW])
+  tf.dispose([patched, framesNCHW])
   net.dispose()
   return { layerNorm, ours, request }
 }

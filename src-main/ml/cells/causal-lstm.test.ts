@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BackendName } from '../../domain/backends'
-import { initBackend } from '../backend'
-import { loadOneDnnAddon } from '../backend/onednn-addon'
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+  expectFiniteAndAgreeing,
+  extremeTensor,
+  EXTREME_BACKENDS,
+} from '../../testing/extreme-values'
 import { sampleGradients, worstRelativeError } from '../gradient-check'
 import { createParamStore, type ParamStore } from '../params'
 import { createRng } from '../random'
@@ -114,23 +116,7 @@ describe('causalLstmStep and highwayStep on cpu', () => {
   }
 })
 
-/**
- * Large magnitudes: a TMU-fed or badly trained stack hands cells values in the thousands
- * (docs/method.md §3.8), where an exp-based σ or tanh overflows. The step's outputs and its
- * input gradients stay finite on every backend and agree with `cpu` (see
- * ml/fused/extreme-values.test.ts for the fused kernels' own check).
- */
-const loaded = loadOneDnnAddon()
-const BACKENDS: BackendName[] = ['wasm', ...('error' in loaded ? [] : (['onednn'] as const))]
-const EXTREMES = [-1e4, -1e3, -100, -45, -20, -1, 0, 1, 20, 45, 100, 1e3, 1e4]
-
-function extremeTensor(shape: [number, number, number, number], seed: number): tf.Tensor4D {
-  const data = new Float32Array(shape.reduce((a, b) => a * b))
-  for (let j = 0; j < data.length; j++) data[j] = EXTREMES[(j * 7 + seed * 5) % EXTREMES.length]!
-  return tf.tensor4d(data, shape)
-}
-
-/** Outputs h, c, m, then ∂(Σ outputs⊙r)/∂(x, h, c, m), as arrays, on the active backend. */
+/** Large magnitudes (testing/extreme-values.ts): outputs and input gradients of one step. */
 function stepAtExtremes(layerNorm: boolean): Float32Array[] {
   const params = createParamStore(createRng(4))
   const w = createCausalLstmWeights(spec(layerNorm), params.builder)
@@ -161,29 +147,8 @@ function stepAtExtremes(layerNorm: boolean): Float32Array[] {
 }
 
 describe('Causal LSTM at extreme values', () => {
-  afterAll(async () => {
-    await initBackend('cpu')
-  })
-
   for (const layerNorm of [false, true]) {
-    it(`stays finite on cpu and ${BACKENDS.join(', ')}, agreeing with cpu (layer norm ${layerNorm ? 'on' : 'off'})`, async () => {
-      await initBackend('cpu')
-      const reference = stepAtExtremes(layerNorm)
-      for (const values of reference) expect(values.every(Number.isFinite)).toBe(true)
-      for (const backend of BACKENDS) {
-        await initBackend(backend)
-        const got = stepAtExtremes(layerNorm)
-        got.forEach((values, k) => {
-          const ref = reference[k]!
-          const scale = Math.max(1, ...Array.from(ref, Math.abs))
-          let worst = 0
-          values.forEach((v, j) => {
-            expect(Number.isFinite(v), `${backend}: output ${k}[${j}] = ${v}`).toBe(true)
-            worst = Math.max(worst, Math.abs(v - ref[j]!))
-          })
-          expect(worst / scale, `${backend}: output ${k}`).toBeLessThan(1e-4)
-        })
-      }
-    })
+    it(`stays finite on cpu and ${EXTREME_BACKENDS.join(', ')}, agreeing with cpu (layer norm ${layerNorm ? 'on' : 'off'})`, () =>
+      expectFiniteAndAgreeing(() => stepAtExtremes(layerNorm)))
   }
 })
