@@ -43,7 +43,42 @@ describe('tmu train options', () => {
       16, 16,
     ])
     expect(runConfigOf(parse('--cell', 'predrnnpp'), dataset).model.cell).toBe('predrnnpp')
-    expect(() => parse('--cell', 'predrnn++')).toThrow(/convlstm, predrnn, predrnnpp/)
+    expect(() => parse('--cell', 'predrnn++')).toThrow(/convlstm, predrnn, predrnnpp, predrnnv2/)
+  })
+
+  it('trains PredRNN-V2 with reverse sampling: OpenSTL’s ramp in its preset, scaled elsewhere', () => {
+    const openstl = runConfigOf(parse('--preset', 'predrnnv2-openstl'), dataset)
+    expect(openstl.model).toMatchObject({ cell: 'predrnnv2', hidden: [128, 128, 128, 128] })
+    expect(openstl.train).toMatchObject({
+      sampling: 'reverse',
+      reverseSamplingStart: 25_000,
+      reverseSamplingEnd: 50_000,
+      reverseSamplingAlpha: 5_000,
+      decoupleWeight: 0.1,
+      learningRate: 5e-4,
+    })
+    // --cell predrnnv2 on the quick preset: reverse too, its ramp at the release's 5/16 … 5/8.
+    const quick = runConfigOf(parse('--cell', 'predrnnv2', '--iterations', '160'), dataset)
+    expect(quick.train).toMatchObject({
+      sampling: 'reverse',
+      reverseSamplingStart: 50,
+      reverseSamplingEnd: 100,
+    })
+    const standard = parse(
+      '--cell',
+      'predrnnv2',
+      '--sampling',
+      'standard',
+      '--decouple-weight',
+      '0.3',
+    )
+    expect(runConfigOf(standard, dataset).train).toMatchObject({
+      sampling: 'standard',
+      decoupleWeight: 0.3,
+    })
+    expect(() => runConfigOf(parse('--decouple-weight', '0.3'), dataset)).toThrow(
+      /--decouple-weight: only a PredRNN-V2 network/,
+    )
   })
 
   it('records a TMU target as the New run form does: M from the sources, options as given', () => {

@@ -4,6 +4,7 @@ import {
   CELL_LABELS,
   CellKind,
   etaDecayFor,
+  reverseSamplingFor,
   RUN_PRESETS,
   RunConfig,
   RunKind,
@@ -11,6 +12,7 @@ import {
   TrainConfig,
   type Dataset,
   type Run,
+  type RunPreset,
   type RunPresetName,
 } from '../api/contract'
 
@@ -54,6 +56,8 @@ export interface TrainOptions {
   gate?: TmuOptions['gate']
   rescaleMemory?: boolean
   sourceInput?: TrainConfig['sourceInput']
+  sampling?: TrainConfig['sampling']
+  decoupleWeight?: number
   backend: BackendPreference
   testClips?: number
 }
@@ -141,6 +145,17 @@ export function addTrainOptions(command: Command): Command {
       // (with --no-reverse alone, commander would default it to true).
       .option('--reverse', 'train each batch reversed in time as well (default: the preset)')
       .option('--no-reverse', 'do not train reversed (default: the preset)')
+      .addOption(
+        new Option(
+          '--sampling <schedule>',
+          "scheduled sampling: standard (context from the truth) or reverse (PredRNN-V2's, context sampled too); default reverse for predrnnv2, else standard",
+        ).choices(TrainConfig.shape.sampling.unwrap().options),
+      )
+      .option(
+        '--decouple-weight <beta>',
+        'predrnnv2: weight β of the memory-decoupling loss (default 0.1)',
+        num,
+      )
       .option('--tmu-layers <list>', 'tmu: 1-based layers that are TMU cells (default 1)')
       .option('--lambda <weight>', 'tmu: weight λ of the distillation loss (default 0.1)', num)
       .addOption(
@@ -257,9 +272,21 @@ export function runConfigOf(
     throw new Error(`${tmuOnly.join(', ')}: only a TMU target (--kind tmu) takes these`)
   }
   const preset = RUN_PRESETS[opts.preset]
+  const model = modelOf(opts, dataset, sources)
+  if (opts.decoupleWeight !== undefined && model.cell !== 'predrnnv2') {
+    throw new Error('--decouple-weight: only a PredRNN-V2 network (--cell predrnnv2) takes it')
+  }
+  // PredRNN-V2 trains with reverse sampling unless told otherwise, as its release does.
+  const presetTrain: RunPreset['train'] = preset.train
+  const sampling =
+    opts.sampling ?? (model.cell === 'predrnnv2' ? 'reverse' : (presetTrain.sampling ?? 'standard'))
+  const iterations = opts.iterations ?? preset.train.iterations
   return RunConfig.parse({
-    model: modelOf(opts, dataset, sources),
+    model,
     train: {
+      // Reverse sampling's ramp in the release's proportions of the run, unless the preset
+      // sets its own (OpenSTL's) or the run's length changes below.
+      ...(sampling === 'reverse' ? reverseSamplingFor(iterations) : {}),
       ...preset.train,
       ...defined({
         iterations: opts.iterations,
@@ -277,9 +304,13 @@ export function runConfigOf(
         reverseInput: opts.reverse,
         distillWeight: opts.lambda,
         sourceInput: opts.sourceInput,
+        decoupleWeight: opts.decoupleWeight,
       }),
-      // A changed length keeps the schedule's shape (η = 0 at 5/8 of training).
-      ...(opts.iterations ? { etaDecay: etaDecayFor(opts.iterations) } : {}),
+      sampling,
+      // A changed length keeps the schedules' shapes (η = 0 at 5/8 of training).
+      ...(opts.iterations
+        ? { etaDecay: etaDecayFor(opts.iterations), ...reverseSamplingFor(opts.iterations) }
+        : {}),
     },
     backend: opts.backend,
     testClips: opts.testClips ?? preset.testClips,

@@ -6,8 +6,11 @@ import { z } from 'zod'
  * except where a quick CPU preset overrides them.
  */
 
-/** Recurrent backbones: ConvLSTM, PredRNN (ST-LSTM) and PredRNN++ (Causal LSTM + GHU). */
-export const CellKind = z.enum(['convlstm', 'predrnn', 'predrnnpp'])
+/**
+ * Recurrent backbones: ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU) and
+ * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss).
+ */
+export const CellKind = z.enum(['convlstm', 'predrnn', 'predrnnpp', 'predrnnv2'])
 export type CellKind = z.infer<typeof CellKind>
 
 /** How the forms, the model card and messages name each backbone. */
@@ -15,6 +18,7 @@ export const CELL_LABELS: Record<CellKind, string> = {
   convlstm: 'ConvLSTM',
   predrnn: 'PredRNN (ST-LSTM)',
   predrnnpp: 'PredRNN++ (Causal LSTM + GHU)',
+  predrnnv2: 'PredRNN-V2 (ST-LSTM, decoupled memories)',
 }
 
 /** TMU placement and options (docs/method.md §3.7); absent on ordinary (source / scratch) networks. */
@@ -72,6 +76,19 @@ export const TrainConfig = z.object({
   /** Scheduled sampling: η starts at etaStart and drops by etaDecay per iteration, floored at 0. */
   etaStart: z.number().min(0).max(1).default(1),
   etaDecay: z.number().min(0).default(2e-5),
+  /**
+   * `standard`: the context frames are always the truth and η above decides later steps.
+   * `reverse` (PredRNN-V2's, docs/method.md §2.7): context steps 2 … Tin read the truth with
+   * a probability r_η rising from 0.5 to 1, later steps with an η falling from 0.5 to 0,
+   * both moving between reverseSamplingStart and reverseSamplingEnd.
+   */
+  sampling: z.enum(['standard', 'reverse']).default('standard'),
+  reverseSamplingStart: z.number().int().min(0).default(25_000),
+  reverseSamplingEnd: z.number().int().min(1).default(50_000),
+  /** Time constant of r_η's exponential approach to 1, in iterations. */
+  reverseSamplingAlpha: z.number().positive().default(5_000),
+  /** PredRNN-V2 only: weight β of the memory-decoupling loss (the release's decouple_beta). */
+  decoupleWeight: z.number().min(0).default(0.1),
   /** Train each batch a second time reversed in time. */
   reverseInput: z.boolean().default(true),
   evalEvery: z.number().int().min(1).default(5_000),
@@ -120,4 +137,18 @@ export function learningRateAt(
  */
 export function etaDecayFor(iterations: number): number {
   return 1 / (0.625 * iterations)
+}
+
+/**
+ * Reverse scheduled sampling's schedule for a run of `iterations`, the release's shape
+ * (25 000, 50 000 and α = 5 000 of 80 000) scaled, as etaDecayFor scales η's.
+ */
+export function reverseSamplingFor(
+  iterations: number,
+): Pick<TrainConfig, 'reverseSamplingStart' | 'reverseSamplingEnd' | 'reverseSamplingAlpha'> {
+  return {
+    reverseSamplingStart: Math.round(iterations * (25 / 80)),
+    reverseSamplingEnd: Math.max(1, Math.round(iterations * (50 / 80))),
+    reverseSamplingAlpha: Math.max(1, iterations / 16),
+  }
 }

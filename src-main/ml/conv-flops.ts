@@ -9,10 +9,15 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const frameChannels = model.patchSize * model.patchSize * model.channels
   const k2 = model.kernelSize * model.kernelSize
+  // conv_x, conv_h, conv_m, conv_o (k×k), then the 1×1 conv_last on [C, M].
+  const stLstm = (cin: number, h: number) =>
+    k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
   const macsOfCell: Record<ModelConfig['cell'], (cin: number, h: number) => number> = {
     convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
-    // conv_x, conv_h, conv_m, conv_o (k×k), then the 1×1 conv_last on [C, M].
-    predrnn: (cin, h) => k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h,
+    predrnn: stLstm,
+    // The adapter runs only for the training loss (two 1×1 h → h per layer and step, under
+    // 2 % of a 3×3 cell's work), so a rollout does not count it.
+    predrnnv2: stLstm,
     // conv_x, conv_h, conv_c, conv_m, conv_c2m, conv_om (k×k; the unused conv_o is not run),
     // then the 1×1 conv_last on [C, M].
     predrnnpp: (cin, h) =>

@@ -18,10 +18,15 @@ export interface SequenceOptions {
   /** Recurrent steps; defaults to T−1 for a clip of T frames. */
   readonly steps?: number
   /**
-   * [B, steps − Tin], 1 where step Tin + j reads the true frame. Omitted at test time
+   * [B, steps − from], 1 where step from + j reads the true frame. Omitted at test time
    * (η = 0): every later step reads the guess, and the clip needs only its first Tin frames.
    */
   readonly truthMaskBP?: tf.Tensor2D
+  /**
+   * The first step the mask covers (`from` above): Tin by default; 1 under reverse
+   * scheduled sampling, where the context steps are sampled too (scheduled-sampling.ts).
+   */
+  readonly truthMaskFrom?: number
   /** Keep every layer's state after every step (the TMU's memory bank and distillation loss). */
   readonly recordStates?: boolean
 }
@@ -42,13 +47,14 @@ export function runSequence(
   const inputFrames = options.inputFrames
   const steps = options.steps ?? frameCount - 1
   const mask = options.truthMaskBP
+  const maskFrom = mask ? (options.truthMaskFrom ?? inputFrames) : inputFrames
   if (inputFrames > frameCount || inputFrames > steps) {
     throw new Error(
       `runSequence: Tin = ${inputFrames} needs ≥ Tin frames and steps, got ${frameCount} frames, ${steps} steps`,
     )
   }
   if (mask) {
-    const expected = [batch, steps - inputFrames]
+    const expected = [batch, steps - maskFrom]
     if (!tf.util.arraysEqual(mask.shape, expected)) {
       throw new Error(`runSequence: truth mask expected [${expected}], got [${mask.shape}]`)
     }
@@ -66,9 +72,9 @@ export function runSequence(
     const statesByStep: LayerState[][] = []
     for (let t = 0; t < steps; t++) {
       const x: tf.Tensor4D =
-        t < inputFrames || !guess
+        t < maskFrom || !guess
           ? (frames[t] as tf.Tensor4D)
-          : mixTruthAndGuess(frames[t], maskColumns[t - inputFrames], guess)
+          : mixTruthAndGuess(frames[t], maskColumns[t - maskFrom], guess)
       const out = stepNetwork(net, x, state)
       state = out.state
       guess = out.guess

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CellKind, ModelConfig } from '../domain/model'
 import type { CellFactory, RecurrentCell } from './cells/recurrent-cell'
+import { decouplingLoss } from './cells/st-lstm-v2'
 import { predictionLoss, runSequence } from './forward'
 import { sampleGradients, worstRelativeError } from './gradient-check'
 import { initBackend } from './backend'
@@ -37,6 +38,19 @@ describe('createNetwork', () => {
       net.dispose()
     }
     expect(6_049_792 + 4 * 2 * 15 * 64 * 256).toBe(8_015_872)
+  })
+
+  it('counts PredRNN-V2 at OpenSTL’s Moving MNIST size as their table: 23.9 M', () => {
+    // 4×128, 5×5, patch 4 on 64×64×1 (configs/mmnist/PredRNNv2.py), no layer norm.
+    const model = ModelConfig.parse({ cell: 'predrnnv2', hidden: [128, 128, 128, 128] })
+    const net = createNetwork(model, { seed: 0 })
+    expect(Math.round(countParams(net) / 1e5) / 10).toBe(23.9)
+    // The ST-LSTM's weights plus the one shared 1×1 adapter of the increments.
+    const v1 = createNetwork({ ...model, cell: 'predrnn' }, { seed: 0 })
+    expect(countParams(net) - countParams(v1)).toBe(128 * 128)
+    expect(net.params.get('adapter.weight').shape).toEqual([1, 1, 128, 128])
+    net.dispose()
+    v1.dispose()
   })
 
   it('initialises from the seed alone, within PyTorch default bounds', () => {
@@ -198,13 +212,23 @@ function gradientCheckProblem(cell: CellKind) {
   })
   const net = createNetwork(config, { seed: 3 })
   const clip = tf.randomUniform([2, 5, 2, 3, 4], 0, 1, 'float32', 11) as tf.Tensor5D
-  // Sample 0 reads its guess at t = 2 and the truth at t = 3; sample 1 the reverse.
-  const mask = tf.tensor2d([0, 1, 1, 0], [2, 2])
+  // Sample 0 reads its guess at t = 2 and the truth at t = 3; sample 1 the reverse. PredRNN-V2
+  // trains with reverse sampling, so its mask covers the context step t = 1 as well.
+  const reverse = cell === 'predrnnv2'
+  const mask = reverse ? tf.tensor2d([1, 0, 1, 0, 1, 0], [2, 3]) : tf.tensor2d([0, 1, 1, 0], [2, 2])
   const loss = () =>
     tf.tidy(() => {
-      const { guessesBTHWC } = runSequence(net, clip, { inputFrames: 2, truthMaskBP: mask })
+      const { guessesBTHWC, statesByStep } = runSequence(net, clip, {
+        inputFrames: 2,
+        truthMaskBP: mask,
+        ...(reverse ? { truthMaskFrom: 1 } : {}),
+        recordStates: net.adapter !== null,
+      })
       // Scaled so the mean squared error is O(1), which float32 differences need.
-      return tf.mul(predictionLoss(guessesBTHWC, clip), 10) as tf.Scalar
+      const prediction = tf.mul(predictionLoss(guessesBTHWC, clip), 10) as tf.Scalar
+      return net.adapter
+        ? (tf.add(prediction, decouplingLoss(net.adapter, statesByStep)) as tf.Scalar)
+        : prediction
     })
   return { net, clip, mask, loss }
 }

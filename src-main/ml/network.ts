@@ -5,6 +5,7 @@ import { createConvLstmCell } from './cells/conv-lstm'
 import { createGradientHighway, highwayStep, type GradientHighway } from './cells/gradient-highway'
 import type { CellFactory, LayerSpec, LayerState, RecurrentCell } from './cells/recurrent-cell'
 import { createStLstmCell } from './cells/st-lstm'
+import { createStLstmV2Cell } from './cells/st-lstm-v2'
 import { createParamStore, type ParamStore } from './params'
 import { createRng } from './random'
 
@@ -15,7 +16,8 @@ import { createRng } from './random'
  * PredRNN's zig-zag memory M flows up the layers within a step and from the top layer at t−1
  * to layer 1 at t. A PredRNN++ stack has a Gradient Highway Unit between layers 1 and 2
  * (`gradient_highway.…`, created first as OpenSTL does): layer 2 reads its Z instead of layer
- * 1's H. All states start at zero.
+ * 1's H. A PredRNN-V2 stack adds the 1×1 `adapter.weight` its decoupling loss maps the
+ * memory increments with (cells/st-lstm-v2.ts). All states start at zero.
  *
  * Parameter names are those of thuml/predrnn-pytorch's `RNN` module (`cell_list.<l>.…`,
  * `conv_last.weight`); see params.ts for the tfjs ↔ PyTorch layouts.
@@ -29,6 +31,8 @@ export interface PredictiveNetwork {
   readonly highway: GradientHighway | null
   /** [1, 1, hidden_K, p·p·C] */
   readonly headKernel: tf.Tensor4D
+  /** PredRNN-V2's shared adapter of the memory increments [1, 1, hidden, hidden]; else null. */
+  readonly adapter: tf.Tensor4D | null
   /** p·p·C, the channels of a patched frame. */
   readonly frameChannels: number
   readonly heightPatches: number
@@ -57,6 +61,7 @@ const BACKBONE_CELLS: Record<CellKind, CellFactory> = {
   convlstm: createConvLstmCell,
   predrnn: createStLstmCell,
   predrnnpp: createCausalLstmCell,
+  predrnnv2: createStLstmV2Cell,
 }
 
 /** The backbone cell (ConvLSTM, ST-LSTM or Causal LSTM) for a layer; what the TMU falls back on. */
@@ -122,12 +127,17 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
     }
     const topChannels = hidden[hidden.length - 1] as number
     const headKernel = params.builder.convWeight('conv_last.weight', 1, topChannels, frameChannels)
+    const adapter =
+      config.cell === 'predrnnv2'
+        ? params.builder.convWeight('adapter.weight', 1, hidden[0] as number, hidden[0] as number)
+        : null
     return {
       config,
       params,
       cells,
       highway,
       headKernel,
+      adapter,
       frameChannels,
       heightPatches,
       widthPatches,

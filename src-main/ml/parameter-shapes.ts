@@ -90,7 +90,12 @@ function highwayShapes({ hid, k, grid }: Layer, norm: boolean): ParameterShapes 
 const BACKBONE_SHAPES: Record<
   ModelConfig['cell'],
   (layer: Layer, norm: boolean) => ParameterShapes
-> = { convlstm: convLstmShapes, predrnn: stLstmShapes, predrnnpp: causalLstmShapes }
+> = {
+  convlstm: convLstmShapes,
+  predrnn: stLstmShapes,
+  predrnnpp: causalLstmShapes,
+  predrnnv2: stLstmShapes,
+}
 
 /** tmu-cell.ts: 4 + M gates, always normed, and per source a 1×1 distiller with its norm. */
 function tmuShapes({ inChannels, hid, k, grid }: Layer, sources: number): ParameterShapes {
@@ -127,6 +132,8 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
     for (const [name, shape] of Object.entries(cell)) shapes[`cell_list.${index}.${name}`] = shape
   })
   shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]
+  // PredRNN-V2's shared 1×1 adapter of the memory increments, after conv_last as in OpenSTL.
+  if (model.cell === 'predrnnv2') shapes['adapter.weight'] = [1, 1, hidden[0]!, hidden[0]!]
   return shapes
 }
 

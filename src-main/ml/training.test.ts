@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { learningRateAt, ModelConfig, TrainConfig } from '../domain/model'
 import { createRng } from './random'
-import { sampleTruthMask, samplingEta } from './scheduled-sampling'
+import {
+  reverseSamplingEtas,
+  sampleTrainingMask,
+  sampleTruthMask,
+  samplingEta,
+  truthMaskFrom,
+} from './scheduled-sampling'
 import { clipByGlobalNorm, createTrainer, type Trainer } from './training'
 
 // 8×8×1 frames, patch 2 → a 4×4×4 grid; 3 → 3 frames. Small enough for the cpu backend.
@@ -229,6 +235,31 @@ describe('scheduled sampling', () => {
     expect(samplingEta(defaults, 25_000)).toBeCloseTo(0.5, 12)
     expect(samplingEta(defaults, 50_000)).toBe(0)
     expect(samplingEta(defaults, 80_000)).toBe(0)
+  })
+
+  it('reverse: r_η holds at 0.5 then rises to 1, η falls from 0.5 to 0, over the release’s ramp', () => {
+    const reverse = TrainConfig.parse({ sampling: 'reverse' })
+    expect(reverseSamplingEtas(reverse, 24_999)).toEqual({ context: 0.5, prediction: 0.5 })
+    const mid = reverseSamplingEtas(reverse, 30_000)
+    expect(mid.context).toBeCloseTo(1 - 0.5 * Math.exp(-1), 12)
+    expect(mid.prediction).toBeCloseTo(0.4, 12)
+    expect(reverseSamplingEtas(reverse, 50_000)).toEqual({ context: 1, prediction: 0 })
+    // What the progress line and checkpoints report is the predicted steps' η.
+    expect(samplingEta(reverse, 30_000)).toBe(mid.prediction)
+  })
+
+  it('reverse: the mask covers the context steps 2 … Tin as well, sampled at r_η', () => {
+    const train = TrainConfig.parse({ sampling: 'reverse', inputFrames: 4, outputFrames: 4 })
+    // Past the ramp: context always from the truth, predictions never.
+    const late = sampleTrainingMask(createRng(1), train, 3, 8, 60_000)
+    expect(late.mask!.arraySync()).toEqual(Array(3).fill([1, 1, 1, 0, 0, 0]))
+    const early = sampleTrainingMask(createRng(1), train, 200, 8, 1)
+    const share = early.mask!.mean().dataSync()[0]!
+    expect(share).toBeGreaterThan(0.45)
+    expect(share).toBeLessThan(0.55)
+    expect(truthMaskFrom(train)).toBe(1)
+    expect(truthMaskFrom(TrainConfig.parse({ inputFrames: 4 }))).toBe(4)
+    tf.dispose([late.mask!, early.mask!])
   })
 
   it('reads the truth with probability η per sample and position', () => {

@@ -6,11 +6,12 @@ import { createNetwork, type PredictiveNetwork } from './network'
 import { patchFrames, unpatchFrames } from './patching'
 import { sliceTime } from './time-axis'
 import { createRng, deriveSeed, restoreRng, type RngState } from './random'
-import { sampleTruthMask, samplingEta } from './scheduled-sampling'
+import { decouplingLoss } from './cells/st-lstm-v2'
+import { sampleTrainingMask, truthMaskFrom } from './scheduled-sampling'
 
 /**
- * Training loop pieces, docs/method.md §1 and §6: Adam on L_pred (+ an optional auxiliary term,
- * the TMU's λ·L_dist), scheduled sampling, optional global-norm clipping and reverse input.
+ * Training loop pieces, docs/method.md §1 and §6: Adam on L_pred (+ PredRNN-V2's β·L_decouple,
+ * + an optional auxiliary term, the TMU's λ·L_dist), scheduled sampling (standard or reverse), optional global-norm clipping and reverse input.
  *
  * One iteration = one optimizer step on the clip, plus (reverse input) a second step on the
  * same clip reversed in time with the same mask, as the PredRNN release's trainer does; the
@@ -125,38 +126,12 @@ export function createTrainer(
   let rng = createRng(deriveSeed(train.seed, 1))
   let iteration = 0
 
-  function objective(
-    patched: tf.Tensor5D,
-    mask: tf.Tensor2D | null,
-    auxiliary: AuxiliaryTerm | undefined,
-    stepBatchSize: number,
-  ): tf.Scalar {
-    return tf.tidy(() => {
-      const { guessesBTHWC, statesByStep } = runSequence(network, patched, {
-        inputFrames: train.inputFrames,
-        ...(mask ? { truthMaskBP: mask } : {}),
-        recordStates: auxiliary !== undefined,
-      })
-      const loss = predictionLoss(guessesBTHWC, patched)
-      if (!auxiliary) return loss
-      return tf.add(
-        loss,
-        auxiliary.compute({
-          patchedBTHWC: patched,
-          truthMaskBP: mask,
-          statesByStep,
-          stepBatchSize,
-        }),
-      ) as tf.Scalar
-    })
-  }
-
   /** The objective and its gradients on some clips (the auxiliary term sees the same clips). */
   function gradients(patched: tf.Tensor5D, mask: tf.Tensor2D | null, stepBatchSize: number) {
     const auxiliary = options.auxiliaryLoss?.(patched, mask)
     try {
       return tf.variableGrads(
-        () => objective(patched, mask, auxiliary, stepBatchSize),
+        () => trainingObjective(network, train, patched, mask, auxiliary, stepBatchSize),
         trainable.map((e) => e.variable),
       )
     } finally {
@@ -235,9 +210,7 @@ export function createTrainer(
     async step(framesBTHWC) {
       checkClip(framesBTHWC)
       const [batch, frameCount] = framesBTHWC.shape
-      const eta = samplingEta(train, iteration + 1)
-      const positions = frameCount - 1 - train.inputFrames
-      const mask = positions > 0 ? sampleTruthMask(rng, batch, positions, eta) : null
+      const { mask, eta } = sampleTrainingMask(rng, train, batch, frameCount, iteration + 1)
       const patched = patchFrames(framesBTHWC, model.patchSize)
       // tfjs's Adam reads its (protected) rate at every update: the schedule sets it per step.
       ;(optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(
@@ -326,6 +299,41 @@ export function createTrainer(
     if (!param) throw new Error(`trainer: Adam slot ${tfSlotName} belongs to no parameter`)
     return param + tfSlotName.slice(cut)
   }
+}
+
+/**
+ * What one optimizer step minimises on some patched clips: L_pred, + β·L_decouple for a
+ * PredRNN-V2 network, + the auxiliary term (the TMU's λ·L_dist) when given. `mask` covers
+ * the steps from truthMaskFrom(train) on.
+ */
+export function trainingObjective(
+  network: PredictiveNetwork,
+  train: TrainConfig,
+  patched: tf.Tensor5D,
+  mask: tf.Tensor2D | null,
+  auxiliary?: AuxiliaryTerm,
+  stepBatchSize = patched.shape[0],
+): tf.Scalar {
+  return tf.tidy(() => {
+    const { guessesBTHWC, statesByStep } = runSequence(network, patched, {
+      inputFrames: train.inputFrames,
+      ...(mask ? { truthMaskBP: mask, truthMaskFrom: truthMaskFrom(train) } : {}),
+      recordStates: auxiliary !== undefined || network.adapter !== null,
+    })
+    const prediction = predictionLoss(guessesBTHWC, patched)
+    // A per-clip mean like L_pred, so micro-batches stay exact.
+    const loss = network.adapter
+      ? (tf.add(
+          prediction,
+          tf.mul(train.decoupleWeight, decouplingLoss(network.adapter, statesByStep)),
+        ) as tf.Scalar)
+      : prediction
+    if (!auxiliary) return loss
+    return tf.add(
+      loss,
+      auxiliary.compute({ patchedBTHWC: patched, truthMaskBP: mask, statesByStep, stepBatchSize }),
+    ) as tf.Scalar
+  })
 }
 
 /** g ← g · min(1, clip / ‖g‖₂) with ‖g‖₂ the norm over all gradients together. */

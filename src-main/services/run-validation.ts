@@ -1,4 +1,5 @@
 import {
+  CELL_LABELS,
   RunConfig,
   WorkbenchError,
   type Dataset,
@@ -72,13 +73,14 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
   }
 }
 
-/** The dataset's frames and splits fit the run's model and training. */
 /**
  * What the network itself cannot be, said when the run is filed rather than by its trainer:
- * frames that do not split into patches, and PredRNN++ without a second layer for its
- * gradient highway (docs/method.md §2.6).
+ * frames that do not split into patches, PredRNN++ without a second layer for its gradient
+ * highway (docs/method.md §2.6), a zig-zag memory M through layers of different widths, a
+ * TMU target on another backbone than ConvLSTM (§3.3), and a reverse-sampling ramp that ends
+ * before it starts (§2.7).
  */
-export function validateModel({ model }: RunConfig) {
+export function validateModel({ model, train }: RunConfig) {
   const problems: string[] = []
   const p = model.patchSize
   if (model.imageHeight % p !== 0 || model.imageWidth % p !== 0) {
@@ -91,9 +93,24 @@ export function validateModel({ model }: RunConfig) {
       'PredRNN++ puts its gradient highway between layers 1 and 2, so it needs at least 2 layers (hidden)',
     )
   }
+  if (model.tmu && model.cell !== 'convlstm') {
+    problems.push(
+      `a TMU target is a ConvLSTM network (docs/method.md §3.3), not ${CELL_LABELS[model.cell]}; its sources may be any backbone (cell)`,
+    )
+  } else if (model.cell !== 'convlstm' && new Set(model.hidden).size > 1) {
+    problems.push(
+      `${CELL_LABELS[model.cell]} passes its memory M through its layers, so they need one width; hidden is ${model.hidden.join(', ')}`,
+    )
+  }
+  if (train.sampling === 'reverse' && train.reverseSamplingEnd <= train.reverseSamplingStart) {
+    problems.push(
+      `reverse sampling ramps from iteration ${train.reverseSamplingStart} to ${train.reverseSamplingEnd}: the end must come after the start (reverseSamplingEnd)`,
+    )
+  }
   if (problems.length) throw new WorkbenchError('invalid_input', problems.join('; '))
 }
 
+/** The dataset's frames and splits fit the run's model and training. */
 export function validateDataset(input: ParsedInput<'runs.create'>, dataset: Dataset) {
   const { model, train } = input.config
   const problems: string[] = []

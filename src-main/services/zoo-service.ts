@@ -1,4 +1,5 @@
 import {
+  CELL_LABELS,
   WorkbenchError,
   type BuiltInZooEntry,
   type BuiltInZooModel,
@@ -50,7 +51,7 @@ export function createZooService(
       if (run.config.model.tmu) {
         throw new WorkbenchError(
           'invalid_input',
-          `run "${run.name}" is a TMU target; sources are plain ConvLSTM, PredRNN or PredRNN++ networks`,
+          `run "${run.name}" is a TMU target; sources are plain networks (${Object.values(CELL_LABELS).join(', ')})`,
         )
       }
       if (repo.ofRun(runId))

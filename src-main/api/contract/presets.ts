@@ -1,4 +1,9 @@
-import { etaDecayFor, type CellKind } from '../../domain/model'
+import {
+  etaDecayFor,
+  reverseSamplingFor,
+  type CellKind,
+  type TrainConfig,
+} from '../../domain/model'
 
 /**
  * Starting points for a new run, shared by the CLI (`--preset`), the New run form and the
@@ -16,6 +21,12 @@ export interface RunPreset {
     checkpointEvery: number
     reverseInput: boolean
     etaDecay: number
+    /** Absent: standard. */
+    sampling?: TrainConfig['sampling']
+    reverseSamplingStart?: number
+    reverseSamplingEnd?: number
+    reverseSamplingAlpha?: number
+    decoupleWeight?: number
   }
   /** Test clips scored at the end; null = the whole test split. */
   testClips: number | null
@@ -79,6 +90,38 @@ export const RUN_PRESETS = {
       checkpointEvery: 5_000,
       reverseInput: false,
       etaDecay: 2e-5,
+    },
+    testClips: null,
+  },
+  /** PredRNN-V2 at laptop scale: the quick schedule with reverse sampling scaled to it. */
+  'predrnnv2-quick': {
+    label: 'PredRNN-V2 quick CPU',
+    model: { cell: 'predrnnv2', hidden: [16, 16], kernelSize: 3, patchSize: 4 },
+    train: { ...QUICK_TRAIN, sampling: 'reverse', ...reverseSamplingFor(QUICK_TRAIN.iterations) },
+    testClips: 100,
+  },
+  /**
+   * OpenSTL's Moving MNIST PredRNN-V2 (configs/mmnist/PredRNNv2.py): 4×128, 5×5, patch 4, no
+   * layer norm, β = 0.1, 23.9 M parameters in their table; batch 16, Adam 5e-4, reverse
+   * sampling ramping between iterations 25 000 and 50 000 with α = 5 000, over the same
+   * 125 000 iterations as the PredRNN++ preset. Their one-cycle schedule is not modelled.
+   */
+  'predrnnv2-openstl': {
+    label: 'PredRNN-V2 OpenSTL',
+    model: { cell: 'predrnnv2', hidden: [128, 128, 128, 128], kernelSize: 5, patchSize: 4 },
+    train: {
+      batchSize: 16,
+      iterations: 125_000,
+      learningRate: 5e-4,
+      evalEvery: 5_000,
+      checkpointEvery: 5_000,
+      reverseInput: false,
+      etaDecay: 2e-5,
+      sampling: 'reverse',
+      reverseSamplingStart: 25_000,
+      reverseSamplingEnd: 50_000,
+      reverseSamplingAlpha: 5_000,
+      decoupleWeight: 0.1,
     },
     testClips: null,
   },

@@ -48,11 +48,14 @@ interface LayerShape {
 /** Tensors one cell step keeps for the backward pass, in channels (docs/method.md §2 op by op). */
 function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: number): number {
   const { inChannels: cin, hidden: h } = layer
-  if (model.cell === 'predrnn') {
+  if (model.cell === 'predrnn' || model.cell === 'predrnnv2') {
     // 14h conv outputs + 14h split copies, 2 × 10h for the C and M updates, 6h for o
     // (concat, conv, two adds, σ), 3h for H; layer norm adds ~4 tensors per gate channel.
+    // PredRNN-V2 recomputes ΔC and ΔM (split copies, two sums, σ, tanh, product: ~14h) and
+    // maps, transposes and normalises both for its loss (~10h).
     const gateChannels = 15 * h
-    return 57 * h + (model.layerNorm ? 4 * gateChannels : 0)
+    const decoupling = model.cell === 'predrnnv2' ? 24 * h : 0
+    return 57 * h + decoupling + (model.layerNorm ? 4 * gateChannels : 0)
   }
   if (model.cell === 'predrnnpp') {
     // Causal LSTM: 17h conv outputs + 17h split copies, 10h for the C update, 8h for conv_c2m

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { ParamBuilder } from '../params'
-import { lstmOutput, stLstmMemories } from '../fused/st-lstm-pointwise'
+import { lstmOutput, stLstmMemories, type StLstmGateInputs } from '../fused/st-lstm-pointwise'
 import { createNormedConv, normedConv, type NormedConv } from './normed-conv'
 import { zeroLayerState, type LayerSpec, type RecurrentCell } from './recurrent-cell'
 
@@ -39,7 +39,8 @@ export interface StLstmWeights {
 
 export type StLstmState = { readonly h: tf.Tensor4D; readonly c: tf.Tensor4D }
 
-export interface StLstmStep {
+// A type, not an interface, so tf.tidy accepts it as a tensor container.
+export type StLstmStep = {
   readonly state: StLstmState
   /** M_t, handed to the next layer (or to layer 1 at t+1). */
   readonly m: tf.Tensor4D
@@ -51,21 +52,31 @@ export function stLstmStep(
   prev: StLstmState,
   mBelow: tf.Tensor4D,
 ): StLstmStep {
-  return tf.tidy(() => {
-    const { c, m, oPartial } = stLstmMemories(
-      {
-        xGates: normedConv(w.convX, x),
-        hGates: normedConv(w.convH, prev.h),
-        mGates: normedConv(w.convM, mBelow),
-        cPrev: prev.c,
-        mPrev: mBelow,
-      },
-      FORGET_BIAS,
-    )
-    const cm = tf.concat([c, m], -1)
-    const h = lstmOutput(oPartial, normedConv(w.convO, cm), tf.conv2d(cm, w.convLast, 1, 'same'))
-    return { state: { h, c }, m }
-  })
+  return tf.tidy(() => stLstmUpdate(w, stLstmGates(w, x, prev, mBelow)))
+}
+
+/** The three gate convolutions' outputs and the memories they update (PredRNN-V2 reads them too). */
+export function stLstmGates(
+  w: StLstmWeights,
+  x: tf.Tensor4D,
+  prev: StLstmState,
+  mBelow: tf.Tensor4D,
+): StLstmGateInputs {
+  return {
+    xGates: normedConv(w.convX, x),
+    hGates: normedConv(w.convH, prev.h),
+    mGates: normedConv(w.convM, mBelow),
+    cPrev: prev.c,
+    mPrev: mBelow,
+  }
+}
+
+/** C_t, M_t and H_t from the gates; call inside a tidy. */
+export function stLstmUpdate(w: StLstmWeights, gates: StLstmGateInputs): StLstmStep {
+  const { c, m, oPartial } = stLstmMemories(gates, FORGET_BIAS)
+  const cm = tf.concat([c, m], -1)
+  const h = lstmOutput(oPartial, normedConv(w.convO, cm), tf.conv2d(cm, w.convLast, 1, 'same'))
+  return { state: { h, c }, m }
 }
 
 export function createStLstmWeights(spec: LayerSpec, params: ParamBuilder): StLstmWeights {

@@ -27,8 +27,10 @@ export interface SourceMemories {
 export interface RecordOptions {
   /** Tin, the frames always read from the clip. */
   readonly inputFrames: number
-  /** [B, steps − Tin], 1 where the source reads the truth; null: its own guesses. */
+  /** [B, steps − from], 1 where the source reads the truth; null: its own guesses. */
   readonly truthMaskBP: tf.Tensor2D | null
+  /** The first step the mask covers: Tin unless reverse scheduled sampling (forward.ts). */
+  readonly truthMaskFrom?: number
   /** 0-based layers whose C to keep (the target's TMU layers). */
   readonly layers: readonly number[]
   /** Recurrent steps; defaults to T−1 for a clip of T frames. */
@@ -42,6 +44,7 @@ export function recordSourceMemories(
 ): SourceMemories {
   const [batch, frameCount] = patchedBTHWC.shape
   const steps = options.steps ?? frameCount - 1
+  const maskFrom = options.truthMaskFrom ?? options.inputFrames
   const byLayer: tf.Tensor4D[][] = options.layers.map(() => [])
   const kept = new Set<tf.Tensor>()
   let state: NetworkState = zeroNetworkState(source, batch)
@@ -52,13 +55,9 @@ export function recordSourceMemories(
       tf.tidy(() => {
         const frame = sliceTime(patchedBTHWC, t, 1).squeeze([1]) as tf.Tensor4D
         const x =
-          t < options.inputFrames || !guess
+          t < maskFrom || !guess
             ? frame
-            : mixTruthAndGuess(
-                frame,
-                maskColumn(options.truthMaskBP, t - options.inputFrames),
-                guess,
-              )
+            : mixTruthAndGuess(frame, maskColumn(options.truthMaskBP, t - maskFrom), guess)
         next = stepNetwork(source, x, state)
         // tidy keeps the tensors it returns.
         return [next.guess, ...tensorsOf(next.state)]

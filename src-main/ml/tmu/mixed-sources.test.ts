@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ModelConfig, TrainConfig } from '../../domain/model'
+import { ModelConfig, reverseSamplingFor, TrainConfig } from '../../domain/model'
 import { digitClips } from '../../testing/digit-clips'
 import { initBackend } from '../backend'
 import { createNetwork } from '../network'
@@ -10,9 +10,10 @@ import type { TmuSource } from './sources'
 import { createTmuTrainer } from './tmu-trainer'
 
 /**
- * A zoo of two architectures: a ConvLSTM TMU target fed by a PredRNN++ source and a ConvLSTM
- * source (docs/method.md §2.6, §3.2). The memory bank reads the Causal LSTM's C at layer 1,
- * [B, h, w, hidden] like ConvLSTM's, and the target trains on it, at the tiny study's shapes.
+ * A zoo of three architectures: a ConvLSTM TMU target fed by a PredRNN++, a PredRNN-V2 and a
+ * ConvLSTM source (docs/method.md §2.6, §2.7, §3.2). The memory bank reads the Causal LSTM's
+ * and the ST-LSTM's C at layer 1, [B, h, w, hidden] like ConvLSTM's, and the target trains on
+ * them at the tiny study's shapes, with PredRNN-V2's reverse sampling, which the sources follow.
  */
 
 const geometry = { kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 }
@@ -22,6 +23,7 @@ const CLIP_FRAMES = 10
 function zoo(): TmuSource[] {
   const configs = [
     ModelConfig.parse({ ...geometry, cell: 'predrnnpp', hidden: [8, 8] }),
+    ModelConfig.parse({ ...geometry, cell: 'predrnnv2', hidden: [8, 8] }),
     ModelConfig.parse({ ...geometry, hidden: [8, 8] }),
   ]
   return configs.map((config, k) => ({
@@ -30,7 +32,7 @@ function zoo(): TmuSource[] {
   }))
 }
 
-describe('TMU target with a PredRNN++ and a ConvLSTM source', () => {
+describe('TMU target with PredRNN++, PredRNN-V2 and ConvLSTM sources', () => {
   afterAll(async () => {
     await initBackend('cpu')
   })
@@ -54,7 +56,7 @@ describe('TMU target with a PredRNN++ and a ConvLSTM source', () => {
     bank.dispose()
     patched.dispose()
 
-    const target = ModelConfig.parse({ ...geometry, hidden: [8, 8], tmu: { sources: 2 } })
+    const target = ModelConfig.parse({ ...geometry, hidden: [8, 8], tmu: { sources: 3 } })
     const train = TrainConfig.parse({
       inputFrames: INPUT_FRAMES,
       outputFrames: CLIP_FRAMES - INPUT_FRAMES,
@@ -62,6 +64,8 @@ describe('TMU target with a PredRNN++ and a ConvLSTM source', () => {
       learningRate: 3e-3,
       reverseInput: true,
       etaDecay: 0.05,
+      sampling: 'reverse',
+      ...reverseSamplingFor(4),
     })
     const trainer = createTmuTrainer(target, train, sources)
     const losses: number[] = []

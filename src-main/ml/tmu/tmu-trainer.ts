@@ -12,6 +12,7 @@ import { distillationTerms, gateMeansLMTB } from './distillation'
 import { initTmuFromSource } from './init-from-source'
 import { readStepIntrospection, type TmuStepIntrospection } from './introspection'
 import { recordSourceMemories } from './memory-bank'
+import { truthMaskFrom } from '../scheduled-sampling'
 import type { TmuSource } from './sources'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 import { createTmuCellFactory } from './tmu-network'
@@ -73,6 +74,7 @@ export function createTmuTrainer(
       recordSourceMemories(s.network, patched, {
         inputFrames: train.inputFrames,
         truthMaskBP: sourceMask,
+        truthMaskFrom: truthMaskFrom(train),
         layers,
       }),
     )
