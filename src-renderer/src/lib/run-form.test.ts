@@ -55,6 +55,30 @@ describe('run form', () => {
     expect(input?.sourceRunIds).toEqual([])
   })
 
+  it('carries a PredRNN-V2 preset’s reverse sampling and β into the run, and resets them after', () => {
+    const v2 = PRESETS['predrnnv2-openstl'].values
+    const { errors, input } = validateRunForm(
+      tinyForm({ ...v2, inputFrames: 3, outputFrames: 3 }),
+      dataset,
+    )
+    expect(errors).toEqual({})
+    expect(input?.config.model.cell).toBe('predrnnv2')
+    expect(input?.config.train).toMatchObject({
+      sampling: 'reverse',
+      reverseSamplingStart: 25_000,
+      reverseSamplingEnd: 50_000,
+      decoupleWeight: 0.1,
+    })
+    // Then the quick preset: standard again, whatever the V2 preset had set.
+    const after = { ...tinyForm(v2), ...PRESETS.quick.values }
+    expect(after.sampling).toBe('standard')
+    const ramp = validateRunForm(
+      tinyForm({ sampling: 'reverse', reverseSamplingStart: 50, reverseSamplingEnd: 50 }),
+      dataset,
+    )
+    expect(ramp.errors.reverseSamplingEnd).toBe('ramp end: an iteration after the start (50)')
+  })
+
   it('names each field that is wrong', () => {
     const { errors, input } = validateRunForm(
       tinyForm({ name: ' ', kernelSize: 4, patchSize: 5, inputFrames: 4, outputFrames: 4 }),

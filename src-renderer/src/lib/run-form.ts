@@ -1,5 +1,6 @@
 import {
   CreateRunInput,
+  reverseSamplingFor,
   RUN_PRESETS,
   type RunPreset,
   type RunPresetName,
@@ -46,6 +47,12 @@ export interface RunForm {
   reverseInput: boolean
   etaStart: number
   etaDecay: number
+  sampling: TrainConfig['sampling']
+  reverseSamplingStart: number
+  reverseSamplingEnd: number
+  reverseSamplingAlpha: number
+  /** PredRNN-V2's β. */
+  decoupleWeight: number
   backend: BackendPreference
   distillWeight: number
   /** 1-based TMU layer indices as typed, e.g. "1" or "1, 2". */
@@ -92,6 +99,11 @@ export function defaultRunForm(): RunForm {
     reverseInput: TRAIN.reverseInput,
     etaStart: TRAIN.etaStart,
     etaDecay: TRAIN.etaDecay,
+    sampling: TRAIN.sampling,
+    reverseSamplingStart: TRAIN.reverseSamplingStart,
+    reverseSamplingEnd: TRAIN.reverseSamplingEnd,
+    reverseSamplingAlpha: TRAIN.reverseSamplingAlpha,
+    decoupleWeight: TRAIN.decoupleWeight,
     backend: 'auto',
     distillWeight: TRAIN.distillWeight,
     tmuLayers: '1',
@@ -140,6 +152,11 @@ function presetValues(preset: RunPreset): { label: string; values: Partial<RunFo
       hidden: hiddenText(preset.model.hidden),
       kernelSize: preset.model.kernelSize,
       patchSize: preset.model.patchSize,
+      // A preset without them resets what another preset set: standard sampling, the
+      // release's β, and a reverse ramp in the release's proportions of its length.
+      sampling: 'standard',
+      decoupleWeight: TRAIN.decoupleWeight,
+      ...reverseSamplingFor(preset.train.iterations),
       ...preset.train,
       etaStart: 1,
     },
@@ -203,6 +220,11 @@ export function formFromRun(run: Run): Partial<RunForm> {
     reverseInput: train.reverseInput,
     etaStart: train.etaStart,
     etaDecay: train.etaDecay,
+    sampling: train.sampling,
+    reverseSamplingStart: train.reverseSamplingStart,
+    reverseSamplingEnd: train.reverseSamplingEnd,
+    reverseSamplingAlpha: train.reverseSamplingAlpha,
+    decoupleWeight: train.decoupleWeight,
     backend,
     distillWeight: train.distillWeight,
     sourceInput: train.sourceInput,
@@ -300,6 +322,18 @@ export function validateRunForm(
   }
   if (!(form.etaStart >= 0 && form.etaStart <= 1)) errors.etaStart = 'η start must be in [0, 1]'
   if (!(form.etaDecay >= 0)) errors.etaDecay = 'η decay must be ≥ 0'
+  if (form.sampling === 'reverse') {
+    if (!(Number.isInteger(form.reverseSamplingStart) && form.reverseSamplingStart >= 0)) {
+      errors.reverseSamplingStart = 'ramp start: a whole number of iterations ≥ 0'
+    }
+    if (!(form.reverseSamplingEnd > form.reverseSamplingStart)) {
+      errors.reverseSamplingEnd = `ramp end: an iteration after the start (${form.reverseSamplingStart})`
+    }
+    if (!(form.reverseSamplingAlpha > 0)) errors.reverseSamplingAlpha = 'α must be > 0'
+  }
+  if (form.cell === 'predrnnv2' && !(form.decoupleWeight >= 0)) {
+    errors.decoupleWeight = 'β must be ≥ 0'
+  }
   if (!Number.isInteger(form.seed)) errors.seed = 'seed must be a whole number'
 
   if (form.kind === 'finetune' && form.sourceRunIds.length !== 1) {
@@ -341,6 +375,11 @@ export function validateRunForm(
         reverseInput: form.reverseInput,
         etaStart: form.etaStart,
         etaDecay: form.etaDecay,
+        sampling: form.sampling,
+        reverseSamplingStart: form.reverseSamplingStart,
+        reverseSamplingEnd: form.reverseSamplingEnd,
+        reverseSamplingAlpha: form.reverseSamplingAlpha,
+        decoupleWeight: form.decoupleWeight,
         distillWeight: form.distillWeight,
         sourceInput: form.sourceInput,
       },
