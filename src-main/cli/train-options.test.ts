@@ -43,7 +43,12 @@ describe('tmu train options', () => {
       16, 16,
     ])
     expect(runConfigOf(parse('--cell', 'predrnnpp'), dataset).model.cell).toBe('predrnnpp')
-    expect(() => parse('--cell', 'predrnn++')).toThrow(/convlstm, predrnn, predrnnpp, predrnnv2/)
+    const mim = runConfigOf(parse('--preset', 'mim-openstl'), dataset)
+    expect(mim.model).toMatchObject({ cell: 'mim', hidden: [128, 128, 128, 128], kernelSize: 5 })
+    expect(mim.train).toMatchObject({ batchSize: 16, learningRate: 1e-3, sampling: 'standard' })
+    expect(() => parse('--cell', 'predrnn++')).toThrow(
+      /convlstm, predrnn, predrnnpp, predrnnv2, mim/,
+    )
   })
 
   it('trains PredRNN-V2 with reverse sampling: OpenSTL’s ramp in its preset, scaled elsewhere', () => {

@@ -8,9 +8,9 @@ import { z } from 'zod'
 
 /**
  * Recurrent backbones: ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU) and
- * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss).
+ * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss) and MIM (memory in memory).
  */
-export const CellKind = z.enum(['convlstm', 'predrnn', 'predrnnpp', 'predrnnv2'])
+export const CellKind = z.enum(['convlstm', 'predrnn', 'predrnnpp', 'predrnnv2', 'mim'])
 export type CellKind = z.infer<typeof CellKind>
 
 /** How the forms, the model card and messages name each backbone. */
@@ -19,6 +19,7 @@ export const CELL_LABELS: Record<CellKind, string> = {
   predrnn: 'PredRNN (ST-LSTM)',
   predrnnpp: 'PredRNN++ (Causal LSTM + GHU)',
   predrnnv2: 'PredRNN-V2 (ST-LSTM, decoupled memories)',
+  mim: 'MIM (memory in memory)',
 }
 
 /** TMU placement and options (docs/method.md §3.7); absent on ordinary (source / scratch) networks. */

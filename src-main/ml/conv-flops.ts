@@ -12,21 +12,28 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
   // conv_x, conv_h, conv_m, conv_o (k×k), then the 1×1 conv_last on [C, M].
   const stLstm = (cin: number, h: number) =>
     k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
-  const macsOfCell: Record<ModelConfig['cell'], (cin: number, h: number) => number> = {
-    convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
-    predrnn: stLstm,
-    // The adapter runs only for the training loss (two 1×1 h → h per layer and step, under
-    // 2 % of a 3×3 cell's work), so a rollout does not count it.
-    predrnnv2: stLstm,
-    // conv_x, conv_h, conv_c, conv_m, conv_c2m, conv_om (k×k; the unused conv_o is not run),
-    // then the 1×1 conv_last on [C, M].
-    predrnnpp: (cin, h) =>
-      k2 * (cin * 7 * h + 4 * h * h + 3 * h * h + 3 * h * h + 4 * h * h + h * h) + 2 * h * h,
-  }
+  const macsOfCell: Record<ModelConfig['cell'], (cin: number, h: number, layer: number) => number> =
+    {
+      convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
+      predrnn: stLstm,
+      // The adapter runs only for the training loss (two 1×1 h → h per layer and step, under
+      // 2 % of a 3×3 cell's work), so a rollout does not count it.
+      predrnnv2: stLstm,
+      // Layer 1 an ST-LSTM; above it, conv_x_cc, conv_t_cc, conv_s_cc, MIM-S's and MIM-N's two
+      // 4·h convolutions each (k×k), the 1×1 conv_last (MIM-N's unused one not counted).
+      mim: (cin, h, layer) =>
+        layer === 0
+          ? stLstm(cin, h)
+          : k2 * (cin * 4 * h + h * 3 * h + h * 4 * h + 4 * (h * 4 * h)) + 2 * h * h,
+      // conv_x, conv_h, conv_c, conv_m, conv_c2m, conv_om (k×k; the unused conv_o is not run),
+      // then the 1×1 conv_last on [C, M].
+      predrnnpp: (cin, h) =>
+        k2 * (cin * 7 * h + 4 * h * h + 3 * h * h + 3 * h * h + 4 * h * h + h * h) + 2 * h * h,
+    }
   let macsPerPosition = 0
   model.hidden.forEach((h, l) => {
     const cin = l === 0 ? frameChannels : (model.hidden[l - 1] ?? h)
-    macsPerPosition += macsOfCell[model.cell](cin, h)
+    macsPerPosition += macsOfCell[model.cell](cin, h, l)
   })
   if (model.cell === 'predrnnpp') {
     // The GHU: x_concat and z_concat, each hidden_1 → 2·hidden_1.

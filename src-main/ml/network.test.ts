@@ -53,6 +53,23 @@ describe('createNetwork', () => {
     v1.dispose()
   })
 
+  it('counts MIM at OpenSTL’s Moving MNIST size as their table: 38.0 M, under their names', () => {
+    // 4×128, 5×5, patch 4 on 64×64×1 (configs/mmnist/MIM.py), no layer norm.
+    const model = ModelConfig.parse({ cell: 'mim', hidden: [128, 128, 128, 128] })
+    const net = createNetwork(model, { seed: 0 })
+    expect(Math.round(countParams(net) / 1e5) / 10).toBe(38.0)
+    const names = net.params.entries().map((e) => e.name)
+    expect(names).toContain('stlstm_layer.0.conv_x.0.weight')
+    expect(names).toContain('stlstm_layer.3.conv_t_cc.0.weight')
+    expect(names).toContain('stlstm_layer_diff.2.ct_weight')
+    expect(net.params.get('stlstm_layer.1.oc_weight').shape).toEqual([16, 16, 128])
+    expect(names.some((n) => n.startsWith('cell_list.'))).toBe(false)
+    net.dispose()
+    expect(() =>
+      createNetwork(ModelConfig.parse({ cell: 'mim', hidden: [8] }), { seed: 0 }),
+    ).toThrow('needs ≥ 2')
+  })
+
   it('initialises from the seed alone, within PyTorch default bounds', () => {
     const config = ModelConfig.parse({ hidden: [4], kernelSize: 3, imageHeight: 8, imageWidth: 8 })
     const [a, b, c] = [1, 1, 2].map((seed) => createNetwork(config, { seed }))

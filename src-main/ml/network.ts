@@ -6,6 +6,7 @@ import { createGradientHighway, highwayStep, type GradientHighway } from './cell
 import type { CellFactory, LayerSpec, LayerState, RecurrentCell } from './cells/recurrent-cell'
 import { createStLstmCell } from './cells/st-lstm'
 import { createStLstmV2Cell } from './cells/st-lstm-v2'
+import { createMimCell } from './cells/mim'
 import { createParamStore, type ParamStore } from './params'
 import { createRng } from './random'
 
@@ -62,6 +63,16 @@ const BACKBONE_CELLS: Record<CellKind, CellFactory> = {
   predrnn: createStLstmCell,
   predrnnpp: createCausalLstmCell,
   predrnnv2: createStLstmV2Cell,
+  mim: createMimCell,
+}
+
+/** Where each backbone's layers are named: the field's PyTorch module lists. */
+const LAYER_SCOPE: Record<CellKind, string> = {
+  convlstm: 'cell_list.',
+  predrnn: 'cell_list.',
+  predrnnpp: 'cell_list.',
+  predrnnv2: 'cell_list.',
+  mim: 'stlstm_layer.',
 }
 
 /** The backbone cell (ConvLSTM, ST-LSTM or Causal LSTM) for a layer; what the TMU falls back on. */
@@ -90,6 +101,9 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
       'network: predrnnpp puts its gradient highway between layers 1 and 2, needs ≥ 2',
     )
   }
+  if (config.cell === 'mim' && hidden.length < 2) {
+    throw new Error('network: mim starts its memory-in-memory blocks at layer 2, needs ≥ 2')
+  }
   const params = createParamStore(createRng(options.seed), options.trainable ?? true)
 
   try {
@@ -116,7 +130,11 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
         widthPatches,
         layerNorm: config.layerNorm,
       }
-      return factory(spec, params.builder.scoped(`cell_list.${index}.`))
+      return factory(
+        spec,
+        params.builder.scoped(`${LAYER_SCOPE[config.cell]}${index}.`),
+        params.builder,
+      )
     })
     const zigzagWidths = new Set(
       cells.flatMap((c) => (c.zigzagChannels === null ? [] : [c.zigzagChannels])),
@@ -173,9 +191,11 @@ export function stepNetwork(
   let input = x
   let zigzag = prev.zigzag
   let highway = prev.highway
+  let fromBelow: tf.Tensor4D | null = null
   const layers = net.cells.map((cell, l) => {
-    const out = cell.step(input, prev.layers[l] as LayerState, zigzag)
+    const out = cell.step(input, prev.layers[l] as LayerState, zigzag, fromBelow)
     zigzag = out.zigzag ?? zigzag
+    fromBelow = out.upward ?? null
     input = out.state.h
     if (l === 0 && net.highway && highway) {
       highway = highwayStep(net.highway, input, highway)

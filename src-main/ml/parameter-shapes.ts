@@ -87,8 +87,42 @@ function highwayShapes({ hid, k, grid }: Layer, norm: boolean): ParameterShapes 
   return { ...conv('z_concat'), ...conv('x_concat') }
 }
 
+/** mim.ts: MIM-N or MIM-S, two normed k×k convolutions to 4·hidden and the [h, w, ·] peepholes. */
+function memoryModuleShapes({ hid, k, grid }: Layer, norm: boolean): ParameterShapes {
+  return {
+    ...normedConvShapes('conv_h_concat', k, hid, 4 * hid, grid, norm),
+    ...normedConvShapes('conv_x_concat', k, hid, 4 * hid, grid, norm),
+    ct_weight: [...grid, 2 * hid],
+    oc_weight: [...grid, hid],
+  }
+}
+
+/** mim.ts: layer 1 an ST-LSTM; a MIM block above it, with its MIM-N under stlstm_layer_diff. */
+function mimLayerShapes(layer: Layer, index: number, norm: boolean): ParameterShapes {
+  const named = (prefix: string, shapes: ParameterShapes) =>
+    Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [prefix + n, shape]))
+  if (index === 0) return named('stlstm_layer.0.', stLstmShapes(layer, norm))
+  const { hid, k, grid } = layer
+  const conv = (name: string, outCh: number) => normedConvShapes(name, k, hid, outCh, grid, norm)
+  const lastConv = { 'conv_last.weight': [1, 1, 2 * hid, hid] }
+  return {
+    ...named(`stlstm_layer.${index}.`, {
+      ...conv('conv_t_cc', 3 * hid),
+      ...conv('conv_s_cc', 4 * hid),
+      ...conv('conv_x_cc', 4 * hid),
+      ...memoryModuleShapes(layer, norm),
+      ...lastConv,
+    }),
+    ...named(`stlstm_layer_diff.${index - 1}.`, {
+      ...memoryModuleShapes(layer, norm),
+      ...lastConv,
+    }),
+  }
+}
+
+/** The backbones whose layers all live under `cell_list.` (MIM's under two lists of its own). */
 const BACKBONE_SHAPES: Record<
-  ModelConfig['cell'],
+  Exclude<ModelConfig['cell'], 'mim'>,
   (layer: Layer, norm: boolean) => ParameterShapes
 > = {
   convlstm: convLstmShapes,
@@ -126,6 +160,10 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
       : {}
   hidden.forEach((hid, index) => {
     const layer = { inChannels: index === 0 ? frameChannels : hidden[index - 1]!, hid, k, grid }
+    if (model.cell === 'mim') {
+      Object.assign(shapes, mimLayerShapes(layer, index, model.layerNorm))
+      return
+    }
     const cell = tmuIndices.has(index)
       ? tmuShapes(layer, model.tmu!.sources)
       : BACKBONE_SHAPES[model.cell](layer, model.layerNorm)

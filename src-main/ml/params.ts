@@ -11,7 +11,7 @@ import type { Rng } from './random'
  * - `conv2d`: tfjs [kh, kw, in, out] → PyTorch [out, in, kh, kw], i.e. transpose [3, 2, 0, 1].
  *   Both are cross-correlations, so no kernel flip.
  * - `layerNorm`: tfjs [h, w, C] (NHWC broadcast) → PyTorch LayerNorm([C, h, w]) weight/bias
- *   [C, h, w], i.e. transpose [2, 0, 1].
+ *   [C, h, w], i.e. transpose [2, 0, 1]; also MIM's [C, h, w] peepholes.
  * - `bias`: [out] in both.
  *
  * Initialisation follows PyTorch's defaults so a model trained here starts where the release
@@ -44,6 +44,11 @@ export interface ParamBuilder {
   convBias(name: string, fanIn: number, outChannels: number): tf.Tensor1D
   /** Layer-norm gain (ones) and shift (zeros), each [h, w, C]. */
   layerNorm(name: string, shapeHWC: [number, number, number]): LayerNormWeights
+  /**
+   * A per-position, per-channel weight [h, w, C] (PyTorch [C, h, w], the layer-norm layout),
+   * starting at zero as MIM's peepholes do in the field's implementations.
+   */
+  peephole(name: string, shapeHWC: [number, number, number]): tf.Tensor3D
   scoped(prefix: string): ParamBuilder
 }
 
@@ -112,6 +117,8 @@ export function createParamStore(rng: Rng, trainable = true): ParamStore {
           betaHWC: add(`${prefix}${name}.bias`, 'layerNorm', tf.zeros(shapeHWC)) as tf.Tensor3D,
         }
       },
+      peephole: (name, shapeHWC) =>
+        add(prefix + name, 'layerNorm', tf.zeros(shapeHWC)) as tf.Tensor3D,
       scoped: (more) => builderAt(prefix + more),
     }
   }

@@ -76,7 +76,7 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
 /**
  * What the network itself cannot be, said when the run is filed rather than by its trainer:
  * frames that do not split into patches, PredRNN++ without a second layer for its gradient
- * highway (docs/method.md §2.6), a zig-zag memory M through layers of different widths, a
+ * highway (docs/method.md §2.6), MIM without a second layer for its first block (§2.8), a zig-zag memory M through layers of different widths, a
  * TMU target on another backbone than ConvLSTM (§3.3), and a reverse-sampling ramp that ends
  * before it starts (§2.7).
  */
@@ -91,6 +91,11 @@ export function validateModel({ model, train }: RunConfig) {
   if (model.cell === 'predrnnpp' && model.hidden.length < 2) {
     problems.push(
       'PredRNN++ puts its gradient highway between layers 1 and 2, so it needs at least 2 layers (hidden)',
+    )
+  }
+  if (model.cell === 'mim' && model.hidden.length < 2) {
+    problems.push(
+      'MIM starts its memory-in-memory blocks at layer 2 (layer 1 is an ST-LSTM), so it needs at least 2 layers (hidden)',
     )
   }
   if (model.tmu && model.cell !== 'convlstm') {

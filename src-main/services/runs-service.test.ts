@@ -141,6 +141,9 @@ describe('runs', () => {
         'PredRNN++ puts its gradient highway between layers 1 and 2',
       ),
     })
+    await expect(file({ cell: 'mim', hidden: [8] })).rejects.toMatchObject({
+      message: expect.stringContaining('MIM starts its memory-in-memory blocks at layer 2'),
+    })
     await expect(file({ patchSize: 5 })).rejects.toMatchObject({
       message: expect.stringContaining('32×32 frames do not split into 5×5 patches'),
     })

@@ -125,6 +125,32 @@ export const RUN_PRESETS = {
     },
     testClips: null,
   },
+  /** MIM at laptop scale: the quick schedule on a 2×16 stack (layer 2 is the first MIM block). */
+  'mim-quick': {
+    label: 'MIM quick CPU',
+    model: { cell: 'mim', hidden: [16, 16], kernelSize: 3, patchSize: 4 },
+    train: QUICK_TRAIN,
+    testClips: 100,
+  },
+  /**
+   * OpenSTL's Moving MNIST MIM (configs/mmnist/MIM.py): 4×128, 5×5, patch 4, no layer norm,
+   * 38.0 M parameters in their table; batch 16, Adam 1e-3, standard scheduled sampling from 1
+   * falling by 2e-5 per iteration, over the same 125 000 iterations as the PredRNN++ preset.
+   */
+  'mim-openstl': {
+    label: 'MIM OpenSTL',
+    model: { cell: 'mim', hidden: [128, 128, 128, 128], kernelSize: 5, patchSize: 4 },
+    train: {
+      batchSize: 16,
+      iterations: 125_000,
+      learningRate: 1e-3,
+      evalEvery: 5_000,
+      checkpointEvery: 5_000,
+      reverseInput: false,
+      etaDecay: 2e-5,
+    },
+    testClips: null,
+  },
 } satisfies Record<string, RunPreset>
 
 export type RunPresetName = keyof typeof RUN_PRESETS

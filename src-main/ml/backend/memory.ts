@@ -57,6 +57,13 @@ function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: numbe
     const decoupling = model.cell === 'predrnnv2' ? 24 * h : 0
     return 57 * h + decoupling + (model.layerNorm ? 4 * gateChannels : 0)
   }
+  if (model.cell === 'mim') {
+    // Layer 1 as ST-LSTM (57h). A block: 11h conv outputs + 11h split copies, two memory
+    // modules at ~8h conv outputs, 8h splits, 2h peepholes, ~12h gate arithmetic each, then
+    // ~20h for the C, M and H updates; layer norm adds ~4 tensors per gate channel.
+    const gateChannels = index === 0 ? 15 * h : 19 * h
+    return (index === 0 ? 57 * h : 82 * h) + (model.layerNorm ? 4 * gateChannels : 0)
+  }
   if (model.cell === 'predrnnpp') {
     // Causal LSTM: 17h conv outputs + 17h split copies, 10h for the C update, 8h for conv_c2m
     // and its split, 11h for the M update, 3h for o, 5h for H (concat, conv, tanh, product).

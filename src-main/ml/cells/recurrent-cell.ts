@@ -23,6 +23,11 @@ export interface CellStep {
   readonly state: LayerState
   /** PredRNN's zig-zag memory M handed to the next layer; absent if the cell has none. */
   readonly zigzag?: tf.Tensor4D
+  /**
+   * What the layer above reads beside its input within this step (MIM's non-stationary
+   * hidden N, docs/method.md §2.8); absent if the cell hands nothing up.
+   */
+  readonly upward?: tf.Tensor4D
 }
 
 export interface RecurrentCell {
@@ -34,9 +39,16 @@ export interface RecurrentCell {
   /**
    * One time step inside `tf.tidy`: `x` is the patched frame (layer 1) or the H of the layer
    * below; `zigzag` the M arriving from the layer below (or the top layer at t−1), null when
-   * no cell of the network uses M. Returns only tensors that outlive the step.
+   * no cell of the network uses M; `fromBelow` what the layer below handed up this step
+   * (null at layer 1 and above cells that hand nothing up). Returns only tensors that
+   * outlive the step.
    */
-  step(x: tf.Tensor4D, prev: LayerState, zigzag: tf.Tensor4D | null): CellStep
+  step(
+    x: tf.Tensor4D,
+    prev: LayerState,
+    zigzag: tf.Tensor4D | null,
+    fromBelow: tf.Tensor4D | null,
+  ): CellStep
 }
 
 /** Geometry and options of one layer, 0-based `index` (docs/method.md's layer k = index + 1). */
@@ -51,10 +63,16 @@ export interface LayerSpec {
 }
 
 /**
- * Builds the cell of one layer; `params` already prefixes names with `cell_list.<index>.`.
+ * Builds the cell of one layer; `params` already prefixes names with the layer's scope
+ * (`cell_list.<index>.`; MIM's `stlstm_layer.<index>.`), and `root` is the network's own
+ * builder, for a cell with a companion module named elsewhere (MIM's `stlstm_layer_diff.`).
  * The TMU plugs in by returning its cell for its layers and `createBackboneCell` elsewhere.
  */
-export type CellFactory = (spec: LayerSpec, params: ParamBuilder) => RecurrentCell
+export type CellFactory = (
+  spec: LayerSpec,
+  params: ParamBuilder,
+  root: ParamBuilder,
+) => RecurrentCell
 
 /** Zero H and C for a layer, [batch, h, w, hidden]: every cell starts from rest (docs/method.md §2.4). */
 export function zeroLayerState(spec: LayerSpec, batch: number): LayerState {

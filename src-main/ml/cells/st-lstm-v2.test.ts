@@ -46,7 +46,7 @@ describe('PredRNN-V2 cell on cpu', () => {
       const m = tf.randomUniform(STATE, -1, 1, 'float32', 3) as tf.Tensor4D
       const zeroC = tf.zeros(STATE) as tf.Tensor4D
       const plain = stLstmStep(v1, x, { h, c: zeroC }, m)
-      const out = v2.step(x, { h, c: zeroC }, m)
+      const out = v2.step(x, { h, c: zeroC }, m, null)
       const gap = (p: tf.Tensor, q: tf.Tensor) => tf.max(tf.abs(tf.sub(p, q))).dataSync()[0]!
       expect(gap(out.state.h, plain.state.h)).toBe(0)
       expect(gap(out.zigzag!, plain.m)).toBe(0)
@@ -108,6 +108,7 @@ function stepAtExtremes(layerNorm: boolean): Float32Array[] {
         x as tf.Tensor4D,
         { h: h as tf.Tensor4D, c: c as tf.Tensor4D },
         m as tf.Tensor4D,
+        null,
       )
       const s = out.state
       return { tensors: [s.h, s.c, out.zigzag!, s[DELTA_C]!, s[DELTA_M]!], state: s }

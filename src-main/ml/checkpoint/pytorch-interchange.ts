@@ -33,13 +33,16 @@ const FROM_PYTORCH: Record<InterchangeLayout, readonly number[] | null> = {
 
 /**
  * The default when no layout is listed: a rank-4 `*.weight` is a convolution kernel, a rank-3
- * `*.weight`/`*.bias` a PredRNN-release layer norm over [C, h, w]; the rest is unchanged.
+ * `*.weight`/`*.bias` a PredRNN-release layer norm over [C, h, w], and a rank-3 `*_weight` one
+ * of MIM's [C, h, w] peepholes (`ct_weight`, `oc_weight`); the rest is unchanged.
  */
 export function guessLayout(name: string, rank: number): InterchangeLayout {
   // A bare module's state_dict names its parameters plain `weight` and `bias`.
   const last = name.slice(name.lastIndexOf('.') + 1)
   if (rank === 4 && last === 'weight') return 'conv2d'
-  if (rank === 3 && (last === 'weight' || last === 'bias')) return 'layerNorm'
+  if (rank === 3 && (last === 'weight' || last === 'bias' || last.endsWith('_weight'))) {
+    return 'layerNorm'
+  }
   return 'bias'
 }
 

@@ -37,6 +37,9 @@ const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   predrnnpp: true,
   // The ST-LSTM's C: decoupling makes it differ from M, not from a ConvLSTM memory.
   predrnnv2: true,
+  // A MIM block's C carries the stationary module's T_t in place of a forget-gated C_{t−1},
+  // [B, h, w, hidden] still: what stands for the source's temporal memory (§2.8).
+  mim: true,
 }
 
 /** Throws IncompatibleSourcesError listing every problem; returns quietly when all fit. */

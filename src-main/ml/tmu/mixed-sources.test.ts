@@ -10,10 +10,11 @@ import type { TmuSource } from './sources'
 import { createTmuTrainer } from './tmu-trainer'
 
 /**
- * A zoo of three architectures: a ConvLSTM TMU target fed by a PredRNN++, a PredRNN-V2 and a
- * ConvLSTM source (docs/method.md §2.6, §2.7, §3.2). The memory bank reads the Causal LSTM's
- * and the ST-LSTM's C at layer 1, [B, h, w, hidden] like ConvLSTM's, and the target trains on
- * them at the tiny study's shapes, with PredRNN-V2's reverse sampling, which the sources follow.
+ * A zoo of four architectures: a ConvLSTM TMU target fed by a PredRNN++, a PredRNN-V2, a MIM
+ * and a ConvLSTM source (docs/method.md §2.6–§2.8, §3.2). The memory bank reads the Causal
+ * LSTM's and the ST-LSTM's C at layer 1, [B, h, w, hidden] like ConvLSTM's, and the target
+ * trains on them at the tiny study's shapes, with PredRNN-V2's reverse sampling, which the
+ * sources follow.
  */
 
 const geometry = { kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 }
@@ -24,6 +25,7 @@ function zoo(): TmuSource[] {
   const configs = [
     ModelConfig.parse({ ...geometry, cell: 'predrnnpp', hidden: [8, 8] }),
     ModelConfig.parse({ ...geometry, cell: 'predrnnv2', hidden: [8, 8] }),
+    ModelConfig.parse({ ...geometry, cell: 'mim', hidden: [8, 8] }),
     ModelConfig.parse({ ...geometry, hidden: [8, 8] }),
   ]
   return configs.map((config, k) => ({
@@ -32,7 +34,7 @@ function zoo(): TmuSource[] {
   }))
 }
 
-describe('TMU target with PredRNN++, PredRNN-V2 and ConvLSTM sources', () => {
+describe('TMU target with PredRNN++, PredRNN-V2, MIM and ConvLSTM sources', () => {
   afterAll(async () => {
     await initBackend('cpu')
   })
@@ -56,7 +58,7 @@ describe('TMU target with PredRNN++, PredRNN-V2 and ConvLSTM sources', () => {
     bank.dispose()
     patched.dispose()
 
-    const target = ModelConfig.parse({ ...geometry, hidden: [8, 8], tmu: { sources: 3 } })
+    const target = ModelConfig.parse({ ...geometry, hidden: [8, 8], tmu: { sources: 4 } })
     const train = TrainConfig.parse({
       inputFrames: INPUT_FRAMES,
       outputFrames: CLIP_FRAMES - INPUT_FRAMES,

@@ -21,8 +21,8 @@ export function createTmuCellFactory(model: ModelConfig): CellFactory {
   const tmu = requireTmu(model)
   const tmuIndices = new Set(tmuLayerIndices(model))
   const backbone = createBackboneCell(model.cell)
-  return (spec, params) =>
-    tmuIndices.has(spec.index) ? createTmuCell(spec, params, tmu) : backbone(spec, params)
+  return (spec, params, root) =>
+    tmuIndices.has(spec.index) ? createTmuCell(spec, params, tmu) : backbone(spec, params, root)
 }
 
 export function createTmuNetwork(
