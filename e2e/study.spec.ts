@@ -108,3 +108,31 @@ test('the tiny study runs every arm to finite results with intervals, verdicts a
   expect(csv.length).toBe(1 + 4 * 2 * 10)
   app.expectNoErrors()
 })
+
+test('a study’s zoo can mix architectures: the sources train on the backbones picked', async ({
+  page,
+  serve,
+}) => {
+  const app = new WorkbenchPage(page)
+  await app.open(serve.url)
+  await app.goTo('Studies')
+  const start = page.getByRole('region', { name: 'Start a study' })
+  await start.getByLabel('1-digit source').selectOption('predrnnpp')
+  await start.getByLabel('2-digit source').selectOption('mim')
+  await start.getByRole('button', { name: 'Start tiny study' }).click()
+  // The zoo's runs are named by their backbones, and are what they say.
+  const sources = page.getByText(/^\s*Sources:/)
+  await expect(sources).toContainText('source · FD-1 tiny predrnnpp', { timeout: 60_000 })
+  await expect(sources).toContainText('source · FD-2 tiny mim')
+  const runs = JSON.parse(await tmu(serve.workspace, 'runs', '--json')) as {
+    name: string
+    config: { model: { cell: string } }
+  }[]
+  const cell = (name: string) => runs.find((r) => r.name === name)?.config.model.cell
+  expect(cell('source · FD-1 tiny predrnnpp')).toBe('predrnnpp')
+  expect(cell('source · FD-2 tiny mim')).toBe('mim')
+  expect(cell('finetune ← FD-2 · seed 1')).toBe('mim')
+  expect(cell('TMU ← FD-1 + FD-2 · seed 1')).toBe('convlstm')
+  await page.screenshot({ path: test.info().outputPath('mixed-zoo-study.png') })
+  app.expectNoErrors()
+})

@@ -67,6 +67,34 @@ describe('studies', () => {
     expect(mse.mean.high!).toBeGreaterThan(0)
   }, 600_000)
 
+  it('trains a zoo of architectures: PredRNN++ and MIM sources, finetunes on theirs, a ConvLSTM TMU on both', async () => {
+    const wb = workbench()
+    const { state, done } = await microStudy(
+      wb,
+      [
+        { name: 'scratch', kind: 'scratch' },
+        { name: 'finetune ← FD-1', kind: 'finetune', sources: [0] },
+        { name: 'finetune ← FD-2', kind: 'finetune', sources: [1] },
+        { name: 'TMU ← FD-1 + FD-2', kind: 'tmu', sources: [0, 1] },
+      ],
+      1,
+      ['predrnnpp', 'mim'],
+    )
+    expect(await done()).toMatchObject({ stage: 'done' })
+    const runs = await wb.call('runs.list', { experimentId: state.experimentId })
+    const cellOf = (name: string) => runs.find((r) => r.name.startsWith(name))!.config.model.cell
+    expect(cellOf('source · FD-1 micro predrnnpp')).toBe('predrnnpp')
+    expect(cellOf('source · FD-2 micro mim')).toBe('mim')
+    expect(cellOf('finetune ← FD-1')).toBe('predrnnpp')
+    expect(cellOf('finetune ← FD-2')).toBe('mim')
+    expect(cellOf('TMU ← FD-1 + FD-2')).toBe('convlstm')
+    const results = await wb.call('studies.results', { experimentId: state.experimentId })
+    for (const arm of results.arms) {
+      expect(arm.scoredSeeds, arm.name).toBe(1)
+      expect(Number.isFinite(arm.runs[0]!.meanMse), arm.name).toBe(true)
+    }
+  }, 600_000)
+
   it("reports sample clips, gate usage and the carried memory from the runs' saved files", async () => {
     const wb = workbench()
     const { state, done } = await microStudy(

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  CELL_LABELS,
   STUDY_SCALES,
   StudyPlan,
   StudyScale,
@@ -209,6 +210,7 @@ export function createStudiesService(deps: StudiesDeps) {
         datasetId: source.datasetId,
         config: {
           ...plan.config,
+          model: { ...plan.config.model, cell: source.cell ?? plan.config.model.cell },
           train: { ...plan.config.train, seed: seedOf(sourceMember(i), k) },
         },
         sourceRunIds: [],
@@ -223,7 +225,7 @@ export function createStudiesService(deps: StudiesDeps) {
         name: `${arm.name} · seed ${k + 1}`,
         kind: arm.kind,
         datasetId: plan.targetDatasetId,
-        config: armConfig(plan.config, arm, seedOf(armMember(arm), k)),
+        config: armConfig(plan, arm, seedOf(armMember(arm), k)),
         sourceRunIds: arm.sources.map((i) => sourceRuns[i]![plan.sourcesPerSeed ? k : 0]!.id),
         start: true,
       })),
@@ -487,6 +489,7 @@ export function createStudiesService(deps: StudiesDeps) {
       seeds,
       ablations,
       sourcesPerSeed,
+      sourceCells,
     }: ParsedInput<'studies.flyingDigits'>): StudyState {
       const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ')
       const [one, two, three] = [1, 2, 3].map((digits) => dataset(scale, digits)) as [
@@ -498,16 +501,21 @@ export function createStudiesService(deps: StudiesDeps) {
       const arms = mainArms(2)
       const tmu = arms.at(-1)!
       const layers = config.model.hidden.length
+      const cells = sourceCells ?? [config.model.cell, config.model.cell]
+      const zoo = cells.every((c) => c === cells[0])
+        ? `${CELL_LABELS[cells[0]!]} networks trained on 1 and 2 digits`
+        : `a ${CELL_LABELS[cells[0]!]} on 1 digit and a ${CELL_LABELS[cells[1]!]} on 2`
       return create({
         name: `Flying Digits study · ${scale} · ${stamp}`,
-        description:
-          'Target: 3-digit Flying Digits. Zoo: ConvLSTMs trained on 1 and 2 digits. Arms: scratch, finetune from each source, TMU with both, and TMU variants (docs/method.md §4, docs/studies.md).',
+        description: `Target: 3-digit Flying Digits. Zoo: ${zoo}. Arms: scratch, finetune from each source, TMU with both, and TMU variants (docs/method.md §4, docs/studies.md).`,
         plan: StudyPlan.parse({
           scale,
           targetDatasetId: three.id,
           sources: [one, two].map((d, i) => ({
-            name: `${sourceLabel(i)} ${scale}`,
+            // The backbone in the name where the zoo mixes them: it names the zoo's models.
+            name: `${sourceLabel(i)} ${scale}${sourceCells ? ` ${cells[i]}` : ''}`,
             datasetId: d.id,
+            cell: cells[i],
           })),
           config,
           seeds: seeds ?? STUDY_SCALES[scale].seeds,

@@ -5,28 +5,50 @@ import { ALL_ABLATIONS, ablationArm, armConfig, mainArms } from './study-plans'
 describe('Flying Digits plans', () => {
   const [scratch, finetune, , tmu] = mainArms(2)
   const config = STUDY_SCALES.small.config
+  const plan = {
+    config,
+    sources: [
+      { name: 'FD-1', datasetId: 1 },
+      { name: 'FD-2', datasetId: 2 },
+    ],
+  }
 
   it('gives the TMU arm both sources at the release defaults, and finetune one', () => {
-    expect(armConfig(config, tmu!, 7).model.tmu).toEqual({
+    expect(armConfig(plan, tmu!, 7).model.tmu).toEqual({
       sources: 2,
       layers: [1],
       gate: 'sigmoid',
       rescaleMemory: false,
       initFromSource: null,
     })
-    expect(armConfig(config, tmu!, 7).train).toMatchObject({ seed: 7, distillWeight: 0.1 })
-    expect(armConfig(config, finetune!, 1).model.tmu).toBeUndefined()
-    expect(armConfig(config, scratch!, 1)).toEqual({
+    expect(armConfig(plan, tmu!, 7).train).toMatchObject({ seed: 7, distillWeight: 0.1 })
+    expect(armConfig(plan, finetune!, 1).model.tmu).toBeUndefined()
+    expect(armConfig(plan, scratch!, 1)).toEqual({
       ...config,
       train: { ...config.train, seed: 1 },
     })
   })
 
+  it('trains a finetune on its source’s backbone, the other arms on the plan’s', () => {
+    const mixed = {
+      config,
+      sources: [
+        { name: 'FD-1', datasetId: 1, cell: 'predrnnpp' as const },
+        { name: 'FD-2', datasetId: 2, cell: 'mim' as const },
+      ],
+    }
+    const [, fromOne, fromTwo] = mainArms(2)
+    expect(armConfig(mixed, fromOne!, 1).model.cell).toBe('predrnnpp')
+    expect(armConfig(mixed, fromTwo!, 1).model.cell).toBe('mim')
+    expect(armConfig(mixed, tmu!, 1).model.cell).toBe('convlstm')
+    expect(armConfig(mixed, scratch!, 1).model.cell).toBe('convlstm')
+  })
+
   it('changes one thing per ablation, and names the arm it varies', () => {
-    const base = armConfig(config, tmu!, 0)
+    const base = armConfig(plan, tmu!, 0)
     const changes = ALL_ABLATIONS.map((a) => {
       const arm = ablationArm(a, tmu!, config.model.hidden.length)
-      const c = armConfig(config, arm, 0)
+      const c = armConfig(plan, arm, 0)
       expect(arm.ablationOf).toBe(tmu!.name)
       const model = Object.entries(c.model.tmu!).filter(
         ([k, v]) => JSON.stringify(v) !== JSON.stringify(base.model.tmu![k as 'gate']),

@@ -3,6 +3,7 @@ import {
   RunConfig,
   STUDY_SCALES,
   StudyArmPlan,
+  type StudyPlan,
   type ParsedInput,
   StudyAblation,
   type StudyScale,
@@ -86,9 +87,21 @@ export function ablationArm(
 /** Every ablation, in the order the report lists them: the enum's. */
 export const ALL_ABLATIONS: readonly StudyAblation[] = StudyAblation.options
 
-/** The run configuration of one arm: the plan's, with the arm's TMU and λ options. */
-export function armConfig(config: RunConfig, arm: StudyArmPlan, seed: number): RunConfig {
+/**
+ * The run configuration of one arm: the plan's, with the arm's TMU and λ options; a finetune
+ * on its source's backbone (it starts from the source's weights).
+ */
+export function armConfig(
+  plan: Pick<StudyPlan, 'config' | 'sources'>,
+  arm: StudyArmPlan,
+  seed: number,
+): RunConfig {
+  const { config } = plan
   const train = { ...config.train, ...arm.train, seed }
+  if (arm.kind === 'finetune') {
+    const cell = plan.sources[arm.sources[0]!]?.cell ?? config.model.cell
+    return RunConfig.parse({ ...config, model: { ...config.model, cell }, train })
+  }
   if (arm.kind !== 'tmu') return RunConfig.parse({ ...config, train })
   return RunConfig.parse({
     ...config,

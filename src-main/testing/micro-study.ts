@@ -1,16 +1,17 @@
-import type { Input, StudyState } from '../api/contract'
+import type { CellKind, Input, StudyState } from '../api/contract'
 import type { Workbench } from '../api/create-workbench'
 import { microConfig } from './test-workbench'
 
 /**
- * A study of micro runs (16×16, 2 → 2, 4 iterations) on 12 test clips: a 1-digit source and
- * the arms asked for, seeded per arm. `done()` resolves with its state once it is done or
- * failed.
+ * A study of micro runs (16×16, 2 → 2, 4 iterations) on 12 test clips: a 1-digit source (or,
+ * given `sourceCells`, one source per backbone on it, two layers deep) and the arms asked for,
+ * seeded per arm. `done()` resolves with its state once it is done or failed.
  */
 export async function microStudy(
   wb: Workbench,
   arms: Input<'studies.create'>['plan']['arms'],
   seeds: number,
+  sourceCells?: readonly CellKind[],
 ) {
   const generate = (name: string, digits: number) =>
     wb.call('datasets.generate', {
@@ -24,16 +25,27 @@ export async function microStudy(
       testClips: 12,
       seed: digits,
     })
+  const config = microConfig()
   const source = await generate('micro 1 digit', 1)
   const target = await generate('micro 2 digits', 2)
   const state = await wb.call('studies.create', {
     name: 'micro study',
     plan: {
       targetDatasetId: target.id,
-      sources: arms.some((a) => a.kind !== 'scratch')
-        ? [{ name: 'FD-1 micro', datasetId: source.id }]
-        : [],
-      config: { ...microConfig(), testClips: 12 },
+      sources: sourceCells
+        ? sourceCells.map((cell, i) => ({
+            name: `FD-${i + 1} micro ${cell}`,
+            datasetId: source.id,
+            cell,
+          }))
+        : arms.some((a) => a.kind !== 'scratch')
+          ? [{ name: 'FD-1 micro', datasetId: source.id }]
+          : [],
+      config: {
+        ...config,
+        model: { ...config.model, hidden: sourceCells ? [2, 2] : config.model.hidden },
+        testClips: 12,
+      },
       seeds,
       arms,
     },

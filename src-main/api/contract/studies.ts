@@ -3,7 +3,7 @@ import { DatasetId } from './datasets'
 import { ExperimentId } from './experiments'
 import { RunConfig } from './runs'
 import { BackendPreference } from '../../domain/backends'
-import { TmuOptions, TrainConfig } from '../../domain/model'
+import { CellKind, TmuOptions, TrainConfig } from '../../domain/model'
 import { RunId, RunKind, RunStatus } from '../../domain/runs'
 
 export const StudyScale = z.enum(['tiny', 'small', 'paper'])
@@ -57,8 +57,18 @@ export type StudyArmPlan = z.infer<typeof StudyArmPlan>
 export const StudyPlan = z.object({
   scale: StudyScale.nullable().default(null),
   targetDatasetId: DatasetId,
-  /** The zoo: one source network per entry, trained on its dataset with `config`. */
-  sources: z.array(z.object({ name: z.string().trim().min(1).max(120), datasetId: DatasetId })),
+  /**
+   * The zoo: one source network per entry, trained on its dataset with `config`, on its own
+   * backbone where `cell` says so (a zoo of architectures, docs/studies.md); a finetune from
+   * it takes that backbone too.
+   */
+  sources: z.array(
+    z.object({
+      name: z.string().trim().min(1).max(120),
+      datasetId: DatasetId,
+      cell: CellKind.optional(),
+    }),
+  ),
   /** Every run's configuration; arms add their TMU and λ options to it. */
   config: RunConfig,
   /** Trainings per arm, seeded independently (docs/studies.md, "Seeds"). */
@@ -82,6 +92,8 @@ export const FlyingDigitsInput = z.object({
   seeds: z.number().int().min(1).max(50).optional(),
   ablations: z.array(StudyAblation).default([]),
   sourcesPerSeed: z.boolean().default(false),
+  /** The backbones of the 1- and 2-digit sources; default: the scale's (ConvLSTM). */
+  sourceCells: z.array(CellKind).length(2).optional(),
 })
 
 /** Adds seeds or TMU variants to a study; only the runs that are missing then train. */

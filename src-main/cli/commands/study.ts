@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import {
   BackendPreference,
+  CellKind,
   StudyAblation,
   StudyScale,
   type RunProgress,
@@ -47,6 +48,23 @@ function studyId(value: string): number {
   return id
 }
 
+/** `--source-cells a,b`: two backbones, or an error naming what is wrong. */
+function sourceCellsOf(value: string): CellKind[] {
+  const cells = value.split(',').map((c) => c.trim())
+  if (cells.length !== 2) {
+    throw new InvalidArgumentError(
+      `two backbones, one per source, e.g. predrnnpp,mim; got "${value}"`,
+    )
+  }
+  return cells.map((cell) => {
+    const parsed = CellKind.safeParse(cell)
+    if (!parsed.success) {
+      throw new InvalidArgumentError(`"${cell}" is not one of ${CellKind.options.join(', ')}`)
+    }
+    return parsed.data
+  })
+}
+
 export function registerStudy(program: Command) {
   const study = program.command('study').description('run a transfer study end to end')
   addWorkspaceOption(
@@ -62,6 +80,11 @@ export function registerStudy(program: Command) {
       .addOption(seedsOption().default(undefined, '2 at tiny, else 3'))
       .addOption(ablationOption())
       .option('--sources-per-seed', 'train the zoo once per seed instead of once')
+      .option(
+        '--source-cells <a,b>',
+        `backbones of the 1- and 2-digit sources, e.g. predrnnpp,mim (a zoo of architectures); one of ${CellKind.options.join(', ')} each (default: the scale's, convlstm)`,
+        sourceCellsOf,
+      )
       .addOption(
         new Option(
           '--backend <name>',
@@ -79,6 +102,7 @@ export function registerStudy(program: Command) {
           seeds?: number
           ablation?: StudyAblation[]
           sourcesPerSeed?: boolean
+          sourceCells?: CellKind[]
         },
     ) => {
       const scale = StudyScale.parse(opts.scale)
@@ -95,6 +119,7 @@ export function registerStudy(program: Command) {
               seeds: opts.seeds,
               ablations: opts.ablation ?? [],
               sourcesPerSeed: opts.sourcesPerSeed ?? false,
+              sourceCells: opts.sourceCells,
             }),
           ),
         { runJobs: true },

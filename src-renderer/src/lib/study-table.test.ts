@@ -91,6 +91,8 @@ describe('lead times', () => {
 
   it('names no span past the horizon where none was scored', () => {
     expect(leadTimeSpans([arm('scratch', [30], [])])).toEqual({ trained: 't+1', beyond: null })
+    // A study whose arms are all queued has no lead times yet (not "t+1–t+0").
+    expect(leadTimeSpans([arm('scratch', [], [])])).toEqual({ trained: '—', beyond: null })
   })
 })
 

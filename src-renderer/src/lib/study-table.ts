@@ -24,11 +24,14 @@ export function leadTimes(arms: StudyArm[]): { trained: number; beyond: number }
 export const leadTimeSpan = (from: number, to: number) =>
   from === to ? `t+${from}` : `t+${from}–t+${to}`
 
-/** The spans of trained lead times and of those past the horizon (null: none scored there). */
+/**
+ * The spans of trained lead times and of those past the horizon (null: none scored there);
+ * "—" before any arm is scored.
+ */
 export function leadTimeSpans(arms: StudyArm[]): { trained: string; beyond: string | null } {
   const { trained, beyond } = leadTimes(arms)
   return {
-    trained: leadTimeSpan(1, trained),
+    trained: trained ? leadTimeSpan(1, trained) : '—',
     beyond: beyond ? leadTimeSpan(trained + 1, trained + beyond) : null,
   }
 }
