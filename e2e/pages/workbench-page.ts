@@ -25,7 +25,9 @@ export class WorkbenchPage {
     return this.page.getByRole('form', { name: 'New run' })
   }
 
-  section(name: 'Datasets' | 'Zoo' | 'Experiments' | 'Compare' | 'Settings'): Locator {
+  section(
+    name: 'Datasets' | 'Zoo' | 'Experiments' | 'Runs' | 'Studies' | 'Compare' | 'Settings',
+  ): Locator {
     return this.page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name })
   }
 
