@@ -43,6 +43,21 @@ const QUICK_TRAIN = {
   etaDecay: etaDecayFor(200),
 }
 
+/**
+ * OpenSTL's Moving MNIST schedule for the recurrent models: batch 16, Adam 1e-3 (their
+ * defaults), 200 epochs of 10 000 clips = 125 000 iterations, scheduled sampling from 1 falling
+ * by 2e-5 per iteration (their `sampling_changing_rate`). Their one-cycle schedule is not modelled.
+ */
+const OPENSTL_TRAIN = {
+  batchSize: 16,
+  iterations: 125_000,
+  learningRate: 1e-3,
+  evalEvery: 5_000,
+  checkpointEvery: 5_000,
+  reverseInput: false,
+  etaDecay: 2e-5,
+}
+
 export const RUN_PRESETS = {
   /** The quick schedule on a 2×16 ConvLSTM, 3×3. */
   quick: {
@@ -75,22 +90,12 @@ export const RUN_PRESETS = {
   },
   /**
    * OpenSTL's Moving MNIST PredRNN++ (configs/mmnist/PredRNNpp.py): 4×128, 5×5, patch 4, no
-   * layer norm, 38.6 M parameters in their table; batch 16 and Adam 1e-3 (their defaults),
-   * 200 epochs of 10 000 clips = 125 000 iterations, scheduled sampling from 1 falling by 2e-5
-   * per iteration (their `sampling_changing_rate`). Their one-cycle schedule is not modelled.
+   * layer norm, 38.6 M parameters in their table, on their schedule.
    */
   'predrnnpp-openstl': {
     label: 'PredRNN++ OpenSTL',
     model: { cell: 'predrnnpp', hidden: [128, 128, 128, 128], kernelSize: 5, patchSize: 4 },
-    train: {
-      batchSize: 16,
-      iterations: 125_000,
-      learningRate: 1e-3,
-      evalEvery: 5_000,
-      checkpointEvery: 5_000,
-      reverseInput: false,
-      etaDecay: 2e-5,
-    },
+    train: OPENSTL_TRAIN,
     testClips: null,
   },
   /** PredRNN-V2 at laptop scale: the quick schedule with reverse sampling scaled to it. */
@@ -102,21 +107,15 @@ export const RUN_PRESETS = {
   },
   /**
    * OpenSTL's Moving MNIST PredRNN-V2 (configs/mmnist/PredRNNv2.py): 4×128, 5×5, patch 4, no
-   * layer norm, β = 0.1, 23.9 M parameters in their table; batch 16, Adam 5e-4, reverse
-   * sampling ramping between iterations 25 000 and 50 000 with α = 5 000, over the same
-   * 125 000 iterations as the PredRNN++ preset. Their one-cycle schedule is not modelled.
+   * layer norm, β = 0.1, 23.9 M parameters in their table; their schedule with Adam 5e-4 and
+   * reverse sampling ramping between iterations 25 000 and 50 000 with α = 5 000.
    */
   'predrnnv2-openstl': {
     label: 'PredRNN-V2 OpenSTL',
     model: { cell: 'predrnnv2', hidden: [128, 128, 128, 128], kernelSize: 5, patchSize: 4 },
     train: {
-      batchSize: 16,
-      iterations: 125_000,
+      ...OPENSTL_TRAIN,
       learningRate: 5e-4,
-      evalEvery: 5_000,
-      checkpointEvery: 5_000,
-      reverseInput: false,
-      etaDecay: 2e-5,
       sampling: 'reverse',
       reverseSamplingStart: 25_000,
       reverseSamplingEnd: 50_000,
@@ -134,21 +133,12 @@ export const RUN_PRESETS = {
   },
   /**
    * OpenSTL's Moving MNIST MIM (configs/mmnist/MIM.py): 4×128, 5×5, patch 4, no layer norm,
-   * 38.0 M parameters in their table; batch 16, Adam 1e-3, standard scheduled sampling from 1
-   * falling by 2e-5 per iteration, over the same 125 000 iterations as the PredRNN++ preset.
+   * 38.0 M parameters in their table, on their schedule with standard scheduled sampling.
    */
   'mim-openstl': {
     label: 'MIM OpenSTL',
     model: { cell: 'mim', hidden: [128, 128, 128, 128], kernelSize: 5, patchSize: 4 },
-    train: {
-      batchSize: 16,
-      iterations: 125_000,
-      learningRate: 1e-3,
-      evalEvery: 5_000,
-      checkpointEvery: 5_000,
-      reverseInput: false,
-      etaDecay: 2e-5,
-    },
+    train: OPENSTL_TRAIN,
     testClips: null,
   },
 } satisfies Record<string, RunPreset>
