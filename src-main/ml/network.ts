@@ -7,6 +7,7 @@ import type { CellFactory, LayerSpec, LayerState, RecurrentCell } from './cells/
 import { createStLstmCell } from './cells/st-lstm'
 import { createStLstmV2Cell } from './cells/st-lstm-v2'
 import { createMimCell } from './cells/mim'
+import { LAYER_SCOPE } from './parameter-shapes'
 import { createParamStore, type ParamStore } from './params'
 import { createRng } from './random'
 
@@ -64,15 +65,6 @@ const BACKBONE_CELLS: Record<CellKind, CellFactory> = {
   predrnnpp: createCausalLstmCell,
   predrnnv2: createStLstmV2Cell,
   mim: createMimCell,
-}
-
-/** Where each backbone's layers are named: the field's PyTorch module lists. */
-const LAYER_SCOPE: Record<CellKind, string> = {
-  convlstm: 'cell_list.',
-  predrnn: 'cell_list.',
-  predrnnpp: 'cell_list.',
-  predrnnv2: 'cell_list.',
-  mim: 'stlstm_layer.',
 }
 
 /** The backbone cell (ConvLSTM, ST-LSTM or Causal LSTM) for a layer; what the TMU falls back on. */

@@ -13,6 +13,15 @@ import { tmuLayerIndices } from './tmu/tmu-layers'
  */
 export type ParameterShapes = Record<string, number[]>
 
+/** Where each backbone's layers are named: the field's PyTorch module lists. */
+export const LAYER_SCOPE: Record<ModelConfig['cell'], string> = {
+  convlstm: 'cell_list.',
+  predrnn: 'cell_list.',
+  predrnnpp: 'cell_list.',
+  predrnnv2: 'cell_list.',
+  mim: 'stlstm_layer.',
+}
+
 interface Layer {
   readonly inChannels: number
   readonly hid: number
@@ -101,12 +110,13 @@ function memoryModuleShapes({ hid, k, grid }: Layer, norm: boolean): ParameterSh
 function mimLayerShapes(layer: Layer, index: number, norm: boolean): ParameterShapes {
   const named = (prefix: string, shapes: ParameterShapes) =>
     Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [prefix + n, shape]))
-  if (index === 0) return named('stlstm_layer.0.', stLstmShapes(layer, norm))
+  const scope = `${LAYER_SCOPE.mim}${index}.`
+  if (index === 0) return named(scope, stLstmShapes(layer, norm))
   const { hid, k, grid } = layer
   const conv = (name: string, outCh: number) => normedConvShapes(name, k, hid, outCh, grid, norm)
   const lastConv = { 'conv_last.weight': [1, 1, 2 * hid, hid] }
   return {
-    ...named(`stlstm_layer.${index}.`, {
+    ...named(scope, {
       ...conv('conv_t_cc', 3 * hid),
       ...conv('conv_s_cc', 4 * hid),
       ...conv('conv_x_cc', 4 * hid),
@@ -167,7 +177,9 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
     const cell = tmuIndices.has(index)
       ? tmuShapes(layer, model.tmu!.sources)
       : BACKBONE_SHAPES[model.cell](layer, model.layerNorm)
-    for (const [name, shape] of Object.entries(cell)) shapes[`cell_list.${index}.${name}`] = shape
+    for (const [name, shape] of Object.entries(cell)) {
+      shapes[`${LAYER_SCOPE[model.cell]}${index}.${name}`] = shape
+    }
   })
   shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]
   // PredRNN-V2's shared 1×1 adapter of the memory increments, after conv_last as in OpenSTL.
