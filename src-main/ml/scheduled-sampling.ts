@@ -81,11 +81,11 @@ export function sampleTrainingMask(
   iteration: number,
 ): { mask: tf.Tensor2D | null; eta: number } {
   const predicted = frameCount - 1 - train.inputFrames
-  const eta = samplingEta(train, iteration)
   if (train.sampling === 'standard') {
+    const eta = samplingEta(train, iteration)
     return { mask: predicted > 0 ? sampleTruthMask(rng, batch, predicted, eta) : null, eta }
   }
-  const { context } = reverseSamplingEtas(train, iteration)
+  const { context, prediction: eta } = reverseSamplingEtas(train, iteration)
   const contextMask = sampleTruthMask(rng, batch, train.inputFrames - 1, context)
   const predictedMask = sampleTruthMask(rng, batch, Math.max(0, predicted), eta)
   const mask = tf.concat([contextMask, predictedMask], 1)

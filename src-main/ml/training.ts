@@ -11,7 +11,8 @@ import { sampleTrainingMask, truthMaskFrom } from './scheduled-sampling'
 
 /**
  * Training loop pieces, docs/method.md §1 and §6: Adam on L_pred (+ PredRNN-V2's β·L_decouple,
- * + an optional auxiliary term, the TMU's λ·L_dist), scheduled sampling (standard or reverse), optional global-norm clipping and reverse input.
+ * + an optional auxiliary term, the TMU's λ·L_dist), scheduled sampling (standard or
+ * reverse), optional global-norm clipping and reverse input.
  *
  * One iteration = one optimizer step on the clip, plus (reverse input) a second step on the
  * same clip reversed in time with the same mask, as the PredRNN release's trainer does; the
