@@ -76,9 +76,9 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
 /**
  * What the network itself cannot be, said when the run is filed rather than by its trainer:
  * frames that do not split into patches, PredRNN++ without a second layer for its gradient
- * highway (docs/method.md §2.6), MIM without a second layer for its first block (§2.8), a zig-zag memory M through layers of different widths, a
- * TMU target on another backbone than ConvLSTM (§3.3), and a reverse-sampling ramp that ends
- * before it starts (§2.7).
+ * highway (docs/method.md §2.6), MIM without a second layer for its first block (§2.8), a
+ * zig-zag memory M through layers of different widths, a TMU target on another backbone than
+ * ConvLSTM (§3.3), and a reverse-sampling ramp that ends before it starts (§2.7).
  */
 export function validateModel({ model, train }: RunConfig) {
   const problems: string[] = []

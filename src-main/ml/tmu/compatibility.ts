@@ -29,7 +29,8 @@ export class IncompatibleSourcesError extends Error {
  * the same forget-gated temporal memory, [B, h, w, hidden] like ConvLSTM's; its zig-zag
  * memory M is not transferred. PredRNN++'s C (Causal LSTM) is too: the same update with one
  * more convolution (of C_{t−1}) in its gates; neither its M nor the GHU's Z is transferred
- * (docs/method.md §2.6). PredRNN-V2's C is the ST-LSTM's (§2.7). A record over every kind, so a new cell must decide here.
+ * (docs/method.md §2.6). PredRNN-V2's C is the ST-LSTM's (§2.7). A record over every kind,
+ * so a new cell must decide here.
  */
 const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   convlstm: true,
