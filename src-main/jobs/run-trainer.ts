@@ -4,7 +4,7 @@ import { initFromSource } from '../ml/tmu/finetune'
 import type { TmuStepIntrospection } from '../ml/tmu/introspection'
 import { loadSource, type TmuSource } from '../ml/tmu/sources'
 import { createTmuTrainer } from '../ml/tmu/tmu-trainer'
-import { createTmuCellFactory, TMU_MODEL_KIND } from '../ml/tmu/tmu-network'
+import { createTmuCellFactory, tmuModelKind } from '../ml/tmu/tmu-network'
 import {
   createTrainer,
   type Trainer,
@@ -24,7 +24,7 @@ export interface RunTrainer extends Trainer {
 
 /** The model kind a checkpoint of this run records, so resuming refuses another network. */
 export function modelKindOf(spec: Pick<TrainJobSpec, 'model'>): string {
-  return spec.model.tmu ? TMU_MODEL_KIND : spec.model.cell
+  return spec.model.tmu ? tmuModelKind(spec.model.cell) : spec.model.cell
 }
 
 /**

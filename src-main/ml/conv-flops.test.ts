@@ -50,6 +50,11 @@ describe('forwardConvFlops', () => {
       'PredRNN with layer norm, 5×5',
       { cell: 'predrnn', hidden: [2, 2], kernelSize: 5, layerNorm: true },
     ],
+    ['a ConvLSTM TMU target, M = 2 at layer 1', { hidden: [4, 4], tmu: { sources: 2 } }],
+    [
+      'a PredRNN++ TMU target, M = 3 at layers 1 and 2',
+      { cell: 'predrnnpp', hidden: [4, 4], tmu: { sources: 3, layers: [1, 2] } },
+    ],
   ])('is two FLOPs per multiply-add counted tap by tap: %s', (_, overrides) => {
     const model = ModelConfig.parse({ ...small, ...overrides })
     expect(forwardConvFlops(model, 3, 4)).toBe(2 * countMultiplyAdds(model, 3, 4))

@@ -30,10 +30,16 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
       predrnnpp: (cin, h) =>
         k2 * (cin * 7 * h + 4 * h * h + 3 * h * h + 3 * h * h + 4 * h * h + h * h) + 2 * h * h,
     }
+  const tmu = model.tmu
   let macsPerPosition = 0
   model.hidden.forEach((h, l) => {
     const cin = l === 0 ? frameChannels : (model.hidden[l - 1] ?? h)
     macsPerPosition += macsOfCell[model.cell](cin, h, l)
+    if (tmu?.layers.includes(l + 1)) {
+      // The M transfer gates over [X, H] (in ConvLSTM's gate convolution or beside another
+      // backbone's cell, alike) and the M 1×1 distillers.
+      macsPerPosition += k2 * (cin + h) * tmu.sources * h + tmu.sources * h * h
+    }
   })
   if (model.cell === 'predrnnpp') {
     // The GHU: x_concat and z_concat, each hidden_1 → 2·hidden_1.

@@ -40,8 +40,17 @@ describe('parameterShapes', () => {
     ['M = 2 at layer 1', { sources: 2 }],
     ['M = 1 at layer 2', { sources: 1, layers: [2] }],
     ['M = 3 at every layer, softmax', { sources: 3, layers: [1, 2, 3], gate: 'softmax' }],
-  ])('equals a real TMU target, %s', (_, tmu) => {
-    const model = ModelConfig.parse({ ...tiny, hidden: [8, 8, 8], tmu })
+    ['PredRNN, M = 2 at layer 1', { sources: 2 }, 'predrnn'],
+    [
+      'PredRNN++ with layer norm, M = 1 at layers 1 and 3',
+      { sources: 1, layers: [1, 3] },
+      'predrnnpp',
+    ],
+    ['PredRNN-V2, M = 2 at layer 2', { sources: 2, layers: [2] }, 'predrnnv2'],
+    ['MIM, M = 2 at every layer', { sources: 2, layers: [1, 2, 3] }, 'mim'],
+  ])('equals a real TMU target, %s', (title, tmu, cell = 'convlstm') => {
+    const layerNorm = title.includes('layer norm')
+    const model = ModelConfig.parse({ ...tiny, cell, layerNorm, hidden: [8, 8, 8], tmu })
     const net = createTmuNetwork(model, { seed: 0, trainable: false })
     expect(Object.entries(parameterShapes(model))).toEqual(realShapes(net))
     expect(parameterCount(model)).toBe(net.params.countParams())
@@ -52,6 +61,9 @@ describe('parameterShapes', () => {
     expect(parameterCount(ModelConfig.parse({}))).toBe(2_971_648)
     // Layer 1 becomes conv 768 384 + its layer norm 196 608 + two distillers of 36 864.
     expect(parameterCount(ModelConfig.parse({ tmu: { sources: 2 } }))).toBe(3_498_112)
+    // §3.11: beside the ST-LSTM's 6 049 792, transfer 256 128 + its norm 65 536 + 2 × 36 864.
+    const predrnnTarget = ModelConfig.parse({ cell: 'predrnn', tmu: { sources: 2 } })
+    expect(parameterCount(predrnnTarget)).toBe(6_445_184)
   })
 
   it("counts OpenSTL's Moving MNIST PredRNN++ as their table (38.6 M)", () => {

@@ -7,8 +7,8 @@ import { tmuLayerIndices } from './tmu/tmu-layers'
  * the network's creation order: what an imported checkpoint must hold to be this model, and
  * what the memory estimate counts. Read from the config alone, without TensorFlow.js, so the
  * main process (the CLI's `tmu zoo import`, the runs service) needs no backend. The cells'
- * `create…Weights` (conv-lstm.ts, st-lstm.ts, causal-lstm.ts, gradient-highway.ts,
- * tmu-cell.ts) are the truth these mirror;
+ * `create…Weights` (conv-lstm.ts, st-lstm.ts, causal-lstm.ts, gradient-highway.ts, mim.ts,
+ * tmu-cell.ts, tmu-backbone-cell.ts) are the truth these mirror;
  * parameter-shapes.test.ts checks them against real networks.
  */
 export type ParameterShapes = Record<string, number[]>
@@ -106,10 +106,13 @@ function memoryModuleShapes({ hid, k, grid }: Layer, norm: boolean): ParameterSh
   }
 }
 
+/** `shapes` with every name under `prefix`. */
+function named(prefix: string, shapes: ParameterShapes): ParameterShapes {
+  return Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [prefix + n, shape]))
+}
+
 /** mim.ts: layer 1 an ST-LSTM; a MIM block above it, with its MIM-N under stlstm_layer_diff. */
 function mimLayerShapes(layer: Layer, index: number, norm: boolean): ParameterShapes {
-  const named = (prefix: string, shapes: ParameterShapes) =>
-    Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [prefix + n, shape]))
   const scope = `${LAYER_SCOPE.mim}${index}.`
   if (index === 0) return named(scope, stLstmShapes(layer, norm))
   const { hid, k, grid } = layer
@@ -142,13 +145,32 @@ const BACKBONE_SHAPES: Record<
 }
 
 /** tmu-cell.ts: 4 + M gates, always normed, and per source a 1×1 distiller with its norm. */
-function tmuShapes({ inChannels, hid, k, grid }: Layer, sources: number): ParameterShapes {
+function tmuShapes(layer: Layer, sources: number): ParameterShapes {
+  const { inChannels, hid, k, grid } = layer
   const gateChannels = (4 + sources) * hid
-  const shapes: ParameterShapes = {
+  return {
     'conv.0.weight': [k, k, inChannels + hid, gateChannels],
     'conv.0.bias': [gateChannels],
     ...layerNorm('conv.1', grid, gateChannels),
+    ...distillerShapes(layer, sources),
   }
+}
+
+/** tmu-backbone-cell.ts: beside another backbone's cell, the M transfer gates and the distillers. */
+function transferShapes(layer: Layer, sources: number): ParameterShapes {
+  const { inChannels, hid, k, grid } = layer
+  const gateChannels = sources * hid
+  return {
+    'transfer.0.weight': [k, k, inChannels + hid, gateChannels],
+    'transfer.0.bias': [gateChannels],
+    ...layerNorm('transfer.1', grid, gateChannels),
+    ...distillerShapes(layer, sources),
+  }
+}
+
+/** tmu-cell.ts: per source m = 1 … M a 1×1 distiller and its norm. */
+function distillerShapes({ hid, grid }: Layer, sources: number): ParameterShapes {
+  const shapes: ParameterShapes = {}
   for (let m = 1; m <= sources; m++) {
     Object.assign(shapes, {
       [`distiller${m}.0.weight`]: [1, 1, hid, hid],
@@ -170,15 +192,18 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
       : {}
   hidden.forEach((hid, index) => {
     const layer = { inChannels: index === 0 ? frameChannels : hidden[index - 1]!, hid, k, grid }
+    const scope = `${LAYER_SCOPE[model.cell]}${index}.`
+    const isTmu = tmuIndices.has(index)
     if (model.cell === 'mim') {
       Object.assign(shapes, mimLayerShapes(layer, index, model.layerNorm))
-      return
+    } else if (model.cell === 'convlstm' && isTmu) {
+      Object.assign(shapes, named(scope, tmuShapes(layer, model.tmu!.sources)))
+    } else {
+      Object.assign(shapes, named(scope, BACKBONE_SHAPES[model.cell](layer, model.layerNorm)))
     }
-    const cell = tmuIndices.has(index)
-      ? tmuShapes(layer, model.tmu!.sources)
-      : BACKBONE_SHAPES[model.cell](layer, model.layerNorm)
-    for (const [name, shape] of Object.entries(cell)) {
-      shapes[`${LAYER_SCOPE[model.cell]}${index}.${name}`] = shape
+    // The other backbones keep their own cell at a TMU layer, the transfer created after it.
+    if (model.cell !== 'convlstm' && isTmu) {
+      Object.assign(shapes, named(scope, transferShapes(layer, model.tmu!.sources)))
     }
   })
   shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]

@@ -98,11 +98,7 @@ export function validateModel({ model, train }: RunConfig) {
       'MIM starts its memory-in-memory blocks at layer 2 (layer 1 is an ST-LSTM), so it needs at least 2 layers (hidden)',
     )
   }
-  if (model.tmu && model.cell !== 'convlstm') {
-    problems.push(
-      `a TMU target is a ConvLSTM network (docs/method.md §3.3), not ${CELL_LABELS[model.cell]}; its sources may be any backbone (cell)`,
-    )
-  } else if (model.cell !== 'convlstm' && new Set(model.hidden).size > 1) {
+  if (model.cell !== 'convlstm' && new Set(model.hidden).size > 1) {
     problems.push(
       `${CELL_LABELS[model.cell]} passes its memory M through its layers, so they need one width; hidden is ${model.hidden.join(', ')}`,
     )

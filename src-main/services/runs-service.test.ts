@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { RunConfig, TmuOptions } from '../api/contract'
+import { RunConfig } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
 import {
   microConfig,
@@ -151,11 +151,6 @@ describe('runs', () => {
       message: expect.stringContaining(
         'PredRNN-V2 (ST-LSTM, decoupled memories) passes its memory M through its layers, so they need one width; hidden is 8, 4',
       ),
-    })
-    await expect(
-      file({ cell: 'predrnnv2', hidden: [8, 8], tmu: TmuOptions.parse({ sources: 1 }) }),
-    ).rejects.toMatchObject({
-      message: expect.stringContaining('a TMU target is a ConvLSTM network'),
     })
     expect(await wb.call('runs.list', {})).toEqual([])
   })

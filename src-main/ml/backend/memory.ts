@@ -45,8 +45,8 @@ interface LayerShape {
   readonly hidden: number
 }
 
-/** Tensors one cell step keeps for the backward pass, in channels (docs/method.md §2 op by op). */
-function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: number): number {
+/** What the backbone cell of a step keeps, in channels (docs/method.md §2 op by op). */
+function backboneChannelsPerStep(model: ModelConfig, layer: LayerShape, index: number): number {
   const { inChannels: cin, hidden: h } = layer
   if (model.cell === 'predrnn' || model.cell === 'predrnnv2') {
     // 14h conv outputs + 14h split copies, 2 × 10h for the C and M updates, 6h for o
@@ -73,15 +73,20 @@ function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: numbe
     return 71 * h + highway + (model.layerNorm ? 4 * gateChannels : 0)
   }
   // ConvLSTM: concat [X,H], 4h conv + 4h bias add + 4h split, 9h for the C and H updates.
-  let channels = cin + h + 12 * h + 9 * h
-  if (model.layerNorm) channels += 4 * 4 * h
+  const channels = cin + h + 12 * h + 9 * h
+  return model.layerNorm ? channels + 4 * 4 * h : channels
+}
+
+/** Tensors one cell step keeps for the backward pass, in channels: its backbone's, and a TMU's. */
+function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: number): number {
+  const own = backboneChannelsPerStep(model, layer, index)
   const tmu = model.tmu
-  if (tmu && tmu.layers.includes(index + 1)) {
-    // M more gates (conv, norm, split, σ), then per source a distiller (1×1 conv + norm)
-    // and the gated mix: about 10 tensors of h channels per source.
-    channels += tmu.sources * (4 + 10) * h
-  }
-  return channels
+  if (!tmu || !tmu.layers.includes(index + 1)) return own
+  // M more gates (conv, norm, split, σ), then per source a distiller (1×1 conv + norm)
+  // and the gated mix: about 10 tensors of h channels per source. Beside another backbone's
+  // cell the gates have a convolution of their own over [X, H] (tmu-backbone-cell.ts).
+  const ownGateInput = model.cell === 'convlstm' ? 0 : layer.inChannels + layer.hidden
+  return own + ownGateInput + tmu.sources * (4 + 10) * layer.hidden
 }
 
 function layerShapes(model: ModelConfig): LayerShape[] {

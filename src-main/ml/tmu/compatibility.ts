@@ -75,7 +75,7 @@ function sourceProblems(
   }
   if (!TRANSFERABLE_MEMORY[config.cell]) {
     return [
-      `${label} is a ${CELL_LABELS[config.cell]} network, whose memory cannot stand for ConvLSTM's`,
+      `${label} is a ${CELL_LABELS[config.cell]} network, whose memory cannot stand for the target's C`,
     ]
   }
   const problems: string[] = []

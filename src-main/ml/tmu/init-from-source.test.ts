@@ -76,6 +76,35 @@ describe('a TMU target initialised from a source', () => {
     }
   })
 
+  it('starts a PredRNN target from a PredRNN source, whole, and refuses a PredRNN++ one', () => {
+    const backbone = (cell: string) => ({ ...base, cell })
+    const source = (cell: string, seed: number) => ({
+      name: cell,
+      network: createNetwork(ModelConfig.parse(backbone(cell)), { seed, trainable: false }),
+    })
+    const model = ModelConfig.parse({
+      ...backbone('predrnn'),
+      tmu: { sources: 2, initFromSource: 1 },
+    })
+    const sources = [source('predrnn', 1), source('predrnnpp', 2)]
+    const from = createTmuTrainer(model, train, sources)
+    try {
+      // Layer 1's ST-LSTM runs unchanged beside the transfer: its weights come over whole.
+      for (const name of ['cell_list.0.conv_x.0.weight', 'cell_list.0.conv_last.weight']) {
+        expect(values(from.trainer.network.params.get(name))).toEqual(
+          values(sources[0]!.network.params.get(name)),
+        )
+      }
+      const second = ModelConfig.parse({ ...model, tmu: { ...model.tmu, initFromSource: 2 } })
+      expect(() => createTmuTrainer(second, train, sources)).toThrow(
+        'init from source: the source is a PredRNN++ (Causal LSTM + GHU) network, the target a PredRNN (ST-LSTM); their weights do not correspond',
+      )
+    } finally {
+      from.dispose()
+      sources.forEach((s) => s.network.dispose())
+    }
+  })
+
   it('refuses a source number the run does not have', () => {
     const sources = [
       {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { CELL_LABELS } from '../../domain/model'
 import type { PredictiveNetwork } from '../network'
 
 /**
@@ -16,6 +17,13 @@ import type { PredictiveNetwork } from '../network'
  * the first few. Returns the names copied (wholly or in part).
  */
 export function initTmuFromSource(target: PredictiveNetwork, source: PredictiveNetwork): string[] {
+  // Other backbones share names (conv_x, conv_h, … of the PredRNN family) and even shapes,
+  // but not what the weights mean: a Causal LSTM's conv_x is no start for an ST-LSTM's.
+  if (source.config.cell !== target.config.cell) {
+    throw new Error(
+      `init from source: the source is a ${CELL_LABELS[source.config.cell]} network, the target a ${CELL_LABELS[target.config.cell]}; their weights do not correspond`,
+    )
+  }
   const problems: string[] = []
   const updates: tf.NamedTensorMap = {}
   const copied: string[] = []

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ModelConfig, reverseSamplingFor, TrainConfig } from '../../domain/model'
+import { CellKind, ModelConfig, reverseSamplingFor, TrainConfig } from '../../domain/model'
 import { digitClips } from '../../testing/digit-clips'
 import { initBackend } from '../backend'
 import { createNetwork } from '../network'
@@ -21,16 +21,15 @@ const geometry = { kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 
 const INPUT_FRAMES = 5
 const CLIP_FRAMES = 10
 
-function zoo(): TmuSource[] {
-  const configs = [
-    ModelConfig.parse({ ...geometry, cell: 'predrnnpp', hidden: [8, 8] }),
-    ModelConfig.parse({ ...geometry, cell: 'predrnnv2', hidden: [8, 8] }),
-    ModelConfig.parse({ ...geometry, cell: 'mim', hidden: [8, 8] }),
-    ModelConfig.parse({ ...geometry, hidden: [8, 8] }),
-  ]
-  return configs.map((config, k) => ({
-    name: `${config.cell}-source`,
-    network: createNetwork(config, { seed: 21 + k, trainable: false }),
+function zoo(
+  cells: readonly CellKind[] = ['predrnnpp', 'predrnnv2', 'mim', 'convlstm'],
+): TmuSource[] {
+  return cells.map((cell, k) => ({
+    name: `${cell}-source`,
+    network: createNetwork(ModelConfig.parse({ ...geometry, cell, hidden: [8, 8] }), {
+      seed: 21 + k,
+      trainable: false,
+    }),
   }))
 }
 
@@ -80,4 +79,32 @@ describe('TMU target with PredRNN++, PredRNN-V2, MIM and ConvLSTM sources', () =
     expect(losses.every(Number.isFinite), `losses ${losses.join(', ')}`).toBe(true)
     expect(losses.at(-1)!, `losses ${losses.join(', ')}`).toBeLessThan(losses[0]!)
   })
+
+  // The TMU beside each other backbone's own cell (tmu-backbone-cell.ts), at layer 1, fed by
+  // the zoo's PredRNN++ and ConvLSTM sources.
+  for (const cell of CellKind.options.filter((c) => c !== 'convlstm')) {
+    it(`trains a ${cell} TMU target on a PredRNN++ and a ConvLSTM source, on the default backend`, async () => {
+      await initBackend('auto')
+      const sources = zoo(['predrnnpp', 'convlstm'])
+      const clips = digitClips(4, 9, CLIP_FRAMES)
+      const target = ModelConfig.parse({ ...geometry, cell, hidden: [8, 8], tmu: { sources: 2 } })
+      const train = TrainConfig.parse({
+        inputFrames: INPUT_FRAMES,
+        outputFrames: CLIP_FRAMES - INPUT_FRAMES,
+        batchSize: 4,
+        learningRate: 3e-3,
+        etaDecay: 0.05,
+      })
+      const trainer = createTmuTrainer(target, train, sources)
+      const losses: number[] = []
+      for (let iteration = 0; iteration < 4; iteration++) {
+        losses.push((await trainer.step(clips)).loss)
+      }
+      trainer.dispose()
+      sources.forEach((s) => s.network.dispose())
+      clips.dispose()
+      expect(losses.every(Number.isFinite), `losses ${losses.join(', ')}`).toBe(true)
+      expect(losses.at(-1)!, `losses ${losses.join(', ')}`).toBeLessThan(losses[0]!)
+    })
+  }
 })

@@ -60,6 +60,12 @@ export interface TmuStepOptions {
  */
 export type TmuState = LayerState & { readonly cTilde: tf.Tensor4D }
 
+/** What the transfer leaves in a TMU layer's state beside the backbone's own `h`. */
+export type TransferredMemory = Record<string, tf.Tensor4D> & {
+  readonly c: tf.Tensor4D
+  readonly cTilde: tf.Tensor4D
+}
+
 export const distilledKey = (m: number) => `distilled${m}`
 export const gateKey = (m: number) => `gate${m}`
 
@@ -78,25 +84,45 @@ export function tmuStep(
       [4 * hidden, sources * hidden],
       -1,
     ) as [tf.Tensor4D, tf.Tensor4D]
-    // tfjs cannot differentiate a one-way split (its gradient concatenates a lone tensor).
-    const s =
-      sources === 1 ? [transferLogits] : (tf.split(transferLogits, sources, -1) as tf.Tensor4D[])
     const { c: cTilde, h } = convLstmGates(lstmGates, prev.c)
-    const distilled = w.distillers.map((d) =>
-      layerNorm(tf.conv2d(cTilde, d.kernel, 1, 'valid'), d.norm),
-    )
-    const gates = transferGates(s, options.gate)
-    // C̃ + Σ_m [T_m⊙D_m + (1−T_m)⊙C̃] = C̃ + Σ_m [C̃ + T_m⊙(D_m − C̃)], one product per source.
-    const mixed = distilled.map((d, m) =>
-      tf.add(cTilde, tf.mul(gates[m] as tf.Tensor4D, tf.sub(d, cTilde))),
-    )
-    const carried = tf.addN([cTilde, ...mixed]) as tf.Tensor4D
-    const c = options.rescaleMemory ? (tf.div(carried, 1 + sources) as tf.Tensor4D) : carried
-    const state: Record<string, tf.Tensor4D> = { h, c, cTilde }
-    distilled.forEach((d, m) => (state[distilledKey(m)] = d))
-    gates.forEach((t, m) => (state[gateKey(m)] = t))
-    return state as TmuState
+    const s = splitPerSource(transferLogits, sources)
+    return { h, ...transferMemory(w.distillers, cTilde, s, options) }
   })
+}
+
+/**
+ * The transfer half of a TMU step, shared by the release's ConvLSTM TMU and the TMU on other
+ * backbones (tmu-backbone-cell.ts): from C̃_t and the gate pre-activations s_1 … s_M, the
+ * distilled D_m, the gates T_m and the carried C_t, keyed as TmuState holds them. Call inside
+ * the step's tidy.
+ */
+export function transferMemory(
+  distillers: readonly TmuDistiller[],
+  cTilde: tf.Tensor4D,
+  s: readonly tf.Tensor4D[],
+  options: TmuStepOptions,
+): TransferredMemory {
+  const sources = distillers.length
+  const distilled = distillers.map((d) =>
+    layerNorm(tf.conv2d(cTilde, d.kernel, 1, 'valid'), d.norm),
+  )
+  const gates = transferGates(s, options.gate)
+  // C̃ + Σ_m [T_m⊙D_m + (1−T_m)⊙C̃] = C̃ + Σ_m [C̃ + T_m⊙(D_m − C̃)], one product per source.
+  const mixed = distilled.map((d, m) =>
+    tf.add(cTilde, tf.mul(gates[m] as tf.Tensor4D, tf.sub(d, cTilde))),
+  )
+  const carried = tf.addN([cTilde, ...mixed]) as tf.Tensor4D
+  const c = options.rescaleMemory ? (tf.div(carried, 1 + sources) as tf.Tensor4D) : carried
+  const state: Record<string, tf.Tensor4D> = { c, cTilde }
+  distilled.forEach((d, m) => (state[distilledKey(m)] = d))
+  gates.forEach((t, m) => (state[gateKey(m)] = t))
+  return state as TransferredMemory
+}
+
+/** s_1 … s_M from their M·hidden channels, source-major as the release orders them. */
+export function splitPerSource(logits: tf.Tensor4D, sources: number): tf.Tensor4D[] {
+  // tfjs cannot differentiate a one-way split (its gradient concatenates a lone tensor).
+  return sources === 1 ? [logits] : (tf.split(logits, sources, -1) as tf.Tensor4D[])
 }
 
 /** T_m from the gate pre-activations s_m: independent sigmoids, or a softmax across m. */
@@ -116,11 +142,20 @@ export function createTmuWeights(
     kernel: params.convWeight('conv.0.weight', k, inChannels + hid, gateChannels),
     bias: params.convBias('conv.0.bias', (inChannels + hid) * k * k, gateChannels),
     norm: params.layerNorm('conv.1', [heightPatches, widthPatches, gateChannels]),
-    distillers: Array.from({ length: sources }, (_, m) => ({
-      kernel: params.convWeight(`distiller${m + 1}.0.weight`, 1, hid, hid),
-      norm: params.layerNorm(`distiller${m + 1}.1`, [heightPatches, widthPatches, hid]),
-    })),
+    distillers: createDistillers(spec, params, sources),
   }
+}
+
+/** Per source m = 1 … M, W_m (`distiller<m>.0.weight`, 1×1, no bias) and LN_m (`distiller<m>.1`). */
+export function createDistillers(
+  { hiddenChannels: hid, heightPatches, widthPatches }: LayerSpec,
+  params: ParamBuilder,
+  sources: number,
+): TmuDistiller[] {
+  return Array.from({ length: sources }, (_, m) => ({
+    kernel: params.convWeight(`distiller${m + 1}.0.weight`, 1, hid, hid),
+    norm: params.layerNorm(`distiller${m + 1}.1`, [heightPatches, widthPatches, hid]),
+  }))
 }
 
 export function createTmuCell(

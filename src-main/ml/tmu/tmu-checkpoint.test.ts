@@ -14,7 +14,7 @@ import { createTrainer } from '../training'
 import { initFromSource } from './finetune'
 import { inspectClips } from './introspection'
 import { createSourceFromCheckpoint, loadSource, type TmuSource } from './sources'
-import { createTmuCellFactory, TMU_MODEL_KIND } from './tmu-network'
+import { createTmuCellFactory, tmuModelKind } from './tmu-network'
 import { createTmuTrainer } from './tmu-trainer'
 
 const base = { hidden: [4, 4], kernelSize: 3, patchSize: 2, imageHeight: 8, imageWidth: 8 }
@@ -98,7 +98,7 @@ describe('TMU checkpoints and inference', () => {
     const dir = writeCheckpoint(join(runs, 'target'), {
       weights: await tensorMap(weights),
       optimizer: await tensorMap(Object.fromEntries(adam.map((w) => [w.name, w.tensor]))),
-      state: state(TMU_MODEL_KIND, model, tmu.trainer.iteration),
+      state: state(tmuModelKind('convlstm'), model, tmu.trainer.iteration),
     })
     tf.dispose([...Object.values(weights), ...adam.map((w) => w.tensor)])
     const expected = tmu.trainer.predict(clip, 3)
@@ -113,7 +113,7 @@ describe('TMU checkpoints and inference', () => {
     sources.forEach((s) => s.network.dispose())
 
     // Inference: the saved model alone, no source loaded.
-    const saved = readCheckpoint(dir, { modelKind: TMU_MODEL_KIND, weightShapes: shapes })
+    const saved = readCheckpoint(dir, { modelKind: tmuModelKind('convlstm'), weightShapes: shapes })
     const savedModel = saved.state.config.model
     const evaluator = createTrainer(savedModel, saved.state.config.train, {
       cellFactory: createTmuCellFactory(savedModel),

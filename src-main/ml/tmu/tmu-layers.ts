@@ -10,15 +10,9 @@ export function everyLayer(layerCount: number): number[] {
   return Array.from({ length: layerCount }, (_, index) => index + 1)
 }
 
-/**
- * The TMU options of a target, or a clear error. The backbone must be ConvLSTM: the TMU is a
- * ConvLSTM cell (docs/method.md §3.3), and in a PredRNN stack it would cut the zig-zag memory's path.
- */
+/** The TMU options of a target, or a clear error. */
 export function requireTmu(model: ModelConfig): TmuOptions {
   if (!model.tmu) throw new Error('the target model has no `tmu` options')
-  if (model.cell !== 'convlstm') {
-    throw new Error(`a TMU target's backbone must be convlstm, got ${model.cell}`)
-  }
   return model.tmu
 }
 

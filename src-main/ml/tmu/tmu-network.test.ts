@@ -62,12 +62,9 @@ describe('TMU target network', () => {
     expect(tmuLayerIndices(tiny({ sources: 1, layers: [3, 1, 3] }))).toEqual([0, 2])
   })
 
-  it('refuses TMU layers outside the stack and a PredRNN target', () => {
+  it('refuses TMU layers outside the stack', () => {
     expect(() => createTmuNetwork(tiny({ sources: 1, layers: [4] }), { seed: 0 })).toThrow(
       'TMU layer 4 does not exist, the model has 3 layers',
     )
-    expect(() =>
-      createTmuNetwork({ ...tiny({ sources: 1 }), cell: 'predrnn' }, { seed: 0 }),
-    ).toThrow("a TMU target's backbone must be convlstm, got predrnn")
   })
 })

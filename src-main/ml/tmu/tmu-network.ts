@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../../domain/model'
+import type { CellKind, ModelConfig } from '../../domain/model'
 import type { CellFactory } from '../cells/recurrent-cell'
 import {
   createBackboneCell,
@@ -6,23 +6,32 @@ import {
   type NetworkOptions,
   type PredictiveNetwork,
 } from '../network'
+import { createTmuBackboneCell } from './tmu-backbone-cell'
 import { createTmuCell } from './tmu-cell'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
  * The TMU target network, docs/method.md §3.3: the backbone everywhere except the layers in
- * `tmu.layers` (1-based; the release: [1]), which are TMU cells.
+ * `tmu.layers` (1-based; the release: [1]), which are TMU cells: the release's ConvLSTM TMU
+ * on a ConvLSTM backbone, the backbone's own cell with the TMU's transfer beside it on the
+ * others (tmu-backbone-cell.ts, §3.11).
  */
 
-/** Model kind recorded in a TMU target's checkpoints. */
-export const TMU_MODEL_KIND = 'tmu-convlstm'
+/** Model kind recorded in a TMU target's checkpoints (`tmu-convlstm` for the release's). */
+export function tmuModelKind(cell: CellKind): string {
+  return `tmu-${cell}`
+}
 
 export function createTmuCellFactory(model: ModelConfig): CellFactory {
   const tmu = requireTmu(model)
   const tmuIndices = new Set(tmuLayerIndices(model))
   const backbone = createBackboneCell(model.cell)
-  return (spec, params, root) =>
-    tmuIndices.has(spec.index) ? createTmuCell(spec, params, tmu) : backbone(spec, params, root)
+  return (spec, params, root) => {
+    if (!tmuIndices.has(spec.index)) return backbone(spec, params, root)
+    return model.cell === 'convlstm'
+      ? createTmuCell(spec, params, tmu)
+      : createTmuBackboneCell(backbone, spec, params, root, tmu)
+  }
 }
 
 export function createTmuNetwork(
