@@ -109,7 +109,7 @@ test('the tiny study runs every arm to finite results with intervals, verdicts a
   app.expectNoErrors()
 })
 
-test('a study’s zoo can mix architectures: the sources train on the backbones picked', async ({
+test('a study can mix architectures: sources and target train on the backbones picked', async ({
   page,
   serve,
 }) => {
@@ -119,6 +119,7 @@ test('a study’s zoo can mix architectures: the sources train on the backbones 
   const start = page.getByRole('region', { name: 'Start a study' })
   await start.getByLabel('1-digit source').selectOption('predrnnpp')
   await start.getByLabel('2-digit source').selectOption('mim')
+  await start.getByLabel('Target: scratch and TMU').selectOption('predrnn')
   await start.getByRole('button', { name: 'Start tiny study' }).click()
   // The zoo's runs are named by their backbones, and are what they say.
   const sources = page.getByText(/^\s*Sources:/)
@@ -132,7 +133,8 @@ test('a study’s zoo can mix architectures: the sources train on the backbones 
   expect(cell('source · FD-1 tiny predrnnpp')).toBe('predrnnpp')
   expect(cell('source · FD-2 tiny mim')).toBe('mim')
   expect(cell('finetune ← FD-2 · seed 1')).toBe('mim')
-  expect(cell('TMU ← FD-1 + FD-2 · seed 1')).toBe('convlstm')
+  expect(cell('scratch · seed 1')).toBe('predrnn')
+  expect(cell('TMU ← FD-1 + FD-2 · seed 1')).toBe('predrnn')
   await page.screenshot({ path: test.info().outputPath('mixed-zoo-study.png') })
   app.expectNoErrors()
 })

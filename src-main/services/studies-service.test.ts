@@ -67,7 +67,7 @@ describe('studies', () => {
     expect(mse.mean.high!).toBeGreaterThan(0)
   }, 600_000)
 
-  it('trains a zoo of architectures: PredRNN++ and MIM sources, finetunes on theirs, a ConvLSTM TMU on both', async () => {
+  it('trains a zoo of architectures: PredRNN++ and MIM sources, finetunes on theirs, a PredRNN TMU on both', async () => {
     const wb = workbench()
     const { state, done } = await microStudy(
       wb,
@@ -78,7 +78,7 @@ describe('studies', () => {
         { name: 'TMU ← FD-1 + FD-2', kind: 'tmu', sources: [0, 1] },
       ],
       1,
-      ['predrnnpp', 'mim'],
+      { sourceCells: ['predrnnpp', 'mim'], targetCell: 'predrnn' },
     )
     expect(await done()).toMatchObject({ stage: 'done' })
     const runs = await wb.call('runs.list', { experimentId: state.experimentId })
@@ -87,7 +87,8 @@ describe('studies', () => {
     expect(cellOf('source · FD-2 micro mim')).toBe('mim')
     expect(cellOf('finetune ← FD-1')).toBe('predrnnpp')
     expect(cellOf('finetune ← FD-2')).toBe('mim')
-    expect(cellOf('TMU ← FD-1 + FD-2')).toBe('convlstm')
+    expect(cellOf('scratch')).toBe('predrnn')
+    expect(cellOf('TMU ← FD-1 + FD-2')).toBe('predrnn')
     const results = await wb.call('studies.results', { experimentId: state.experimentId })
     for (const arm of results.arms) {
       expect(arm.scoredSeeds, arm.name).toBe(1)

@@ -490,6 +490,7 @@ export function createStudiesService(deps: StudiesDeps) {
       ablations,
       sourcesPerSeed,
       sourceCells,
+      targetCell,
     }: ParsedInput<'studies.flyingDigits'>): StudyState {
       const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ')
       const [one, two, three] = [1, 2, 3].map((digits) => dataset(scale, digits)) as [
@@ -497,7 +498,12 @@ export function createStudiesService(deps: StudiesDeps) {
         Dataset,
         Dataset,
       ]
-      const config = { ...STUDY_SCALES[scale].config, backend }
+      const scaleConfig = STUDY_SCALES[scale].config
+      const config = {
+        ...scaleConfig,
+        model: { ...scaleConfig.model, cell: targetCell ?? scaleConfig.model.cell },
+        backend,
+      }
       const arms = mainArms(2)
       const tmu = arms.at(-1)!
       const layers = config.model.hidden.length
@@ -507,7 +513,7 @@ export function createStudiesService(deps: StudiesDeps) {
         : `a ${CELL_LABELS[cells[0]!]} on 1 digit and a ${CELL_LABELS[cells[1]!]} on 2`
       return create({
         name: `Flying Digits study · ${scale} · ${stamp}`,
-        description: `Target: 3-digit Flying Digits. Zoo: ${zoo}. Arms: scratch, finetune from each source, TMU with both, and TMU variants (docs/method.md §4, docs/studies.md).`,
+        description: `Target: ${CELL_LABELS[config.model.cell]} on 3-digit Flying Digits. Zoo: ${zoo}. Arms: scratch, finetune from each source, TMU with both, and TMU variants (docs/method.md §4, docs/studies.md).`,
         plan: StudyPlan.parse({
           scale,
           targetDatasetId: three.id,

@@ -5,13 +5,14 @@ import { microConfig } from './test-workbench'
 /**
  * A study of micro runs (16×16, 2 → 2, 4 iterations) on 12 test clips: a 1-digit source (or,
  * given `sourceCells`, one source per backbone on it, two layers deep) and the arms asked for,
- * seeded per arm. `done()` resolves with its state once it is done or failed.
+ * seeded per arm, on `targetCell` (default ConvLSTM). `done()` resolves with its state once it
+ * is done or failed.
  */
 export async function microStudy(
   wb: Workbench,
   arms: Input<'studies.create'>['plan']['arms'],
   seeds: number,
-  sourceCells?: readonly CellKind[],
+  { sourceCells, targetCell }: { sourceCells?: readonly CellKind[]; targetCell?: CellKind } = {},
 ) {
   const generate = (name: string, digits: number) =>
     wb.call('datasets.generate', {
@@ -43,7 +44,11 @@ export async function microStudy(
           : [],
       config: {
         ...config,
-        model: { ...config.model, hidden: sourceCells ? [2, 2] : config.model.hidden },
+        model: {
+          ...config.model,
+          cell: targetCell ?? config.model.cell,
+          hidden: sourceCells ? [2, 2] : config.model.hidden,
+        },
         testClips: 12,
       },
       seeds,

@@ -94,6 +94,8 @@ export const FlyingDigitsInput = z.object({
   sourcesPerSeed: z.boolean().default(false),
   /** The backbones of the 1- and 2-digit sources; default: the scale's (ConvLSTM). */
   sourceCells: z.array(CellKind).length(2).optional(),
+  /** The backbone of the scratch and TMU arms; default: the scale's (ConvLSTM). */
+  targetCell: CellKind.optional(),
 })
 
 /** Adds seeds or TMU variants to a study; only the runs that are missing then train. */

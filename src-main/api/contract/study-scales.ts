@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { CELL_LABELS, etaDecayFor } from '../../domain/model'
+import { CELL_LABELS, etaDecayFor, type CellKind } from '../../domain/model'
 import type { GenerateDatasetInput } from './datasets'
 import { RUN_PRESETS } from './presets'
 import { RunConfig } from './runs'
@@ -100,9 +100,13 @@ export const STUDY_SCALES: Record<StudyScale, StudyScaleSpec> = {
 
 /**
  * A scale's configuration in words ("32×32 frames, 5 → 5, a 2×16 ConvLSTM, …"), read off the
- * spec itself so what the Studies page and `tmu study --help` promise is what a study trains.
+ * spec itself so what the Studies page and `tmu study --help` promise is what a study trains;
+ * `targetCell` names the backbone where the study puts its target on another.
  */
-export function describeStudyScale(scale: StudyScale): string {
+export function describeStudyScale(
+  scale: StudyScale,
+  targetCell: CellKind = STUDY_SCALES[scale].config.model.cell,
+): string {
   const { config, seeds } = STUDY_SCALES[scale]
   const { model, train } = config
   const sameWidth = model.hidden.every((h) => h === model.hidden[0])
@@ -112,7 +116,7 @@ export function describeStudyScale(scale: StudyScale): string {
   return [
     `${model.imageHeight}×${model.imageWidth} frames`,
     `${train.inputFrames} → ${train.outputFrames}`,
-    `a ${layers} ${CELL_LABELS[model.cell]}, ${model.kernelSize}×${model.kernelSize}`,
+    `a ${layers} ${CELL_LABELS[targetCell]}, ${model.kernelSize}×${model.kernelSize}`,
     `batch ${train.batchSize}`,
     `${train.iterations.toLocaleString('en-US').replace(/,/g, ' ')} iterations per run`,
     `${seeds} seeds per arm`,

@@ -87,6 +87,12 @@ export function registerStudy(program: Command) {
       )
       .addOption(
         new Option(
+          '--target-cell <cell>',
+          "backbone of the scratch and TMU arms on 3 digits (default: the scale's, convlstm)",
+        ).choices(CellKind.options),
+      )
+      .addOption(
+        new Option(
           '--backend <name>',
           'compute backend of every run (auto: the fastest that loads)',
         )
@@ -103,6 +109,7 @@ export function registerStudy(program: Command) {
           ablation?: StudyAblation[]
           sourcesPerSeed?: boolean
           sourceCells?: CellKind[]
+          targetCell?: CellKind
         },
     ) => {
       const scale = StudyScale.parse(opts.scale)
@@ -120,6 +127,7 @@ export function registerStudy(program: Command) {
               ablations: opts.ablation ?? [],
               sourcesPerSeed: opts.sourcesPerSeed ?? false,
               sourceCells: opts.sourceCells,
+              targetCell: opts.targetCell,
             }),
           ),
         { runJobs: true },
