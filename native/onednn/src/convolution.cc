@@ -7,6 +7,7 @@
 
 #include <dnnl.hpp>
 
+#include "dnnl_compat.h"
 #include "engine.h"
 
 namespace tmu {
@@ -39,23 +40,26 @@ struct WeightsLayout {
 
 memory::dims activation_dims(int64_t n, int64_t c, int64_t h, int64_t w) { return {n, c, h, w}; }
 
+// tfjs's geometry as oneDNN's: NHWC activations, weights as tfjs holds them ([kh, kw, in, out])
+// and, for the primitives, in a layout of oneDNN's choosing (`any`).
 struct Descriptors {
-  memory::desc input, output, weights_user, weights_any;
-  memory::dims strides, dilations, pad_left, pad_right;
+  memory::desc weights_user;
+  compat::ConvShape shape;
 
   explicit Descriptors(const ConvGeometry& g)
-      : input(activation_dims(g.batch, g.in_channels, g.in_height, g.in_width), f32, tag::nhwc),
-        output(activation_dims(g.batch, g.out_channels, g.out_height, g.out_width), f32,
-               tag::nhwc),
-        weights_user({g.out_channels, g.in_channels, g.filter_height, g.filter_width}, f32,
+      : weights_user({g.out_channels, g.in_channels, g.filter_height, g.filter_width}, f32,
                      tag::hwio),
-        weights_any({g.out_channels, g.in_channels, g.filter_height, g.filter_width}, f32,
-                    tag::any),
-        strides{g.stride_height, g.stride_width},
-        // oneDNN counts dilation from 0 (no gaps), tfjs from 1.
-        dilations{g.dilation_height - 1, g.dilation_width - 1},
-        pad_left{g.pad_top, g.pad_left},
-        pad_right{g.pad_bottom, g.pad_right} {}
+        shape{memory::desc(activation_dims(g.batch, g.in_channels, g.in_height, g.in_width), f32,
+                           tag::nhwc),
+              memory::desc({g.out_channels, g.in_channels, g.filter_height, g.filter_width}, f32,
+                           tag::any),
+              memory::desc(activation_dims(g.batch, g.out_channels, g.out_height, g.out_width),
+                           f32, tag::nhwc),
+              {g.stride_height, g.stride_width},
+              // oneDNN counts dilation from 0 (no gaps), tfjs from 1.
+              {g.dilation_height - 1, g.dilation_width - 1},
+              {g.pad_top, g.pad_left},
+              {g.pad_bottom, g.pad_right}} {}
 };
 
 // All primitives of one geometry. Building one costs far more than running a small one, and
@@ -64,18 +68,14 @@ class Plan {
  public:
   explicit Plan(const ConvGeometry& g)
       : d_(g),
-        forward_pd_(dnnl::convolution_forward::desc(
-                        dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                        d_.input, d_.weights_any, d_.output, d_.strides, d_.dilations,
-                        d_.pad_left, d_.pad_right),
-                    cpu_engine()),
+        forward_pd_(compat::conv_forward_pd(cpu_engine(), d_.shape)),
         forward_(forward_pd_),
         forward_weights_(d_.weights_user, forward_pd_.weights_desc()) {}
 
   void forward(const float* x, const float* w, int64_t w_token, float* y) {
     auto& engine = cpu_engine();
-    memory src(d_.input, engine, const_cast<float*>(x));
-    memory dst(d_.output, engine, y);
+    memory src(d_.shape.src, engine, const_cast<float*>(x));
+    memory dst(d_.shape.dst, engine, y);
     memory weights = weights_for(forward_weights_, w, w_token);
     forward_.execute(cpu_stream(), {{DNNL_ARG_SRC, src},
                                     {DNNL_ARG_WEIGHTS, weights},
@@ -86,8 +86,8 @@ class Plan {
   void backward_input(const float* dy, const float* w, int64_t w_token, float* dx) {
     ensure_input_gradient();
     auto& engine = cpu_engine();
-    memory diff_dst(d_.output, engine, const_cast<float*>(dy));
-    memory diff_src(d_.input, engine, dx);
+    memory diff_dst(d_.shape.dst, engine, const_cast<float*>(dy));
+    memory diff_src(d_.shape.src, engine, dx);
     memory weights = weights_for(*input_weights_, w, w_token);
     input_grad_->execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, diff_dst},
                                         {DNNL_ARG_WEIGHTS, weights},
@@ -97,10 +97,7 @@ class Plan {
 
   void ensure_input_gradient() {
     if (!input_pd_) {
-      input_pd_.emplace(dnnl::convolution_backward_data::desc(
-                            dnnl::algorithm::convolution_direct, d_.input, d_.weights_any,
-                            d_.output, d_.strides, d_.dilations, d_.pad_left, d_.pad_right),
-                        cpu_engine(), forward_pd_);
+      input_pd_.emplace(compat::conv_backward_data_pd(cpu_engine(), d_.shape, forward_pd_));
       input_grad_.emplace(*input_pd_);
       input_weights_.emplace(d_.weights_user, input_pd_->weights_desc());
     }
@@ -109,8 +106,8 @@ class Plan {
   void backward_filter(const float* x, const float* dy, float* dw) {
     ensure_filter_gradient();
     auto& engine = cpu_engine();
-    memory src(d_.input, engine, const_cast<float*>(x));
-    memory diff_dst(d_.output, engine, const_cast<float*>(dy));
+    memory src(d_.shape.src, engine, const_cast<float*>(x));
+    memory diff_dst(d_.shape.dst, engine, const_cast<float*>(dy));
     memory user_dw(d_.weights_user, engine, dw);
     memory diff_weights = filter_weights_->converted ? *filter_weights_->converted : user_dw;
     filter_grad_->execute(cpu_stream(), {{DNNL_ARG_SRC, src},
@@ -124,10 +121,7 @@ class Plan {
 
   void ensure_filter_gradient() {
     if (!filter_pd_) {
-      filter_pd_.emplace(dnnl::convolution_backward_weights::desc(
-                             dnnl::algorithm::convolution_direct, d_.input, d_.weights_any,
-                             d_.output, d_.strides, d_.dilations, d_.pad_left, d_.pad_right),
-                         cpu_engine(), forward_pd_);
+      filter_pd_.emplace(compat::conv_backward_weights_pd(cpu_engine(), d_.shape, forward_pd_));
       filter_grad_.emplace(*filter_pd_);
       filter_weights_.emplace(d_.weights_user, filter_pd_->diff_weights_desc());
     }

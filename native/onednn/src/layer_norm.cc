@@ -6,6 +6,7 @@
 
 #include <dnnl.hpp>
 
+#include "dnnl_compat.h"
 #include "engine.h"
 
 namespace tmu {
@@ -28,13 +29,10 @@ struct Plan {
       : data({rows, width}, f32, tag::ab),
         stats({rows}, f32, tag::a),
         params({width}, f32, tag::a),
-        forward_pd(dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_training,
-                                                           data, stats, epsilon, kFlags),
-                   cpu_engine()),
+        forward_pd(compat::layer_norm_forward_pd(cpu_engine(), data, stats, epsilon, kFlags)),
         forward(forward_pd),
-        backward_pd(dnnl::layer_normalization_backward::desc(dnnl::prop_kind::backward, data,
-                                                             data, stats, epsilon, kFlags),
-                    cpu_engine(), forward_pd),
+        backward_pd(
+            compat::layer_norm_backward_pd(cpu_engine(), data, stats, epsilon, kFlags, forward_pd)),
         backward(backward_pd) {}
 };
 

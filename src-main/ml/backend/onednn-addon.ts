@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   describeKernelTableMismatch,
   type ConvGeometry,
@@ -34,11 +37,38 @@ export interface OneDnnAddon extends OneDnnKernels {
 
 let cached: { addon: OneDnnAddon } | { error: string } | null = null
 
-/** Turns a failed load of the addon into a sentence saying what to install. */
-export function describeOneDnnLoadError(error: unknown): string {
+/** Where native/onednn/install.cjs keeps node-gyp's output when the build fails. */
+export const BUILD_FAILURE_LOG = join('node_modules', '.cache', 'tmu-onednn', 'build-failure.log')
+
+/** The failed build's log beside the node_modules this module was loaded from, if any. */
+export function findBuildFailureLog(from = dirname(fileURLToPath(import.meta.url))): string | null {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const log = join(dir, BUILD_FAILURE_LOG)
+    if (existsSync(log)) return log
+    if (dirname(dir) === dir) return null
+  }
+}
+
+/**
+ * The line of a node-gyp log that says what went wrong: the compiler's first error (e.g. an
+ * oneDNN API it does not have, or a missing header), else node-gyp's own.
+ */
+export function firstBuildError(log: string): string | null {
+  const lines = log.split('\n').map((line) => line.trim())
+  const compiler = lines.find((line) => /(^|\s|:)(fatal )?error: /.test(line))
+  const gyp = lines.find((line) => /^gyp ERR! stack Error: /.test(line))
+  return compiler ?? gyp?.replace(/^gyp ERR! stack /, '') ?? null
+}
+
+/** Turns a failed load of the addon into a sentence saying what to install or fix. */
+export function describeOneDnnLoadError(error: unknown, buildLog = findBuildFailureLog()): string {
   const failure = error as { code?: unknown; message?: unknown }
   const message = String(failure?.message ?? error).split('\n')[0] ?? ''
   if (failure?.code === 'MODULE_NOT_FOUND') {
+    const why = buildLog ? firstBuildError(readFileSync(buildLog, 'utf8')) : null
+    if (buildLog) {
+      return `${PACKAGE} failed to build at install: ${why ?? 'see the log'} (the whole log: ${buildLog}); it needs oneDNN 2.x or 3.x and a C++ compiler (\`apt-get install libdnnl-dev g++\`), then \`npm rebuild ${PACKAGE}\``
+    }
     return `${PACKAGE} is not built: it needs oneDNN and a C++ compiler (\`apt-get install libdnnl-dev g++\`, then \`npm rebuild ${PACKAGE}\`)`
   }
   if (/libdnnl/.test(message)) {
