@@ -47,7 +47,7 @@ export function runSequence(
   const inputFrames = options.inputFrames
   const steps = options.steps ?? frameCount - 1
   const mask = options.truthMaskBP
-  const maskFrom = mask ? (options.truthMaskFrom ?? inputFrames) : inputFrames
+  const maskFrom = firstMaskedStep(options)
   if (inputFrames > frameCount || inputFrames > steps) {
     throw new Error(
       `runSequence: Tin = ${inputFrames} needs ≥ Tin frames and steps, got ${frameCount} frames, ${steps} steps`,
@@ -83,6 +83,19 @@ export function runSequence(
     }
     return { guessesBTHWC: stackTime(guesses), statesByStep }
   })
+}
+
+/**
+ * The first step a truth mask decides: `truthMaskFrom` (1 under reverse scheduled sampling),
+ * else Tin; without a mask, Tin, since the context always reads the clip at test time. The
+ * target's rollout and its sources' (tmu/memory-bank.ts) read their inputs by this one rule.
+ */
+export function firstMaskedStep(options: {
+  readonly inputFrames: number
+  readonly truthMaskBP?: tf.Tensor2D | null
+  readonly truthMaskFrom?: number
+}): number {
+  return options.truthMaskBP ? (options.truthMaskFrom ?? options.inputFrames) : options.inputFrames
 }
 
 /** x = m ⊙ truth + (1 − m) ⊙ guess, per sample; the guess alone where no truth is given. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { mixTruthAndGuess } from '../forward'
+import { firstMaskedStep, mixTruthAndGuess } from '../forward'
 import { sliceTime } from '../time-axis'
 import {
   stepNetwork,
@@ -29,7 +29,7 @@ export interface RecordOptions {
   readonly inputFrames: number
   /** [B, steps − from], 1 where the source reads the truth; null: its own guesses. */
   readonly truthMaskBP: tf.Tensor2D | null
-  /** The first step the mask covers: Tin unless reverse scheduled sampling (forward.ts). */
+  /** The first step the mask covers: Tin unless reverse scheduled sampling (firstMaskedStep). */
   readonly truthMaskFrom?: number
   /** 0-based layers whose C to keep (the target's TMU layers). */
   readonly layers: readonly number[]
@@ -44,7 +44,7 @@ export function recordSourceMemories(
 ): SourceMemories {
   const [batch, frameCount] = patchedBTHWC.shape
   const steps = options.steps ?? frameCount - 1
-  const maskFrom = options.truthMaskFrom ?? options.inputFrames
+  const maskFrom = firstMaskedStep(options)
   const byLayer: tf.Tensor4D[][] = options.layers.map(() => [])
   const kept = new Set<tf.Tensor>()
   let state: NetworkState = zeroNetworkState(source, batch)
