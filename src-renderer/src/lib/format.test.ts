@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDuration, formatMegabytes, formatMetric } from './format'
+import { formatDuration, formatMegabytes, formatMetric, formatSetting } from './format'
 
 describe('format', () => {
   it('formats durations by their largest unit', () => {
@@ -25,6 +25,15 @@ describe('format', () => {
     expect(formatMetric(0.92912)).toBe('0.9291')
     expect(formatMetric(0.00012)).toBe('1.20e-4')
     expect(formatMetric(null)).toBe('—')
+  })
+
+  it('lists settings with fractions cut to 6 significant digits, and nothing else changed', () => {
+    expect(formatSetting(1 / (0.625 * 60))).toBe('0.0266667')
+    expect(formatSetting(3e-4)).toBe('0.0003')
+    expect(formatSetting(80_000)).toBe('80000')
+    expect(formatSetting('reverse')).toBe('reverse')
+    expect(formatSetting(false)).toBe('false')
+    expect(formatSetting(null)).toBe('—')
   })
 
   it('formats sizes in MB', () => {

@@ -27,6 +27,18 @@ export function formatMetric(value: number | null | undefined): string {
     : String(Number(value.toPrecision(4)))
 }
 
+/**
+ * A configuration value as the run page lists it: a fraction with 6 significant digits (a
+ * derived η decay is 0.0266666…), everything else as it is; absent as an em dash.
+ */
+export function formatSetting(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '—'
+  if (typeof value === 'number' && !Number.isInteger(value)) {
+    return String(Number(value.toPrecision(6)))
+  }
+  return String(value)
+}
+
 export function formatMegabytes(bytes: number): string {
   return (bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)
 }
