@@ -1,48 +1,34 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import type { CellKind } from '../src-main/domain/model'
 import { DEFAULT_PYTHON } from '../src-main/testing/pytorch'
 
 export { pytorchUnavailable } from '../src-main/testing/pytorch'
 
-/** Runs bench/reference/predrnn_step.py under Debian's python3-torch (2 threads), or on CUDA. */
+/**
+ * bench/reference/predrnn_step.py under Debian's python3-torch (2 threads), or on CUDA, served:
+ * the model is built once and each timing is one call, so they alternate with ours.
+ */
 
 const SCRIPT = fileURLToPath(new URL('./reference/predrnn_step.py', import.meta.url))
 
-export interface PyTorchStep {
-  readonly trainSecondsPerIteration: number
-  readonly inferSecondsPerPass: number
-  readonly threads: number
-  readonly torchVersion: string
-}
-
-export interface PyTorchRequest {
+export interface PyTorchServeRequest {
   readonly cell: CellKind
   readonly layers: number
   readonly hidden: number
+  readonly kernel: number
   readonly batch: number
   readonly threads: number
   readonly warmup: number
-  readonly iterations: number
+  readonly device: string
 }
-
-const run = promisify(execFile)
 
 function scriptArgs(request: object): string[] {
   return Object.entries(request).flatMap(([key, value]) => [
     `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
     String(value),
   ])
-}
-
-export async function runPyTorchStep(
-  request: PyTorchRequest,
-  python = DEFAULT_PYTHON,
-): Promise<PyTorchStep> {
-  const { stdout } = await run(python, [SCRIPT, ...scriptArgs(request)], { maxBuffer: 1 << 20 })
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as PyTorchStep
 }
 
 /** What the served reference runs on (predrnn_step.py's `describe`). */
@@ -60,11 +46,9 @@ export interface PyTorchStepper {
   readonly info: PyTorchDevice
   /** Seconds of one training iteration, device work finished. */
   trainSeconds(): Promise<number>
+  /** Seconds of one inference rollout under no_grad. */
+  inferSeconds(): Promise<number>
   close(): void
-}
-
-export interface PyTorchServeRequest extends Omit<PyTorchRequest, 'iterations'> {
-  readonly device: string
 }
 
 /** Starts predrnn_step.py --serve; resolves once it has built the model and warmed up. */
@@ -92,6 +76,10 @@ export async function openPyTorchStepper(
     info: info as unknown as PyTorchDevice,
     async trainSeconds() {
       child.stdin.write('train\n')
+      return (await reply()).seconds as number
+    },
+    async inferSeconds() {
+      child.stdin.write('infer\n')
       return (await reply()).seconds as number
     },
     close() {

@@ -16,7 +16,8 @@ const benches: Record<string, { describe: string; load: () => Promise<Bench> }> 
     load: async () => (await import('./data')).runDataBench,
   },
   train: {
-    describe: 'seconds per training iteration, ConvLSTM and PredRNN, every backend vs PyTorch',
+    describe:
+      'seconds per training iteration of every backbone, every backend, alternating with PyTorch',
     load: async () => () => import('./train').then((m) => m.runTrainBench()),
   },
   tmu: {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
+import { pytorchUnavailable } from './pytorch-reference'
 import { runTrainBench } from './train'
 
 /** Whether the optional package is installed here: the test holds either way. */
@@ -12,15 +13,16 @@ function resolves(pkg: string): boolean {
   }
 }
 
+const torchMissing = await pytorchUnavailable()
+
 describe('runTrainBench', () => {
   it('times the trainer on wasm, and on tensorflow or says why not', async () => {
     const report = await runTrainBench({
-      shapes: [{ layers: 1, hidden: 4, batch: 1 }],
-      cells: ['predrnn'],
+      cases: [{ cell: 'predrnn', shape: { layers: 1, hidden: 4, batch: 1 } }],
       backends: ['tensorflow', 'wasm'],
       pytorch: false,
       warmup: 0,
-      iterations: 1,
+      timings: 1,
       log: () => {},
     })
     const [native, wasm] = report.rows
@@ -36,13 +38,35 @@ describe('runTrainBench', () => {
     expect(wasm).toMatchObject({ engine: 'wasm', skipped: null, trainRatioToPyTorch: null })
     expect(wasm?.trainSecondsPerIteration).toBeGreaterThan(0)
     expect(wasm?.trainGflopPerSecond).toBeGreaterThan(0)
-    expect(report.table).toMatch(/\| predrnn \| 1×4, 1 \| wasm \| \d+ \|/)
+    expect(report.table).toMatch(/\| predrnn \| 1×4, 5×5, 1 \| wasm \| \d+ \|/)
   })
+
+  it.skipIf(torchMissing !== null)(
+    `times MIM alternately with its PyTorch reference, from a frame store's batches${torchMissing ? ` (skipped: ${torchMissing})` : ''}`,
+    async () => {
+      const report = await runTrainBench({
+        cases: [{ cell: 'mim', shape: { layers: 2, hidden: 4, batch: 1, kernel: 3 } }],
+        backends: ['wasm'],
+        warmup: 1,
+        timings: 2,
+        log: () => {},
+      })
+      const [pytorch, wasm] = report.rows
+      expect(pytorch).toMatchObject({ engine: 'pytorch', cell: 'mim', kernel: 3, skipped: null })
+      expect(pytorch!.trainSecondsPerIteration).toBeGreaterThan(0)
+      expect(wasm).toMatchObject({ engine: 'wasm', skipped: null })
+      // Two of ours, each followed by one of PyTorch's, for training and for inference.
+      expect(wasm!.timings!.train.ours).toHaveLength(2)
+      expect(wasm!.timings!.train.reference).toHaveLength(2)
+      expect(wasm!.timings!.infer.reference).toHaveLength(2)
+      expect(wasm!.trainRatioToPyTorch).toBeGreaterThan(0)
+      expect(wasm!.inferRatioToPyTorch).toBeGreaterThan(0)
+    },
+  )
 
   it('skips what would not fit the wasm heap even one clip at a time, saying what to lower', async () => {
     const report = await runTrainBench({
-      shapes: [{ layers: 4, hidden: 512, batch: 8 }],
-      cells: ['predrnn'],
+      cases: [{ cell: 'predrnn', shape: { layers: 4, hidden: 512, batch: 8 } }],
       backends: ['wasm'],
       pytorch: false,
       log: () => {},

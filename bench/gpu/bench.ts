@@ -3,8 +3,8 @@
  * shapes. bench/gpu/build.ts bundles this file (tfjs inside, Dawn beside it) for bench/gpu/run.sh,
  * which runs it on a GPU machine without Node; see bench/gpu/README.md.
  *
- * Per shape the two engines alternate, one iteration each (PyTorch, ours, PyTorch, ours, …), so
- * both see the same machine; each figure is the median of its timings.
+ * Per shape the two engines alternate, one iteration each (ours, PyTorch, ours, PyTorch, …), so
+ * both see the same machine; each figure is the median of its timings (bench/interleave.ts).
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -16,8 +16,9 @@ import type { CellKind } from '../../src-main/domain/model'
 import { estimateTrainingMemoryBytes, initBackend, planBatch } from '../../src-main/ml/backend'
 import { findWebGpuAdapter, formatAdapter } from '../../src-main/ml/backend/webgpu'
 import { trainingConvFlops } from '../../src-main/ml/conv-flops'
+import { interleave, median, type PairedTimings } from '../interleave'
 import { openPyTorchStepper, type PyTorchDevice } from '../pytorch-reference'
-import { DEFAULT_SHAPES, STEPS, benchTrainer, configsFor, type BenchShape } from '../train'
+import { DEFAULT_SHAPES, STEPS, benchTrainer, configsFor, type BenchShape } from '../bench-trainer'
 
 /** Issue #16's goal at the paper's shapes: ours within 1.5× of PyTorch on CUDA. */
 const GOAL_RATIO = 1.5
@@ -42,12 +43,6 @@ interface GpuBenchRow {
 }
 
 const round = (x: number, digits = 3) => Number(x.toPrecision(digits))
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 function parseShapes(text: string): readonly BenchShape[] {
   if (text === 'all') return DEFAULT_SHAPES
@@ -145,25 +140,28 @@ async function main() {
       const { model, train } = configsFor(cell, shape)
       const { microBatchSize } = planBatch(backend, estimateTrainingMemoryBytes(model, train))
       const stepper = await openPyTorchStepper(
-        { cell, ...shape, threads, warmup, device: values['torch-device'] },
+        {
+          cell,
+          ...shape,
+          kernel: model.kernelSize,
+          threads,
+          warmup,
+          device: values['torch-device'],
+        },
         values.python,
       )
       torch = stepper.info
       const ours = benchTrainer(cell, shape, microBatchSize)
-      const pytorchTimings: number[] = []
-      const webgpuTimings: number[] = []
+      let paired: PairedTimings
       try {
         for (let i = 0; i < warmup; i++) await ours.step()
-        for (let i = 0; i < timings; i++) {
-          pytorchTimings.push(await stepper.trainSeconds())
-          const start = performance.now()
-          await ours.step()
-          webgpuTimings.push((performance.now() - start) / 1000)
-        }
+        paired = await interleave(ours.step, stepper.trainSeconds, timings)
       } finally {
         stepper.close()
         ours.dispose()
       }
+      const webgpuTimings = paired.ours
+      const pytorchTimings = paired.reference!
       const pytorchSeconds = median(pytorchTimings)
       const webgpuSeconds = median(webgpuTimings)
       const row: GpuBenchRow = {

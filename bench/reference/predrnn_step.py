@@ -8,14 +8,20 @@ Tin on, MSE over all 19 guesses, Adam. One training iteration = forward + BPTT +
 one inference pass = the 19-step rollout under no_grad feeding back its own guesses.
 
 Prints one JSON object. Run with Debian's python3-torch: /usr/bin/python3 predrnn_step.py
+PredRNN++, PredRNN-V2 (with its decoupling loss, β = 0.1) and MIM are the parity tests'
+references (src-main/ml/cells/fixtures/), written from the papers and checked against the
+workbench's networks there; they roll out on their own guesses after Tin, as the trainer does
+once η has reached 0.
+
 With --serve it builds the model once, prints a JSON line saying what it runs on, then times
-one training iteration per "train" line on stdin (one JSON line each), so that bench/gpu can
-interleave it with our trainer.
+one training iteration per "train" line and one inference pass per "infer" line on stdin (one
+JSON line each), so that bench/train.ts and bench/gpu can interleave it with our trainer.
 """
 import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -107,25 +113,59 @@ def describe(device):
     return info
 
 
-def serve(train_step, warmup, sync, info):
-    """Answers each "train" line on stdin with the seconds of one training iteration."""
+def serve(commands, warmup, sync, info):
+    """Answers each "train" or "infer" line on stdin with the seconds of one call."""
     for _ in range(warmup):
-        train_step()
+        commands["train"]()
     sync()
     print(json.dumps({"ready": True, **info}), flush=True)
     for line in sys.stdin:
-        if line.strip() != "train":
+        command = commands.get(line.strip())
+        if command is None:
             print(json.dumps({"error": f"unknown command {line.strip()!r}"}), flush=True)
             continue
         start = time.perf_counter()
-        train_step()
+        command()
         sync()
         print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
 
 
+FIXTURES = Path(__file__).resolve().parents[2] / "src-main" / "ml" / "cells" / "fixtures"
+
+
+def fixture_model(cell, frame_ch, hidden, k, side, t_in):
+    """A parity reference as (module, frames → (guesses, extra loss)); imported on demand, so
+    the GPU bundle, which carries this script alone, runs the two cells above without them."""
+    sys.path.insert(0, str(FIXTURES))
+    grid = (side, side)
+    if cell == "predrnnpp":
+        from predrnnpp_reference import PredRnnPlusPlus
+
+        net = PredRnnPlusPlus(hidden, k, frame_ch, grid, False)
+        return net, lambda frames: (net(frames, t_in, frames.shape[1] - 1), 0.0)
+    if cell == "mim":
+        from mim_reference import Mim
+
+        net = Mim(hidden, k, frame_ch, grid, False)
+        return net, lambda frames: (net(frames, t_in, frames.shape[1] - 1), 0.0)
+    from predrnnv2_reference import PredRnnV2
+
+    net = PredRnnV2(hidden, k, frame_ch, grid, False)
+
+    def forward(frames):
+        # Every step after the first reads the truth: the mask of a run before η falls.
+        mask = frames.new_ones(frames.shape[0], frames.shape[1] - 2)
+        guesses, decouple = net(frames, mask)
+        return guesses, 0.1 * decouple
+
+    return net, forward
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cell", choices=["convlstm", "predrnn"], default="predrnn")
+    ap.add_argument(
+        "--cell", choices=["convlstm", "predrnn", "predrnnpp", "predrnnv2", "mim"], default="predrnn"
+    )
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--batch", type=int, default=8)
@@ -149,23 +189,32 @@ def main():
     device = torch.device(a.device)
     # CUDA runs asynchronously: a timing ends when the device has finished the work.
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
-    net = Network(a.cell, frame_ch, [a.hidden] * a.layers, a.kernel).to(device)
-    adam = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-8)
+    hidden = [a.hidden] * a.layers
     frames = torch.rand(a.batch, t_total, frame_ch, side, side, device=device)
-    mask = torch.ones(a.batch, a.output_frames - 1, device=device)
+    if a.cell in ("convlstm", "predrnn"):
+        net = Network(a.cell, frame_ch, hidden, a.kernel)
+        mask = torch.ones(a.batch, a.output_frames - 1, device=device)
+        forward = lambda clip: (net(clip, a.input_frames, mask), 0.0)
+        rollout = lambda clip: net(clip, a.input_frames, torch.zeros_like(mask))
+    else:
+        net, forward = fixture_model(a.cell, frame_ch, hidden, a.kernel, side, a.input_frames)
+        rollout = lambda clip: forward(clip)[0]
+    net.to(device)
+    adam = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-8)
 
     def train_step():
         adam.zero_grad()
-        loss = torch.mean((net(frames, a.input_frames, mask) - frames[:, 1:]) ** 2)
+        guesses, extra = forward(frames)
+        loss = torch.mean((guesses - frames[:, 1:]) ** 2) + extra
         loss.backward()
         adam.step()
 
     def infer():
         with torch.no_grad():
-            net(frames, a.input_frames, torch.zeros_like(mask))
+            rollout(frames)
 
     if a.serve:
-        serve(train_step, a.warmup, sync, describe(device))
+        serve({"train": train_step, "infer": infer}, a.warmup, sync, describe(device))
         return
     print(json.dumps({
         "trainSecondsPerIteration": seconds_per_call(train_step, a.warmup, a.iterations, sync),
