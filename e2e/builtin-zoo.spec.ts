@@ -6,8 +6,8 @@ test('on a first launch, the built-in zoo feeds a TMU target with no source trai
   page,
   serve,
 }) => {
-  // Generating the 2 300-clip target set and two TMU iterations at 32×32.
-  test.setTimeout(150_000)
+  // Generating the 2 300-clip target set and two TMU targets of two iterations at 32×32.
+  test.setTimeout(240_000)
   const app = new WorkbenchPage(page)
   await app.open(serve.url)
   await app.goTo('Zoo')
@@ -47,5 +47,27 @@ test('on a first launch, the built-in zoo feeds a TMU target with no source trai
   await expect(tmu.problems).toBeHidden()
   await tmu.submit('TMU ← built-in zoo')
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 90_000 })
+
+  // The same zoo feeds a target of another backbone: a PredRNN whose layer 1 keeps its
+  // ST-LSTM with the transfer beside it (docs/method.md §3.11).
+  await page.goto(`${new URL(serve.url).origin}/#/runs/new`)
+  await tmu.start('PredRNN TMU ← built-in zoo', 'Flying Digits · 3 digits · small')
+  await tmu.pickSource('FD-1 \\(built-in\\)')
+  await tmu.pickSource('FD-2 \\(built-in\\)')
+  await tmu.form.getByLabel('Cell').selectOption('predrnn')
+  await tmu.fill({
+    Layers: 2,
+    'Hidden channels per layer': 16,
+    'Patch size': 4,
+    'Input frames (Tin)': 5,
+    'Output frames (Tout)': 5,
+    'Batch size': 2,
+    Iterations: 2,
+  })
+  await expect(tmu.problems).toBeHidden()
+  await tmu.submit('PredRNN TMU ← built-in zoo')
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 90_000 })
+  await expect(page.getByText(/Test: MSE \d/)).toBeVisible()
+  await page.screenshot({ path: test.info().outputPath('predrnn-tmu-run.png'), fullPage: true })
   app.expectNoErrors()
 })
