@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { LayerState } from './cells/recurrent-cell'
+import { ROLLOUT, TRAINING, type LayerState } from './cells/recurrent-cell'
 import { stepNetwork, zeroNetworkState, type PredictiveNetwork } from './network'
 import { pairwiseMean } from './pairwise-sum'
 import { sliceTime, stackTime, unstackTime } from './time-axis'
@@ -29,6 +29,8 @@ export interface SequenceOptions {
   readonly truthMaskFrom?: number
   /** Keep every layer's state after every step (the TMU's memory bank and distillation loss). */
   readonly recordStates?: boolean
+  /** The trainer's gradient pass (cells keep what only its losses read); default false. */
+  readonly training?: boolean
 }
 
 export interface SequenceResult {
@@ -75,7 +77,7 @@ export function runSequence(
         t < maskFrom || !guess
           ? (frames[t] as tf.Tensor4D)
           : mixTruthAndGuess(frames[t], maskColumns[t - maskFrom], guess)
-      const out = stepNetwork(net, x, state)
+      const out = stepNetwork(net, x, state, options.training ? TRAINING : ROLLOUT)
       state = out.state
       guess = out.guess
       guesses.push(guess)

@@ -240,6 +240,7 @@ function gradientCheckProblem(cell: CellKind) {
         truthMaskBP: mask,
         ...(reverse ? { truthMaskFrom: 1 } : {}),
         recordStates: net.adapter !== null,
+        training: true,
       })
       // Scaled so the mean squared error is O(1), which float32 differences need.
       const prediction = tf.mul(predictionLoss(guessesBTHWC, clip), 10) as tf.Scalar

@@ -3,7 +3,14 @@ import type { CellKind, ModelConfig } from '../domain/model'
 import { createCausalLstmCell } from './cells/causal-lstm'
 import { createConvLstmCell } from './cells/conv-lstm'
 import { createGradientHighway, highwayStep, type GradientHighway } from './cells/gradient-highway'
-import type { CellFactory, LayerSpec, LayerState, RecurrentCell } from './cells/recurrent-cell'
+import {
+  ROLLOUT,
+  type CellFactory,
+  type LayerSpec,
+  type LayerState,
+  type RecurrentCell,
+  type StepMode,
+} from './cells/recurrent-cell'
 import { createStLstmCell } from './cells/st-lstm'
 import { createStLstmV2Cell } from './cells/st-lstm-v2'
 import { createMimCell } from './cells/mim'
@@ -179,13 +186,14 @@ export function stepNetwork(
   net: PredictiveNetwork,
   x: tf.Tensor4D,
   prev: NetworkState,
+  mode: StepMode = ROLLOUT,
 ): { state: NetworkState; guess: tf.Tensor4D } {
   let input = x
   let zigzag = prev.zigzag
   let highway = prev.highway
   let fromBelow: tf.Tensor4D | null = null
   const layers = net.cells.map((cell, l) => {
-    const out = cell.step(input, prev.layers[l] as LayerState, zigzag, fromBelow)
+    const out = cell.step(input, prev.layers[l] as LayerState, zigzag, fromBelow, mode)
     zigzag = out.zigzag ?? zigzag
     fromBelow = out.upward ?? null
     input = out.state.h

@@ -320,6 +320,7 @@ export function trainingObjective(
       inputFrames: train.inputFrames,
       ...(mask ? { truthMaskBP: mask, truthMaskFrom: truthMaskFrom(train) } : {}),
       recordStates: auxiliary !== undefined || network.adapter !== null,
+      training: true,
     })
     const prediction = predictionLoss(guessesBTHWC, patched)
     // A per-clip mean like L_pred, so micro-batches stay exact.

@@ -8,7 +8,7 @@ import {
 import { createParamStore } from '../params'
 import { createRng } from '../random'
 import { createMimCell } from './mim'
-import type { LayerSpec, LayerState } from './recurrent-cell'
+import { ROLLOUT, type LayerSpec, type LayerState } from './recurrent-cell'
 
 /** Layer 2: the first MIM block, which makes the difference stream from its input. */
 const spec = (layerNorm: boolean, index = 1): LayerSpec => ({
@@ -41,14 +41,14 @@ describe('MIM block on cpu', () => {
       }
       const m = tf.randomUniform(STATE, -1, 1, 'float32', 1) as tf.Tensor4D
       const x0 = tf.randomUniform(STATE, -1, 1, 'float32', 2) as tf.Tensor4D
-      const first = cell.step(x0, cell.zeroState(2), m, null)
+      const first = cell.step(x0, cell.zeroState(2), m, null, ROLLOUT)
       // All its states at zero and a zero difference: MIM-N stays at rest (no biases).
       expect(tf.max(tf.abs(first.upward!)).dataSync()[0]).toBe(0)
       // The same input again is no change: N stays 0; a new one moves it.
-      const still = cell.step(x0, first.state, m, null)
+      const still = cell.step(x0, first.state, m, null, ROLLOUT)
       expect(tf.max(tf.abs(still.upward!)).dataSync()[0]).toBe(0)
       const x1 = tf.randomUniform(STATE, -1, 1, 'float32', 3) as tf.Tensor4D
-      const moved = cell.step(x1, first.state, m, null)
+      const moved = cell.step(x1, first.state, m, null, ROLLOUT)
       expect(tf.max(tf.abs(moved.upward!)).dataSync()[0]).toBeGreaterThan(1e-3)
     })
     params.dispose()
@@ -63,7 +63,7 @@ describe('MIM block on cpu', () => {
     )
     tf.tidy(() => {
       const m = tf.zeros(STATE) as tf.Tensor4D
-      expect(() => cell.step(m, cell.zeroState(2), m, null)).toThrow('nothing handed up')
+      expect(() => cell.step(m, cell.zeroState(2), m, null, ROLLOUT)).toThrow('nothing handed up')
     })
     expect(params.entries().map((e) => e.name)).toContain(
       'stlstm_layer_diff.1.conv_x_concat.0.weight',
@@ -90,7 +90,7 @@ function stepAtExtremes(layerNorm: boolean): Float32Array[] {
         ...(Object.fromEntries(keys.map((key, j) => [key, state[j]!])) as LayerState),
         started: tf.ones([1, 1, 1, 1]) as tf.Tensor4D,
       }
-      const out = cell.step(x!, prev, m!, null)
+      const out = cell.step(x!, prev, m!, null, ROLLOUT)
       return [...keys.slice(0, 5).map((key) => out.state[key]!), out.zigzag!, out.upward!]
     }
     const loss = (...t: tf.Tensor[]) =>

@@ -30,6 +30,18 @@ export interface CellStep {
   readonly upward?: tf.Tensor4D
 }
 
+/**
+ * Whether a step is part of the trainer's gradient pass. A cell may keep quantities that only a
+ * training loss reads (PredRNN-V2's memory increments) and skip them in rollouts nobody
+ * differentiates: evaluation, prediction, a TMU source's memory bank.
+ */
+export interface StepMode {
+  readonly training: boolean
+}
+
+export const ROLLOUT: StepMode = { training: false }
+export const TRAINING: StepMode = { training: true }
+
 export interface RecurrentCell {
   readonly hiddenChannels: number
   /** Channels of the zig-zag memory M the cell reads, or null if it ignores M (ConvLSTM). */
@@ -40,14 +52,15 @@ export interface RecurrentCell {
    * One time step inside `tf.tidy`: `x` is the patched frame (layer 1) or the H of the layer
    * below; `zigzag` the M arriving from the layer below (or the top layer at t−1), null when
    * no cell of the network uses M; `fromBelow` what the layer below handed up this step
-   * (null at layer 1 and above cells that hand nothing up). Returns only tensors that
-   * outlive the step.
+   * (null at layer 1 and above cells that hand nothing up); `mode` whether the trainer
+   * differentiates it. Returns only tensors that outlive the step.
    */
   step(
     x: tf.Tensor4D,
     prev: LayerState,
     zigzag: tf.Tensor4D | null,
     fromBelow: tf.Tensor4D | null,
+    mode: StepMode,
   ): CellStep
 }
 

@@ -60,6 +60,7 @@ describe.skipIf(torchMissing !== null)(
           truthMaskBP: mask,
           truthMaskFrom: 1,
           recordStates: true,
+          training: true,
         })
         const decouple = tf.tidy(() => decouplingLoss(net.adapter!, statesByStep).dataSync()[0]!)
         const loss = tf.tidy(() => trainingObjective(net, train, patched, mask).dataSync()[0]!)

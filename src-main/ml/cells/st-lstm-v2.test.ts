@@ -7,7 +7,7 @@ import {
 } from '../../testing/extreme-values'
 import { createParamStore } from '../params'
 import { createRng } from '../random'
-import type { LayerSpec, LayerState } from './recurrent-cell'
+import { ROLLOUT, TRAINING, type LayerSpec, type LayerState } from './recurrent-cell'
 import { stLstmStep, createStLstmWeights } from './st-lstm'
 import { createStLstmV2Cell, decouplingLoss, DELTA_C, DELTA_M } from './st-lstm-v2'
 
@@ -46,7 +46,7 @@ describe('PredRNN-V2 cell on cpu', () => {
       const m = tf.randomUniform(STATE, -1, 1, 'float32', 3) as tf.Tensor4D
       const zeroC = tf.zeros(STATE) as tf.Tensor4D
       const plain = stLstmStep(v1, x, { h, c: zeroC }, m)
-      const out = v2.step(x, { h, c: zeroC }, m, null)
+      const out = v2.step(x, { h, c: zeroC }, m, null, TRAINING)
       const gap = (p: tf.Tensor, q: tf.Tensor) => tf.max(tf.abs(tf.sub(p, q))).dataSync()[0]!
       expect(gap(out.state.h, plain.state.h)).toBe(0)
       expect(gap(out.zigzag!, plain.m)).toBe(0)
@@ -56,6 +56,24 @@ describe('PredRNN-V2 cell on cpu', () => {
     })
     a!.dispose()
     b!.dispose()
+  })
+
+  it('keeps the increments only in training: a rollout steps the same and skips them', () => {
+    const store = createParamStore(createRng(5))
+    const cell = createStLstmV2Cell(spec(false), store.builder)
+    tf.tidy(() => {
+      const x = tf.randomUniform([2, 3, 4, 3], -1, 1, 'float32', 1) as tf.Tensor4D
+      const m = tf.randomUniform(STATE, -1, 1, 'float32', 3) as tf.Tensor4D
+      const trained = cell.step(x, cell.zeroState(2), m, null, TRAINING)
+      const rolled = cell.step(x, cell.zeroState(2), m, null, ROLLOUT)
+      expect(Object.keys(rolled.state).sort()).toEqual(['c', 'h'])
+      expect(Array.from(rolled.state.h.dataSync())).toEqual(Array.from(trained.state.h.dataSync()))
+      expect(Array.from(rolled.zigzag!.dataSync())).toEqual(Array.from(trained.zigzag!.dataSync()))
+      expect(() => decouplingLoss(identity(), [[rolled.state]])).toThrow(
+        'decoupling loss: no layer kept memory increments (a rollout not in training)',
+      )
+    })
+    store.dispose()
   })
 
   it('scores the same or opposite increments 1, and orthogonal ones 0', () => {
@@ -109,6 +127,7 @@ function stepAtExtremes(layerNorm: boolean): Float32Array[] {
         { h: h as tf.Tensor4D, c: c as tf.Tensor4D },
         m as tf.Tensor4D,
         null,
+        TRAINING,
       )
       const s = out.state
       return { tensors: [s.h, s.c, out.zigzag!, s[DELTA_C]!, s[DELTA_M]!], state: s }

@@ -45,11 +45,13 @@ export function createStLstmV2Cell(spec: LayerSpec, params: ParamBuilder): Recur
       const rest = zeroLayerState(spec, batch)
       return { ...rest, [DELTA_C]: tf.zerosLike(rest.c), [DELTA_M]: tf.zerosLike(rest.c) }
     },
-    step(x, prev, zigzag) {
+    step(x, prev, zigzag, _fromBelow, mode) {
       if (!zigzag) throw new Error(`predrnnv2 layer ${spec.index}: needs the zig-zag memory M`)
       return tf.tidy(() => {
         const gates = stLstmGates(w, x, prev, zigzag)
         const { state, m } = stLstmUpdate(w, gates)
+        // Only L_decouple reads the increments: a rollout nobody trains on skips them.
+        if (!mode.training) return { state, zigzag: m }
         const increments = memoryIncrements(gates.xGates, gates.hGates, gates.mGates)
         return { state: { ...state, ...increments }, zigzag: m }
       })
@@ -94,8 +96,9 @@ function absCosine(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor2D {
 }
 
 /**
- * L_decouple over a recorded rollout: statesByStep[t][l] from runSequence with recordStates.
- * Layers without increments (a TMU layer in a PredRNN-V2 target) are left out.
+ * L_decouple over a recorded training rollout: statesByStep[t][l] from runSequence with
+ * recordStates and training (the increments are kept only then). Layers without increments
+ * are left out.
  */
 export function decouplingLoss(
   adapter: tf.Tensor4D,
@@ -112,7 +115,11 @@ export function decouplingLoss(
         terms.push(tf.mean(absCosine(mapped(dc), mapped(dm))) as tf.Scalar)
       }
     }
-    if (terms.length === 0) throw new Error('decoupling loss: no layer kept memory increments')
+    if (terms.length === 0) {
+      throw new Error(
+        'decoupling loss: no layer kept memory increments (a rollout not in training)',
+      )
+    }
     return tf.mean(tf.stack(terms)) as tf.Scalar
   })
 }

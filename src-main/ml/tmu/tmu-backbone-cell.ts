@@ -43,8 +43,8 @@ export function createTmuBackboneCell(
     hiddenChannels: cell.hiddenChannels,
     zigzagChannels: cell.zigzagChannels,
     zeroState: (batch) => cell.zeroState(batch),
-    step: (x, prev, zigzag, fromBelow) => {
-      const out = cell.step(x, prev, zigzag, fromBelow)
+    step: (x, prev, zigzag, fromBelow, mode) => {
+      const out = cell.step(x, prev, zigzag, fromBelow, mode)
       const transferred = tf.tidy(() => {
         const gates = tf.add(tf.conv2d(tf.concat([x, prev.h], -1), kernel, 1, 'same'), bias)
         const s = splitPerSource(layerNorm(gates as tf.Tensor4D, norm), options.sources)
