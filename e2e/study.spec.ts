@@ -125,6 +125,9 @@ test('a study can mix architectures: sources and target train on the backbones p
   const sources = page.getByText(/^\s*Sources:/)
   await expect(sources).toContainText('source · FD-1 tiny predrnnpp', { timeout: 60_000 })
   await expect(sources).toContainText('source · FD-2 tiny mim')
+  // Nothing is scored yet: no per-frame columns, not an empty one beside the means.
+  await expect(page.getByRole('columnheader', { name: /per frame/ })).toHaveCount(0)
+  await expect(page.getByRole('columnheader', { name: 'Mean over lead times' })).toBeVisible()
   const runs = JSON.parse(await tmu(serve.workspace, 'runs', '--json')) as {
     name: string
     config: { model: { cell: string } }
