@@ -41,6 +41,9 @@ const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   // A MIM block's C carries the stationary module's T_t in place of a forget-gated C_{t−1},
   // [B, h, w, hidden] still: what stands for the source's temporal memory (§2.8).
   mim: true,
+  // T, MAU's temporal state, carried along time in a layer as C is (S goes up as H does);
+  // [B, h/sr, w/sr, hidden], so it stands for C only where srSize leaves the grid as is (§2.9).
+  mau: true,
 }
 
 /** Throws IncompatibleSourcesError listing every problem; returns quietly when all fit. */

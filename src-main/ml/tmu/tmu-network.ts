@@ -20,7 +20,7 @@ export const TMU_MODEL_KIND = 'tmu-convlstm'
 export function createTmuCellFactory(model: ModelConfig): CellFactory {
   const tmu = requireTmu(model)
   const tmuIndices = new Set(tmuLayerIndices(model))
-  const backbone = createBackboneCell(model.cell)
+  const backbone = createBackboneCell(model)
   return (spec, params, root) =>
     tmuIndices.has(spec.index) ? createTmuCell(spec, params, tmu) : backbone(spec, params, root)
 }
