@@ -36,11 +36,15 @@ export const MauOptions = z.object({
 })
 export type MauOptions = z.infer<typeof MauOptions>
 
+/** Whether stride-2 convolutions can reach a reduction: a power of 2. */
+export function isMauSrSize(srSize: number): boolean {
+  return Number.isInteger(srSize) && srSize >= 1 && 2 ** Math.round(Math.log2(srSize)) === srSize
+}
+
 /** log2(srSize): MAU's stride-2 encoder convolutions; refuses sizes they cannot reach. */
 export function mauReductionSteps(srSize: number): number {
-  const n = Math.round(Math.log2(srSize))
-  if (2 ** n !== srSize) throw new Error(`mau: srSize must be a power of 2, got ${srSize}`)
-  return n
+  if (!isMauSrSize(srSize)) throw new Error(`mau: srSize must be a power of 2, got ${srSize}`)
+  return Math.round(Math.log2(srSize))
 }
 
 /** MAU's options of a config, OpenSTL's Moving MNIST defaults where it gives none. */

@@ -8,7 +8,7 @@ import { createStLstmCell } from './cells/st-lstm'
 import { createStLstmV2Cell } from './cells/st-lstm-v2'
 import { createMimCell } from './cells/mim'
 import { createMauCell } from './cells/mau'
-import { createFrameCodec, type FrameCodec } from './cells/mau-codec'
+import { createMauCodec, type FrameCodec } from './cells/mau-codec'
 import { LAYER_SCOPE } from './parameter-shapes'
 import { createParamStore, type ParamBuilder, type ParamStore } from './params'
 import { createRng } from './random'
@@ -173,7 +173,7 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
     const topChannels = hidden[hidden.length - 1] as number
     const codec =
       config.cell === 'mau'
-        ? createFrameCodec(
+        ? createMauCodec(
             { frameChannels, bottomChannels: hidden[0] as number, topChannels, srSize },
             params.builder,
           )

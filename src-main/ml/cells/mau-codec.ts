@@ -51,7 +51,7 @@ function biasedKernel(
   }
 }
 
-export function createFrameCodec(g: MauCodecGeometry, params: ParamBuilder): FrameCodec {
+export function createMauCodec(g: MauCodecGeometry, params: ParamBuilder): FrameCodec {
   const n = mauReductionSteps(g.srSize)
   const encoders = [
     biasedKernel(params, 'encoders.0.encoder_t_conv-1', 1, g.frameChannels, g.bottomChannels),

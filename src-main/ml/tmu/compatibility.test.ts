@@ -71,7 +71,7 @@ describe('checkTmuCompatibility', () => {
       'source "a" has patch size 2, the target 4',
       'source "a" has frames of 64×32, the target 64×64',
       'source "a" has channels 3, the target 1',
-      'source "tmu" is a TMU network; sources are plain networks (ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU), PredRNN-V2 (ST-LSTM, decoupled memories), MIM (memory in memory))',
+      'source "tmu" is a TMU network; sources are plain networks (ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU), PredRNN-V2 (ST-LSTM, decoupled memories), MIM (memory in memory), MAU (motion-aware unit))',
     ])
   })
 })

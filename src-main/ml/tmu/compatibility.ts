@@ -1,4 +1,4 @@
-import { CELL_LABELS, CellKind, type ModelConfig } from '../../domain/model'
+import { CELL_LABELS, CellKind, mauOptionsOf, type ModelConfig } from '../../domain/model'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
@@ -82,6 +82,14 @@ function sourceProblems(
     ]
   }
   const problems: string[] = []
+  const { srSize } = mauOptionsOf(config)
+  if (config.cell === 'mau' && srSize !== 1) {
+    const grid = (m: ModelConfig, reduction: number) =>
+      `${m.imageHeight / m.patchSize / reduction}×${m.imageWidth / m.patchSize / reduction}`
+    problems.push(
+      `${label} is a MAU network with srSize ${srSize}: its memory T lives on ${grid(config, srSize)} cells, the target's on ${grid(target, 1)}; only a MAU with srSize 1 can feed a TMU layer`,
+    )
+  }
   const differs = (what: string, s: unknown, t: unknown) => {
     if (s !== t) problems.push(`${label} has ${what} ${String(s)}, the target ${String(t)}`)
   }
