@@ -34,6 +34,18 @@ describe('checkTmuCompatibility', () => {
     )
   })
 
+  it('refuses a MAU whose srSize leaves its memory on a coarser grid, naming both grids', () => {
+    const oneSource = ModelConfig.parse({ hidden: [8, 8], tmu: { sources: 1 } })
+    const reduced = ModelConfig.parse({ cell: 'mau', hidden: [8, 8] })
+    expect(() => checkTmuCompatibility(oneSource, [{ name: 'mau-4', config: reduced }])).toThrow(
+      'source "mau-4" is a MAU network with srSize 4: its memory T lives on 4×4 cells, the target\'s on 16×16; only a MAU with srSize 1 can feed a TMU layer',
+    )
+    const unreduced = ModelConfig.parse({ cell: 'mau', hidden: [8, 8], mau: { srSize: 1 } })
+    expect(() =>
+      checkTmuCompatibility(oneSource, [{ name: 'mau-1', config: unreduced }]),
+    ).not.toThrow()
+  })
+
   it('names the source and both widths when a TMU layer does not fit', () => {
     expect(() =>
       checkTmuCompatibility(target, [
