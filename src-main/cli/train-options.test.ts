@@ -1,6 +1,8 @@
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { RunConfig, type Dataset, type Run } from '../api/contract'
+import { mauOptionsOf } from '../domain/model'
+import { parameterCount } from '../ml/parameter-shapes'
 import { addTrainOptions, runConfigOf, sourceRefs, type TrainOptions } from './train-options'
 
 /** What `tmu train <args>` parses to, through the command's real option definitions. */
@@ -49,6 +51,15 @@ describe('tmu train options', () => {
     expect(() => parse('--cell', 'predrnn++')).toThrow(
       /convlstm, predrnn, predrnnpp, predrnnv2, mim/,
     )
+  })
+
+  it('builds MAU at OpenSTL’s Moving MNIST configuration from its preset: 4.5 M parameters', () => {
+    const mau = runConfigOf(parse('--preset', 'mau-openstl'), dataset)
+    expect(mau.model).toMatchObject({ cell: 'mau', hidden: [64, 64, 64, 64], patchSize: 1 })
+    expect(mauOptionsOf(mau.model)).toEqual({ srSize: 4, tau: 5 })
+    expect(Math.round(parameterCount(mau.model) / 1e5) / 10).toBe(4.5)
+    expect(mau.train).toMatchObject({ batchSize: 16, learningRate: 1e-3, etaDecay: 2e-5 })
+    expect(runConfigOf(parse('--preset', 'mau-quick'), dataset).model.cell).toBe('mau')
   })
 
   it('trains PredRNN-V2 with reverse sampling: OpenSTL’s ramp in its preset, scaled elsewhere', () => {

@@ -7,10 +7,11 @@ import { z } from 'zod'
  */
 
 /**
- * Recurrent backbones: ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU) and
- * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss) and MIM (memory in memory).
+ * Recurrent backbones: ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU),
+ * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss), MIM (memory in memory) and
+ * MAU (motion-aware unit).
  */
-export const CellKind = z.enum(['convlstm', 'predrnn', 'predrnnpp', 'predrnnv2', 'mim'])
+export const CellKind = z.enum(['convlstm', 'predrnn', 'predrnnpp', 'predrnnv2', 'mim', 'mau'])
 export type CellKind = z.infer<typeof CellKind>
 
 /** How the forms, the model card and messages name each backbone. */
@@ -20,6 +21,35 @@ export const CELL_LABELS: Record<CellKind, string> = {
   predrnnpp: 'PredRNN++ (Causal LSTM + GHU)',
   predrnnv2: 'PredRNN-V2 (ST-LSTM, decoupled memories)',
   mim: 'MIM (memory in memory)',
+  mau: 'MAU (motion-aware unit)',
+}
+
+/**
+ * MAU's own geometry (docs/method.md §2.9), OpenSTL's `sr_size` and `tau`: its cells run on
+ * the patched grid reduced `srSize` times by stride-2 convolutions, and attend over the last
+ * `tau` steps. Read through `mauOptionsOf`, so other backbones' configs carry nothing.
+ */
+export const MauOptions = z.object({
+  /** A power of 2: log2(srSize) stride-2 encoder convolutions, as many transposed ones back. */
+  srSize: z.number().int().min(1).default(4),
+  tau: z.number().int().min(1).default(5),
+})
+export type MauOptions = z.infer<typeof MauOptions>
+
+/** Whether stride-2 convolutions can reach a reduction: a power of 2. */
+export function isMauSrSize(srSize: number): boolean {
+  return Number.isInteger(srSize) && srSize >= 1 && 2 ** Math.round(Math.log2(srSize)) === srSize
+}
+
+/** log2(srSize): MAU's stride-2 encoder convolutions; refuses sizes they cannot reach. */
+export function mauReductionSteps(srSize: number): number {
+  if (!isMauSrSize(srSize)) throw new Error(`mau: srSize must be a power of 2, got ${srSize}`)
+  return Math.round(Math.log2(srSize))
+}
+
+/** MAU's options of a config, OpenSTL's Moving MNIST defaults where it gives none. */
+export function mauOptionsOf(model: Pick<ModelConfig, 'mau'>): MauOptions {
+  return model.mau ?? MauOptions.parse({})
 }
 
 /** TMU placement and options (docs/method.md §3.7); absent on ordinary (source / scratch) networks. */
@@ -52,6 +82,8 @@ export const ModelConfig = z.object({
   channels: z.number().int().min(1).default(1),
   /** Layer normalisation over [channels, height, width] after each gate convolution. */
   layerNorm: z.boolean().default(false),
+  /** MAU only (cell 'mau'): spatial reduction and attention window; absent: their defaults. */
+  mau: MauOptions.optional(),
   tmu: TmuOptions.optional(),
 })
 export type ModelConfig = z.infer<typeof ModelConfig>

@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../domain/model'
+import { mauOptionsOf, mauReductionSteps, type ModelConfig } from '../domain/model'
 
 /**
  * Convolution FLOPs of one recurrent pass, counted from the cell equations (docs/method.md §2):
@@ -6,35 +6,39 @@ import type { ModelConfig } from '../domain/model'
  * not counted, so GFLOP/s compares backends on the work that dominates.
  */
 export function forwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
+  if (model.cell === 'mau') return 2 * mauMacsPerStep(model) * batch * steps
+  const cell = model.cell
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const frameChannels = model.patchSize * model.patchSize * model.channels
   const k2 = model.kernelSize * model.kernelSize
   // conv_x, conv_h, conv_m, conv_o (k×k), then the 1×1 conv_last on [C, M].
   const stLstm = (cin: number, h: number) =>
     k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
-  const macsOfCell: Record<ModelConfig['cell'], (cin: number, h: number, layer: number) => number> =
-    {
-      convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
-      predrnn: stLstm,
-      // The adapter runs only for the training loss (two 1×1 h → h per layer and step, under
-      // 2 % of a 3×3 cell's work), so a rollout does not count it.
-      predrnnv2: stLstm,
-      // Layer 1 an ST-LSTM; above it, conv_x_cc, conv_t_cc, conv_s_cc, MIM-S's and MIM-N's two
-      // 4·h convolutions each (k×k), the 1×1 conv_last (MIM-N's unused one not counted).
-      mim: (cin, h, layer) =>
-        layer === 0
-          ? stLstm(cin, h)
-          : k2 * (cin * 4 * h + h * 3 * h + h * 4 * h + 4 * (h * 4 * h)) + 2 * h * h,
-      // conv_x, conv_h, conv_c, conv_m, conv_c2m, conv_om (k×k; the unused conv_o is not run),
-      // then the 1×1 conv_last on [C, M].
-      predrnnpp: (cin, h) =>
-        k2 * (cin * 7 * h + 4 * h * h + 3 * h * h + 3 * h * h + 4 * h * h + h * h) + 2 * h * h,
-    }
+  const macsOfCell: Record<
+    Exclude<ModelConfig['cell'], 'mau'>,
+    (cin: number, h: number, layer: number) => number
+  > = {
+    convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
+    predrnn: stLstm,
+    // The adapter runs only for the training loss (two 1×1 h → h per layer and step, under
+    // 2 % of a 3×3 cell's work), so a rollout does not count it.
+    predrnnv2: stLstm,
+    // Layer 1 an ST-LSTM; above it, conv_x_cc, conv_t_cc, conv_s_cc, MIM-S's and MIM-N's two
+    // 4·h convolutions each (k×k), the 1×1 conv_last (MIM-N's unused one not counted).
+    mim: (cin, h, layer) =>
+      layer === 0
+        ? stLstm(cin, h)
+        : k2 * (cin * 4 * h + h * 3 * h + h * 4 * h + 4 * (h * 4 * h)) + 2 * h * h,
+    // conv_x, conv_h, conv_c, conv_m, conv_c2m, conv_om (k×k; the unused conv_o is not run),
+    // then the 1×1 conv_last on [C, M].
+    predrnnpp: (cin, h) =>
+      k2 * (cin * 7 * h + 4 * h * h + 3 * h * h + 3 * h * h + 4 * h * h + h * h) + 2 * h * h,
+  }
   const tmu = model.tmu
   let macsPerPosition = 0
   model.hidden.forEach((h, l) => {
     const cin = l === 0 ? frameChannels : (model.hidden[l - 1] ?? h)
-    macsPerPosition += macsOfCell[model.cell](cin, h, l)
+    macsPerPosition += macsOfCell[cell](cin, h, l)
     if (tmu?.layers.includes(l + 1)) {
       // The M transfer gates over [X, H] (in ConvLSTM's gate convolution or beside another
       // backbone's cell, alike) and the M 1×1 distillers.
@@ -48,6 +52,29 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
   }
   macsPerPosition += (model.hidden[model.hidden.length - 1] ?? 0) * frameChannels
   return 2 * macsPerPosition * positions * batch * steps
+}
+
+/**
+ * MAU (cells/mau.ts, cells/mau-codec.ts) runs at several grids: the 1×1 encoder and the srcnn
+ * head on the patched grid, each stride-2 3×3 encoder convolution at the grid it makes and
+ * each transposed one at the grid it reads (9 products per input position), and the cells'
+ * conv_t, conv_t_next, conv_s and conv_s_next (3h + h + 3h + h outputs, k×k) on the coarsest.
+ */
+function mauMacsPerStep(model: ModelConfig): number {
+  const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
+  const frameChannels = model.patchSize * model.patchSize * model.channels
+  const k2 = model.kernelSize * model.kernelSize
+  const n = mauReductionSteps(mauOptionsOf(model).srSize)
+  const bottom = model.hidden[0] ?? 0
+  const top = model.hidden[model.hidden.length - 1] ?? 0
+  let macs = positions * (frameChannels * bottom + top * frameChannels)
+  for (let i = 1; i <= n; i++) {
+    const coarser = positions / 4 ** i
+    macs += coarser * 9 * (bottom * bottom + top * top)
+  }
+  const cellPositions = positions / 4 ** n
+  for (const h of model.hidden) macs += cellPositions * k2 * 8 * h * h
+  return macs
 }
 
 /** A training iteration: forward, then the input and filter gradients (each as costly). */

@@ -8,6 +8,7 @@ import { sampleGradients, worstRelativeError } from './gradient-check'
 import { initBackend } from './backend'
 import { loadOneDnnAddon } from './backend/onednn-addon'
 import { countParams, createNetwork } from './network'
+import { parameterCount } from './parameter-shapes'
 
 describe('createNetwork', () => {
   beforeAll(async () => {
@@ -68,6 +69,25 @@ describe('createNetwork', () => {
     expect(() =>
       createNetwork(ModelConfig.parse({ cell: 'mim', hidden: [8] }), { seed: 0 }),
     ).toThrow('needs ≥ 2')
+  })
+
+  it('counts MAU at OpenSTL’s Moving MNIST size as their table: 4.5 M, under their names', () => {
+    // 4×64, 5×5, patch 1, sr_size 4, τ 5 on 64×64×1 (configs/mmnist/MAU.py): cells on 16×16.
+    const model = ModelConfig.parse({ cell: 'mau', hidden: [64, 64, 64, 64], patchSize: 1 })
+    const net = createNetwork(model, { seed: 0 })
+    expect(Math.round(countParams(net) / 1e5) / 10).toBe(4.5)
+    expect(countParams(net)).toBe(parameterCount(model))
+    const names = net.params.entries().map((e) => e.name)
+    expect(names).toContain('cell_list.3.conv_s_next.1.weight')
+    expect(names).toContain('encoders.0.encoder_t_conv-1.weight')
+    expect(names).toContain('encoders.2.encoder_t1.bias')
+    expect(names).toContain('decoders.1.c_decoder1.weight')
+    expect(names).toContain('srcnn.0.weight')
+    expect(names).not.toContain('conv_last.weight')
+    expect(net.params.get('cell_list.0.conv_t.1.weight').shape).toEqual([16, 16, 192])
+    net.dispose()
+    const odd = ModelConfig.parse({ cell: 'mau', hidden: [8], imageHeight: 24, imageWidth: 24 })
+    expect(() => createNetwork(odd, { seed: 0 })).toThrow('does not reduce by srSize 4')
   })
 
   it('initialises from the seed alone, within PyTorch default bounds', () => {
@@ -217,18 +237,34 @@ function endToEndLayerNorm(cell: CellKind): boolean {
   return cell !== 'predrnnpp'
 }
 
+/**
+ * MAU reduces its grid by srSize, so its frames are 4×8 (a 2×4 patched grid, 1×2 cells after
+ * one stride-2 convolution) and its window τ = 2 is overrun within the 5 steps.
+ */
+function gradientCheckGeometry(cell: CellKind) {
+  return cell === 'mau'
+    ? { imageHeight: 4, imageWidth: 8, mau: { srSize: 2, tau: 2 } }
+    : { imageHeight: 4, imageWidth: 6 }
+}
+
 function gradientCheckProblem(cell: CellKind) {
   const config = ModelConfig.parse({
     cell,
     hidden: [3, 3],
     kernelSize: 3,
     patchSize: 2,
-    imageHeight: 4,
-    imageWidth: 6,
+    ...gradientCheckGeometry(cell),
     layerNorm: endToEndLayerNorm(cell),
   })
   const net = createNetwork(config, { seed: 3 })
-  const clip = tf.randomUniform([2, 5, 2, 3, 4], 0, 1, 'float32', 11) as tf.Tensor5D
+  const patchedShape: [number, number, number, number, number] = [
+    2,
+    5,
+    config.imageHeight / 2,
+    config.imageWidth / 2,
+    4,
+  ]
+  const clip = tf.randomUniform(patchedShape, 0, 1, 'float32', 11) as tf.Tensor5D
   // Sample 0 reads its guess at t = 2 and the truth at t = 3; sample 1 the reverse. PredRNN-V2
   // trains with reverse sampling, so its mask covers the context step t = 1 as well.
   const reverse = cell === 'predrnnv2'

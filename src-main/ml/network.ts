@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { CellKind, ModelConfig } from '../domain/model'
+import { mauOptionsOf, type CellKind, type ModelConfig } from '../domain/model'
 import { createCausalLstmCell } from './cells/causal-lstm'
 import { createConvLstmCell } from './cells/conv-lstm'
 import { createGradientHighway, highwayStep, type GradientHighway } from './cells/gradient-highway'
@@ -14,8 +14,10 @@ import {
 import { createStLstmCell } from './cells/st-lstm'
 import { createStLstmV2Cell } from './cells/st-lstm-v2'
 import { createMimCell } from './cells/mim'
+import { createMauCell } from './cells/mau'
+import { createMauCodec, type FrameCodec } from './cells/mau-codec'
 import { LAYER_SCOPE } from './parameter-shapes'
-import { createParamStore, type ParamStore } from './params'
+import { createParamStore, type ParamBuilder, type ParamStore } from './params'
 import { createRng } from './random'
 
 /**
@@ -26,7 +28,10 @@ import { createRng } from './random'
  * to layer 1 at t. A PredRNN++ stack has a Gradient Highway Unit between layers 1 and 2
  * (`gradient_highway.…`, created first as OpenSTL does): layer 2 reads its Z instead of layer
  * 1's H. A PredRNN-V2 stack adds the 1×1 `adapter.weight` its decoupling loss maps the
- * memory increments with (cells/st-lstm-v2.ts). All states start at zero.
+ * memory increments with (cells/st-lstm-v2.ts). A MAU stack has its own frame codec in place of
+ * the head (cells/mau-codec.ts): stride-2 convolutions take the patched frame to a grid srSize
+ * times coarser, where its cells run, and transposed ones take the top S back. All states
+ * start at zero.
  *
  * Parameter names are those of thuml/predrnn-pytorch's `RNN` module (`cell_list.<l>.…`,
  * `conv_last.weight`); see params.ts for the tfjs ↔ PyTorch layouts.
@@ -38,14 +43,16 @@ export interface PredictiveNetwork {
   readonly cells: readonly RecurrentCell[]
   /** PredRNN++'s GHU between layers 1 and 2; null for the other backbones. */
   readonly highway: GradientHighway | null
-  /** [1, 1, hidden_K, p·p·C] */
-  readonly headKernel: tf.Tensor4D
+  /** Patched frame → what layer 1 reads, top H → the guess (for all but MAU: x and conv_last). */
+  readonly codec: FrameCodec
   /** PredRNN-V2's shared adapter of the memory increments [1, 1, hidden, hidden]; else null. */
   readonly adapter: tf.Tensor4D | null
   /** p·p·C, the channels of a patched frame. */
   readonly frameChannels: number
   readonly heightPatches: number
   readonly widthPatches: number
+  /** The grid the cells run on: the patched grid, or MAU's reduced by srSize. */
+  readonly cellGrid: readonly [number, number]
   dispose(): void
 }
 
@@ -66,7 +73,7 @@ export interface NetworkOptions {
   readonly cellFactory?: CellFactory
 }
 
-const BACKBONE_CELLS: Record<CellKind, CellFactory> = {
+const BACKBONE_CELLS: Record<Exclude<CellKind, 'mau'>, CellFactory> = {
   convlstm: createConvLstmCell,
   predrnn: createStLstmCell,
   predrnnpp: createCausalLstmCell,
@@ -74,9 +81,24 @@ const BACKBONE_CELLS: Record<CellKind, CellFactory> = {
   mim: createMimCell,
 }
 
-/** The backbone cell (ConvLSTM, ST-LSTM or Causal LSTM) for a layer; what the TMU falls back on. */
-export function createBackboneCell(kind: CellKind): CellFactory {
-  return BACKBONE_CELLS[kind]
+/** The backbone cell of a model's layers; what the TMU falls back on. */
+export function createBackboneCell(model: ModelConfig): CellFactory {
+  if (model.cell !== 'mau') return BACKBONE_CELLS[model.cell]
+  const { tau } = mauOptionsOf(model)
+  return (spec, params) => createMauCell(spec, params, tau)
+}
+
+/** The head of every backbone but MAU: layer 1 reads the patched frame, a 1×1 conv_last guesses. */
+function createHeadCodec(
+  params: ParamBuilder,
+  topChannels: number,
+  frameChannels: number,
+): FrameCodec {
+  const headKernel = params.convWeight('conv_last.weight', 1, topChannels, frameChannels)
+  return {
+    encode: (x) => x,
+    decode: (top) => tf.conv2d(top, headKernel, 1, 'valid'),
+  }
 }
 
 export function createNetwork(config: ModelConfig, options: NetworkOptions): PredictiveNetwork {
@@ -91,7 +113,7 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
   if (config.tmu && !options.cellFactory) {
     throw new Error('network: config.tmu is set but no TMU cell factory was given')
   }
-  const factory = options.cellFactory ?? createBackboneCell(config.cell)
+  const factory = options.cellFactory ?? createBackboneCell(config)
   const frameChannels = p * p * config.channels
   const heightPatches = config.imageHeight / p
   const widthPatches = config.imageWidth / p
@@ -103,6 +125,14 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
   if (config.cell === 'mim' && hidden.length < 2) {
     throw new Error('network: mim starts its memory-in-memory blocks at layer 2, needs ≥ 2')
   }
+  const { srSize } = mauOptionsOf(config)
+  const reduction = config.cell === 'mau' ? srSize : 1
+  if (heightPatches % reduction !== 0 || widthPatches % reduction !== 0) {
+    throw new Error(
+      `network: mau's ${heightPatches}×${widthPatches} patched grid does not reduce by srSize ${srSize}`,
+    )
+  }
+  const cellGrid = [heightPatches / reduction, widthPatches / reduction] as const
   const params = createParamStore(createRng(options.seed), options.trainable ?? true)
 
   try {
@@ -122,11 +152,16 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
     const cells = hidden.map((hiddenChannels, index) => {
       const spec: LayerSpec = {
         index,
-        inChannels: index === 0 ? frameChannels : (hidden[index - 1] as number),
+        inChannels:
+          index > 0
+            ? (hidden[index - 1] as number)
+            : config.cell === 'mau'
+              ? hiddenChannels
+              : frameChannels,
         hiddenChannels,
         kernelSize: k,
-        heightPatches,
-        widthPatches,
+        heightPatches: cellGrid[0],
+        widthPatches: cellGrid[1],
         layerNorm: config.layerNorm,
       }
       return factory(
@@ -143,7 +178,13 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
       throw new Error(`network: zig-zag memory needs one width, got hidden [${hidden.join(', ')}]`)
     }
     const topChannels = hidden[hidden.length - 1] as number
-    const headKernel = params.builder.convWeight('conv_last.weight', 1, topChannels, frameChannels)
+    const codec =
+      config.cell === 'mau'
+        ? createMauCodec(
+            { frameChannels, bottomChannels: hidden[0] as number, topChannels, srSize },
+            params.builder,
+          )
+        : createHeadCodec(params.builder, topChannels, frameChannels)
     const adapter =
       config.cell === 'predrnnv2'
         ? params.builder.convWeight('adapter.weight', 1, hidden[0] as number, hidden[0] as number)
@@ -153,11 +194,12 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
       params,
       cells,
       highway,
-      headKernel,
+      codec,
       adapter,
       frameChannels,
       heightPatches,
       widthPatches,
+      cellGrid,
       dispose: () => params.dispose(),
     }
   } catch (error) {
@@ -168,7 +210,7 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
 
 export function zeroNetworkState(net: PredictiveNetwork, batch: number): NetworkState {
   const zigzagChannels = net.cells.find((c) => c.zigzagChannels !== null)?.zigzagChannels ?? null
-  const grid = [batch, net.heightPatches, net.widthPatches] as const
+  const grid = [batch, ...net.cellGrid] as const
   return {
     layers: net.cells.map((cell) => cell.zeroState(batch)),
     zigzag: zigzagChannels === null ? null : tf.zeros([...grid, zigzagChannels]),
@@ -177,9 +219,9 @@ export function zeroNetworkState(net: PredictiveNetwork, batch: number): Network
 }
 
 /**
- * One step of the stack: the patched frame `x` [B, h, w, p·p·C] goes up through the layers,
- * M zig-zags (a cell without M passes it through), the GHU (if any) turns layer 1's H into the
- * Z layer 2 reads, and the head guesses the next patched frame.
+ * One step of the stack: the patched frame `x` [B, h, w, p·p·C] is encoded (MAU) and goes up
+ * through the layers, M zig-zags (a cell without M passes it through), the GHU (if any) turns
+ * layer 1's H into the Z layer 2 reads, and the codec's head guesses the next patched frame.
  * No tidy of its own: each cell step tidies its intermediates and the rest is kept state.
  */
 export function stepNetwork(
@@ -188,7 +230,7 @@ export function stepNetwork(
   prev: NetworkState,
   mode: StepMode = ROLLOUT,
 ): { state: NetworkState; guess: tf.Tensor4D } {
-  let input = x
+  let input = net.codec.encode(x)
   let zigzag = prev.zigzag
   let highway = prev.highway
   let fromBelow: tf.Tensor4D | null = null
@@ -203,7 +245,7 @@ export function stepNetwork(
     }
     return out.state
   })
-  const guess = tf.conv2d(input, net.headKernel, 1, 'valid')
+  const guess = net.codec.decode(input)
   return { state: { layers, zigzag, highway }, guess }
 }
 

@@ -57,6 +57,23 @@ describe('parameterShapes', () => {
     net.dispose()
   })
 
+  it('equals a real MAU TMU target, the transfer on its reduced grid', () => {
+    const model = ModelConfig.parse({
+      ...tiny,
+      imageHeight: 32,
+      imageWidth: 16,
+      cell: 'mau',
+      hidden: [8, 8],
+      mau: { srSize: 2, tau: 2 },
+      tmu: { sources: 2, layers: [1, 2] },
+    })
+    const net = createTmuNetwork(model, { seed: 0, trainable: false })
+    expect(Object.entries(parameterShapes(model))).toEqual(realShapes(net))
+    // 32×16 frames in 4×4 patches, halved: the transfer's norm is over a 4×2 grid.
+    expect(parameterShapes(model)['cell_list.0.transfer.1.weight']).toEqual([4, 2, 16])
+    net.dispose()
+  })
+
   it('counts the paper configurations as docs/method.md §3.9 does', () => {
     expect(parameterCount(ModelConfig.parse({}))).toBe(2_971_648)
     // Layer 1 becomes conv 768 384 + its layer norm 196 608 + two distillers of 36 864.

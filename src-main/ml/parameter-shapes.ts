@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../domain/model'
+import { mauOptionsOf, mauReductionSteps, type ModelConfig } from '../domain/model'
 import { elementCount } from './checkpoint/tensors'
 import { tmuLayerIndices } from './tmu/tmu-layers'
 
@@ -20,6 +20,7 @@ export const LAYER_SCOPE: Record<ModelConfig['cell'], string> = {
   predrnnpp: 'cell_list.',
   predrnnv2: 'cell_list.',
   mim: 'stlstm_layer.',
+  mau: 'cell_list.',
 }
 
 interface Layer {
@@ -133,9 +134,46 @@ function mimLayerShapes(layer: Layer, index: number, norm: boolean): ParameterSh
   }
 }
 
+/** mau.ts: four biased k×k convolutions, each with its layer norm, whatever `layerNorm` says. */
+function mauLayerShapes({ hid, k, grid }: Layer): ParameterShapes {
+  const conv = (name: string, outCh: number) => ({
+    [`${name}.0.weight`]: [k, k, hid, outCh],
+    [`${name}.0.bias`]: [outCh],
+    ...layerNorm(`${name}.1`, grid, outCh),
+  })
+  return {
+    ...conv('conv_t', 3 * hid),
+    ...conv('conv_t_next', hid),
+    ...conv('conv_s', 3 * hid),
+    ...conv('conv_s_next', hid),
+  }
+}
+
+/** mau-codec.ts: the encoder, decoder and head (with OpenSTL's unused merge and conv_last_sr). */
+function mauCodecShapes(model: ModelConfig, frameChannels: number): ParameterShapes {
+  const bottom = model.hidden[0]!
+  const top = model.hidden[model.hidden.length - 1]!
+  const n = mauReductionSteps(mauOptionsOf(model).srSize)
+  const biased = (name: string, k: number, inCh: number, outCh: number) => ({
+    [`${name}.weight`]: [k, k, inCh, outCh],
+    [`${name}.bias`]: [outCh],
+  })
+  const shapes = biased('encoders.0.encoder_t_conv-1', 1, frameChannels, bottom)
+  for (let i = 0; i < n; i++)
+    Object.assign(shapes, biased(`encoders.${i + 1}.encoder_t${i}`, 3, bottom, bottom))
+  for (let i = 0; i < n; i++)
+    Object.assign(shapes, biased(`decoders.${i}.c_decoder${i}`, 3, top, top))
+  return {
+    ...shapes,
+    ...biased('srcnn.0', 1, top, frameChannels),
+    ...biased('merge', 1, 2 * top, top),
+    ...biased('conv_last_sr', 1, 2 * frameChannels, frameChannels),
+  }
+}
+
 /** The backbones whose layers all live under `cell_list.` (MIM's under two lists of its own). */
 const BACKBONE_SHAPES: Record<
-  Exclude<ModelConfig['cell'], 'mim'>,
+  Exclude<ModelConfig['cell'], 'mim' | 'mau'>,
   (layer: Layer, norm: boolean) => ParameterShapes
 > = {
   convlstm: convLstmShapes,
@@ -183,18 +221,23 @@ function distillerShapes({ hid, grid }: Layer, sources: number): ParameterShapes
 export function parameterShapes(model: ModelConfig): ParameterShapes {
   const { patchSize: p, kernelSize: k, hidden } = model
   const frameChannels = p * p * model.channels
-  const grid = [model.imageHeight / p, model.imageWidth / p] as const
+  const reduction = model.cell === 'mau' ? mauOptionsOf(model).srSize : 1
+  const grid = [model.imageHeight / p / reduction, model.imageWidth / p / reduction] as const
   const tmuIndices = new Set(model.tmu ? tmuLayerIndices(model) : [])
   // PredRNN++'s gradient highway is created before the cells (network.ts, as OpenSTL).
   const shapes: ParameterShapes =
     model.cell === 'predrnnpp'
       ? highwayShapes({ inChannels: hidden[0]!, hid: hidden[0]!, k, grid }, model.layerNorm)
       : {}
+  // MAU's layer 1 reads its encoder's output, hidden_1 channels wide, not the patched frame.
+  const firstInput = model.cell === 'mau' ? hidden[0]! : frameChannels
   hidden.forEach((hid, index) => {
-    const layer = { inChannels: index === 0 ? frameChannels : hidden[index - 1]!, hid, k, grid }
+    const layer = { inChannels: index === 0 ? firstInput : hidden[index - 1]!, hid, k, grid }
     const scope = `${LAYER_SCOPE[model.cell]}${index}.`
     const isTmu = tmuIndices.has(index)
-    if (model.cell === 'mim') {
+    if (model.cell === 'mau') {
+      Object.assign(shapes, named(scope, mauLayerShapes(layer)))
+    } else if (model.cell === 'mim') {
       Object.assign(shapes, mimLayerShapes(layer, index, model.layerNorm))
     } else if (model.cell === 'convlstm' && isTmu) {
       Object.assign(shapes, named(scope, tmuShapes(layer, model.tmu!.sources)))
@@ -206,6 +249,7 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
       Object.assign(shapes, named(scope, transferShapes(layer, model.tmu!.sources)))
     }
   })
+  if (model.cell === 'mau') return { ...shapes, ...mauCodecShapes(model, frameChannels) }
   shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]
   // PredRNN-V2's shared 1×1 adapter of the memory increments, after conv_last as in OpenSTL.
   if (model.cell === 'predrnnv2') shapes['adapter.weight'] = [1, 1, hidden[0]!, hidden[0]!]

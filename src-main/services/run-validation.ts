@@ -6,6 +6,7 @@ import {
   type ParsedInput,
   type RunStatus,
 } from '../api/contract'
+import { isMauSrSize, mauOptionsOf } from '../domain/model'
 import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
 import type { RunRow } from '../store/runs-repo'
 
@@ -78,7 +79,8 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
  * frames that do not split into patches, PredRNN++ without a second layer for its gradient
  * highway (docs/method.md §2.6), MIM without a second layer for its first block (§2.8), a
  * zig-zag memory M through layers of different widths, a TMU target on another backbone than
- * ConvLSTM (§3.3), and a reverse-sampling ramp that ends before it starts (§2.7).
+ * ConvLSTM (§3.3), MAU's grid that its srSize cannot halve down to (§2.9), and a
+ * reverse-sampling ramp that ends before it starts (§2.7).
  */
 export function validateModel({ model, train }: RunConfig) {
   const problems: string[] = []
@@ -98,7 +100,12 @@ export function validateModel({ model, train }: RunConfig) {
       'MIM starts its memory-in-memory blocks at layer 2 (layer 1 is an ST-LSTM), so it needs at least 2 layers (hidden)',
     )
   }
-  if (model.cell !== 'convlstm' && new Set(model.hidden).size > 1) {
+  if (model.cell === 'mau') problems.push(...mauProblems(model))
+  if (model.cell === 'mau' && new Set(model.hidden).size > 1) {
+    problems.push(
+      `MAU hands S up and attends over its layer's past S inputs with the same convolutions, so its layers need one width; hidden is ${model.hidden.join(', ')}`,
+    )
+  } else if (model.cell !== 'convlstm' && new Set(model.hidden).size > 1) {
     problems.push(
       `${CELL_LABELS[model.cell]} passes its memory M through its layers, so they need one width; hidden is ${model.hidden.join(', ')}`,
     )
@@ -109,6 +116,21 @@ export function validateModel({ model, train }: RunConfig) {
     )
   }
   if (problems.length) throw new WorkbenchError('invalid_input', problems.join('; '))
+}
+
+/** MAU's srSize: a power of 2 that divides the patched grid (docs/method.md §2.9). */
+function mauProblems(model: RunConfig['model']): string[] {
+  const { srSize } = mauOptionsOf(model)
+  if (!isMauSrSize(srSize)) {
+    return [
+      `MAU reduces its grid by stride-2 convolutions, so srSize must be a power of 2, got ${srSize}`,
+    ]
+  }
+  const h = model.imageHeight / model.patchSize
+  const w = model.imageWidth / model.patchSize
+  return h % srSize === 0 && w % srSize === 0
+    ? []
+    : [`MAU's ${h}×${w} patched grid does not reduce by srSize ${srSize} (mau.srSize, patchSize)`]
 }
 
 /** The dataset's frames and splits fit the run's model and training. */

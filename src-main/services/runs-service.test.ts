@@ -144,6 +144,19 @@ describe('runs', () => {
     await expect(file({ cell: 'mim', hidden: [8] })).rejects.toMatchObject({
       message: expect.stringContaining('MIM starts its memory-in-memory blocks at layer 2'),
     })
+    await expect(
+      file({ cell: 'mau', hidden: [8], mau: { srSize: 3, tau: 5 } }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining('srSize must be a power of 2, got 3'),
+    })
+    await expect(
+      file({ cell: 'mau', hidden: [8], mau: { srSize: 16, tau: 5 } }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining("MAU's 8×8 patched grid does not reduce by srSize 16"),
+    })
+    await expect(file({ cell: 'mau', hidden: [8, 4] })).rejects.toMatchObject({
+      message: expect.stringContaining('its layers need one width; hidden is 8, 4'),
+    })
     await expect(file({ patchSize: 5 })).rejects.toMatchObject({
       message: expect.stringContaining('32×32 frames do not split into 5×5 patches'),
     })

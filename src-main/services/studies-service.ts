@@ -24,7 +24,14 @@ import type { DatasetsService } from './datasets-service'
 import type { Emit } from './events'
 import type { ExperimentsService } from './experiments-service'
 import type { RunsService } from './runs-service'
-import { ablationArm, armConfig, mainArms, sourceLabel, studyDataset } from './study-plans'
+import {
+  ablationArm,
+  armConfig,
+  mainArms,
+  sourceLabel,
+  modelOnBackbone,
+  studyDataset,
+} from './study-plans'
 import { createRunArtifactsService } from './run-artifacts-service'
 import { armIntrospection, sampleStrip, type StudyMediaDeps } from './study-media'
 import { renderStudyReport, type ReportSetup } from './study-report'
@@ -210,7 +217,7 @@ export function createStudiesService(deps: StudiesDeps) {
         datasetId: source.datasetId,
         config: {
           ...plan.config,
-          model: { ...plan.config.model, cell: source.cell ?? plan.config.model.cell },
+          model: modelOnBackbone(plan.config.model, source.cell ?? plan.config.model.cell),
           train: { ...plan.config.train, seed: seedOf(sourceMember(i), k) },
         },
         sourceRunIds: [],
@@ -501,7 +508,7 @@ export function createStudiesService(deps: StudiesDeps) {
       const scaleConfig = STUDY_SCALES[scale].config
       const config = {
         ...scaleConfig,
-        model: { ...scaleConfig.model, cell: targetCell ?? scaleConfig.model.cell },
+        model: targetCell ? modelOnBackbone(scaleConfig.model, targetCell) : scaleConfig.model,
         backend,
       }
       const arms = mainArms(2)

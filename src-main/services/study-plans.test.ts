@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { STUDY_SCALES } from '../api/contract'
-import { ALL_ABLATIONS, ablationArm, armConfig, mainArms } from './study-plans'
+import { ALL_ABLATIONS, ablationArm, armConfig, mainArms, modelOnBackbone } from './study-plans'
 
 describe('Flying Digits plans', () => {
   const [scratch, finetune, , tmu] = mainArms(2)
@@ -42,6 +42,15 @@ describe('Flying Digits plans', () => {
     expect(armConfig(mixed, fromTwo!, 1).model.cell).toBe('mim')
     expect(armConfig(mixed, tmu!, 1).model.cell).toBe('convlstm')
     expect(armConfig(mixed, scratch!, 1).model.cell).toBe('convlstm')
+  })
+
+  it('keeps a MAU source on the target’s grid, so its memory can feed the TMU arm', () => {
+    const zoo = { config, sources: [{ name: 'FD-1', datasetId: 1, cell: 'mau' as const }] }
+    const [, fromMau] = mainArms(1)
+    const finetune = armConfig(zoo, fromMau!, 1)
+    expect(finetune.model).toMatchObject({ cell: 'mau', mau: { srSize: 1, tau: 5 } })
+    expect(finetune.model).toEqual(modelOnBackbone(config.model, 'mau'))
+    expect(modelOnBackbone(config.model, 'mim')).toEqual({ ...config.model, cell: 'mim' })
   })
 
   it('changes one thing per ablation, and names the arm it varies', () => {

@@ -8,6 +8,7 @@ import {
   StudyAblation,
   type StudyScale,
 } from '../api/contract'
+import { mauOptionsOf, type CellKind } from '../domain/model'
 
 /**
  * A study's Flying Digits set with this many digits at this scale, seeded by its digit count
@@ -88,6 +89,17 @@ export function ablationArm(
 export const ALL_ABLATIONS: readonly StudyAblation[] = StudyAblation.options
 
 /**
+ * The plan's model on another backbone, for a source or the target. A MAU keeps the patched
+ * grid (srSize 1): only then do its memory T and the other networks' memories meet at a TMU
+ * layer (docs/method.md §2.9). A source's finetune arm starts from its weights, so it takes
+ * the same model.
+ */
+export function modelOnBackbone(model: RunConfig['model'], cell: CellKind): RunConfig['model'] {
+  const mau = cell === 'mau' ? { mau: { ...mauOptionsOf(model), srSize: 1 } } : {}
+  return { ...model, cell, ...mau }
+}
+
+/**
  * The run configuration of one arm: the plan's, with the arm's TMU and λ options; a finetune
  * on its source's backbone (it starts from the source's weights).
  */
@@ -100,7 +112,7 @@ export function armConfig(
   const train = { ...config.train, ...arm.train, seed }
   if (arm.kind === 'finetune') {
     const cell = plan.sources[arm.sources[0]!]?.cell ?? config.model.cell
-    return RunConfig.parse({ ...config, model: { ...config.model, cell }, train })
+    return RunConfig.parse({ ...config, model: modelOnBackbone(config.model, cell), train })
   }
   if (arm.kind !== 'tmu') return RunConfig.parse({ ...config, train })
   return RunConfig.parse({

@@ -102,12 +102,33 @@ export function expectGuessesAgree(
   })
 }
 
+/** One network of a parity test: how its test is titled, built, and what else the script reads. */
+export interface ParityCase {
+  readonly title: string
+  readonly network: () => PredictiveNetwork
+  readonly request?: Record<string, unknown>
+}
+
+/** The default cases: the parity network of `cell` with layer norm off and on. */
+function layerNormCases(cell: CellKind): ParityCase[] {
+  return [false, true].map((layerNorm) => ({
+    title: `layer norm ${layerNorm ? 'on' : 'off'}`,
+    network: () => parityNetwork(cell, layerNorm),
+  }))
+}
+
 /**
- * Forward parity of a whole network of `cell` against `script` (fixtures/*_reference.py),
- * layer norm off and on: a 7-step rollout of 2-digit clips, 4 steps from the truth, the rest
- * from the network's own guesses. Skipped, saying why, where PyTorch is not importable.
+ * Forward parity of whole networks against `script` (fixtures/*_reference.py), by default of
+ * `cell` with layer norm off and on: a 7-step rollout of 2-digit clips, 4 steps from the
+ * truth, the rest from the network's own guesses. Skipped, saying why, where PyTorch is not
+ * importable.
  */
-export async function describeRolloutParity(label: string, cell: CellKind, script: string) {
+export async function describeRolloutParity(
+  label: string,
+  cell: CellKind,
+  script: string,
+  cases: readonly ParityCase[] = layerNormCases(cell),
+) {
   const missing = await pytorchUnavailable()
   const inputFrames = 4
   const steps = 7
@@ -117,18 +138,19 @@ export async function describeRolloutParity(label: string, cell: CellKind, scrip
       const ours: tf.Tensor5D[] = []
       let replies: { guesses: { shape: number[]; data: number[] } }[] = []
 
-      // One Python process for both cases: importing torch is most of its time.
+      // One Python process for every case: importing torch is most of its time.
       beforeAll(async () => {
         await tf.setBackend('cpu')
         const requests = []
-        for (const layerNorm of [false, true]) {
-          const net = parityNetwork(cell, layerNorm)
+        for (const parityCase of cases) {
+          const net = parityCase.network()
           const patched = tf.tidy(() =>
             patchFrames(digitClips(2, 5, steps + 1), net.config.patchSize),
           )
           ours.push(tf.tidy(() => runSequence(net, patched, { inputFrames, steps }).guessesBTHWC))
           requests.push({
             ...(await networkRequest(net, patched)),
+            ...parityCase.request,
             input_frames: inputFrames,
             steps,
           })
@@ -140,10 +162,10 @@ export async function describeRolloutParity(label: string, cell: CellKind, scrip
 
       afterAll(() => tf.dispose(ours))
 
-      for (const [k, layerNorm] of [false, true].entries()) {
-        it(`agrees within 1e-4 on [0, 1] digit clips (layer norm ${layerNorm ? 'on' : 'off'})`, () => {
+      for (const [k, { title }] of cases.entries()) {
+        it(`agrees within 1e-4 on [0, 1] digit clips (${title})`, () => {
           const worst = expectGuessesAgree(ours[k]!, replies[k]!.guesses)
-          console.log(`${label} parity, layer norm ${layerNorm}: max |tfjs − torch| = ${worst}`)
+          console.log(`${label} parity, ${title}: max |tfjs − torch| = ${worst}`)
         })
       }
     },

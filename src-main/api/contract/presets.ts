@@ -141,6 +141,26 @@ export const RUN_PRESETS = {
     train: OPENSTL_TRAIN,
     testClips: null,
   },
+  /**
+   * MAU at laptop scale: a 2×16 stack, 3×3, on patch-2 frames that its default srSize 4
+   * reduces to 8×8 cells, attending over the default 5 past steps; the quick schedule.
+   */
+  'mau-quick': {
+    label: 'MAU quick CPU',
+    model: { cell: 'mau', hidden: [16, 16], kernelSize: 3, patchSize: 2 },
+    train: QUICK_TRAIN,
+    testClips: 100,
+  },
+  /**
+   * OpenSTL's Moving MNIST MAU (configs/mmnist/MAU.py): 4×64, 5×5, patch 1, sr_size 4, τ 5
+   * (MauOptions' defaults), 4.5 M parameters in their table; their recurrent schedule.
+   */
+  'mau-openstl': {
+    label: 'MAU OpenSTL',
+    model: { cell: 'mau', hidden: [64, 64, 64, 64], kernelSize: 5, patchSize: 1 },
+    train: OPENSTL_TRAIN,
+    testClips: null,
+  },
 } satisfies Record<string, RunPreset>
 
 export type RunPresetName = keyof typeof RUN_PRESETS

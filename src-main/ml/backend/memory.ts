@@ -1,5 +1,10 @@
 import { totalmem } from 'node:os'
-import type { ModelConfig, TrainConfig } from '../../domain/model'
+import {
+  mauOptionsOf,
+  mauReductionSteps,
+  type ModelConfig,
+  type TrainConfig,
+} from '../../domain/model'
 import { parameterCount } from '../parameter-shapes'
 import type { BackendReport } from '../../domain/backends'
 
@@ -89,6 +94,23 @@ function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: numbe
   return own + ownGateInput + tmu.sources * (4 + 10) * layer.hidden
 }
 
+/**
+ * MAU's tensors per step, in channels at the patched grid's positions (docs/method.md §2.9).
+ * A layer on the cells' grid, srSize² times coarser: 8h conv outputs, their bias adds, ~4
+ * tensors per channel of layer norm, 6h split copies, the attention's products with both
+ * τ-slot windows and their two slides (~4τh), ~12h for the three gated mixes. The codec: the
+ * 1×1 encoder's conv, bias add and leaky ReLU (3h) on the patched grid, as many at each
+ * halving for the encoder and the decoder, and the head.
+ */
+function mauKeptChannelsPerStep(model: ModelConfig, patchChannels: number): number {
+  const { srSize, tau } = mauOptionsOf(model)
+  const h = model.hidden[0] ?? 0
+  const cells = model.hidden.reduce((sum, hid) => sum + (66 + 4 * tau) * hid, 0)
+  let codec = 3 * h + 2 * patchChannels
+  for (let i = 1; i <= mauReductionSteps(srSize); i++) codec += (2 * 3 * h) / 4 ** i
+  return cells / (srSize * srSize) + codec
+}
+
 function layerShapes(model: ModelConfig): LayerShape[] {
   const patchChannels = model.patchSize * model.patchSize * model.channels
   return model.hidden.map((hidden, l) => ({
@@ -107,9 +129,12 @@ export function estimateTrainingMemoryBytes(
   const layers = layerShapes(model)
   // Per step besides the cells: input frame, sampled mix, guess and its loss terms.
   let channelsPerStep = 4 * patchChannels
-  layers.forEach((layer, l) => {
-    channelsPerStep += keptChannelsPerStep(model, layer, l)
-  })
+  if (model.cell === 'mau') channelsPerStep += mauKeptChannelsPerStep(model, patchChannels)
+  else {
+    layers.forEach((layer, l) => {
+      channelsPerStep += keptChannelsPerStep(model, layer, l)
+    })
+  }
   const countedPerSample = steps * channelsPerStep * positions * BYTES_PER_FLOAT
   const bytesPerSample = countedPerSample * ACTIVATION_OVERHEAD
   const activationBytes = bytesPerSample * train.batchSize

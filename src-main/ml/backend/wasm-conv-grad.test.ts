@@ -78,15 +78,32 @@ describe('wasm convolution gradient kernels', () => {
     )
   }
 
-  it('refuses a strided filter gradient with a clear message', () => {
-    // No leak check here: tfjs's engine does not unwind its gradient scope when a kernel
-    // throws, so the tape's forward tensors stay behind whatever the kernel does.
-    const x = tf.ones([1, 6, 6, 2]) as tf.Tensor4D
-    const w = tf.ones([3, 3, 2, 2]) as tf.Tensor4D
-    const strided = tf.grad((ws: tf.Tensor) => tf.sum(tf.conv2d(x, ws as tf.Tensor4D, 2, 'same')))
-    expect(() => strided(w)).toThrow(/Conv2DBackpropFilter: only stride 1.*stride 2×2/)
-    tf.dispose([x, w])
-  })
+  // MAU's encoder (3×3, stride 2, pad 1) and its transposed decoder need strided filter
+  // gradients; odd sizes leave a row the stride never reads, which the kernel must cut off.
+  for (const [size, pad] of [
+    [6, 1],
+    [7, 1],
+    [8, 'same'],
+  ] as const) {
+    it(`computes strided filter gradients as the cpu backend does (${size}×${size}, pad ${pad})`, async () => {
+      const data = randomData([2, size, size, 3, 4, 3], 5)
+      const dwOf = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(data.x, [2, size, size, 3])
+          const g = tf.grad((ws: tf.Tensor) => {
+            const y = tf.conv2d(x, ws as tf.Tensor4D, 2, pad)
+            return tf.sum(tf.mul(y, tf.tensor(data.r.slice(0, y.size), y.shape)))
+          })
+          return g(tf.tensor4d(data.w, [3, 3, 3, 4])).dataSync() as Float32Array
+        })
+      await tf.setBackend('cpu')
+      const reference = dwOf()
+      await tf.setBackend('wasm')
+      const before = tf.memory().numTensors
+      expectClose(dwOf(), reference)
+      expect(tf.memory().numTensors).toBe(before)
+    })
+  }
 
   it('leaves strided input gradients to the stock kernel', async () => {
     const data = randomData([1, 6, 6, 2, 3, 3], 3)

@@ -7,14 +7,17 @@ import * as tf from '@tensorflow/tfjs'
  * `Conv2DBackpropInput`. For stride 1, dilation 1, NHWC, both gradients are themselves
  * convolutions, which XNNPACK runs at full speed (compute-notes.md):
  *
- * - filter: dW[a,b,i,o] = Σ_{n,y,x} Xpad[n, y+a, x+b, i] · dY[n,y,x,o], a convolution of the
- *   input with channels moved to batch ([Cin,H,W,N]) by dY as filter ([Ho,Wo,N,Cout]),
- *   padded as the forward pass was; its output [Cin,kh,kw,Cout] is transposed to the filter.
+ * - filter: dW[a,b,i,o] = Σ_{n,y,x} Xpad[n, s·y+a, s·x+b, i] · dY[n,y,x,o], a convolution of
+ *   the input with channels moved to batch ([Cin,H,W,N]) by dY as filter ([Ho,Wo,N,Cout]),
+ *   dilated by the forward stride s and padded as the forward pass was; its output
+ *   [Cin,≥kh,≥kw,Cout] is cut to the kernel (a strided pass may leave rows it never read)
+ *   and transposed to the filter. MAU's stride-2 encoder and decoder need the strided case.
  * - input: dX is dY convolved with the filter reversed in space and transposed in/out
  *   ([kh,kw,Cout,Cin]), padded by (k−1−pad) on each side so the forward padding is undone.
  *
- * Other strides, dilations or layouts (our models use none) go to the stock kernel for the
- * input gradient and fail with a clear message for the filter gradient.
+ * The input gradient of a strided convolution, and other dilations or layouts (our models
+ * use none), go to the stock kernel for the input gradient; the filter gradient fails on
+ * them with a clear message.
  */
 
 const BACKEND = 'wasm'
@@ -49,13 +52,14 @@ function transpose(backend: tf.KernelBackend, x: tf.TensorInfo, perm: number[]) 
   return run(tf.Transpose, backend, { x }, { perm })
 }
 
-function conv(backend: tf.KernelBackend, x: tf.TensorInfo, filter: tf.TensorInfo, pad: Padding) {
-  return run(
-    tf.Conv2D,
-    backend,
-    { x, filter },
-    { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 },
-  )
+function conv(
+  backend: tf.KernelBackend,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  pad: Padding,
+  dilations: [number, number] = [1, 1],
+) {
+  return run(tf.Conv2D, backend, { x, filter }, { strides: 1, pad, dataFormat: 'NHWC', dilations })
 }
 
 interface ConvAttrs {
@@ -82,9 +86,6 @@ function forwardConv(
     attrs.pad,
     attrs.dimRoundingMode,
   )
-  if (info.strideHeight !== 1 || info.strideWidth !== 1) {
-    return { unsupported: `stride ${info.strideHeight}×${info.strideWidth}` }
-  }
   const { top, bottom, left, right } = info.padInfo
   // The input gradient pads by k−1−pad, which must not be negative.
   if (Math.max(top, bottom) >= info.filterHeight || Math.max(left, right) >= info.filterWidth) {
@@ -99,20 +100,29 @@ function filterGradient({ inputs, backend, attrs }: KernelCall): tf.TensorInfo {
   const geometry = forwardConv(x.shape as [number, number, number, number], a.filterShape, a)
   if ('unsupported' in geometry) {
     throw new Error(
-      `wasm Conv2DBackpropFilter: only stride 1, NHWC, padding within the kernel is supported (got ${geometry.unsupported})`,
+      `wasm Conv2DBackpropFilter: only NHWC, padding within the kernel is supported (got ${geometry.unsupported})`,
     )
   }
-  const { top, bottom, left, right } = geometry.info.padInfo
+  const { padInfo, strideHeight, strideWidth, filterHeight: kh, filterWidth: kw } = geometry.info
+  const { top, bottom, left, right } = padInfo
   const xChannelsAsBatch = transpose(backend, x, [3, 1, 2, 0])
   const dyAsFilter = transpose(backend, dy, [1, 2, 0, 3])
-  const dwInKKOut = conv(backend, xChannelsAsBatch, dyAsFilter, [
+  const pad: Padding = [
     [0, 0],
     [top, bottom],
     [left, right],
     [0, 0],
-  ])
+  ]
+  const wide = conv(backend, xChannelsAsBatch, dyAsFilter, pad, [strideHeight, strideWidth])
+  const [cin, , , cout] = wide.shape as [number, number, number, number]
+  const dwInKKOut = run(
+    tf.Slice,
+    backend,
+    { x: wide },
+    { begin: [0, 0, 0, 0], size: [cin, kh, kw, cout] },
+  )
   const dw = transpose(backend, dwInKKOut, [1, 2, 0, 3])
-  for (const t of [xChannelsAsBatch, dyAsFilter, dwInKKOut]) backend.disposeData(t.dataId)
+  for (const t of [xChannelsAsBatch, dyAsFilter, wide, dwInKKOut]) backend.disposeData(t.dataId)
   return dw
 }
 
@@ -121,9 +131,15 @@ function createInputGradient(stock: KernelFunc | null): KernelFunc {
     const { dy, filter } = call.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo }
     const a = call.attrs as unknown as tf.Conv2DBackpropInputAttrs
     const geometry = forwardConv(a.inputShape, filter.shape as [number, number, number, number], a)
-    if ('unsupported' in geometry) {
+    const why =
+      'unsupported' in geometry
+        ? geometry.unsupported
+        : geometry.info.strideHeight > 1 || geometry.info.strideWidth > 1
+          ? 'stride above 1'
+          : null
+    if (why !== null || 'unsupported' in geometry) {
       if (stock) return stock(call)
-      throw new Error(`wasm Conv2DBackpropInput: unsupported ${geometry.unsupported}`)
+      throw new Error(`wasm Conv2DBackpropInput: unsupported ${why}`)
     }
     const { filterHeight: kh, filterWidth: kw, padInfo } = geometry.info
     const { backend } = call

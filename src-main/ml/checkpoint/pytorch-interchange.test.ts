@@ -3,6 +3,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ModelConfig } from '../../domain/model'
+import { runSequence } from '../forward'
+import { createNetwork } from '../network'
+import { namedFromTensorMap, tensorMapFromNamed } from '../tensor-map'
 import {
   exportPytorchSafetensors,
   fromPytorchLayout,
@@ -128,5 +132,43 @@ describe('PyTorch interchange', () => {
     expect(() => toPytorchLayout({ b: indexed([3]) }, { layouts: { b: 'layerNorm' } })).toThrow(
       '"b" is listed as layerNorm (rank 3) but has rank 1',
     )
+  })
+})
+
+describe('a MAU network through a PyTorch-layout file', () => {
+  it('loads into another MAU by name and layout rule alone, and rolls out the same', async () => {
+    await tf.setBackend('cpu')
+    const before = tf.memory().numTensors
+    const model = ModelConfig.parse({
+      cell: 'mau',
+      hidden: [4, 4],
+      kernelSize: 3,
+      patchSize: 2,
+      imageHeight: 16,
+      imageWidth: 16,
+    })
+    const [trained, fresh] = [1, 2].map((seed) => createNetwork(model, { seed }))
+    const path = join(mkdtempSync(join(tmpdir(), 'mau-interchange-')), 'mau.safetensors')
+    // Layouts listed on the way out, as the workbench exports; guessed from names on the way
+    // in, as a file written by OpenSTL's MAU_Model (ConvTranspose2d weights included) is read.
+    const layouts = Object.fromEntries(trained!.params.entries().map((e) => [e.name, e.layout]))
+    const named = trained!.params.getWeights()
+    exportPytorchSafetensors(path, await tensorMapFromNamed(named), { layouts })
+    tf.dispose(Object.values(named))
+    const { tensors } = importPytorchSafetensors(path)
+    expect(tensors['decoders.0.c_decoder0.weight']!.shape).toEqual([3, 3, 4, 4])
+    expect(tensors['cell_list.1.conv_t.1.weight']!.shape).toEqual([2, 2, 12])
+    const imported = namedFromTensorMap(tensors)
+    fresh!.params.setWeights(imported)
+    tf.dispose(Object.values(imported))
+    const clip = tf.randomUniform([2, 6, 8, 8, 4], 0, 1, 'float32', 7) as tf.Tensor5D
+    const [a, b] = [trained!, fresh!].map((net) =>
+      tf.tidy(() => runSequence(net, clip, { inputFrames: 3 }).guessesBTHWC.dataSync()),
+    )
+    expect(Array.from(b!)).toEqual(Array.from(a!))
+    clip.dispose()
+    trained!.dispose()
+    fresh!.dispose()
+    expect(tf.memory().numTensors).toBe(before)
   })
 })

@@ -9,7 +9,9 @@ import type { Tensor, TensorMap } from './tensors'
  * How a named tensor's layout differs between tfjs and PyTorch (the same words as
  * `ParamLayout` in ml/params.ts, so a parameter list maps straight in):
  * - `conv2d`: tfjs [kh, kw, in, out] ↔ PyTorch [out, in, kh, kw]; both frameworks
- *   cross-correlate, so kernels are not flipped.
+ *   cross-correlate, so kernels are not flipped. The same permutation takes a tfjs
+ *   conv2dTranspose filter [kh, kw, out, in] to a PyTorch ConvTranspose2d weight
+ *   [in, out, kh, kw] (MAU's decoder), both the adjoint of one cross-correlation.
  * - `layerNorm`: tfjs [h, w, C] (NHWC broadcast) ↔ PyTorch `LayerNorm([C, h, w])` [C, h, w].
  * - `bias`: the same in both (biases, and anything else left as is).
  */

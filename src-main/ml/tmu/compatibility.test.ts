@@ -34,6 +34,27 @@ describe('checkTmuCompatibility', () => {
     )
   })
 
+  it('refuses a MAU source or target whose srSize leaves the memories on different grids, naming both', () => {
+    const oneSource = ModelConfig.parse({ hidden: [8, 8], tmu: { sources: 1 } })
+    const reduced = ModelConfig.parse({ cell: 'mau', hidden: [8, 8] })
+    expect(() => checkTmuCompatibility(oneSource, [{ name: 'mau-4', config: reduced }])).toThrow(
+      'source "mau-4" is a MAU network with srSize 4: its memory T lives on 4×4 cells, the target\'s on 16×16; a MAU\'s srSize must leave the two grids equal',
+    )
+    const unreduced = ModelConfig.parse({ cell: 'mau', hidden: [8, 8], mau: { srSize: 1 } })
+    expect(() =>
+      checkTmuCompatibility(oneSource, [{ name: 'mau-1', config: unreduced }]),
+    ).not.toThrow()
+    // A MAU target's memory is on its reduced grid too: a ConvLSTM source's is not.
+    const mauTarget = ModelConfig.parse({ cell: 'mau', hidden: [8, 8], tmu: { sources: 1 } })
+    const convLstm = ModelConfig.parse({ hidden: [8, 8] })
+    expect(() => checkTmuCompatibility(mauTarget, [{ name: 'conv', config: convLstm }])).toThrow(
+      'source "conv" keeps its memory on 16×16 cells, the target\'s on 4×4; a MAU\'s srSize must leave the two grids equal',
+    )
+    expect(() =>
+      checkTmuCompatibility(mauTarget, [{ name: 'mau-4', config: reduced }]),
+    ).not.toThrow()
+  })
+
   it('names the source and both widths when a TMU layer does not fit', () => {
     expect(() =>
       checkTmuCompatibility(target, [
@@ -71,7 +92,7 @@ describe('checkTmuCompatibility', () => {
       'source "a" has patch size 2, the target 4',
       'source "a" has frames of 64×32, the target 64×64',
       'source "a" has channels 3, the target 1',
-      'source "tmu" is a TMU network; sources are plain networks (ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU), PredRNN-V2 (ST-LSTM, decoupled memories), MIM (memory in memory))',
+      'source "tmu" is a TMU network; sources are plain networks (ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU), PredRNN-V2 (ST-LSTM, decoupled memories), MIM (memory in memory), MAU (motion-aware unit))',
     ])
   })
 })

@@ -1,4 +1,4 @@
-import { CELL_LABELS, CellKind, type ModelConfig } from '../../domain/model'
+import { CELL_LABELS, CellKind, mauOptionsOf, type ModelConfig } from '../../domain/model'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
@@ -41,6 +41,9 @@ const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   // A MIM block's C carries the stationary module's T_t in place of a forget-gated C_{t−1},
   // [B, h, w, hidden] still: what stands for the source's temporal memory (§2.8).
   mim: true,
+  // T, MAU's temporal state, carried along time in a layer as C is (S goes up as H does);
+  // [B, h/sr, w/sr, hidden], so it stands for C only where srSize leaves the grid as is (§2.9).
+  mau: true,
 }
 
 /** Throws IncompatibleSourcesError listing every problem; returns quietly when all fit. */
@@ -79,6 +82,19 @@ function sourceProblems(
     ]
   }
   const problems: string[] = []
+  // MAU's memory lives srSize-fold coarser than the patched grid, a source's or a target's.
+  const reduction = (m: ModelConfig) => (m.cell === 'mau' ? mauOptionsOf(m).srSize : 1)
+  if (reduction(config) !== reduction(target)) {
+    const grid = (m: ModelConfig) =>
+      `${m.imageHeight / m.patchSize / reduction(m)}×${m.imageWidth / m.patchSize / reduction(m)}`
+    const whose =
+      config.cell === 'mau'
+        ? `is a MAU network with srSize ${reduction(config)}: its memory T lives on`
+        : 'keeps its memory on'
+    problems.push(
+      `${label} ${whose} ${grid(config)} cells, the target's on ${grid(target)}; a MAU's srSize must leave the two grids equal`,
+    )
+  }
   const differs = (what: string, s: unknown, t: unknown) => {
     if (s !== t) problems.push(`${label} has ${what} ${String(s)}, the target ${String(t)}`)
   }

@@ -10,11 +10,11 @@ import type { TmuSource } from './sources'
 import { createTmuTrainer } from './tmu-trainer'
 
 /**
- * A zoo of four architectures: a ConvLSTM TMU target fed by a PredRNN++, a PredRNN-V2, a MIM
- * and a ConvLSTM source (docs/method.md §2.6–§2.8, §3.2). The memory bank reads the Causal
- * LSTM's and the ST-LSTM's C at layer 1, [B, h, w, hidden] like ConvLSTM's, and the target
- * trains on them at the tiny study's shapes, with PredRNN-V2's reverse sampling, which the
- * sources follow.
+ * A zoo of five architectures: a ConvLSTM TMU target fed by a PredRNN++, a PredRNN-V2, a MIM,
+ * a MAU and a ConvLSTM source (docs/method.md §2.6–§2.9, §3.2). The memory bank reads each
+ * one's layer-1 memory (the Causal LSTM's and the ST-LSTM's C, the MIM block's C, MAU's T on
+ * an unreduced grid), [B, h, w, hidden] like ConvLSTM's, and the target trains on them at the
+ * tiny study's shapes, with PredRNN-V2's reverse sampling, which the sources follow.
  */
 
 const geometry = { kernelSize: 3, patchSize: 4, imageHeight: 32, imageWidth: 32 }
@@ -22,42 +22,51 @@ const INPUT_FRAMES = 5
 const CLIP_FRAMES = 10
 
 function zoo(
-  cells: readonly CellKind[] = ['predrnnpp', 'predrnnv2', 'mim', 'convlstm'],
+  cells: readonly CellKind[] = ['predrnnpp', 'predrnnv2', 'mim', 'mau', 'convlstm'],
 ): TmuSource[] {
   return cells.map((cell, k) => ({
     name: `${cell}-source`,
-    network: createNetwork(ModelConfig.parse({ ...geometry, cell, hidden: [8, 8] }), {
-      seed: 21 + k,
-      trainable: false,
-    }),
+    // MAU's T lives on its reduced grid: at srSize 1 it is the target's (docs/method.md §2.9).
+    network: createNetwork(
+      ModelConfig.parse({
+        ...geometry,
+        cell,
+        hidden: [8, 8],
+        ...(cell === 'mau' ? { mau: { srSize: 1, tau: 3 } } : {}),
+      }),
+      { seed: 21 + k, trainable: false },
+    ),
   }))
 }
 
-describe('TMU target with PredRNN++, PredRNN-V2, MIM and ConvLSTM sources', () => {
+describe('TMU target with PredRNN++, PredRNN-V2, MIM, MAU and ConvLSTM sources', () => {
   afterAll(async () => {
     await initBackend('cpu')
   })
 
-  it('banks the Causal LSTM memory C and trains on the default backend with finite loss', async () => {
+  it('banks every source’s memory and trains on the default backend, loss falling', async () => {
     // `auto`, as a user's run gets it (onednn wherever its addon is built, as in CI).
     await initBackend('auto')
     const sources = zoo()
     const clips = digitClips(4, 9, CLIP_FRAMES)
 
     const patched = patchFrames(clips, geometry.patchSize)
-    const bank = recordSourceMemories(sources[0]!.network, patched, {
-      inputFrames: INPUT_FRAMES,
-      truthMaskBP: null,
-      layers: [0],
-    })
-    const memories = bank.byLayer[0]!
-    expect(memories).toHaveLength(CLIP_FRAMES - 1)
-    expect(memories[0]!.shape).toEqual([4, 8, 8, 8])
-    expect(tf.tidy(() => tf.max(tf.abs(memories.at(-1)!)).dataSync()[0]!)).toBeGreaterThan(0)
-    bank.dispose()
+    for (const { name, network } of sources) {
+      const bank = recordSourceMemories(network, patched, {
+        inputFrames: INPUT_FRAMES,
+        truthMaskBP: null,
+        layers: [0],
+      })
+      const memories = bank.byLayer[0]!
+      expect(memories, name).toHaveLength(CLIP_FRAMES - 1)
+      expect(memories[0]!.shape, name).toEqual([4, 8, 8, 8])
+      const largest = tf.tidy(() => tf.max(tf.abs(memories.at(-1)!)).dataSync()[0]!)
+      expect(largest, name).toBeGreaterThan(0)
+      bank.dispose()
+    }
     patched.dispose()
 
-    const target = ModelConfig.parse({ ...geometry, hidden: [8, 8], tmu: { sources: 4 } })
+    const target = ModelConfig.parse({ ...geometry, hidden: [8, 8], tmu: { sources: 5 } })
     const train = TrainConfig.parse({
       inputFrames: INPUT_FRAMES,
       outputFrames: CLIP_FRAMES - INPUT_FRAMES,
@@ -87,7 +96,14 @@ describe('TMU target with PredRNN++, PredRNN-V2, MIM and ConvLSTM sources', () =
       await initBackend('auto')
       const sources = zoo(['predrnnpp', 'convlstm'])
       const clips = digitClips(4, 9, CLIP_FRAMES)
-      const target = ModelConfig.parse({ ...geometry, cell, hidden: [8, 8], tmu: { sources: 2 } })
+      const target = ModelConfig.parse({
+        ...geometry,
+        cell,
+        hidden: [8, 8],
+        tmu: { sources: 2 },
+        // A MAU target's T must be on its sources' grid as well.
+        ...(cell === 'mau' ? { mau: { srSize: 1, tau: 3 } } : {}),
+      })
       const train = TrainConfig.parse({
         inputFrames: INPUT_FRAMES,
         outputFrames: CLIP_FRAMES - INPUT_FRAMES,

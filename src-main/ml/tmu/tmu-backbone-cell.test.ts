@@ -25,6 +25,8 @@ const tiny = (cell: CellKind, tmu?: object) =>
     patchSize: 2,
     imageHeight: 4,
     imageWidth: 6,
+    // MAU's cells run srSize-fold coarser: at 1 they keep the 2×3 grid.
+    ...(cell === 'mau' ? { mau: { srSize: 1, tau: 2 } } : {}),
     ...(tmu ? { tmu } : {}),
   })
 

@@ -25,7 +25,7 @@ export function tmuModelKind(cell: CellKind): string {
 export function createTmuCellFactory(model: ModelConfig): CellFactory {
   const tmu = requireTmu(model)
   const tmuIndices = new Set(tmuLayerIndices(model))
-  const backbone = createBackboneCell(model.cell)
+  const backbone = createBackboneCell(model)
   return (spec, params, root) => {
     if (!tmuIndices.has(spec.index)) return backbone(spec, params, root)
     return model.cell === 'convlstm'
