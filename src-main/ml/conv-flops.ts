@@ -1,4 +1,5 @@
-import type { ModelConfig } from '../domain/model'
+import { SimVpOptions, type ModelConfig, type RecurrentCellKind } from '../domain/model'
+import { simVpParameterShapes } from './simvp/simvp-shapes'
 
 /**
  * Convolution FLOPs of one recurrent pass, counted from the cell equations (docs/method.md §2):
@@ -6,34 +7,35 @@ import type { ModelConfig } from '../domain/model'
  * not counted, so GFLOP/s compares backends on the work that dominates.
  */
 export function forwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
+  if (model.cell === 'simvp') return simVpForwardConvFlops(model, batch, steps)
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const frameChannels = model.patchSize * model.patchSize * model.channels
   const k2 = model.kernelSize * model.kernelSize
   // conv_x, conv_h, conv_m, conv_o (k×k), then the 1×1 conv_last on [C, M].
   const stLstm = (cin: number, h: number) =>
     k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
-  const macsOfCell: Record<ModelConfig['cell'], (cin: number, h: number, layer: number) => number> =
-    {
-      convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
-      predrnn: stLstm,
-      // The adapter runs only for the training loss (two 1×1 h → h per layer and step, under
-      // 2 % of a 3×3 cell's work), so a rollout does not count it.
-      predrnnv2: stLstm,
-      // Layer 1 an ST-LSTM; above it, conv_x_cc, conv_t_cc, conv_s_cc, MIM-S's and MIM-N's two
-      // 4·h convolutions each (k×k), the 1×1 conv_last (MIM-N's unused one not counted).
-      mim: (cin, h, layer) =>
-        layer === 0
-          ? stLstm(cin, h)
-          : k2 * (cin * 4 * h + h * 3 * h + h * 4 * h + 4 * (h * 4 * h)) + 2 * h * h,
-      // conv_x, conv_h, conv_c, conv_m, conv_c2m, conv_om (k×k; the unused conv_o is not run),
-      // then the 1×1 conv_last on [C, M].
-      predrnnpp: (cin, h) =>
-        k2 * (cin * 7 * h + 4 * h * h + 3 * h * h + 3 * h * h + 4 * h * h + h * h) + 2 * h * h,
-    }
+  const macsOfCell: Record<RecurrentCellKind, (cin: number, h: number, layer: number) => number> = {
+    convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
+    predrnn: stLstm,
+    // The adapter runs only for the training loss (two 1×1 h → h per layer and step, under
+    // 2 % of a 3×3 cell's work), so a rollout does not count it.
+    predrnnv2: stLstm,
+    // Layer 1 an ST-LSTM; above it, conv_x_cc, conv_t_cc, conv_s_cc, MIM-S's and MIM-N's two
+    // 4·h convolutions each (k×k), the 1×1 conv_last (MIM-N's unused one not counted).
+    mim: (cin, h, layer) =>
+      layer === 0
+        ? stLstm(cin, h)
+        : k2 * (cin * 4 * h + h * 3 * h + h * 4 * h + 4 * (h * 4 * h)) + 2 * h * h,
+    // conv_x, conv_h, conv_c, conv_m, conv_c2m, conv_om (k×k; the unused conv_o is not run),
+    // then the 1×1 conv_last on [C, M].
+    predrnnpp: (cin, h) =>
+      k2 * (cin * 7 * h + 4 * h * h + 3 * h * h + 3 * h * h + 4 * h * h + h * h) + 2 * h * h,
+  }
+  const cell = model.cell
   let macsPerPosition = 0
   model.hidden.forEach((h, l) => {
     const cin = l === 0 ? frameChannels : (model.hidden[l - 1] ?? h)
-    macsPerPosition += macsOfCell[model.cell](cin, h, l)
+    macsPerPosition += macsOfCell[cell](cin, h, l)
   })
   if (model.cell === 'predrnnpp') {
     // The GHU: x_concat and z_concat, each hidden_1 → 2·hidden_1.
@@ -42,6 +44,33 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
   }
   macsPerPosition += (model.hidden[model.hidden.length - 1] ?? 0) * frameChannels
   return 2 * macsPerPosition * positions * batch * steps
+}
+
+/**
+ * SimVP over a clip of `steps` + 1 frames, Tin of them context: one pass per Tin future frames,
+ * each kernel's k²·Cin·Cout at the positions it runs on (stride-2 blocks at their output, the
+ * translator at the latent grid).
+ */
+function simVpForwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
+  const o = model.simvp ?? SimVpOptions.parse({})
+  const passes = Math.ceil((steps + 1 - o.inputFrames) / o.inputFrames)
+  const full = model.imageHeight * model.imageWidth
+  const downsamplesAfter = (block: number) => Math.floor((block + 1) / 2)
+  const positionsOf = (name: string): number => {
+    const [scope, , index] = name.split('.')
+    const i = Number(index)
+    if (scope === 'hid') return full / 4 ** (o.spatialBlocks / 2)
+    if (name.startsWith('dec.readout')) return full
+    if (scope === 'enc') return full / 4 ** downsamplesAfter(i)
+    // Decoder block i reads the grid left by the blocks before it (upsampling at 0, 2, …).
+    return full / 4 ** (o.spatialBlocks / 2 - Math.ceil(i / 2))
+  }
+  let macs = 0
+  for (const [name, shape] of Object.entries(simVpParameterShapes(model))) {
+    if (shape.length !== 4) continue
+    macs += shape.reduce((a, b) => a * b, 1) * positionsOf(name) * o.inputFrames
+  }
+  return 2 * macs * batch * passes
 }
 
 /** A training iteration: forward, then the input and filter gradients (each as costly). */

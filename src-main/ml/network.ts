@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { CellKind, ModelConfig } from '../domain/model'
+import { isRecurrentCell, type ModelConfig, type RecurrentCellKind } from '../domain/model'
 import { createCausalLstmCell } from './cells/causal-lstm'
 import { createConvLstmCell } from './cells/conv-lstm'
 import { createGradientHighway, highwayStep, type GradientHighway } from './cells/gradient-highway'
@@ -59,7 +59,7 @@ export interface NetworkOptions {
   readonly cellFactory?: CellFactory
 }
 
-const BACKBONE_CELLS: Record<CellKind, CellFactory> = {
+const BACKBONE_CELLS: Record<RecurrentCellKind, CellFactory> = {
   convlstm: createConvLstmCell,
   predrnn: createStLstmCell,
   predrnnpp: createCausalLstmCell,
@@ -68,12 +68,15 @@ const BACKBONE_CELLS: Record<CellKind, CellFactory> = {
 }
 
 /** The backbone cell (ConvLSTM, ST-LSTM or Causal LSTM) for a layer; what the TMU falls back on. */
-export function createBackboneCell(kind: CellKind): CellFactory {
+export function createBackboneCell(kind: RecurrentCellKind): CellFactory {
   return BACKBONE_CELLS[kind]
 }
 
 export function createNetwork(config: ModelConfig, options: NetworkOptions): PredictiveNetwork {
-  const { patchSize: p, kernelSize: k, hidden } = config
+  const { patchSize: p, kernelSize: k, hidden, cell } = config
+  if (!isRecurrentCell(cell)) {
+    throw new Error(`network: ${cell} is not a recurrent stack (ml/simvp builds it)`)
+  }
   if (config.imageHeight % p !== 0 || config.imageWidth % p !== 0) {
     throw new Error(
       `network: ${config.imageHeight}×${config.imageWidth} frames do not split into ${p}×${p} patches`,
@@ -84,7 +87,7 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
   if (config.tmu && !options.cellFactory) {
     throw new Error('network: config.tmu is set but no TMU cell factory was given')
   }
-  const factory = options.cellFactory ?? createBackboneCell(config.cell)
+  const factory = options.cellFactory ?? createBackboneCell(cell)
   const frameChannels = p * p * config.channels
   const heightPatches = config.imageHeight / p
   const widthPatches = config.imageWidth / p
@@ -122,11 +125,7 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
         widthPatches,
         layerNorm: config.layerNorm,
       }
-      return factory(
-        spec,
-        params.builder.scoped(`${LAYER_SCOPE[config.cell]}${index}.`),
-        params.builder,
-      )
+      return factory(spec, params.builder.scoped(`${LAYER_SCOPE[cell]}${index}.`), params.builder)
     })
     const zigzagWidths = new Set(
       cells.flatMap((c) => (c.zigzagChannels === null ? [] : [c.zigzagChannels])),

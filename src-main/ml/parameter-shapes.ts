@@ -1,5 +1,6 @@
-import type { ModelConfig } from '../domain/model'
+import type { ModelConfig, RecurrentCellKind } from '../domain/model'
 import { elementCount } from './checkpoint/tensors'
+import { simVpParameterShapes } from './simvp/simvp-shapes'
 import { tmuLayerIndices } from './tmu/tmu-layers'
 
 /**
@@ -14,7 +15,7 @@ import { tmuLayerIndices } from './tmu/tmu-layers'
 export type ParameterShapes = Record<string, number[]>
 
 /** Where each backbone's layers are named: the field's PyTorch module lists. */
-export const LAYER_SCOPE: Record<ModelConfig['cell'], string> = {
+export const LAYER_SCOPE: Record<RecurrentCellKind, string> = {
   convlstm: 'cell_list.',
   predrnn: 'cell_list.',
   predrnnpp: 'cell_list.',
@@ -132,7 +133,7 @@ function mimLayerShapes(layer: Layer, index: number, norm: boolean): ParameterSh
 
 /** The backbones whose layers all live under `cell_list.` (MIM's under two lists of its own). */
 const BACKBONE_SHAPES: Record<
-  Exclude<ModelConfig['cell'], 'mim'>,
+  Exclude<RecurrentCellKind, 'mim'>,
   (layer: Layer, norm: boolean) => ParameterShapes
 > = {
   convlstm: convLstmShapes,
@@ -159,6 +160,8 @@ function tmuShapes({ inChannels, hid, k, grid }: Layer, sources: number): Parame
 }
 
 export function parameterShapes(model: ModelConfig): ParameterShapes {
+  const cell = model.cell
+  if (cell === 'simvp') return simVpParameterShapes(model)
   const { patchSize: p, kernelSize: k, hidden } = model
   const frameChannels = p * p * model.channels
   const grid = [model.imageHeight / p, model.imageWidth / p] as const
@@ -170,15 +173,15 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
       : {}
   hidden.forEach((hid, index) => {
     const layer = { inChannels: index === 0 ? frameChannels : hidden[index - 1]!, hid, k, grid }
-    if (model.cell === 'mim') {
+    if (cell === 'mim') {
       Object.assign(shapes, mimLayerShapes(layer, index, model.layerNorm))
       return
     }
-    const cell = tmuIndices.has(index)
+    const layerShapes = tmuIndices.has(index)
       ? tmuShapes(layer, model.tmu!.sources)
-      : BACKBONE_SHAPES[model.cell](layer, model.layerNorm)
-    for (const [name, shape] of Object.entries(cell)) {
-      shapes[`${LAYER_SCOPE[model.cell]}${index}.${name}`] = shape
+      : BACKBONE_SHAPES[cell](layer, model.layerNorm)
+    for (const [name, shape] of Object.entries(layerShapes)) {
+      shapes[`${LAYER_SCOPE[cell]}${index}.${name}`] = shape
     }
   })
   shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]

@@ -1,5 +1,6 @@
 import {
   CELL_LABELS,
+  nonRecurrentConflicts,
   RunConfig,
   WorkbenchError,
   type Dataset,
@@ -78,10 +79,11 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
  * frames that do not split into patches, PredRNN++ without a second layer for its gradient
  * highway (docs/method.md §2.6), MIM without a second layer for its first block (§2.8), a
  * zig-zag memory M through layers of different widths, a TMU target on another backbone than
- * ConvLSTM (§3.3), and a reverse-sampling ramp that ends before it starts (§2.7).
+ * ConvLSTM (§3.3), a reverse-sampling ramp that ends before it starts (§2.7), and SimVP
+ * asked for what only recurrent models have (§2.9).
  */
 export function validateModel({ model, train }: RunConfig) {
-  const problems: string[] = []
+  const problems: string[] = [...nonRecurrentConflicts(model, train)]
   const p = model.patchSize
   if (model.imageHeight % p !== 0 || model.imageWidth % p !== 0) {
     problems.push(

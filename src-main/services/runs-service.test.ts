@@ -157,6 +157,13 @@ describe('runs', () => {
     ).rejects.toMatchObject({
       message: expect.stringContaining('a TMU target is a ConvLSTM network'),
     })
+    await expect(
+      file({ cell: 'simvp', tmu: TmuOptions.parse({ sources: 1 }) }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /SimVP \(gSTA translator\) reads whole frames: patchSize must be 1.*SimVP \(gSTA translator\) holds no memory state, so it cannot be a TMU target.*scheduled sampling does not apply/,
+      ),
+    })
     expect(await wb.call('runs.list', {})).toEqual([])
   })
 

@@ -1,4 +1,4 @@
-import { CELL_LABELS, CellKind, type ModelConfig } from '../../domain/model'
+import { CELL_LABELS, CellKind, isRecurrentCell, type ModelConfig } from '../../domain/model'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
@@ -41,6 +41,8 @@ const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   // A MIM block's C carries the stationary module's T_t in place of a forget-gated C_{t−1},
   // [B, h, w, hidden] still: what stands for the source's temporal memory (§2.8).
   mim: true,
+  // SimVP holds no memory state at all (§2.9): nothing to hand a TMU.
+  simvp: false,
 }
 
 /** Throws IncompatibleSourcesError listing every problem; returns quietly when all fit. */
@@ -70,8 +72,14 @@ function sourceProblems(
 ): string[] {
   const label = `source "${name}"`
   if (config.tmu) {
-    const plain = CellKind.options.map((kind) => CELL_LABELS[kind]).join(', ')
+    const plain = CellKind.options
+      .filter(isRecurrentCell)
+      .map((kind) => CELL_LABELS[kind])
+      .join(', ')
     return [`${label} is a TMU network; sources are plain networks (${plain})`]
+  }
+  if (config.cell === 'simvp') {
+    return [`${label} is a ${CELL_LABELS.simvp} network, which holds no memory state to transfer`]
   }
   if (!TRANSFERABLE_MEMORY[config.cell]) {
     return [

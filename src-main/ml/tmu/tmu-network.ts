@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../../domain/model'
+import { CELL_LABELS, isRecurrentCell, type ModelConfig } from '../../domain/model'
 import type { CellFactory } from '../cells/recurrent-cell'
 import {
   createBackboneCell,
@@ -20,7 +20,9 @@ export const TMU_MODEL_KIND = 'tmu-convlstm'
 export function createTmuCellFactory(model: ModelConfig): CellFactory {
   const tmu = requireTmu(model)
   const tmuIndices = new Set(tmuLayerIndices(model))
-  const backbone = createBackboneCell(model.cell)
+  const cell = model.cell
+  if (!isRecurrentCell(cell)) throw new Error(`tmu: ${CELL_LABELS[cell]} holds no memory state`)
+  const backbone = createBackboneCell(cell)
   return (spec, params, root) =>
     tmuIndices.has(spec.index) ? createTmuCell(spec, params, tmu) : backbone(spec, params, root)
 }
