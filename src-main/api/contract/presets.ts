@@ -154,9 +154,10 @@ export const RUN_PRESETS = {
     testClips: null,
   },
   /**
-   * SimVP + gSTA at laptop scale: 16 latent channels, 2+2 ConvSC blocks, 2 gSTA blocks of 64
-   * channels (MixMlp ×4), on the quick schedule. The recurrent fields keep ModelConfig's
-   * defaults: SimVP does not read them (docs/method.md §2.9).
+   * SimVP + gSTA at laptop scale: 8 spatial channels, 4+4 ConvSC blocks (latents at 16×16),
+   * 2 gSTA blocks of 32 channels (MixMlp ×4), on the quick schedule cut to 100 iterations
+   * (its encoder and decoder run on all 40 full-size frames of a batch). The recurrent
+   * fields keep ModelConfig's defaults: SimVP does not read them (docs/method.md §2.9).
    */
   'simvp-quick': {
     label: 'SimVP (gSTA) quick CPU',
@@ -165,14 +166,14 @@ export const RUN_PRESETS = {
       cell: 'simvp',
       patchSize: 1,
       simvp: {
-        spatialChannels: 16,
-        translatorChannels: 64,
-        spatialBlocks: 2,
+        spatialChannels: 8,
+        translatorChannels: 32,
+        spatialBlocks: 4,
         translatorBlocks: 2,
         mlpRatio: 4,
       },
     },
-    train: { ...QUICK_TRAIN, etaStart: 0 },
+    train: { ...QUICK_TRAIN, iterations: 100, etaStart: 0 },
     testClips: 100,
   },
   /**
