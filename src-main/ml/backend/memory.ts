@@ -107,11 +107,24 @@ export function estimateTrainingMemoryBytes(
     channelsPerStep += keptChannelsPerStep(model, layer, l)
   })
   const countedPerSample = steps * channelsPerStep * positions * BYTES_PER_FLOAT
+  const widest = Math.max(...layers.map((l) => l.inChannels + 7 * l.hidden))
+  return estimateOf(model, train, countedPerSample, widest * positions)
+}
+
+/**
+ * The estimate from a sample's counted activation bytes and the values of its widest
+ * convolution's input (whose gradient needs two transposed copies).
+ */
+function estimateOf(
+  model: ModelConfig,
+  train: TrainConfig,
+  countedPerSample: number,
+  widestValuesPerSample: number,
+): TrainingMemoryEstimate {
   const bytesPerSample = countedPerSample * ACTIVATION_OVERHEAD
   const activationBytes = bytesPerSample * train.batchSize
   const parameterBytes = parameterCount(model) * COPIES_PER_PARAMETER * BYTES_PER_FLOAT
-  const widest = Math.max(...layers.map((l) => l.inChannels + 7 * l.hidden))
-  const workspaceBytes = 2 * widest * positions * train.batchSize * BYTES_PER_FLOAT
+  const workspaceBytes = 2 * widestValuesPerSample * train.batchSize * BYTES_PER_FLOAT
   return {
     totalBytes: activationBytes + parameterBytes + workspaceBytes,
     activationBytes,
@@ -146,19 +159,7 @@ function estimateSimVpMemoryBytes(model: ModelConfig, train: TrainConfig): Train
     0,
   )
   const countedPerSample = passes * (frameValues + translatorValues) * BYTES_PER_FLOAT
-  const bytesPerSample = countedPerSample * ACTIVATION_OVERHEAD
-  const activationBytes = bytesPerSample * train.batchSize
-  const parameterBytes = parameterCount(model) * COPIES_PER_PARAMETER * BYTES_PER_FLOAT
-  const widest = Math.max(...widths) * o.mlpRatio
-  const workspaceBytes = 2 * widest * latent * train.batchSize * BYTES_PER_FLOAT
-  return {
-    totalBytes: activationBytes + parameterBytes + workspaceBytes,
-    activationBytes,
-    parameterBytes,
-    workspaceBytes,
-    bytesPerSample,
-    batchSize: train.batchSize,
-  }
+  return estimateOf(model, train, countedPerSample, Math.max(...widths) * o.mlpRatio * latent)
 }
 
 /** The memory a backend can give tensors, or null when it cannot be known (GPU memory). */
