@@ -222,8 +222,16 @@ function modelOf(opts: TrainOptions, dataset: Dataset, sources: readonly Run[]) 
         `${architecture.join(', ')}: a finetune takes its source's architecture; leave them out`,
       )
     }
-    const { cell, hidden, kernelSize, patchSize, layerNorm } = sources[0]!.config.model
-    return { cell, hidden, kernelSize, patchSize, layerNorm, ...frames }
+    const { cell, hidden, kernelSize, patchSize, layerNorm, simvp } = sources[0]!.config.model
+    return {
+      cell,
+      hidden,
+      kernelSize,
+      patchSize,
+      layerNorm,
+      ...(simvp ? { simvp } : {}),
+      ...frames,
+    }
   }
   const hidden = opts.hidden === undefined ? undefined : intList(opts.hidden)
   const layers = hidden?.length ?? RUN_PRESETS[opts.preset].model.hidden.length

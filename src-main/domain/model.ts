@@ -7,12 +7,33 @@ import { z } from 'zod'
  */
 
 /**
- * Recurrent backbones: ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU),
+ * Backbones: the recurrent ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU),
  * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss), MIM (memory in memory) and
- * MAU (motion-aware unit).
+ * MAU (motion-aware unit), and the non-recurrent SimVP (gSTA translator, docs/method.md
+ * §2.10), which maps the Tin context frames to the Tout future frames at once and holds no
+ * memory state.
  */
-export const CellKind = z.enum(['convlstm', 'predrnn', 'predrnnpp', 'predrnnv2', 'mim', 'mau'])
+export const CellKind = z.enum([
+  'convlstm',
+  'predrnn',
+  'predrnnpp',
+  'predrnnv2',
+  'mim',
+  'mau',
+  'simvp',
+])
 export type CellKind = z.infer<typeof CellKind>
+
+/** The backbones that step a memory through time: every one the TMU can read or be. */
+export type RecurrentCellKind = Exclude<CellKind, 'simvp'>
+
+export function isRecurrentCell(kind: CellKind): kind is RecurrentCellKind {
+  return kind !== 'simvp'
+}
+
+/** The recurrent backbones in CellKind's order: what a TMU target or source can be. */
+export const RECURRENT_CELLS: readonly RecurrentCellKind[] =
+  CellKind.options.filter(isRecurrentCell)
 
 /** How the forms, the model card and messages name each backbone. */
 export const CELL_LABELS: Record<CellKind, string> = {
@@ -22,6 +43,7 @@ export const CELL_LABELS: Record<CellKind, string> = {
   predrnnv2: 'PredRNN-V2 (ST-LSTM, decoupled memories)',
   mim: 'MIM (memory in memory)',
   mau: 'MAU (motion-aware unit)',
+  simvp: 'SimVP (gSTA translator)',
 }
 
 /**
@@ -51,6 +73,33 @@ export function mauReductionSteps(srSize: number): number {
 export function mauOptionsOf(model: Pick<ModelConfig, 'mau'>): MauOptions {
   return model.mau ?? MauOptions.parse({})
 }
+
+/**
+ * SimVP's sizes (OpenSTL's `SimVP_Model` arguments; defaults: their Moving MNIST gSTA
+ * configuration). `hidden`, `kernelSize` and `layerNorm` are the recurrent stacks' and do
+ * not apply.
+ */
+export const SimVpOptions = z.object({
+  /**
+   * Tin, which the translator's width depends on (it reads the Tin latents stacked along
+   * channels, OpenSTL's in_shape[0]); must equal the run's train.inputFrames.
+   */
+  inputFrames: z.number().int().min(1).default(10),
+  /** hid_S: channels of the spatial encoder and decoder. */
+  spatialChannels: z.number().int().min(1).default(64),
+  /** hid_T: channels inside the translator. */
+  translatorChannels: z.number().int().min(1).default(512),
+  /** N_S: ConvSC blocks in the encoder (and decoder), every second one resampling by 2. */
+  spatialBlocks: z.number().int().min(2).default(4),
+  /** N_T: gSTA blocks in the translator. */
+  translatorBlocks: z.number().int().min(2).default(8),
+  /** spatio_kernel_enc and spatio_kernel_dec: odd kernel sizes of the ConvSC blocks. */
+  encoderKernel: z.number().int().min(1).default(3),
+  decoderKernel: z.number().int().min(1).default(3),
+  /** The MixMlp's hidden width over its input width (OpenSTL's mlp_ratio). */
+  mlpRatio: z.number().int().min(2).default(8),
+})
+export type SimVpOptions = z.infer<typeof SimVpOptions>
 
 /** TMU placement and options (docs/method.md §3.7); absent on ordinary (source / scratch) networks. */
 export const TmuOptions = z.object({
@@ -85,6 +134,8 @@ export const ModelConfig = z.object({
   /** MAU only (cell 'mau'): spatial reduction and attention window; absent: their defaults. */
   mau: MauOptions.optional(),
   tmu: TmuOptions.optional(),
+  /** SimVP's sizes when `cell` is `simvp` (absent: OpenSTL's Moving MNIST ones). */
+  simvp: SimVpOptions.optional(),
 })
 export type ModelConfig = z.infer<typeof ModelConfig>
 
@@ -184,4 +235,37 @@ export function reverseSamplingFor(
     reverseSamplingEnd: Math.max(1, Math.round(iterations * (50 / 80))),
     reverseSamplingAlpha: Math.max(1, iterations / 16),
   }
+}
+
+/**
+ * What a run of a non-recurrent model (SimVP) cannot ask for, in words: it reads whole true
+ * frames and predicts all Tout at once (docs/method.md §2.10), so patches, scheduled and
+ * reverse sampling, reverse input and TMU layers do not apply. Empty for recurrent models.
+ */
+export function nonRecurrentConflicts(model: ModelConfig, train: TrainConfig): string[] {
+  if (isRecurrentCell(model.cell)) return []
+  const label = CELL_LABELS[model.cell]
+  const problems: string[] = []
+  if (model.patchSize !== 1) {
+    problems.push(`${label} reads whole frames: patchSize must be 1, got ${model.patchSize}`)
+  }
+  const inputFrames = (model.simvp ?? SimVpOptions.parse({})).inputFrames
+  if (inputFrames !== train.inputFrames) {
+    problems.push(
+      `${label}'s translator is sized for Tin = ${inputFrames} (simvp.inputFrames), the run has inputFrames ${train.inputFrames}`,
+    )
+  }
+  if (model.tmu) problems.push(`${label} holds no memory state, so it cannot be a TMU target`)
+  if (train.etaStart !== 0) {
+    problems.push(
+      `${label} reads only true context frames: scheduled sampling does not apply (etaStart must be 0)`,
+    )
+  }
+  if (train.sampling !== 'standard') {
+    problems.push(`${label} feeds back no guesses: reverse scheduled sampling does not apply`)
+  }
+  if (train.reverseInput) {
+    problems.push(`${label} maps context to future once: reverse input does not apply`)
+  }
+  return problems
 }

@@ -29,6 +29,7 @@ import {
   type TrainJobSpec,
 } from './trainer-protocol'
 import { optimizerListFromTensorMap } from '../ml/tensor-map'
+import { requireRecurrentNetwork } from '../ml/forecast-network'
 
 /** How the job learns it should stop or pause, and where its messages go. */
 export interface TrainJobControl {
@@ -229,8 +230,11 @@ async function finalEvaluation(
     ...(spec.model.tmu
       ? {
           inspect: (frames) =>
-            inspectClips(trainer.network, frames, { inputFrames: spec.train.inputFrames }),
-          inspectMaps: (frames) => inspectClipMaps(trainer.network, frames, spec.train),
+            inspectClips(requireRecurrentNetwork(trainer.network), frames, {
+              inputFrames: spec.train.inputFrames,
+            }),
+          inspectMaps: (frames) =>
+            inspectClipMaps(requireRecurrentNetwork(trainer.network), frames, spec.train),
         }
       : {}),
   })

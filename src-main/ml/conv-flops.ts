@@ -1,4 +1,11 @@
-import { mauOptionsOf, mauReductionSteps, type ModelConfig } from '../domain/model'
+import {
+  mauOptionsOf,
+  mauReductionSteps,
+  SimVpOptions,
+  type ModelConfig,
+  type RecurrentCellKind,
+} from '../domain/model'
+import { simVpParameterShapes } from './simvp/simvp-shapes'
 
 /**
  * Convolution FLOPs of one recurrent pass, counted from the cell equations (docs/method.md §2):
@@ -7,6 +14,7 @@ import { mauOptionsOf, mauReductionSteps, type ModelConfig } from '../domain/mod
  */
 export function forwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
   if (model.cell === 'mau') return 2 * mauMacsPerStep(model) * batch * steps
+  if (model.cell === 'simvp') return simVpForwardConvFlops(model, batch, steps)
   const cell = model.cell
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const frameChannels = model.patchSize * model.patchSize * model.channels
@@ -15,7 +23,7 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
   const stLstm = (cin: number, h: number) =>
     k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
   const macsOfCell: Record<
-    Exclude<ModelConfig['cell'], 'mau'>,
+    Exclude<RecurrentCellKind, 'mau'>,
     (cin: number, h: number, layer: number) => number
   > = {
     convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
@@ -75,6 +83,33 @@ function mauMacsPerStep(model: ModelConfig): number {
   const cellPositions = positions / 4 ** n
   for (const h of model.hidden) macs += cellPositions * k2 * 8 * h * h
   return macs
+}
+
+/**
+ * SimVP over a clip of `steps` + 1 frames, Tin of them context: one pass per Tin future frames,
+ * each kernel's k²·Cin·Cout at the positions it runs on (stride-2 blocks at their output, the
+ * translator at the latent grid).
+ */
+function simVpForwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
+  const o = model.simvp ?? SimVpOptions.parse({})
+  const passes = Math.ceil((steps + 1 - o.inputFrames) / o.inputFrames)
+  const full = model.imageHeight * model.imageWidth
+  const downsamplesAfter = (block: number) => Math.floor((block + 1) / 2)
+  const positionsOf = (name: string): number => {
+    const [scope, , index] = name.split('.')
+    const i = Number(index)
+    if (scope === 'hid') return full / 4 ** (o.spatialBlocks / 2)
+    if (name.startsWith('dec.readout')) return full
+    if (scope === 'enc') return full / 4 ** downsamplesAfter(i)
+    // Decoder block i reads the grid left by the blocks before it (upsampling at 0, 2, …).
+    return full / 4 ** (o.spatialBlocks / 2 - Math.ceil(i / 2))
+  }
+  let macs = 0
+  for (const [name, shape] of Object.entries(simVpParameterShapes(model))) {
+    if (shape.length !== 4) continue
+    macs += shape.reduce((a, b) => a * b, 1) * positionsOf(name) * o.inputFrames
+  }
+  return 2 * macs * batch * passes
 }
 
 /** A training iteration: forward, then the input and filter gradients (each as costly). */

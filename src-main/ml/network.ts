@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
-import { mauOptionsOf, type CellKind, type ModelConfig } from '../domain/model'
+import {
+  isRecurrentCell,
+  mauOptionsOf,
+  type ModelConfig,
+  type RecurrentCellKind,
+} from '../domain/model'
 import { createCausalLstmCell } from './cells/causal-lstm'
 import { createConvLstmCell } from './cells/conv-lstm'
 import { createGradientHighway, highwayStep, type GradientHighway } from './cells/gradient-highway'
@@ -73,7 +78,7 @@ export interface NetworkOptions {
   readonly cellFactory?: CellFactory
 }
 
-const BACKBONE_CELLS: Record<Exclude<CellKind, 'mau'>, CellFactory> = {
+const BACKBONE_CELLS: Record<Exclude<RecurrentCellKind, 'mau'>, CellFactory> = {
   convlstm: createConvLstmCell,
   predrnn: createStLstmCell,
   predrnnpp: createCausalLstmCell,
@@ -83,7 +88,9 @@ const BACKBONE_CELLS: Record<Exclude<CellKind, 'mau'>, CellFactory> = {
 
 /** The backbone cell of a model's layers; what the TMU falls back on. */
 export function createBackboneCell(model: ModelConfig): CellFactory {
-  if (model.cell !== 'mau') return BACKBONE_CELLS[model.cell]
+  const { cell } = model
+  if (!isRecurrentCell(cell)) throw new Error(`network: ${cell} has no recurrent cell`)
+  if (cell !== 'mau') return BACKBONE_CELLS[cell]
   const { tau } = mauOptionsOf(model)
   return (spec, params) => createMauCell(spec, params, tau)
 }
@@ -102,7 +109,10 @@ function createHeadCodec(
 }
 
 export function createNetwork(config: ModelConfig, options: NetworkOptions): PredictiveNetwork {
-  const { patchSize: p, kernelSize: k, hidden } = config
+  const { patchSize: p, kernelSize: k, hidden, cell } = config
+  if (!isRecurrentCell(cell)) {
+    throw new Error(`network: ${cell} is not a recurrent stack (ml/simvp builds it)`)
+  }
   if (config.imageHeight % p !== 0 || config.imageWidth % p !== 0) {
     throw new Error(
       `network: ${config.imageHeight}×${config.imageWidth} frames do not split into ${p}×${p} patches`,
@@ -164,11 +174,7 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
         widthPatches: cellGrid[1],
         layerNorm: config.layerNorm,
       }
-      return factory(
-        spec,
-        params.builder.scoped(`${LAYER_SCOPE[config.cell]}${index}.`),
-        params.builder,
-      )
+      return factory(spec, params.builder.scoped(`${LAYER_SCOPE[cell]}${index}.`), params.builder)
     })
     const zigzagWidths = new Set(
       cells.flatMap((c) => (c.zigzagChannels === null ? [] : [c.zigzagChannels])),

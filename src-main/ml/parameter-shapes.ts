@@ -1,5 +1,11 @@
-import { mauOptionsOf, mauReductionSteps, type ModelConfig } from '../domain/model'
+import {
+  mauOptionsOf,
+  mauReductionSteps,
+  type ModelConfig,
+  type RecurrentCellKind,
+} from '../domain/model'
 import { elementCount } from './checkpoint/tensors'
+import { simVpParameterShapes } from './simvp/simvp-shapes'
 import { tmuLayerIndices } from './tmu/tmu-layers'
 
 /**
@@ -14,7 +20,7 @@ import { tmuLayerIndices } from './tmu/tmu-layers'
 export type ParameterShapes = Record<string, number[]>
 
 /** Where each backbone's layers are named: the field's PyTorch module lists. */
-export const LAYER_SCOPE: Record<ModelConfig['cell'], string> = {
+export const LAYER_SCOPE: Record<RecurrentCellKind, string> = {
   convlstm: 'cell_list.',
   predrnn: 'cell_list.',
   predrnnpp: 'cell_list.',
@@ -173,7 +179,7 @@ function mauCodecShapes(model: ModelConfig, frameChannels: number): ParameterSha
 
 /** The backbones whose layers all live under `cell_list.` (MIM's under two lists of its own). */
 const BACKBONE_SHAPES: Record<
-  Exclude<ModelConfig['cell'], 'mim' | 'mau'>,
+  Exclude<RecurrentCellKind, 'mim' | 'mau'>,
   (layer: Layer, norm: boolean) => ParameterShapes
 > = {
   convlstm: convLstmShapes,
@@ -219,40 +225,42 @@ function distillerShapes({ hid, grid }: Layer, sources: number): ParameterShapes
 }
 
 export function parameterShapes(model: ModelConfig): ParameterShapes {
+  const cell = model.cell
+  if (cell === 'simvp') return simVpParameterShapes(model)
   const { patchSize: p, kernelSize: k, hidden } = model
   const frameChannels = p * p * model.channels
-  const reduction = model.cell === 'mau' ? mauOptionsOf(model).srSize : 1
+  const reduction = cell === 'mau' ? mauOptionsOf(model).srSize : 1
   const grid = [model.imageHeight / p / reduction, model.imageWidth / p / reduction] as const
   const tmuIndices = new Set(model.tmu ? tmuLayerIndices(model) : [])
   // PredRNN++'s gradient highway is created before the cells (network.ts, as OpenSTL).
   const shapes: ParameterShapes =
-    model.cell === 'predrnnpp'
+    cell === 'predrnnpp'
       ? highwayShapes({ inChannels: hidden[0]!, hid: hidden[0]!, k, grid }, model.layerNorm)
       : {}
   // MAU's layer 1 reads its encoder's output, hidden_1 channels wide, not the patched frame.
-  const firstInput = model.cell === 'mau' ? hidden[0]! : frameChannels
+  const firstInput = cell === 'mau' ? hidden[0]! : frameChannels
   hidden.forEach((hid, index) => {
     const layer = { inChannels: index === 0 ? firstInput : hidden[index - 1]!, hid, k, grid }
-    const scope = `${LAYER_SCOPE[model.cell]}${index}.`
+    const scope = `${LAYER_SCOPE[cell]}${index}.`
     const isTmu = tmuIndices.has(index)
-    if (model.cell === 'mau') {
+    if (cell === 'mau') {
       Object.assign(shapes, named(scope, mauLayerShapes(layer)))
-    } else if (model.cell === 'mim') {
+    } else if (cell === 'mim') {
       Object.assign(shapes, mimLayerShapes(layer, index, model.layerNorm))
-    } else if (model.cell === 'convlstm' && isTmu) {
+    } else if (cell === 'convlstm' && isTmu) {
       Object.assign(shapes, named(scope, tmuShapes(layer, model.tmu!.sources)))
     } else {
-      Object.assign(shapes, named(scope, BACKBONE_SHAPES[model.cell](layer, model.layerNorm)))
+      Object.assign(shapes, named(scope, BACKBONE_SHAPES[cell](layer, model.layerNorm)))
     }
     // The other backbones keep their own cell at a TMU layer, the transfer created after it.
-    if (model.cell !== 'convlstm' && isTmu) {
+    if (cell !== 'convlstm' && isTmu) {
       Object.assign(shapes, named(scope, transferShapes(layer, model.tmu!.sources)))
     }
   })
-  if (model.cell === 'mau') return { ...shapes, ...mauCodecShapes(model, frameChannels) }
+  if (cell === 'mau') return { ...shapes, ...mauCodecShapes(model, frameChannels) }
   shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]
   // PredRNN-V2's shared 1×1 adapter of the memory increments, after conv_last as in OpenSTL.
-  if (model.cell === 'predrnnv2') shapes['adapter.weight'] = [1, 1, hidden[0]!, hidden[0]!]
+  if (cell === 'predrnnv2') shapes['adapter.weight'] = [1, 1, hidden[0]!, hidden[0]!]
   return shapes
 }
 

@@ -25,6 +25,11 @@ export interface ParamEntry {
   readonly name: string
   readonly layout: ParamLayout
   readonly variable: tf.Variable
+  /**
+   * `statistic`: a normalisation layer's running estimate (PyTorch's buffers, e.g. BatchNorm's
+   * `running_mean`): saved and loaded with the weights, never trained, not counted.
+   */
+  readonly role: 'weight' | 'statistic'
 }
 
 /** Creates parameters under a name prefix (a cell sees `cell_list.<l>.`). */
@@ -49,6 +54,10 @@ export interface ParamBuilder {
    * starting at zero as MIM's peepholes do in the field's implementations.
    */
   peephole(name: string, shapeHWC: [number, number, number]): tf.Tensor3D
+  /** A per-channel weight [length] starting at `value` (norm gains and shifts, zero biases). */
+  vector(name: string, length: number, value: number): tf.Tensor1D
+  /** A running estimate [length] starting at `value`: see ParamEntry's `statistic`. */
+  statistic(name: string, length: number, value: number): tf.Variable
   scoped(prefix: string): ParamBuilder
 }
 
@@ -62,7 +71,7 @@ export interface ParamStore {
   /** In creation order, which is also the optimizer's slot order. */
   entries(): readonly ParamEntry[]
   get(name: string): tf.Variable
-  /** Scalar parameter count (sum of sizes). */
+  /** Scalar parameter count (sum of the weights' sizes; running statistics are not counted). */
   countParams(): number
   /** Copies of every parameter by name; the caller disposes them. */
   getWeights(): tf.NamedTensorMap
@@ -82,11 +91,16 @@ export function createParamStore(rng: Rng, trainable = true): ParamStore {
   const scope = `net${++storeCount}`
   const byName = new Map<string, ParamEntry>()
 
-  function add(name: string, layout: ParamLayout, values: tf.Tensor): tf.Variable {
+  function add(
+    name: string,
+    layout: ParamLayout,
+    values: tf.Tensor,
+    role: ParamEntry['role'] = 'weight',
+  ): tf.Variable {
     if (byName.has(name)) throw new Error(`params: ${name} defined twice`)
-    const variable = tf.variable(values, trainable, `${scope}/${name}`)
+    const variable = tf.variable(values, trainable && role === 'weight', `${scope}/${name}`)
     values.dispose()
-    byName.set(name, { name, layout, variable })
+    byName.set(name, { name, layout, variable, role })
     return variable
   }
 
@@ -119,6 +133,10 @@ export function createParamStore(rng: Rng, trainable = true): ParamStore {
       },
       peephole: (name, shapeHWC) =>
         add(prefix + name, 'layerNorm', tf.zeros(shapeHWC)) as tf.Tensor3D,
+      vector: (name, length, value) =>
+        add(prefix + name, 'bias', tf.fill([length], value)) as tf.Tensor1D,
+      statistic: (name, length, value) =>
+        add(prefix + name, 'bias', tf.fill([length], value), 'statistic'),
       scoped: (more) => builderAt(prefix + more),
     }
   }
@@ -133,7 +151,10 @@ export function createParamStore(rng: Rng, trainable = true): ParamStore {
     builder: builderAt(''),
     entries: () => [...byName.values()],
     get,
-    countParams: () => [...byName.values()].reduce((n, e) => n + e.variable.size, 0),
+    countParams: () =>
+      [...byName.values()]
+        .filter((e) => e.role === 'weight')
+        .reduce((n, e) => n + e.variable.size, 0),
     getWeights() {
       const out: tf.NamedTensorMap = {}
       for (const { name, variable } of byName.values()) out[name] = variable.clone()

@@ -1,13 +1,21 @@
 import * as tf from '@tensorflow/tfjs'
-import { learningRateAt, type ModelConfig, type TrainConfig } from '../domain/model'
+import {
+  learningRateAt,
+  nonRecurrentConflicts,
+  type ModelConfig,
+  type TrainConfig,
+} from '../domain/model'
 import type { CellFactory, LayerState } from './cells/recurrent-cell'
 import { predictionLoss, runSequence } from './forward'
-import { createNetwork, type PredictiveNetwork } from './network'
+import { createForecastNetwork, isSimVpNetwork, type ForecastNetwork } from './forecast-network'
+import type { PredictiveNetwork } from './network'
 import { patchFrames, unpatchFrames } from './patching'
 import { sliceTime } from './time-axis'
 import { createRng, deriveSeed, restoreRng, type RngState } from './random'
 import { decouplingLoss } from './cells/st-lstm-v2'
 import { sampleTrainingMask, truthMaskFrom } from './scheduled-sampling'
+import { forecastSimVp, simVpObjective } from './simvp/simvp-forecast'
+import { updateRunningStatistics, type BatchMoments } from './simvp/simvp-network'
 
 /**
  * Training loop pieces, docs/method.md §1 and §6: Adam on L_pred (+ PredRNN-V2's β·L_decouple,
@@ -17,6 +25,9 @@ import { sampleTrainingMask, truthMaskFrom } from './scheduled-sampling'
  * One iteration = one optimizer step on the clip, plus (reverse input) a second step on the
  * same clip reversed in time with the same mask, as the PredRNN release's trainer does; the
  * reported loss is then the mean of the two.
+ *
+ * A SimVP network (docs/method.md §2.10) takes the same steps on its own objective, with no
+ * mask (η is reported as 0) and BatchNorm's running estimates updated after each pass.
  *
  * Everything random comes from seeded streams (weights: stream 0, masks: stream 1), so the
  * state {weights, Adam moments, iteration, RNG state} resumes a run exactly.
@@ -89,7 +100,7 @@ export interface TrainerState {
 }
 
 export interface Trainer {
-  readonly network: PredictiveNetwork
+  readonly network: ForecastNetwork
   readonly iteration: number
   /** One training iteration on frames in [0, 1], float32 [B, Tin+Tout, H, W, C]. */
   step(framesBTHWC: tf.Tensor5D): Promise<TrainStepResult>
@@ -114,7 +125,9 @@ export function createTrainer(
   train: TrainConfig,
   options: TrainerOptions = {},
 ): Trainer {
-  const network = createNetwork(model, {
+  const conflicts = nonRecurrentConflicts(model, train)
+  if (conflicts.length > 0) throw new Error(`trainer: ${conflicts.join('; ')}`)
+  const network = createForecastNetwork(model, {
     seed: deriveSeed(train.seed, 0),
     ...(options.cellFactory ? { cellFactory: options.cellFactory } : {}),
   })
@@ -129,11 +142,20 @@ export function createTrainer(
 
   /** The objective and its gradients on some clips (the auxiliary term sees the same clips). */
   function gradients(patched: tf.Tensor5D, mask: tf.Tensor2D | null, stepBatchSize: number) {
+    const variables = trainable.map((e) => e.variable)
+    if (isSimVpNetwork(network)) {
+      const moments: BatchMoments[] = []
+      try {
+        return tf.variableGrads(() => simVpObjective(network, train, patched, moments), variables)
+      } finally {
+        updateRunningStatistics(moments)
+      }
+    }
     const auxiliary = options.auxiliaryLoss?.(patched, mask)
     try {
       return tf.variableGrads(
         () => trainingObjective(network, train, patched, mask, auxiliary, stepBatchSize),
-        trainable.map((e) => e.variable),
+        variables,
       )
     } finally {
       auxiliary?.dispose()
@@ -211,7 +233,9 @@ export function createTrainer(
     async step(framesBTHWC) {
       checkClip(framesBTHWC)
       const [batch, frameCount] = framesBTHWC.shape
-      const { mask, eta } = sampleTrainingMask(rng, train, batch, frameCount, iteration + 1)
+      const { mask, eta } = isSimVpNetwork(network)
+        ? { mask: null, eta: 0 }
+        : sampleTrainingMask(rng, train, batch, frameCount, iteration + 1)
       const patched = patchFrames(framesBTHWC, model.patchSize)
       // tfjs's Adam reads its (protected) rate at every update: the schedule sets it per step.
       ;(optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(
@@ -236,6 +260,9 @@ export function createTrainer(
     predict(framesBTHWC, inputFrames, outputFrames = framesBTHWC.shape[1] - inputFrames) {
       return tf.tidy(() => {
         const context = sliceTime(framesBTHWC, 0, inputFrames)
+        if (isSimVpNetwork(network)) {
+          return forecastSimVp(network, context, outputFrames, { training: false })
+        }
         const { guessesBTHWC } = runSequence(network, patchFrames(context, model.patchSize), {
           inputFrames,
           steps: inputFrames + outputFrames - 1,

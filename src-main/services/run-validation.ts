@@ -1,12 +1,13 @@
 import {
   CELL_LABELS,
+  nonRecurrentConflicts,
   RunConfig,
   WorkbenchError,
   type Dataset,
   type ParsedInput,
   type RunStatus,
 } from '../api/contract'
-import { isMauSrSize, mauOptionsOf } from '../domain/model'
+import { isMauSrSize, isRecurrentCell, mauOptionsOf } from '../domain/model'
 import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
 import type { RunRow } from '../store/runs-repo'
 
@@ -78,12 +79,12 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
  * What the network itself cannot be, said when the run is filed rather than by its trainer:
  * frames that do not split into patches, PredRNN++ without a second layer for its gradient
  * highway (docs/method.md §2.6), MIM without a second layer for its first block (§2.8), a
- * zig-zag memory M through layers of different widths, a TMU target on another backbone than
- * ConvLSTM (§3.3), MAU's grid that its srSize cannot halve down to (§2.9), and a
- * reverse-sampling ramp that ends before it starts (§2.7).
+ * zig-zag memory M through layers of different widths,
+ * MAU's grid that its srSize cannot halve down to (§2.9), a reverse-sampling ramp that ends
+ * before it starts (§2.7), and SimVP asked for what only recurrent models have (§2.10).
  */
 export function validateModel({ model, train }: RunConfig) {
-  const problems: string[] = []
+  const problems: string[] = [...nonRecurrentConflicts(model, train)]
   const p = model.patchSize
   if (model.imageHeight % p !== 0 || model.imageWidth % p !== 0) {
     problems.push(
@@ -105,7 +106,11 @@ export function validateModel({ model, train }: RunConfig) {
     problems.push(
       `MAU hands S up and attends over its layer's past S inputs with the same convolutions, so its layers need one width; hidden is ${model.hidden.join(', ')}`,
     )
-  } else if (model.cell !== 'convlstm' && new Set(model.hidden).size > 1) {
+  } else if (
+    model.cell !== 'convlstm' &&
+    isRecurrentCell(model.cell) &&
+    new Set(model.hidden).size > 1
+  ) {
     problems.push(
       `${CELL_LABELS[model.cell]} passes its memory M through its layers, so they need one width; hidden is ${model.hidden.join(', ')}`,
     )

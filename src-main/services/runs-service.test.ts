@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { RunConfig } from '../api/contract'
+import { RunConfig, TmuOptions } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
 import {
   microConfig,
@@ -163,6 +163,13 @@ describe('runs', () => {
     await expect(file({ cell: 'predrnnv2', hidden: [8, 4] })).rejects.toMatchObject({
       message: expect.stringContaining(
         'PredRNN-V2 (ST-LSTM, decoupled memories) passes its memory M through its layers, so they need one width; hidden is 8, 4',
+      ),
+    })
+    await expect(
+      file({ cell: 'simvp', tmu: TmuOptions.parse({ sources: 1 }) }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /SimVP \(gSTA translator\) reads whole frames: patchSize must be 1.*SimVP \(gSTA translator\) holds no memory state, so it cannot be a TMU target.*scheduled sampling does not apply/,
       ),
     })
     expect(await wb.call('runs.list', {})).toEqual([])

@@ -42,7 +42,7 @@ export function redrawForParity(net: PredictiveNetwork): void {
 
 /** The network's weights by PyTorch name, in PyTorch layouts, as plain tensors. */
 export async function pytorchWeights(
-  net: PredictiveNetwork,
+  net: Pick<PredictiveNetwork, 'params'>,
 ): Promise<Record<string, ReturnType<typeof plainTensor>>> {
   const layouts = Object.fromEntries(net.params.entries().map((e) => [e.name, e.layout]))
   const named = net.params.getWeights()

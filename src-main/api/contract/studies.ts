@@ -3,7 +3,7 @@ import { DatasetId } from './datasets'
 import { ExperimentId } from './experiments'
 import { RunConfig } from './runs'
 import { BackendPreference } from '../../domain/backends'
-import { CellKind, TmuOptions, TrainConfig } from '../../domain/model'
+import { CellKind, isRecurrentCell, TmuOptions, TrainConfig } from '../../domain/model'
 import { RunId, RunKind, RunStatus } from '../../domain/runs'
 
 export const StudyScale = z.enum(['tiny', 'small', 'paper'])
@@ -85,6 +85,11 @@ export const CreateStudyInput = z.object({
   plan: StudyPlan,
 })
 
+/** A study's zoo and targets step a memory through time, which a TMU reads and carries. */
+const RecurrentCell = CellKind.refine(isRecurrentCell, {
+  message: 'SimVP holds no memory state: a study trains recurrent backbones',
+})
+
 export const FlyingDigitsInput = z.object({
   scale: StudyScale,
   backend: BackendPreference.default('auto'),
@@ -93,9 +98,9 @@ export const FlyingDigitsInput = z.object({
   ablations: z.array(StudyAblation).default([]),
   sourcesPerSeed: z.boolean().default(false),
   /** The backbones of the 1- and 2-digit sources; default: the scale's (ConvLSTM). */
-  sourceCells: z.array(CellKind).length(2).optional(),
+  sourceCells: z.array(RecurrentCell).length(2).optional(),
   /** The backbone of the scratch and TMU arms; default: the scale's (ConvLSTM). */
-  targetCell: CellKind.optional(),
+  targetCell: RecurrentCell.optional(),
 })
 
 /** Adds seeds or TMU variants to a study; only the runs that are missing then train. */

@@ -4,6 +4,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander'
 import {
   BackendPreference,
   CellKind,
+  isRecurrentCell,
+  RECURRENT_CELLS,
   StudyAblation,
   StudyScale,
   type RunProgress,
@@ -58,8 +60,8 @@ function sourceCellsOf(value: string): CellKind[] {
   }
   return cells.map((cell) => {
     const parsed = CellKind.safeParse(cell)
-    if (!parsed.success) {
-      throw new InvalidArgumentError(`"${cell}" is not one of ${CellKind.options.join(', ')}`)
+    if (!parsed.success || !isRecurrentCell(parsed.data)) {
+      throw new InvalidArgumentError(`"${cell}" is not one of ${RECURRENT_CELLS.join(', ')}`)
     }
     return parsed.data
   })
@@ -82,14 +84,14 @@ export function registerStudy(program: Command) {
       .option('--sources-per-seed', 'train the zoo once per seed instead of once')
       .option(
         '--source-cells <a,b>',
-        `backbones of the 1- and 2-digit sources, e.g. predrnnpp,mim (a zoo of architectures); one of ${CellKind.options.join(', ')} each (default: the scale's, convlstm)`,
+        `backbones of the 1- and 2-digit sources, e.g. predrnnpp,mim (a zoo of architectures); one of ${RECURRENT_CELLS.join(', ')} each (default: the scale's, convlstm)`,
         sourceCellsOf,
       )
       .addOption(
         new Option(
           '--target-cell <cell>',
           "backbone of the scratch and TMU arms on 3 digits (default: the scale's, convlstm)",
-        ).choices(CellKind.options),
+        ).choices(RECURRENT_CELLS),
       )
       .addOption(
         new Option(

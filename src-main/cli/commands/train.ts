@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { Run } from '../../api/contract'
+import { SimVpOptions, type Run, type RunConfig } from '../../api/contract'
 import type { Workbench } from '../../api/create-workbench'
 import { followRun } from '../follow-run'
 import { printEvaluation } from '../evaluation-table'
@@ -61,6 +61,13 @@ export function registerTrain(program: Command) {
   })
 }
 
+/** How a run's default name gives the model's size: the stack's widths, or SimVP's hid_S/hid_T. */
+function sizeOf(model: RunConfig['model']): string {
+  if (model.cell !== 'simvp') return model.hidden.join('×')
+  const { spatialChannels, translatorChannels } = SimVpOptions.parse(model.simvp ?? {})
+  return `${spatialChannels}/${translatorChannels}`
+}
+
 async function createRun(workbench: Workbench, opts: TrainOptions): Promise<Run> {
   const refs = sourceRefs(opts)
   const sources = await Promise.all(refs.map((ref) => resolveSource(workbench, ref)))
@@ -70,7 +77,7 @@ async function createRun(workbench: Workbench, opts: TrainOptions): Promise<Run>
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ')
   return workbench.call('runs.create', {
     experimentId: experiment.id,
-    name: opts.name ?? `${config.model.cell} ${config.model.hidden.join('×')} ${stamp}`,
+    name: opts.name ?? `${config.model.cell} ${sizeOf(config.model)} ${stamp}`,
     kind: opts.kind,
     datasetId: dataset.id,
     sourceRunIds: sources.map((s) => s.id),

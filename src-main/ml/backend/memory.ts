@@ -2,6 +2,7 @@ import { totalmem } from 'node:os'
 import {
   mauOptionsOf,
   mauReductionSteps,
+  SimVpOptions,
   type ModelConfig,
   type TrainConfig,
 } from '../../domain/model'
@@ -123,6 +124,7 @@ export function estimateTrainingMemoryBytes(
   model: ModelConfig,
   train: TrainConfig,
 ): TrainingMemoryEstimate {
+  if (model.cell === 'simvp') return estimateSimVpMemoryBytes(model, train)
   const steps = train.inputFrames + train.outputFrames - 1
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const patchChannels = model.patchSize * model.patchSize * model.channels
@@ -136,11 +138,24 @@ export function estimateTrainingMemoryBytes(
     })
   }
   const countedPerSample = steps * channelsPerStep * positions * BYTES_PER_FLOAT
+  const widest = Math.max(...layers.map((l) => l.inChannels + 7 * l.hidden))
+  return estimateOf(model, train, countedPerSample, widest * positions)
+}
+
+/**
+ * The estimate from a sample's counted activation bytes and the values of its widest
+ * convolution's input (whose gradient needs two transposed copies).
+ */
+function estimateOf(
+  model: ModelConfig,
+  train: TrainConfig,
+  countedPerSample: number,
+  widestValuesPerSample: number,
+): TrainingMemoryEstimate {
   const bytesPerSample = countedPerSample * ACTIVATION_OVERHEAD
   const activationBytes = bytesPerSample * train.batchSize
   const parameterBytes = parameterCount(model) * COPIES_PER_PARAMETER * BYTES_PER_FLOAT
-  const widest = Math.max(...layers.map((l) => l.inChannels + 7 * l.hidden))
-  const workspaceBytes = 2 * widest * positions * train.batchSize * BYTES_PER_FLOAT
+  const workspaceBytes = 2 * widestValuesPerSample * train.batchSize * BYTES_PER_FLOAT
   return {
     totalBytes: activationBytes + parameterBytes + workspaceBytes,
     activationBytes,
@@ -149,6 +164,33 @@ export function estimateTrainingMemoryBytes(
     bytesPerSample,
     batchSize: train.batchSize,
   }
+}
+
+/**
+ * SimVP (docs/method.md §2.10), one tensor per op like the cells: a ConvSC block keeps ~8
+ * tensors of its width per position (conv and bias, the stride-1 map a stride-2 block reads
+ * from or the 4× map an upsampling one shuffles, GroupNorm's steps, SiLU); a gSTA block of width d at the latent grid keeps its
+ * depthwise windows (25 + 49 of d, 9 of r·d for the MixMlp's r·d), ~6 r·d for the MixMlp's
+ * other steps and ~20 d for the norms, attention and residuals. One pass per Tin future
+ * frames. Not yet calibrated on a measurement: ACTIVATION_OVERHEAD is the recurrent one.
+ */
+function estimateSimVpMemoryBytes(model: ModelConfig, train: TrainConfig): TrainingMemoryEstimate {
+  const o = model.simvp ?? SimVpOptions.parse({})
+  const full = model.imageHeight * model.imageWidth
+  const latent = full / 4 ** (o.spatialBlocks / 2)
+  const passes = Math.ceil(train.outputFrames / o.inputFrames)
+  // Encoder and decoder blocks run at the full grid or a quarter of it, about half each.
+  const spatialValues = 2 * o.spatialBlocks * 8 * o.spatialChannels * ((full + full / 4) / 2)
+  const frameValues = o.inputFrames * spatialValues
+  const widths = Array.from({ length: o.translatorBlocks }, (_, i) =>
+    i === 0 ? o.inputFrames * o.spatialChannels : o.translatorChannels,
+  )
+  const translatorValues = widths.reduce(
+    (sum, d) => sum + (74 * d + 15 * o.mlpRatio * d + 20 * d) * latent,
+    0,
+  )
+  const countedPerSample = passes * (frameValues + translatorValues) * BYTES_PER_FLOAT
+  return estimateOf(model, train, countedPerSample, Math.max(...widths) * o.mlpRatio * latent)
 }
 
 /** The memory a backend can give tensors, or null when it cannot be known (GPU memory). */

@@ -55,6 +55,15 @@ describe('checkTmuCompatibility', () => {
     ).not.toThrow()
   })
 
+  it('refuses a SimVP source: it holds no memory state to transfer', () => {
+    expect(() =>
+      checkTmuCompatibility(target, [
+        { name: 'simvp', config: source({ cell: 'simvp', patchSize: 1 }) },
+        { name: 'conv', config: source({}) },
+      ]),
+    ).toThrow('source "simvp" is a SimVP (gSTA translator) network, which holds no memory state')
+  })
+
   it('names the source and both widths when a TMU layer does not fit', () => {
     expect(() =>
       checkTmuCompatibility(target, [

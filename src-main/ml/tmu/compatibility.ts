@@ -1,4 +1,10 @@
-import { CELL_LABELS, CellKind, mauOptionsOf, type ModelConfig } from '../../domain/model'
+import {
+  CELL_LABELS,
+  CellKind,
+  isRecurrentCell,
+  mauOptionsOf,
+  type ModelConfig,
+} from '../../domain/model'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 
 /**
@@ -44,6 +50,8 @@ const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   // T, MAU's temporal state, carried along time in a layer as C is (S goes up as H does);
   // [B, h/sr, w/sr, hidden], so it stands for C only where srSize leaves the grid as is (§2.9).
   mau: true,
+  // SimVP holds no memory state at all (§2.10): nothing to hand a TMU.
+  simvp: false,
 }
 
 /** Throws IncompatibleSourcesError listing every problem; returns quietly when all fit. */
@@ -73,8 +81,14 @@ function sourceProblems(
 ): string[] {
   const label = `source "${name}"`
   if (config.tmu) {
-    const plain = CellKind.options.map((kind) => CELL_LABELS[kind]).join(', ')
+    const plain = CellKind.options
+      .filter(isRecurrentCell)
+      .map((kind) => CELL_LABELS[kind])
+      .join(', ')
     return [`${label} is a TMU network; sources are plain networks (${plain})`]
+  }
+  if (config.cell === 'simvp') {
+    return [`${label} is a ${CELL_LABELS.simvp} network, which holds no memory state to transfer`]
   }
   if (!TRANSFERABLE_MEMORY[config.cell]) {
     return [

@@ -5,6 +5,7 @@ import { createRng } from '../random'
 import { createTrainer } from '../training'
 import { inspectClips } from './introspection'
 import { createTmuCellFactory } from './tmu-network'
+import { requireRecurrentNetwork } from '../forecast-network'
 
 /** Mean |C| of layer 1 at each of the 19 steps of a 5 → 15 rollout by a fresh 2×8 target. */
 async function layer1Magnitudes(rescaleMemory: boolean): Promise<number[]> {
@@ -26,7 +27,9 @@ async function layer1Magnitudes(rescaleMemory: boolean): Promise<number[]> {
     [1, 20, 32, 32, 1],
   )
   try {
-    const [introspection] = await inspectClips(trainer.network, clip, { inputFrames: 5 })
+    const [introspection] = await inspectClips(requireRecurrentNetwork(trainer.network), clip, {
+      inputFrames: 5,
+    })
     expect(introspection!.memoryMagnitude).toHaveLength(2) // every layer, TMU or not
     return introspection!.memoryMagnitude[0]!
   } finally {

@@ -16,6 +16,7 @@ import { inspectClips } from './introspection'
 import { createSourceFromCheckpoint, loadSource, type TmuSource } from './sources'
 import { createTmuCellFactory, tmuModelKind } from './tmu-network'
 import { createTmuTrainer } from './tmu-trainer'
+import { requireRecurrentNetwork } from '../forecast-network'
 
 const base = { hidden: [4, 4], kernelSize: 3, patchSize: 2, imageHeight: 8, imageWidth: 8 }
 const sourceModel = ModelConfig.parse(base)
@@ -102,7 +103,7 @@ describe('TMU checkpoints and inference', () => {
     })
     tf.dispose([...Object.values(weights), ...adam.map((w) => w.tensor)])
     const expected = tmu.trainer.predict(clip, 3)
-    const withSources = await inspectClips(tmu.trainer.network, clip, {
+    const withSources = await inspectClips(requireRecurrentNetwork(tmu.trainer.network), clip, {
       inputFrames: 3,
       sources,
     })
@@ -124,7 +125,9 @@ describe('TMU checkpoints and inference', () => {
     const predicted = evaluator.predict(clip, 3)
     expect(predicted.arraySync()).toEqual(expected.arraySync())
 
-    const withoutSources = await inspectClips(evaluator.network, clip, { inputFrames: 3 })
+    const withoutSources = await inspectClips(requireRecurrentNetwork(evaluator.network), clip, {
+      inputFrames: 3,
+    })
     expect(withoutSources).toHaveLength(2)
     expect(withoutSources.map((c) => c.gateMean)).toEqual(withSources.map((c) => c.gateMean))
     expect(withoutSources[0]!.distillMse).toBeNull()

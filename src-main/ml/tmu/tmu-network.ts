@@ -1,4 +1,4 @@
-import type { CellKind, ModelConfig } from '../../domain/model'
+import { CELL_LABELS, isRecurrentCell, type CellKind, type ModelConfig } from '../../domain/model'
 import type { CellFactory } from '../cells/recurrent-cell'
 import {
   createBackboneCell,
@@ -25,6 +25,9 @@ export function tmuModelKind(cell: CellKind): string {
 export function createTmuCellFactory(model: ModelConfig): CellFactory {
   const tmu = requireTmu(model)
   const tmuIndices = new Set(tmuLayerIndices(model))
+  if (!isRecurrentCell(model.cell)) {
+    throw new Error(`tmu: ${CELL_LABELS[model.cell]} holds no memory state`)
+  }
   const backbone = createBackboneCell(model)
   return (spec, params, root) => {
     if (!tmuIndices.has(spec.index)) return backbone(spec, params, root)

@@ -16,6 +16,7 @@ import { truthMaskFrom } from '../scheduled-sampling'
 import type { TmuSource } from './sources'
 import { requireTmu, tmuLayerIndices } from './tmu-layers'
 import { createTmuCellFactory } from './tmu-network'
+import { requireRecurrentNetwork } from '../forecast-network'
 
 /**
  * Transfer training, docs/method.md §3: the target (TMU at `tmu.layers`) minimises
@@ -116,7 +117,7 @@ export function createTmuTrainer(
           `tmu.initFromSource ${initFromSource}: the run has ${sources.length} sources`,
         )
       }
-      initTmuFromSource(trainer.network, source.network)
+      initTmuFromSource(requireRecurrentNetwork(trainer.network), source.network)
     } catch (error) {
       trainer.dispose()
       throw error

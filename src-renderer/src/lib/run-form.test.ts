@@ -79,6 +79,15 @@ describe('run form', () => {
     expect(ramp.errors.reverseSamplingEnd).toBe('ramp end: an iteration after the start (50)')
   })
 
+  it('says beside the backbone what SimVP does not take: patches, sampling, reverse input', () => {
+    const { errors, input } = validateRunForm(
+      tinyForm({ cell: 'simvp', patchSize: 4, reverseInput: true }),
+      dataset,
+    )
+    expect(input).toBeNull()
+    expect(errors.cell).toMatch(/patchSize must be 1.*scheduled sampling.*reverse input/)
+  })
+
   it('names each field that is wrong', () => {
     const { errors, input } = validateRunForm(
       tinyForm({ name: ' ', kernelSize: 4, patchSize: 5, inputFrames: 4, outputFrames: 4 }),

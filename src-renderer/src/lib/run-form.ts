@@ -1,6 +1,7 @@
 import {
   CreateRunInput,
   reverseSamplingFor,
+  nonRecurrentConflicts,
   RUN_PRESETS,
   type RunPreset,
   type RunPresetName,
@@ -158,7 +159,7 @@ function presetValues(preset: RunPreset): { label: string; values: Partial<RunFo
       decoupleWeight: TRAIN.decoupleWeight,
       ...reverseSamplingFor(preset.train.iterations),
       ...preset.train,
-      etaStart: 1,
+      etaStart: preset.train.etaStart ?? 1,
     },
   }
 }
@@ -387,6 +388,11 @@ export function validateRunForm(
     },
   }
   const parsed = CreateRunInput.safeParse(input)
+  // SimVP refuses what only recurrent models have (docs/method.md §2.10), said beside the backbone.
+  const conflicts = parsed.success
+    ? nonRecurrentConflicts(parsed.data.config.model, parsed.data.config.train)
+    : []
+  if (conflicts.length) return { errors: { ...errors, cell: conflicts.join('; ') }, input: null }
   if (parsed.success) return { errors, input }
   for (const issue of parsed.error.issues) {
     const leaf = issue.path.at(-1)
