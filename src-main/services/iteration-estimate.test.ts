@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { RunConfig } from '../api/contract'
 import { estimateIteration } from './iteration-estimate'
 
-/** The committed bench figures the estimate is fitted to (rerun with `npm run bench`). */
+/**
+ * The committed bench figures the estimate is fitted to: the train bench's run of 2026-11-25
+ * (kept as it was), and the TMU bench.
+ */
 function benchResult<T>(name: string): { machine: { cores: number }; result: T } {
   return JSON.parse(readFileSync(new URL(`../../bench/results/${name}`, import.meta.url), 'utf8'))
 }
@@ -17,7 +20,7 @@ const train = benchResult<{
     threads: number | null
     trainSecondsPerIteration: number | null
   }[]
-}>('train.json')
+}>('train-2026-11-25.json')
 const tmu = benchResult<{
   backend: { name: string; threads: number }
   sources: number

@@ -19,12 +19,15 @@ interface IterationCost {
 
 /**
  * onednn and wasm: a least-squares fit (of the relative error) of `fixed + GFLOP / rate` to
- * the 12 measured rows of bench/results/train.json: ConvLSTM and PredRNN, 2×16 batch 4 to
- * 4×64 batch 8 (12–1410 GFLOP per iteration), on the 2-core AMD EPYC reference machine with
- * 2 threads (2026-11-25, commit c323e31, under load). The fit gives onednn 0.153 s + 213
- * GFLOP/s and wasm 0.175 s + 39 GFLOP/s and lands within 15 % of every row; the fixed part
- * is why a flat GFLOP/s was 2.2–2.4× off at the small end. Scaling past 2 threads is not
- * measured: the rate is assumed linear in threads, which overstates it on many cores.
+ * the 12 measured rows of bench/results/train-2026-11-25.json: ConvLSTM and PredRNN, 2×16
+ * batch 4 to 4×64 batch 8 (12–1410 GFLOP per iteration), on the 2-core AMD EPYC reference
+ * machine with 2 threads (2026-11-25, commit c323e31, under load). The fit gives onednn
+ * 0.153 s + 213 GFLOP/s and wasm 0.175 s + 39 GFLOP/s and lands within 15 % of every row;
+ * the fixed part is why a flat GFLOP/s was 2.2–2.4× off at the small end. The interleaved run
+ * of 2026-12-02 (bench/results/train.json) was taken beside other work (load 0.1 rising to
+ * 4.3) and reads up to 3.3× slower on wasm's PredRNN 2×16, so it is not the fit's basis: refit
+ * on a quiet machine. Scaling past 2 threads is not measured: the rate is assumed linear in
+ * threads, which overstates it on many cores.
  *
  * tensorflow, tensorflow-gpu and cpu have no measured rows (the first two were not installed
  * on the bench machine; cpu was skipped as over budget at the bench's own guess of
