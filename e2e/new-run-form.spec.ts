@@ -121,3 +121,36 @@ test('a PredRNN-V2 run from the form trains with reverse sampling and its decoup
   await page.screenshot({ path: test.info().outputPath('predrnnv2-run.png'), fullPage: true })
   app.expectNoErrors()
 })
+
+test('a SimVP run from its preset trains at the preset’s sizes, with recurrent fields hidden', async ({
+  page,
+  serve,
+}) => {
+  const app = new WorkbenchPage(page)
+  await app.open(serve.url)
+  const form = await app.openNewRunForm(serve.url)
+  // Picking the backbone alone makes the form valid for it: whole frames, true context only.
+  await form.getByLabel('Cell').selectOption('simvp')
+  await expect(form.getByLabel('Hidden channels per layer')).toHaveCount(0)
+  await expect(form.getByLabel('Scheduled sampling')).toHaveCount(0)
+  await expect(form.getByLabel('Spatial channels (hid_S)')).toHaveValue('64')
+  await form.getByRole('button', { name: 'SimVP (gSTA) quick CPU' }).click()
+  await expect(form.getByLabel('Spatial channels (hid_S)')).toHaveValue('8')
+  await expect(form.getByLabel('Translator channels (hid_T)')).toHaveValue('32')
+  await form.getByLabel('Translator blocks (N_T)').fill('3')
+  await form.getByLabel('Name').fill('simvp small')
+  await form.getByLabel('Iterations').fill('4')
+  await form.getByLabel('Batch size').fill('2')
+  await form.screenshot({ path: test.info().outputPath('new-run-simvp.png') })
+  await form.getByRole('button', { name: 'Create and start' }).click()
+
+  await expect(page.locator('[data-run-detail="simvp small"]')).toBeVisible()
+  const config = page.getByRole('region', { name: 'Configuration' })
+  const setting = (key: string) => config.locator('dt', { hasText: key }).locator('+ dd')
+  await expect(setting('model.cell')).toHaveText('simvp')
+  await expect(setting('model.simvp.spatialChannels')).toHaveText('8')
+  await expect(setting('model.simvp.translatorBlocks')).toHaveText('3')
+  await expect(page.getByText(/Test: MSE \d/)).toBeVisible({ timeout: 180_000 })
+  await page.screenshot({ path: test.info().outputPath('simvp-run.png'), fullPage: true })
+  app.expectNoErrors()
+})

@@ -88,6 +88,53 @@ describe('run form', () => {
     expect(errors.cell).toMatch(/patchSize must be 1.*scheduled sampling.*reverse input/)
   })
 
+  it('carries a SimVP preset’s sizes into the run, its Tin from the input frames', () => {
+    const { errors, input } = validateRunForm(
+      tinyForm({ ...PRESETS['simvp-quick'].values, inputFrames: 3, outputFrames: 3 }),
+      dataset,
+    )
+    expect(errors).toEqual({})
+    expect(input?.config.model.simvp).toEqual({
+      inputFrames: 3,
+      spatialChannels: 8,
+      translatorChannels: 32,
+      spatialBlocks: 4,
+      translatorBlocks: 2,
+      encoderKernel: 3,
+      decoderKernel: 3,
+      mlpRatio: 4,
+    })
+    // The OpenSTL preset after it puts their sizes back, not the quick ones.
+    const openstl = {
+      ...tinyForm(PRESETS['simvp-quick'].values),
+      ...PRESETS['simvp-openstl'].values,
+    }
+    expect(openstl).toMatchObject({ simvpSpatialChannels: 64, simvpTranslatorChannels: 512 })
+    // A recurrent run carries no SimVP sizes.
+    expect(validateRunForm(tinyForm(), dataset).input?.config.model.simvp).toBeUndefined()
+  })
+
+  it('carries MAU’s reduction and window, and says what a bad reduction needs', () => {
+    const mau = { ...PRESETS['mau-quick'].values, mauSrSize: 2, mauTau: 3 }
+    const { errors, input } = validateRunForm(tinyForm(mau), dataset)
+    expect(errors).toEqual({})
+    expect(input?.config.model.mau).toEqual({ srSize: 2, tau: 3 })
+    expect(validateRunForm(tinyForm({ mauSrSize: 2 }), dataset).input?.config.model.mau).toBe(
+      undefined,
+    )
+  })
+
+  it('takes a SimVP source’s sizes for a finetune', () => {
+    const simvp = { spatialChannels: 16, translatorChannels: 48, translatorBlocks: 3 }
+    const config = RunConfig.parse({ model: { cell: 'simvp', patchSize: 1, simvp }, train: {} })
+    expect(architectureOf(makeRun({ config }))).toMatchObject({
+      cell: 'simvp',
+      simvpSpatialChannels: 16,
+      simvpTranslatorChannels: 48,
+      simvpTranslatorBlocks: 3,
+    })
+  })
+
   it('names each field that is wrong', () => {
     const { errors, input } = validateRunForm(
       tinyForm({ name: ' ', kernelSize: 4, patchSize: 5, inputFrames: 4, outputFrames: 4 }),

@@ -1,11 +1,14 @@
 import {
   CreateRunInput,
   reverseSamplingFor,
+  isRecurrentCell,
+  MauOptions,
   nonRecurrentConflicts,
   RUN_PRESETS,
   type RunPreset,
   type RunPresetName,
   ModelConfig,
+  SimVpOptions,
   TrainConfig,
   type BackendPreference,
   type CellKind,
@@ -29,6 +32,20 @@ export interface RunForm {
   hidden: string
   kernelSize: number
   patchSize: number
+  /** MAU's spatial reduction and attention window (read when the cell is MAU). */
+  mauSrSize: number
+  mauTau: number
+  /**
+   * SimVP's sizes (read when the cell is non-recurrent); its Tin is the run's input frames,
+   * which its translator must be sized for.
+   */
+  simvpSpatialChannels: number
+  simvpTranslatorChannels: number
+  simvpSpatialBlocks: number
+  simvpTranslatorBlocks: number
+  simvpEncoderKernel: number
+  simvpDecoderKernel: number
+  simvpMlpRatio: number
   imageHeight: number
   imageWidth: number
   channels: number
@@ -69,6 +86,23 @@ export type RunFormErrors = Partial<Record<RunFormField, string>>
 const MODEL = ModelConfig.parse({})
 const TRAIN = TrainConfig.parse({})
 
+/** The form's MAU and SimVP fields for a model's options, the contract's defaults where it has none. */
+function familyFields(model: { mau?: Partial<MauOptions>; simvp?: Partial<SimVpOptions> }) {
+  const mau = MauOptions.parse(model.mau ?? {})
+  const simvp = SimVpOptions.parse(model.simvp ?? {})
+  return {
+    mauSrSize: mau.srSize,
+    mauTau: mau.tau,
+    simvpSpatialChannels: simvp.spatialChannels,
+    simvpTranslatorChannels: simvp.translatorChannels,
+    simvpSpatialBlocks: simvp.spatialBlocks,
+    simvpTranslatorBlocks: simvp.translatorBlocks,
+    simvpEncoderKernel: simvp.encoderKernel,
+    simvpDecoderKernel: simvp.decoderKernel,
+    simvpMlpRatio: simvp.mlpRatio,
+  }
+}
+
 /** The contract's defaults: the paper's settings (docs/method.md §2, §4). */
 export function defaultRunForm(): RunForm {
   return {
@@ -82,6 +116,7 @@ export function defaultRunForm(): RunForm {
     hidden: hiddenText(MODEL.hidden),
     kernelSize: MODEL.kernelSize,
     patchSize: MODEL.patchSize,
+    ...familyFields(MODEL),
     imageHeight: MODEL.imageHeight,
     imageWidth: MODEL.imageWidth,
     channels: MODEL.channels,
@@ -153,6 +188,7 @@ function presetValues(preset: RunPreset): { label: string; values: Partial<RunFo
       hidden: hiddenText(preset.model.hidden),
       kernelSize: preset.model.kernelSize,
       patchSize: preset.model.patchSize,
+      ...familyFields(preset.model),
       // A preset without them resets what another preset set: standard sampling, the
       // release's β, and a reverse ramp in the release's proportions of its length.
       sampling: 'standard',
@@ -186,6 +222,7 @@ export function architectureOf(run: Run): Partial<RunForm> {
     hidden: hiddenText(m.hidden),
     kernelSize: m.kernelSize,
     patchSize: m.patchSize,
+    ...familyFields(m),
   }
 }
 
@@ -264,6 +301,21 @@ export function modelOf(form: RunForm): ModelInput | null {
     imageHeight: form.imageHeight,
     imageWidth: form.imageWidth,
     channels: form.channels,
+    ...(form.cell === 'mau' ? { mau: { srSize: form.mauSrSize, tau: form.mauTau } } : {}),
+    ...(isRecurrentCell(form.cell)
+      ? {}
+      : {
+          simvp: {
+            inputFrames: form.inputFrames,
+            spatialChannels: form.simvpSpatialChannels,
+            translatorChannels: form.simvpTranslatorChannels,
+            spatialBlocks: form.simvpSpatialBlocks,
+            translatorBlocks: form.simvpTranslatorBlocks,
+            encoderKernel: form.simvpEncoderKernel,
+            decoderKernel: form.simvpDecoderKernel,
+            mlpRatio: form.simvpMlpRatio,
+          },
+        }),
     tmu: tmuLayers
       ? {
           sources: form.sourceRunIds.length,
