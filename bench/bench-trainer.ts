@@ -1,11 +1,19 @@
 import * as tf from '@tensorflow/tfjs'
-import { ModelConfig, TrainConfig, type CellKind } from '../src-main/domain/model'
+import {
+  isRecurrentCell,
+  ModelConfig,
+  TrainConfig,
+  type CellKind,
+  type MauOptions,
+  type SimVpOptions,
+} from '../src-main/domain/model'
 import { createTrainer } from '../src-main/ml/training'
 
 /**
  * The product's trainer at a bench shape, shared by bench/train.ts (CPU backends) and
- * bench/gpu (webgpu, bundled without the data code). 64×64×1 clips, patch 4, 10 → 10 frames
- * (19 steps), Adam, reverse input off, as bench/reference/predrnn_step.py has them.
+ * bench/gpu (webgpu, bundled without the data code). 64×64×1 clips, patch 4 unless a shape says
+ * otherwise, 10 → 10 frames (19 recurrent steps; one pass of a non-recurrent model), Adam,
+ * reverse input off, as bench/reference/predrnn_step.py has them.
  */
 
 export interface BenchShape {
@@ -14,6 +22,10 @@ export interface BenchShape {
   readonly batch: number
   /** Kernel size; 5 (the paper's) when absent. */
   readonly kernel?: number
+  /** Patch size; 4 when absent. */
+  readonly patch?: number
+  /** What a preset sets beyond the stack: MAU's reduction and window, SimVP's sizes. */
+  readonly options?: { readonly mau?: Partial<MauOptions>; readonly simvp?: Partial<SimVpOptions> }
 }
 
 export const DEFAULT_SHAPES: readonly BenchShape[] = [
@@ -30,12 +42,16 @@ export function configsFor(cell: CellKind, shape: BenchShape) {
     cell,
     hidden: Array(shape.layers).fill(shape.hidden),
     kernelSize: shape.kernel ?? 5,
+    patchSize: shape.patch ?? 4,
+    ...shape.options,
   })
   const train = TrainConfig.parse({
     batchSize: shape.batch,
     inputFrames: FRAMES_IN,
     outputFrames: FRAMES_OUT,
     reverseInput: false,
+    // A non-recurrent model reads only true context (nonRecurrentConflicts).
+    ...(isRecurrentCell(cell) ? {} : { etaStart: 0 }),
   })
   return { model, train }
 }

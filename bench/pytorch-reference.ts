@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import type { CellKind } from '../src-main/domain/model'
+import {
+  mauOptionsOf,
+  SimVpOptions,
+  type CellKind,
+  type ModelConfig,
+} from '../src-main/domain/model'
 import { DEFAULT_PYTHON } from '../src-main/testing/pytorch'
 
 export { pytorchUnavailable } from '../src-main/testing/pytorch'
@@ -18,10 +23,38 @@ export interface PyTorchServeRequest {
   readonly layers: number
   readonly hidden: number
   readonly kernel: number
+  /** Patch size; the script's (4) when absent. */
+  readonly patch?: number
+  /** referenceOptions' JSON: what the model reads beyond the stack. */
+  readonly modelOptions?: string
   readonly batch: number
   readonly threads: number
   readonly warmup: number
   readonly device: string
+}
+
+/**
+ * A model's options beyond its stack, as the references' constructors name them: MAU's
+ * sr_size and τ, SimVP's sizes (OpenSTL's argument names). Empty for the other backbones.
+ */
+export function referenceOptions(model: ModelConfig): Record<string, number> {
+  if (model.cell === 'mau') {
+    const { srSize, tau } = mauOptionsOf(model)
+    return { sr_size: srSize, tau }
+  }
+  if (model.cell !== 'simvp') return {}
+  const o = SimVpOptions.parse(model.simvp ?? {})
+  return {
+    hid_s: o.spatialChannels,
+    hid_t: o.translatorChannels,
+    n_s: o.spatialBlocks,
+    n_t: o.translatorBlocks,
+    enc_k: o.encoderKernel,
+    dec_k: o.decoderKernel,
+    mlp_ratio: o.mlpRatio,
+    input_frames: o.inputFrames,
+    channels: model.channels,
+  }
 }
 
 function scriptArgs(request: object): string[] {

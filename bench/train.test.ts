@@ -38,14 +38,28 @@ describe('runTrainBench', () => {
     expect(wasm).toMatchObject({ engine: 'wasm', skipped: null, trainRatioToPyTorch: null })
     expect(wasm?.trainSecondsPerIteration).toBeGreaterThan(0)
     expect(wasm?.trainGflopPerSecond).toBeGreaterThan(0)
-    expect(report.table).toMatch(/\| predrnn \| 1×4, 5×5, 1 \| wasm \| \d+ \|/)
+    expect(report.table).toMatch(/\| predrnn \| 1×4, 5×5, patch 4, batch 1 \| wasm \| \d+ \|/)
   })
 
   it.skipIf(torchMissing !== null)(
-    `times MIM alternately with its PyTorch reference, from a frame store's batches${torchMissing ? ` (skipped: ${torchMissing})` : ''}`,
+    `times MIM and SimVP alternately with their PyTorch references, from a frame store's batches${torchMissing ? ` (skipped: ${torchMissing})` : ''}`,
     async () => {
+      const simvp = {
+        spatialChannels: 4,
+        translatorChannels: 8,
+        spatialBlocks: 2,
+        translatorBlocks: 2,
+        mlpRatio: 2,
+      }
       const report = await runTrainBench({
-        cases: [{ cell: 'mim', shape: { layers: 2, hidden: 4, batch: 1, kernel: 3 } }],
+        cases: [
+          { cell: 'mim', shape: { layers: 2, hidden: 4, batch: 1, kernel: 3 } },
+          // SimVP's sizes reach its reference as options; its frames are whole (patch 1).
+          {
+            cell: 'simvp',
+            shape: { layers: 1, hidden: 1, batch: 1, patch: 1, options: { simvp } },
+          },
+        ],
         backends: ['wasm'],
         warmup: 1,
         timings: 2,
@@ -61,6 +75,10 @@ describe('runTrainBench', () => {
       expect(wasm!.timings!.infer.reference).toHaveLength(2)
       expect(wasm!.trainRatioToPyTorch).toBeGreaterThan(0)
       expect(wasm!.inferRatioToPyTorch).toBeGreaterThan(0)
+      const [simvpReference, simvpWasm] = report.rows.slice(2)
+      expect(simvpReference).toMatchObject({ engine: 'pytorch', size: 'hid 4/8, N 2/2', patch: 1 })
+      expect(simvpReference!.trainSecondsPerIteration).toBeGreaterThan(0)
+      expect(simvpWasm!.trainRatioToPyTorch).toBeGreaterThan(0)
     },
   )
 

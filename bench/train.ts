@@ -5,7 +5,12 @@ import { RUN_PRESETS } from '../src-main/api/contract/presets'
 import { createBatcher } from '../src-main/data/batcher'
 import { createFlyingDigitsStore } from '../src-main/data/flying-digits-store'
 import { openFrameStore } from '../src-main/data/frame-store'
-import type { CellKind } from '../src-main/domain/model'
+import {
+  isRecurrentCell,
+  SimVpOptions,
+  type CellKind,
+  type ModelConfig,
+} from '../src-main/domain/model'
 import { clipsToTensor } from '../src-main/jobs/clip-tensor'
 import {
   BACKEND_ORDER,
@@ -26,7 +31,12 @@ import {
   type BenchShape,
 } from './bench-trainer'
 import { interleave, median, type PairedTimings } from './interleave'
-import { openPyTorchStepper, pytorchUnavailable, type PyTorchStepper } from './pytorch-reference'
+import {
+  openPyTorchStepper,
+  pytorchUnavailable,
+  referenceOptions,
+  type PyTorchStepper,
+} from './pytorch-reference'
 
 /**
  * Training speed of the product's trainer (src-main/ml/training.ts) on every available
@@ -44,7 +54,7 @@ export interface BenchCase {
   readonly shape: BenchShape
 }
 
-/** The shape of a preset's network and batch (its frames are the bench's 64×64, patch 4). */
+/** The shape of a preset's network and batch, on the bench's 64×64 frames. */
 function presetShape(name: keyof typeof RUN_PRESETS): BenchShape {
   const { model, train } = RUN_PRESETS[name]
   return {
@@ -52,18 +62,20 @@ function presetShape(name: keyof typeof RUN_PRESETS): BenchShape {
     hidden: model.hidden[0]!,
     batch: train.batchSize,
     kernel: model.kernelSize,
+    patch: model.patchSize,
+    ...('simvp' in model ? { options: { simvp: model.simvp } } : {}),
   }
 }
 
 /**
- * ConvLSTM and PredRNN at the three sizes above; PredRNN++, PredRNN-V2 and MIM at their
- * quick and OpenSTL presets' sizes.
+ * ConvLSTM and PredRNN at the three sizes above; the other backbones at their quick and
+ * OpenSTL presets' sizes.
  */
 export const DEFAULT_CASES: readonly BenchCase[] = [
   ...(['convlstm', 'predrnn'] as const).flatMap((cell) =>
     DEFAULT_SHAPES.map((shape) => ({ cell, shape })),
   ),
-  ...(['predrnnpp', 'predrnnv2', 'mim'] as const).flatMap((cell) =>
+  ...(['predrnnpp', 'predrnnv2', 'mim', 'mau', 'simvp'] as const).flatMap((cell) =>
     (['quick', 'openstl'] as const).map((size) => ({
       cell,
       shape: presetShape(`${cell}-${size}`),
@@ -90,9 +102,12 @@ export type BenchEngine = BackendName | 'pytorch'
 
 export interface TrainBenchRow {
   readonly cell: CellKind
+  /** The network's sizes in words: layers×hidden, kernel and patch, or SimVP's widths. */
+  readonly size: string
   readonly layers: number
   readonly hidden: number
   readonly kernel: number
+  readonly patch: number
   readonly batch: number
   readonly engine: BenchEngine
   /** Clips per forward/backward pass when the batch is split to fit memory (gradients summed). */
@@ -168,7 +183,20 @@ function flyingDigitsBatches(batchSize: number) {
 
 const round = (x: number, digits = 3) => Number(x.toPrecision(digits))
 
-type RowBase = Pick<TrainBenchRow, 'cell' | 'layers' | 'hidden' | 'kernel' | 'batch' | 'trainGflop'>
+type RowBase = Pick<
+  TrainBenchRow,
+  'cell' | 'size' | 'layers' | 'hidden' | 'kernel' | 'patch' | 'batch' | 'trainGflop'
+>
+
+/** A row's sizes: what its model reads (SimVP has no recurrent stack). */
+function sizeText(model: ModelConfig): string {
+  if (isRecurrentCell(model.cell)) {
+    const { hidden, kernelSize: k, patchSize: p } = model
+    return `${hidden.length}×${hidden[0]}, ${k}×${k}, patch ${p}`
+  }
+  const o = SimVpOptions.parse(model.simvp ?? {})
+  return `hid ${o.spatialChannels}/${o.translatorChannels}, N ${o.spatialBlocks}/${o.translatorBlocks}`
+}
 
 function measuredRow(
   base: RowBase,
@@ -218,11 +246,11 @@ function skippedRow(base: RowBase, engine: BenchEngine, why: string): TrainBench
 
 function formatTable(rows: readonly TrainBenchRow[]): string {
   const header =
-    '| cell | layers×hidden, k, batch | engine | threads | train s/iter | GFLOP/s | × PyTorch | infer s/pass | × PyTorch |'
+    '| cell | size, batch | engine | threads | train s/iter | GFLOP/s | × PyTorch | infer s/pass | × PyTorch |'
   const lines = rows.map((r) => {
     const cells = [
       r.cell,
-      `${r.layers}×${r.hidden}, ${r.kernel}×${r.kernel}, ${r.batch}${r.microBatchSize ? ` (as ${Math.ceil(r.batch / r.microBatchSize)}×${r.microBatchSize})` : ''}`,
+      `${r.size}, batch ${r.batch}${r.microBatchSize ? ` (as ${Math.ceil(r.batch / r.microBatchSize)}×${r.microBatchSize})` : ''}`,
       r.engine,
       r.threads ?? '—',
       r.trainSecondsPerIteration ?? (r.skipped ? `skipped: ${r.skipped}` : '—'),
@@ -276,8 +304,17 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     const trainFlops = trainingConvFlops(model, shape.batch, STEPS)
     const inferFlops = forwardConvFlops(model, shape.batch, STEPS)
     const kernel = model.kernelSize
-    const base: RowBase = { cell, ...shape, kernel, trainGflop: round(trainFlops / 1e9) }
-    const label = `${cell} ${shape.layers}×${shape.hidden} ${kernel}×${kernel} batch ${shape.batch}`
+    const base: RowBase = {
+      cell,
+      size: sizeText(model),
+      layers: shape.layers,
+      hidden: shape.hidden,
+      kernel,
+      patch: model.patchSize,
+      batch: shape.batch,
+      trainGflop: round(trainFlops / 1e9),
+    }
+    const label = `${cell} ${base.size} batch ${shape.batch}`
     // Both made at the first engine measured, so a case every engine skips costs nothing.
     let data: ReturnType<typeof flyingDigitsBatches> | null = null
     let stepper: PyTorchStepper | null = null
@@ -310,8 +347,12 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
         if (!torchMissing && !stepper) {
           stepper = await openPyTorchStepper({
             cell,
-            ...shape,
+            layers: shape.layers,
+            hidden: shape.hidden,
+            batch: shape.batch,
             kernel,
+            patch: model.patchSize,
+            modelOptions: JSON.stringify(referenceOptions(model)),
             threads: pytorchThreads,
             warmup,
             device: 'cpu',

@@ -8,10 +8,12 @@ Tin on, MSE over all 19 guesses, Adam. One training iteration = forward + BPTT +
 one inference pass = the 19-step rollout under no_grad feeding back its own guesses.
 
 Prints one JSON object. Run with Debian's python3-torch: /usr/bin/python3 predrnn_step.py
-PredRNN++, PredRNN-V2 (with its decoupling loss, β = 0.1) and MIM are the parity tests'
-references (src-main/ml/cells/fixtures/), written from the papers and checked against the
-workbench's networks there; they roll out on their own guesses after Tin, as the trainer does
-once η has reached 0.
+PredRNN++, PredRNN-V2 (with its decoupling loss, β = 0.1), MIM, MAU and SimVP are the parity
+tests' references (src-main/ml/cells/fixtures/, src-main/ml/simvp/fixtures/), written from the
+papers and checked against the workbench's networks there; the recurrent ones roll out on
+their own guesses after Tin, as the trainer does once η has reached 0, and SimVP maps the Tin
+context frames to the next Tin at once. --model-options carries what MAU and SimVP read
+beyond the stack (bench/pytorch-reference.ts's referenceOptions), as JSON.
 
 With --serve it builds the model once, prints a JSON line saying what it runs on, then times
 one training iteration per "train" line and one inference pass per "infer" line on stdin (one
@@ -130,13 +132,15 @@ def serve(commands, warmup, sync, info):
         print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
 
 
-FIXTURES = Path(__file__).resolve().parents[2] / "src-main" / "ml" / "cells" / "fixtures"
+ML = Path(__file__).resolve().parents[2] / "src-main" / "ml"
 
 
-def fixture_model(cell, frame_ch, hidden, k, side, t_in):
+def fixture_model(cell, frame_ch, hidden, k, side, t_in, options):
     """A parity reference as (module, frames → (guesses, extra loss)); imported on demand, so
-    the GPU bundle, which carries this script alone, runs the two cells above without them."""
-    sys.path.insert(0, str(FIXTURES))
+    the GPU bundle, which carries this script alone, runs the two cells above without them.
+    The guesses are the last frames of the clip: all but the first (recurrent) or the Tin
+    after the context (SimVP)."""
+    sys.path[:0] = [str(ML / "cells" / "fixtures"), str(ML / "simvp" / "fixtures")]
     grid = (side, side)
     if cell == "predrnnpp":
         from predrnnpp_reference import PredRnnPlusPlus
@@ -148,6 +152,16 @@ def fixture_model(cell, frame_ch, hidden, k, side, t_in):
 
         net = Mim(hidden, k, frame_ch, grid, False)
         return net, lambda frames: (net(frames, t_in, frames.shape[1] - 1), 0.0)
+    if cell == "mau":
+        from mau_reference import Mau
+
+        net = Mau(hidden, k, frame_ch, grid, options["sr_size"], options["tau"])
+        return net, lambda frames: (net(frames, t_in, frames.shape[1] - 1), 0.0)
+    if cell == "simvp":
+        from simvp_reference import SimVp
+
+        net = SimVp(options)
+        return net, lambda frames: (net(frames[:, :t_in]), 0.0)
     from predrnnv2_reference import PredRnnV2
 
     net = PredRnnV2(hidden, k, frame_ch, grid, False)
@@ -164,8 +178,11 @@ def fixture_model(cell, frame_ch, hidden, k, side, t_in):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument(
-        "--cell", choices=["convlstm", "predrnn", "predrnnpp", "predrnnv2", "mim"], default="predrnn"
+        "--cell",
+        choices=["convlstm", "predrnn", "predrnnpp", "predrnnv2", "mim", "mau", "simvp"],
+        default="predrnn",
     )
+    ap.add_argument("--model-options", default="{}", help="JSON: MAU's and SimVP's sizes")
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--batch", type=int, default=8)
@@ -197,7 +214,8 @@ def main():
         forward = lambda clip: (net(clip, a.input_frames, mask), 0.0)
         rollout = lambda clip: net(clip, a.input_frames, torch.zeros_like(mask))
     else:
-        net, forward = fixture_model(a.cell, frame_ch, hidden, a.kernel, side, a.input_frames)
+        options = json.loads(a.model_options)
+        net, forward = fixture_model(a.cell, frame_ch, hidden, a.kernel, side, a.input_frames, options)
         rollout = lambda clip: forward(clip)[0]
     net.to(device)
     adam = torch.optim.Adam(net.parameters(), lr=3e-4, eps=1e-8)
@@ -205,7 +223,7 @@ def main():
     def train_step():
         adam.zero_grad()
         guesses, extra = forward(frames)
-        loss = torch.mean((guesses - frames[:, 1:]) ** 2) + extra
+        loss = torch.mean((guesses - frames[:, frames.shape[1] - guesses.shape[1] :]) ** 2) + extra
         loss.backward()
         adam.step()
 
