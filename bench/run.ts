@@ -18,7 +18,8 @@ const benches: Record<string, { describe: string; load: () => Promise<Bench> }> 
   train: {
     describe:
       'seconds per training iteration of every backbone, every backend, alternating with PyTorch',
-    load: async () => () => import('./train').then((m) => m.runTrainBench()),
+    load: async () => () =>
+      import('./train').then((m) => m.runTrainBench(m.trainBenchOptionsFromEnv(process.env))),
   },
   tmu: {
     describe: 'TMU target with 2 sources vs the same backbone from scratch (memory-bank overhead)',

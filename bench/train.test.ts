@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
 import { pytorchUnavailable } from './pytorch-reference'
-import { runTrainBench } from './train'
+import { runTrainBench, trainBenchOptionsFromEnv } from './train'
 
 /** Whether the optional package is installed here: the test holds either way. */
 function resolves(pkg: string): boolean {
@@ -90,5 +90,22 @@ describe('runTrainBench', () => {
       log: () => {},
     })
     expect(report.rows[0]?.skipped).toMatch(/^needs ~[\d.]+ GB, .* lower hidden channels or layers/)
+  })
+
+  it('takes its backbones and budget from the environment, and names what it cannot', () => {
+    const options = trainBenchOptionsFromEnv({
+      TMU_BENCH_CELLS: 'mau, simvp',
+      TMU_BENCH_BUDGET: '900',
+    })
+    expect(new Set(options.cases?.map((c) => c.cell))).toEqual(new Set(['mau', 'simvp']))
+    expect(options.cases?.length).toBe(4)
+    expect(options.budgetSeconds).toBe(900)
+    expect(() => trainBenchOptionsFromEnv({ TMU_BENCH_CELLS: 'mau,lstm' })).toThrow(
+      /TMU_BENCH_CELLS: no bench cases for lstm; known: convlstm, predrnn/,
+    )
+    expect(() => trainBenchOptionsFromEnv({ TMU_BENCH_BUDGET: 'long' })).toThrow(
+      'TMU_BENCH_BUDGET: seconds > 0, got "long"',
+    )
+    expect(trainBenchOptionsFromEnv({})).toEqual({})
   })
 })

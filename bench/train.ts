@@ -83,6 +83,34 @@ export const DEFAULT_CASES: readonly BenchCase[] = [
   ),
 ]
 
+/**
+ * What `npm run bench -- train` reads from the environment: `TMU_BENCH_CELLS` (comma-separated
+ * backbones, their default cases only) and `TMU_BENCH_BUDGET` (seconds a measurement may be
+ * predicted to take, for the OpenSTL sizes), so one slow row can be rerun alone.
+ */
+export function trainBenchOptionsFromEnv(env: NodeJS.ProcessEnv): TrainBenchOptions {
+  const options: { cases?: BenchCase[]; budgetSeconds?: number } = {}
+  if (env.TMU_BENCH_CELLS) {
+    const cells = env.TMU_BENCH_CELLS.split(',').map((c) => c.trim())
+    const known = new Set(DEFAULT_CASES.map((c) => c.cell))
+    const unknown = cells.filter((c) => !known.has(c as CellKind))
+    if (unknown.length) {
+      throw new Error(
+        `TMU_BENCH_CELLS: no bench cases for ${unknown.join(', ')}; known: ${[...known].join(', ')}`,
+      )
+    }
+    options.cases = DEFAULT_CASES.filter((c) => cells.includes(c.cell))
+  }
+  if (env.TMU_BENCH_BUDGET) {
+    const budget = Number(env.TMU_BENCH_BUDGET)
+    if (!(budget > 0)) {
+      throw new Error(`TMU_BENCH_BUDGET: seconds > 0, got ${JSON.stringify(env.TMU_BENCH_BUDGET)}`)
+    }
+    options.budgetSeconds = budget
+  }
+  return options
+}
+
 export interface TrainBenchOptions {
   readonly cases?: readonly BenchCase[]
   /** Backends to try (default: all, each skipped with its reason when it does not load). */
