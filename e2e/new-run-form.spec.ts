@@ -151,6 +151,10 @@ test('a SimVP run from its preset trains at the preset’s sizes, with recurrent
   await expect(setting('model.simvp.spatialChannels')).toHaveText('8')
   await expect(setting('model.simvp.translatorBlocks')).toHaveText('3')
   await expect(page.getByText(/Test: MSE \d/)).toBeVisible({ timeout: 180_000 })
+  // Its size, work per clip and the test rollouts' speed on the backend it trained on.
+  await expect(page.getByTestId('footprint')).toHaveText(
+    /^[\d,]+ parameters · [\d.]+ GFLOP per clip · [\d.]+ m?s per test clip \(\d+ frames\) on \w+$/,
+  )
   await page.screenshot({ path: test.info().outputPath('simvp-run.png'), fullPage: true })
   app.expectNoErrors()
 })

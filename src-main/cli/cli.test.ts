@@ -107,6 +107,12 @@ describe('tmu', () => {
     expect(stderr).not.toMatch(/error/i)
     expect(code).toBe(0)
     expect(stdout).toMatch(new RegExp(`completed on ${backend}`))
+    // What the model costs, and how fast its test clips were predicted there.
+    expect(stdout).toMatch(
+      new RegExp(
+        `\\n[\\d.,]+ (M )?parameters · [\\d.]+ GFLOP per clip · [\\d.]+ m?s per test clip \\(\\d+ frames\\) on ${backend}\\n`,
+      ),
+    )
   }, 240_000)
 
   it('zoo import works from a bare process; a failing one exits 1 at once, naming the problem', async () => {

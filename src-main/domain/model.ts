@@ -237,6 +237,13 @@ export function reverseSamplingFor(
   }
 }
 
+/** A model's size in a few characters: the stack's widths (64×64), or SimVP's hid_S/hid_T. */
+export function modelSizeText(model: Pick<ModelConfig, 'cell' | 'hidden' | 'simvp'>): string {
+  if (isRecurrentCell(model.cell)) return model.hidden.join('×')
+  const { spatialChannels, translatorChannels } = SimVpOptions.parse(model.simvp ?? {})
+  return `${spatialChannels}/${translatorChannels}`
+}
+
 /**
  * What a run of a non-recurrent model (SimVP) cannot ask for, in words: it reads whole true
  * frames and predicts all Tout at once (docs/method.md §2.10), so patches, scheduled and

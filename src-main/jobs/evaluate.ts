@@ -55,6 +55,8 @@ export type BeyondHorizon = Pick<MetricSummary, 'mse' | 'mae' | 'ssim' | 'psnr' 
 export interface Evaluation extends MetricSummary {
   /** Null when scored to the trained horizon only. */
   beyond: BeyondHorizon | null
+  /** The rollouts' own time, read back included (scoring and saving not), per clip. */
+  inference: { secondsPerClip: number; frames: number }
 }
 
 /**
@@ -117,12 +119,21 @@ export async function evaluateSplit(
   const gates: SavedClipGates[] = []
   const maps: Float32Array[] = []
   let mapsLayout: ClipMaps['layout'] | null = null
+  let rolloutSeconds = 0
+  let rolledOut = 0
   try {
     while (clips.length < count) {
       const batch = await batcher.next()
       const take = Math.min(batch.clipIndices.length, count - clips.length)
       const input = clipsToTensor(batch.framesBTHWC, batch.shape, inputFrames + horizon)
+      // The inference speed a run reports: the rollout to its values on the host, as a user's
+      // prediction gets them (read before the introspection, so that is not counted).
+      const started = performance.now()
       const prediction = trainer.predict(input, inputFrames, horizon)
+      const predicted = (await prediction.data()) as Float32Array
+      rolloutSeconds += (performance.now() - started) / 1000
+      rolledOut += batch.clipIndices.length
+      prediction.dispose()
       if (options.inspect) {
         // Over the trained steps, as a run scored to its trained horizon only.
         const trained =
@@ -140,8 +151,6 @@ export async function evaluateSplit(
         maps.push(...inspected.perClip.slice(0, mapsWanted))
       }
       input.dispose()
-      const predicted = (await prediction.data()) as Float32Array
-      prediction.dispose()
       const truth = truthFrames(batch.framesBTHWC, batch.shape, inputFrames, horizon)
       const frameSize = H * W * C
       const [trainedPrediction, beyondPrediction] = splitLeadTimes(
@@ -221,6 +230,7 @@ export async function evaluateSplit(
           nonFinite: extra.nonFinite,
         }
       : null,
+    inference: { secondsPerClip: rolloutSeconds / rolledOut, frames: horizon },
   }
 }
 

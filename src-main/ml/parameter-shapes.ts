@@ -264,7 +264,15 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
   return shapes
 }
 
-/** Scalar parameters of a network, every weight, bias and norm (the paper's ConvLSTM: 2 971 648). */
+/** BatchNorm's running estimates: saved with the weights (PyTorch's buffers), never trained. */
+const RUNNING_STATISTIC = /\.running_(mean|var)$/
+
+/**
+ * Scalar parameters of a network, every weight, bias and norm (the paper's ConvLSTM: 2 971 648);
+ * running statistics are not parameters, as PyTorch's `parameters()` and params.ts count them.
+ */
 export function parameterCount(model: ModelConfig): number {
-  return Object.values(parameterShapes(model)).reduce((n, shape) => n + elementCount(shape), 0)
+  return Object.entries(parameterShapes(model))
+    .filter(([name]) => !RUNNING_STATISTIC.test(name))
+    .reduce((n, [, shape]) => n + elementCount(shape), 0)
 }

@@ -28,6 +28,7 @@ const run: Run = {
   slurmJobId: null,
   node: null,
   partition: null,
+  footprint: { parameters: 3_498_112, gflopPerClip: 12.5 },
 }
 
 const evaluation: EvaluationSummary = {
@@ -67,6 +68,24 @@ describe('model card', () => {
     expect(md).toContain('| **mean** | **90.00** | **200.00** | **0.7000** | **—** |')
     expect(md).toMatch(/!\[MSE per frame\]\(data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+\)/)
     expect(md).toContain('TMU target (ConvLSTM 64×64, TMU at layer 1, λ = 0.1)')
+  })
+
+  it('says the model’s size, work per clip and, once tested, its speed on its backend', () => {
+    expect(renderModelCardMarkdown(input)).toContain('3.5 M parameters · 12.5 GFLOP per clip\n')
+    const tested = {
+      ...run,
+      test: { ...run.test!, inference: { secondsPerClip: 0.0412, frames: 30 } },
+    }
+    const line =
+      '3.5 M parameters · 12.5 GFLOP per clip · 41.2 ms per test clip (30 frames) on wasm'
+    expect(renderModelCardMarkdown({ ...input, run: tested })).toContain(line)
+    expect(renderModelCardHtml({ ...input, run: tested })).toContain(`<p>${line}</p>`)
+    // A SimVP card names its widths, not the recurrent defaults it does not read.
+    const config = RunConfig.parse({ model: { cell: 'simvp', patchSize: 1 }, train: {} })
+    const simvp = { ...run, kind: 'scratch' as const, sourceRunIds: [], config }
+    expect(renderModelCardMarkdown({ ...input, run: simvp, sources: [] })).toContain(
+      'SimVP (gSTA translator) 64/512',
+    )
   })
 
   it('writes a standalone HTML page with inline SVG curves and escaped text', () => {

@@ -1,4 +1,10 @@
-import { CELL_LABELS, type EvaluationSummary, type Run } from '../api/contract'
+import {
+  CELL_LABELS,
+  footprintText,
+  modelSizeText,
+  type EvaluationSummary,
+  type Run,
+} from '../api/contract'
 import { renderCurveSvg } from './svg-curve'
 import { escapeXml } from '../media/xml-text'
 
@@ -21,6 +27,8 @@ export function renderModelCardMarkdown(input: ModelCardInput): string {
     '',
     `*${describeKind(run)} · trained on **${run.datasetName ?? 'unknown dataset'}** · backend ${run.backend ?? '—'} · ` +
       `${run.iteration} iterations · status ${run.status}*`,
+    '',
+    footprintText(run),
     '',
     '## Lineage',
     '',
@@ -80,6 +88,7 @@ table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 10
 pre{background:#f6f7f9;padding:1em;overflow:auto}</style></head><body>
 <h1>${escapeXml(run.name)}</h1>
 <p><em>${escapeXml(describeKind(run))} · trained on <b>${escapeXml(run.datasetName ?? 'unknown dataset')}</b> · backend ${escapeXml(run.backend ?? '—')} · ${run.iteration} iterations · status ${run.status}</em></p>
+<p>${escapeXml(footprintText(run))}</p>
 <h2>Lineage</h2><ul>${lineage(input)
     .map((l) => `<li>${escapeXml(l)}</li>`)
     .join('')}</ul>
@@ -102,7 +111,7 @@ ${run.notes ? `<h2>Notes</h2><p>${escapeXml(run.notes)}</p>` : ''}
 
 function describeKind(run: Run): string {
   const { model } = run.config
-  const backbone = `${CELL_LABELS[model.cell]} ${model.hidden.join('×')}`
+  const backbone = `${CELL_LABELS[model.cell]} ${modelSizeText(model)}`
   switch (run.kind) {
     case 'tmu':
       return `TMU target (${backbone}, TMU at layer ${model.tmu?.layers.join(', ')}, λ = ${run.config.train.distillWeight})`

@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { RunConfig, TmuOptions } from '../api/contract'
 import { createWorkbench, type Workbench } from '../api/create-workbench'
+import { loadLatestCheckpoint } from '../ml/checkpoint/checkpoint-latest'
+import { elementCount } from '../ml/checkpoint/tensors'
 import {
   microConfig,
   setUpTinyRuns,
@@ -69,6 +71,13 @@ describe('runs', () => {
       error: null,
     })
     expect(done.test?.mse).toBeGreaterThan(0)
+    // Its size is the checkpoint's own count; its speed, the test rollouts' time per clip.
+    const { latest } = loadLatestCheckpoint(join(wb.paths.runs, String(run.id)))
+    const saved = Object.values(latest!.checkpoint.weights)
+    expect(done.footprint.parameters).toBe(saved.reduce((n, t) => n + elementCount(t.shape), 0))
+    expect(done.footprint.gflopPerClip).toBeGreaterThan(0)
+    expect(done.test?.inference?.frames).toBe(3)
+    expect(done.test?.inference?.secondsPerClip).toBeGreaterThan(0)
     expect(progress.at(-1)).toBe(4)
     const metrics = await wb.call('runs.metrics', { id: run.id })
     expect(metrics['train/loss']?.map(([i]) => i)).toEqual([1, 2, 3, 4])

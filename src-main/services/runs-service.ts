@@ -21,6 +21,7 @@ import {
 import { describeExit, type TrainerExit } from '../jobs/job-host'
 import type { TrainJobSpec, TrainerMessage } from '../jobs/trainer-protocol'
 import { listCheckpoints } from '../ml/checkpoint/checkpoint-latest'
+import { modelFootprint } from '../ml/model-footprint'
 import type { ExperimentsRepo } from '../store/experiments-repo'
 import type { JobRow, JobsRepo } from '../store/jobs-repo'
 import type { RunRow, RunsRepo } from '../store/runs-repo'
@@ -86,7 +87,8 @@ export function createRunsService(deps: RunsServiceDeps) {
   }
 
   function toRun(row: RunRow): Run {
-    return { ...row, config: RunConfig.parse(row.config) }
+    const config = RunConfig.parse(row.config)
+    return { ...row, config, footprint: modelFootprint(config.model, config.train) }
   }
 
   function changed(id: number) {

@@ -25,6 +25,7 @@ export interface RunRow {
     ssim: number | null
     psnr: number | null
     nonFiniteClips?: number
+    inference?: { secondsPerClip: number; frames: number }
   } | null
   createdAt: string
   startedAt: string | null
@@ -58,6 +59,8 @@ interface RawRow {
   test_ssim: number | null
   test_psnr: number | null
   test_non_finite: number | null
+  /** The latest test evaluation's `inference`, as JSON text. */
+  test_inference: string | null
   created_at: string
   started_at: string | null
   finished_at: string | null
@@ -81,7 +84,10 @@ const SELECT = `
     ${latest('test/ssim')} AS test_ssim, ${latest('test/psnr')} AS test_psnr,
     (SELECT json_extract(v.summary_json, '$.nonFiniteClips') FROM run_evaluations v
       WHERE v.run_id = r.id AND v.split = 'test' ORDER BY v.iteration DESC LIMIT 1)
-      AS test_non_finite
+      AS test_non_finite,
+    (SELECT json_extract(v.summary_json, '$.inference') FROM run_evaluations v
+      WHERE v.run_id = r.id AND v.split = 'test' ORDER BY v.iteration DESC LIMIT 1)
+      AS test_inference
   FROM runs r
   JOIN experiments e ON e.id = r.experiment_id AND e.deleted_at IS NULL
   LEFT JOIN datasets d ON d.id = r.dataset_id`
@@ -271,6 +277,14 @@ function toRun(row: RawRow): RunRow {
           ssim: row.test_ssim,
           psnr: row.test_psnr,
           ...(row.test_non_finite === null ? {} : { nonFiniteClips: row.test_non_finite }),
+          ...(row.test_inference === null
+            ? {}
+            : {
+                inference: JSON.parse(row.test_inference) as {
+                  secondsPerClip: number
+                  frames: number
+                },
+              }),
         }
       : null,
     createdAt: row.created_at,

@@ -44,8 +44,16 @@ export const Run = z.object({
       psnr: z.number().nullable(),
       /** Test clips predicted with a NaN or ±Inf (absent before the count was kept). */
       nonFiniteClips: z.number().int().optional(),
+      /** The test rollouts' seconds per clip and frames predicted (absent before it was kept). */
+      inference: z.object({ secondsPerClip: z.number(), frames: z.number().int() }).optional(),
     })
     .nullable(),
+  /** Size and work of the network its config describes (ml/model-footprint.ts). */
+  footprint: z.object({
+    parameters: z.number().int(),
+    /** Convolution GFLOP of one clip's rollout, Tin → Tout, as the test predicts it. */
+    gflopPerClip: z.number(),
+  }),
   createdAt: z.string(),
   /** Of the latest attempt: a resume starts a new one. */
   startedAt: z.string().nullable(),
@@ -147,6 +155,11 @@ export const EvaluationSummary = z.object({
     })
     .nullable()
     .optional(),
+  /**
+   * Seconds of the rollouts per clip (`frames` predicted, read back; scoring not counted), on
+   * the run's backend. Absent for evaluations recorded before it was kept.
+   */
+  inference: z.object({ secondsPerClip: z.number(), frames: z.number().int() }).optional(),
 })
 export type EvaluationSummary = z.infer<typeof EvaluationSummary>
 

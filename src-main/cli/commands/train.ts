@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { SimVpOptions, type Run, type RunConfig } from '../../api/contract'
+import { footprintText, modelSizeText, type Run } from '../../api/contract'
 import type { Workbench } from '../../api/create-workbench'
 import { followRun } from '../follow-run'
 import { printEvaluation } from '../evaluation-table'
@@ -61,13 +61,6 @@ export function registerTrain(program: Command) {
   })
 }
 
-/** How a run's default name gives the model's size: the stack's widths, or SimVP's hid_S/hid_T. */
-function sizeOf(model: RunConfig['model']): string {
-  if (model.cell !== 'simvp') return model.hidden.join('×')
-  const { spatialChannels, translatorChannels } = SimVpOptions.parse(model.simvp ?? {})
-  return `${spatialChannels}/${translatorChannels}`
-}
-
 async function createRun(workbench: Workbench, opts: TrainOptions): Promise<Run> {
   const refs = sourceRefs(opts)
   const sources = await Promise.all(refs.map((ref) => resolveSource(workbench, ref)))
@@ -77,7 +70,7 @@ async function createRun(workbench: Workbench, opts: TrainOptions): Promise<Run>
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ')
   return workbench.call('runs.create', {
     experimentId: experiment.id,
-    name: opts.name ?? `${config.model.cell} ${sizeOf(config.model)} ${stamp}`,
+    name: opts.name ?? `${config.model.cell} ${modelSizeText(config.model)} ${stamp}`,
     kind: opts.kind,
     datasetId: dataset.id,
     sourceRunIds: sources.map((s) => s.id),
@@ -91,6 +84,7 @@ async function finish(workbench: Workbench, runId: number) {
     const summary = await workbench.call('runs.evaluation', { id: run.id })
     if (summary) printEvaluation(summary)
     out.line(`run ${run.id} completed on ${run.backend}`)
+    out.line(footprintText(run))
     return
   }
   if (run.error) out.error(`run ${run.id} ${run.status}: ${run.error}`)
@@ -103,5 +97,5 @@ async function finish(workbench: Workbench, runId: number) {
 
 function describeModel(run: Run): string {
   const { model, train } = run.config
-  return `${model.cell} ${model.hidden.join('×')}, ${train.iterations} iterations of batch ${train.batchSize}`
+  return `${model.cell} ${modelSizeText(model)}, ${train.iterations} iterations of batch ${train.batchSize}`
 }

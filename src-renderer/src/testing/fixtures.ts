@@ -28,6 +28,7 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     slurmJobId: null,
     node: null,
     partition: null,
+    footprint: { parameters: 1_234_567, gflopPerClip: 12.5 },
     ...overrides,
   }
 }
