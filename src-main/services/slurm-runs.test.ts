@@ -44,13 +44,17 @@ const logText = async (wb: Workbench, id: number) =>
 /** What a run leaves in SQLite that does not depend on where or when it ran. */
 async function results(wb: Workbench, id: number) {
   const run = await wb.call('runs.get', { id })
+  // Inference speed is a clock reading of the machine that evaluated, not a result.
+  const { inference: _runSpeed, ...test } = run.test ?? {}
+  const evaluation = await wb.call('runs.evaluation', { id, split: 'test' })
+  const { inference: _evaluationSpeed, ...scores } = evaluation ?? {}
   return {
     status: run.status,
     iteration: run.iteration,
-    test: run.test,
+    test,
     lastLoss: run.lastLoss,
     metrics: await wb.call('runs.metrics', { id }),
-    evaluation: await wb.call('runs.evaluation', { id, split: 'test' }),
+    evaluation: scores,
   }
 }
 
