@@ -97,6 +97,19 @@ describe('tmu train options', () => {
     )
   })
 
+  it("takes TAU's presets with α·DDR, --ddr-weight on SimVP and TAU only", () => {
+    const tau = runConfigOf(parse('--preset', 'tau-openstl'), dataset)
+    expect(tau.model.cell).toBe('tau')
+    expect(tau.train).toMatchObject({ ddrWeight: 0.1, batchSize: 16, learningRate: 1e-3 })
+    expect(parameterCount(tau.model)).toBeGreaterThan(44e6)
+    const simvp = runConfigOf(parse('--preset', 'simvp-quick', '--ddr-weight', '0.2'), dataset)
+    expect(simvp.train.ddrWeight).toBe(0.2)
+    expect(runConfigOf(parse('--preset', 'simvp-quick'), dataset).train.ddrWeight).toBe(0)
+    expect(() => runConfigOf(parse('--ddr-weight', '0.1'), dataset)).toThrow(
+      /--ddr-weight: only a SimVP or TAU network/,
+    )
+  })
+
   it('records a TMU target as the New run form does: M from the sources, options as given', () => {
     const opts = parse(
       ...['--kind', 'tmu', '--sources', 'a,b', '--tmu-layers', '1,2', '--lambda', '0.5'],

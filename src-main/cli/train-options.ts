@@ -4,6 +4,7 @@ import {
   CELL_LABELS,
   CellKind,
   etaDecayFor,
+  isRecurrentCell,
   reverseSamplingFor,
   RUN_PRESETS,
   RunConfig,
@@ -58,6 +59,7 @@ export interface TrainOptions {
   sourceInput?: TrainConfig['sourceInput']
   sampling?: TrainConfig['sampling']
   decoupleWeight?: number
+  ddrWeight?: number
   backend: BackendPreference
   testClips?: number
 }
@@ -154,6 +156,11 @@ export function addTrainOptions(command: Command): Command {
       .option(
         '--decouple-weight <beta>',
         'predrnnv2: weight β of the memory-decoupling loss (default 0.1)',
+        num,
+      )
+      .option(
+        '--ddr-weight <alpha>',
+        "simvp, tau: weight α of TAU's differential divergence regularisation in the training loss (default: the preset's, 0.1 for tau-*, else 0)",
         num,
       )
       .option('--tmu-layers <list>', 'tmu: 1-based layers that are TMU cells (default 1)')
@@ -284,6 +291,10 @@ export function runConfigOf(
   if (opts.decoupleWeight !== undefined && model.cell !== 'predrnnv2') {
     throw new Error('--decouple-weight: only a PredRNN-V2 network (--cell predrnnv2) takes it')
   }
+  // No cell given: ModelConfig's default, ConvLSTM.
+  if (opts.ddrWeight !== undefined && isRecurrentCell(model.cell ?? 'convlstm')) {
+    throw new Error('--ddr-weight: only a SimVP or TAU network (--cell simvp, tau) takes it')
+  }
   // PredRNN-V2 trains with reverse sampling unless told otherwise, as its release does.
   const presetTrain: RunPreset['train'] = preset.train
   const sampling =
@@ -313,6 +324,7 @@ export function runConfigOf(
         distillWeight: opts.lambda,
         sourceInput: opts.sourceInput,
         decoupleWeight: opts.decoupleWeight,
+        ddrWeight: opts.ddrWeight,
       }),
       sampling,
       // A changed length keeps the schedules' shapes (η = 0 at 5/8 of training).

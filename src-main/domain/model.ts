@@ -10,7 +10,8 @@ import { z } from 'zod'
  * Backbones: the recurrent ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU),
  * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss), MIM (memory in memory) and
  * MAU (motion-aware unit), and the non-recurrent SimVP (gSTA translator, docs/method.md
- * §2.10), which maps the Tin context frames to the Tout future frames at once and holds no
+ * §2.10) and TAU (temporal attention unit, §2.11, SimVP's skeleton with another translator
+ * block), which map the Tin context frames to the Tout future frames at once and hold no
  * memory state.
  */
 export const CellKind = z.enum([
@@ -21,14 +22,18 @@ export const CellKind = z.enum([
   'mim',
   'mau',
   'simvp',
+  'tau',
 ])
 export type CellKind = z.infer<typeof CellKind>
 
+/** The models on SimVP's skeleton (docs/method.md §2.10, §2.11): no memory, one pass per Tin. */
+export type NonRecurrentCellKind = 'simvp' | 'tau'
+
 /** The backbones that step a memory through time: every one the TMU can read or be. */
-export type RecurrentCellKind = Exclude<CellKind, 'simvp'>
+export type RecurrentCellKind = Exclude<CellKind, NonRecurrentCellKind>
 
 export function isRecurrentCell(kind: CellKind): kind is RecurrentCellKind {
-  return kind !== 'simvp'
+  return kind !== 'simvp' && kind !== 'tau'
 }
 
 /** The recurrent backbones in CellKind's order: what a TMU target or source can be. */
@@ -44,6 +49,7 @@ export const CELL_LABELS: Record<CellKind, string> = {
   mim: 'MIM (memory in memory)',
   mau: 'MAU (motion-aware unit)',
   simvp: 'SimVP (gSTA translator)',
+  tau: 'TAU (temporal attention unit)',
 }
 
 /**
@@ -76,8 +82,8 @@ export function mauOptionsOf(model: Pick<ModelConfig, 'mau'>): MauOptions {
 
 /**
  * SimVP's sizes (OpenSTL's `SimVP_Model` arguments; defaults: their Moving MNIST gSTA
- * configuration). `hidden`, `kernelSize` and `layerNorm` are the recurrent stacks' and do
- * not apply.
+ * configuration), which TAU shares (its Moving MNIST configuration has the same ones).
+ * `hidden`, `kernelSize` and `layerNorm` are the recurrent stacks' and do not apply.
  */
 export const SimVpOptions = z.object({
   /**
@@ -91,7 +97,7 @@ export const SimVpOptions = z.object({
   translatorChannels: z.number().int().min(1).default(512),
   /** N_S: ConvSC blocks in the encoder (and decoder), every second one resampling by 2. */
   spatialBlocks: z.number().int().min(2).default(4),
-  /** N_T: gSTA blocks in the translator. */
+  /** N_T: translator blocks (gSTA for SimVP, TAU's temporal attention blocks for TAU). */
   translatorBlocks: z.number().int().min(2).default(8),
   /** spatio_kernel_enc and spatio_kernel_dec: odd kernel sizes of the ConvSC blocks. */
   encoderKernel: z.number().int().min(1).default(3),
@@ -134,7 +140,7 @@ export const ModelConfig = z.object({
   /** MAU only (cell 'mau'): spatial reduction and attention window; absent: their defaults. */
   mau: MauOptions.optional(),
   tmu: TmuOptions.optional(),
-  /** SimVP's sizes when `cell` is `simvp` (absent: OpenSTL's Moving MNIST ones). */
+  /** SimVP's sizes when `cell` is `simvp` or `tau` (absent: OpenSTL's Moving MNIST ones). */
   simvp: SimVpOptions.optional(),
 })
 export type ModelConfig = z.infer<typeof ModelConfig>
@@ -173,6 +179,11 @@ export const TrainConfig = z.object({
   reverseSamplingAlpha: z.number().positive().default(5_000),
   /** PredRNN-V2 only: weight β of the memory-decoupling loss (the release's decouple_beta). */
   decoupleWeight: z.number().min(0).default(0.1),
+  /**
+   * SimVP and TAU only: weight α of TAU's differential divergence regularisation added to the
+   * training loss (docs/method.md §2.11); 0 = plain MSE, OpenSTL's TAU uses 0.1.
+   */
+  ddrWeight: z.number().min(0).default(0),
   /** Train each batch a second time reversed in time. */
   reverseInput: z.boolean().default(true),
   evalEvery: z.number().int().min(1).default(5_000),
@@ -245,12 +256,20 @@ export function modelSizeText(model: Pick<ModelConfig, 'cell' | 'hidden' | 'simv
 }
 
 /**
- * What a run of a non-recurrent model (SimVP) cannot ask for, in words: it reads whole true
- * frames and predicts all Tout at once (docs/method.md §2.10), so patches, scheduled and
- * reverse sampling, reverse input and TMU layers do not apply. Empty for recurrent models.
+ * What a run asks of its kind of model that the kind does not have, in words. A
+ * non-recurrent model (SimVP, TAU) reads whole true frames and predicts all Tout at once
+ * (docs/method.md §2.10), so patches, scheduled and reverse sampling, reverse input and TMU
+ * layers do not apply; a recurrent one has no place for TAU's DDR term (§2.11), which reads
+ * the one-pass models' predicted sequence.
  */
-export function nonRecurrentConflicts(model: ModelConfig, train: TrainConfig): string[] {
-  if (isRecurrentCell(model.cell)) return []
+export function modelKindConflicts(model: ModelConfig, train: TrainConfig): string[] {
+  if (isRecurrentCell(model.cell)) {
+    return train.ddrWeight > 0
+      ? [
+          `${CELL_LABELS[model.cell]} trains on its own objective: ddrWeight (TAU's DDR) applies to SimVP and TAU only, got ${train.ddrWeight}`,
+        ]
+      : []
+  }
   const label = CELL_LABELS[model.cell]
   const problems: string[] = []
   if (model.patchSize !== 1) {

@@ -60,6 +60,28 @@ describe('forwardConvFlops', () => {
     expect(forwardConvFlops(model, 3, 4)).toBe(2 * countMultiplyAdds(model, 3, 4))
   })
 
+  it('counts SimVP and TAU as derived by hand: encoder and decoder per frame, translator per clip', () => {
+    // 8×8 frames, Tin = 2, hid_S 2, N_S 2 (latents 4×4), hid_T 4, N_T 2, MixMlp ×2; Tout = 2
+    // (steps 3): one pass. Per frame: encoder 9·1·2·64 + 9·2·2·16 = 1 728; decoder (upsampling
+    // block at 16 positions to 8 channels, then one at 64) 9·2·8·16 + 9·2·2·64 = 4 608, readout
+    // 2·64 = 128; × Tin = 12 928. Translator, once: two blocks of d = Tin·hid_S = hid_T = 4
+    // (no reductions) at 16 positions, per block proj₁ + proj₂ 2·16, dw 25·4 + 49·4, MixMlp
+    // 2·32 + 9·8: 464, plus conv1 2d² = 32 (gSTA) or d² = 16 (TAU). SimVP 2·(464 + 32)·16 =
+    // 15 872; TAU 2·(464 + 16)·16 = 15 360.
+    const sizes = {
+      inputFrames: 2,
+      spatialChannels: 2,
+      translatorChannels: 4,
+      spatialBlocks: 2,
+      translatorBlocks: 2,
+      mlpRatio: 2,
+    }
+    const model = (cell: 'simvp' | 'tau') =>
+      ModelConfig.parse({ cell, patchSize: 1, imageHeight: 8, imageWidth: 8, simvp: sizes })
+    expect(forwardConvFlops(model('simvp'), 1, 3)).toBe(2 * (12_928 + 15_872))
+    expect(forwardConvFlops(model('tau'), 1, 3)).toBe(2 * (12_928 + 15_360))
+  })
+
   it('counts the paper ConvLSTM as derived by hand', () => {
     // 4 × 64 ConvLSTM, 5×5 kernels, 64×64 frames in 4×4 patches: 16×16 positions, 16 channels.
     // Per position, layer 1: 25·(16 + 64)·256 = 512 000 MACs; layers 2–4: 25·(64 + 64)·256 =

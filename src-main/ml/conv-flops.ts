@@ -1,4 +1,5 @@
 import {
+  isRecurrentCell,
   mauOptionsOf,
   mauReductionSteps,
   SimVpOptions,
@@ -14,7 +15,7 @@ import { simVpParameterShapes } from './simvp/simvp-shapes'
  */
 export function forwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
   if (model.cell === 'mau') return 2 * mauMacsPerStep(model) * batch * steps
-  if (model.cell === 'simvp') return simVpForwardConvFlops(model, batch, steps)
+  if (!isRecurrentCell(model.cell)) return simVpForwardConvFlops(model, batch, steps)
   const cell = model.cell
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const frameChannels = model.patchSize * model.patchSize * model.channels
@@ -86,9 +87,11 @@ function mauMacsPerStep(model: ModelConfig): number {
 }
 
 /**
- * SimVP over a clip of `steps` + 1 frames, Tin of them context: one pass per Tin future frames,
- * each kernel's k²·Cin·Cout at the positions it runs on (stride-2 blocks at their output, the
- * translator at the latent grid).
+ * SimVP or TAU over a clip of `steps` + 1 frames, Tin of them context: one pass per Tin future
+ * frames, each kernel's k²·Cin·Cout at the positions it runs on (stride-2 blocks at their
+ * output, the translator at the latent grid), the encoder and decoder once per frame, the
+ * translator once per sample (it reads the Tin latents stacked along channels). TAU's SE
+ * branch is two tiny Linear layers per block, not counted.
  */
 function simVpForwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
   const o = model.simvp ?? SimVpOptions.parse({})
@@ -107,7 +110,8 @@ function simVpForwardConvFlops(model: ModelConfig, batch: number, steps: number)
   let macs = 0
   for (const [name, shape] of Object.entries(simVpParameterShapes(model))) {
     if (shape.length !== 4) continue
-    macs += shape.reduce((a, b) => a * b, 1) * positionsOf(name) * o.inputFrames
+    const runs = name.startsWith('hid.') ? 1 : o.inputFrames
+    macs += shape.reduce((a, b) => a * b, 1) * positionsOf(name) * runs
   }
   return 2 * macs * batch * passes
 }

@@ -5,8 +5,8 @@ import { createSimVpNetwork, type SimVpNetwork } from './simvp/simvp-network'
 /**
  * The one seam where a non-recurrent model enters the trainer, evaluation, prediction and
  * checkpoints: whatever `ModelConfig.cell` names, built from its seed, its weights in one
- * ParamStore. The recurrent stacks step through time (forward.ts); SimVP maps context to
- * future at once (simvp/simvp-forecast.ts).
+ * ParamStore. The recurrent stacks step through time (forward.ts); SimVP and TAU map
+ * context to future at once (simvp/simvp-forecast.ts).
  */
 export type ForecastNetwork = PredictiveNetwork | SimVpNetwork
 

@@ -1,4 +1,5 @@
 import {
+  isRecurrentCell,
   mauOptionsOf,
   mauReductionSteps,
   type ModelConfig,
@@ -226,7 +227,7 @@ function distillerShapes({ hid, grid }: Layer, sources: number): ParameterShapes
 
 export function parameterShapes(model: ModelConfig): ParameterShapes {
   const cell = model.cell
-  if (cell === 'simvp') return simVpParameterShapes(model)
+  if (!isRecurrentCell(cell)) return simVpParameterShapes(model)
   const { patchSize: p, kernelSize: k, hidden } = model
   const frameChannels = p * p * model.channels
   const reduction = cell === 'mau' ? mauOptionsOf(model).srSize : 1

@@ -12,7 +12,8 @@ import type { Rng } from './random'
  *   Both are cross-correlations, so no kernel flip.
  * - `layerNorm`: tfjs [h, w, C] (NHWC broadcast) → PyTorch LayerNorm([C, h, w]) weight/bias
  *   [C, h, w], i.e. transpose [2, 0, 1]; also MIM's [C, h, w] peepholes.
- * - `bias`: [out] in both.
+ * - `bias`: [out] in both; also what is laid out alike in both, such as a Linear weight kept
+ *   in PyTorch's [out, in] (`linearWeight`).
  *
  * Initialisation follows PyTorch's defaults so a model trained here starts where the release
  * would: conv weight and bias ~ U(−1/√fanIn, 1/√fanIn) (kaiming_uniform with a = √5),
@@ -47,6 +48,11 @@ export interface ParamBuilder {
   ): tf.Tensor4D
   /** Conv bias [out]; `fanIn` = in·kh·kw of its convolution. */
   convBias(name: string, fanIn: number, outChannels: number): tf.Tensor1D
+  /**
+   * Linear weight in PyTorch's own layout [out, in] (applied as x·Wᵀ), so it needs no
+   * transpose either way; ~ U(±1/√in), PyTorch's default.
+   */
+  linearWeight(name: string, inFeatures: number, outFeatures: number): tf.Tensor2D
   /** Layer-norm gain (ones) and shift (zeros), each [h, w, C]. */
   layerNorm(name: string, shapeHWC: [number, number, number]): LayerNormWeights
   /**
@@ -124,6 +130,10 @@ export function createParamStore(rng: Rng, trainable = true): ParamStore {
           'bias',
           uniform([outChannels], 1 / Math.sqrt(fanIn)),
         ) as tf.Tensor1D
+      },
+      linearWeight(name, inFeatures, outFeatures) {
+        const values = uniform([outFeatures, inFeatures], 1 / Math.sqrt(inFeatures))
+        return add(prefix + name, 'bias', values) as tf.Tensor2D
       },
       layerNorm(name, shapeHWC) {
         return {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import {
   learningRateAt,
-  nonRecurrentConflicts,
+  modelKindConflicts,
   type ModelConfig,
   type TrainConfig,
 } from '../domain/model'
@@ -26,8 +26,9 @@ import { updateRunningStatistics, type BatchMoments } from './simvp/simvp-networ
  * same clip reversed in time with the same mask, as the PredRNN release's trainer does; the
  * reported loss is then the mean of the two.
  *
- * A SimVP network (docs/method.md §2.10) takes the same steps on its own objective, with no
- * mask (η is reported as 0) and BatchNorm's running estimates updated after each pass.
+ * A SimVP or TAU network (docs/method.md §2.10, §2.11) takes the same steps on its own
+ * objective (MSE, + α·DDR where train.ddrWeight is set), with no mask (η is reported as 0)
+ * and BatchNorm's running estimates updated after each pass.
  *
  * Everything random comes from seeded streams (weights: stream 0, masks: stream 1), so the
  * state {weights, Adam moments, iteration, RNG state} resumes a run exactly.
@@ -125,7 +126,7 @@ export function createTrainer(
   train: TrainConfig,
   options: TrainerOptions = {},
 ): Trainer {
-  const conflicts = nonRecurrentConflicts(model, train)
+  const conflicts = modelKindConflicts(model, train)
   if (conflicts.length > 0) throw new Error(`trainer: ${conflicts.join('; ')}`)
   const network = createForecastNetwork(model, {
     seed: deriveSeed(train.seed, 0),

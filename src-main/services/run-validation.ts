@@ -1,6 +1,6 @@
 import {
   CELL_LABELS,
-  nonRecurrentConflicts,
+  modelKindConflicts,
   RunConfig,
   WorkbenchError,
   type Dataset,
@@ -79,12 +79,13 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
  * What the network itself cannot be, said when the run is filed rather than by its trainer:
  * frames that do not split into patches, PredRNN++ without a second layer for its gradient
  * highway (docs/method.md §2.6), MIM without a second layer for its first block (§2.8), a
- * zig-zag memory M through layers of different widths,
- * MAU's grid that its srSize cannot halve down to (§2.9), a reverse-sampling ramp that ends
- * before it starts (§2.7), and SimVP asked for what only recurrent models have (§2.10).
+ * zig-zag memory M through layers of different widths, MAU's grid that its srSize cannot
+ * halve down to (§2.9), a reverse-sampling ramp that ends before it starts (§2.7), SimVP or
+ * TAU asked for what only recurrent models have (§2.10), and a recurrent model asked for
+ * TAU's DDR (§2.11).
  */
 export function validateModel({ model, train }: RunConfig) {
-  const problems: string[] = [...nonRecurrentConflicts(model, train)]
+  const problems: string[] = [...modelKindConflicts(model, train)]
   const p = model.patchSize
   if (model.imageHeight % p !== 0 || model.imageWidth % p !== 0) {
     problems.push(

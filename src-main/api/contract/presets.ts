@@ -34,7 +34,9 @@ export interface RunPreset {
     reverseSamplingEnd?: number
     reverseSamplingAlpha?: number
     decoupleWeight?: number
-    /** Absent: the schema's (1); 0 for models that read no guesses (SimVP). */
+    /** Absent: the schema's (0, plain MSE); TAU's presets add α·DDR with OpenSTL's 0.1. */
+    ddrWeight?: number
+    /** Absent: the schema's (1); 0 for models that read no guesses (SimVP, TAU). */
     etaStart?: number
   }
   /** Test clips scored at the end; null = the whole test split. */
@@ -67,7 +69,7 @@ const OPENSTL_TRAIN = {
   etaDecay: 2e-5,
 }
 
-/** What a SimVP preset gives the recurrent-only model fields: ModelConfig's defaults. */
+/** What a SimVP or TAU preset gives the recurrent-only model fields: ModelConfig's defaults. */
 const RECURRENT_DEFAULTS = { hidden: [64, 64, 64, 64], kernelSize: 5 }
 
 export const RUN_PRESETS = {
@@ -216,6 +218,50 @@ export const RUN_PRESETS = {
       },
     },
     train: { ...OPENSTL_TRAIN, etaStart: 0 },
+    testClips: null,
+  },
+  /**
+   * TAU at simvp-quick's laptop scale (8 spatial channels, 4+4 ConvSC blocks, 2 temporal
+   * attention blocks of 32 channels, MixMlp ×4) and schedule, trained on MSE + 0.1·DDR as
+   * OpenSTL's TAU is (docs/method.md §2.11).
+   */
+  'tau-quick': {
+    label: 'TAU quick CPU',
+    model: {
+      ...RECURRENT_DEFAULTS,
+      cell: 'tau',
+      patchSize: 1,
+      simvp: {
+        spatialChannels: 8,
+        translatorChannels: 32,
+        spatialBlocks: 4,
+        translatorBlocks: 2,
+        mlpRatio: 4,
+      },
+    },
+    train: { ...QUICK_TRAIN, iterations: 100, etaStart: 0, ddrWeight: 0.1 },
+    testClips: 100,
+  },
+  /**
+   * OpenSTL's Moving MNIST TAU (configs/mmnist/TAU.py): SimVP's sizes (hid_S 64, hid_T 512,
+   * N_S 4, N_T 8, 3×3 spatial kernels, MixMlp ×8), 44.7 M parameters in their table; batch
+   * 16, Adam 1e-3, α = 0.1, drop path 0, 200 epochs (their one-cycle schedule is not
+   * modelled).
+   */
+  'tau-openstl': {
+    label: 'TAU OpenSTL',
+    model: {
+      ...RECURRENT_DEFAULTS,
+      cell: 'tau',
+      patchSize: 1,
+      simvp: {
+        spatialChannels: 64,
+        translatorChannels: 512,
+        spatialBlocks: 4,
+        translatorBlocks: 8,
+      },
+    },
+    train: { ...OPENSTL_TRAIN, etaStart: 0, ddrWeight: 0.1 },
     testClips: null,
   },
 } satisfies Record<string, RunPreset>

@@ -87,7 +87,7 @@ export const CreateStudyInput = z.object({
 
 /** A study's zoo and targets step a memory through time, which a TMU reads and carries. */
 const RecurrentCell = CellKind.refine(isRecurrentCell, {
-  message: 'SimVP holds no memory state: a study trains recurrent backbones',
+  message: 'SimVP and TAU hold no memory state: a study trains recurrent backbones',
 })
 
 export const FlyingDigitsInput = z.object({

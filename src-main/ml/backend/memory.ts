@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os'
 import {
+  isRecurrentCell,
   mauOptionsOf,
   mauReductionSteps,
   SimVpOptions,
@@ -124,7 +125,7 @@ export function estimateTrainingMemoryBytes(
   model: ModelConfig,
   train: TrainConfig,
 ): TrainingMemoryEstimate {
-  if (model.cell === 'simvp') return estimateSimVpMemoryBytes(model, train)
+  if (!isRecurrentCell(model.cell)) return estimateSimVpMemoryBytes(model, train)
   const steps = train.inputFrames + train.outputFrames - 1
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const patchChannels = model.patchSize * model.patchSize * model.channels
@@ -167,12 +168,14 @@ function estimateOf(
 }
 
 /**
- * SimVP (docs/method.md §2.10), one tensor per op like the cells: a ConvSC block keeps ~8
+ * SimVP and TAU (docs/method.md §2.10, §2.11), one tensor per op like the cells: a ConvSC block keeps ~8
  * tensors of its width per position (conv and bias, the stride-1 map a stride-2 block reads
  * from or the 4× map an upsampling one shuffles, GroupNorm's steps, SiLU); a gSTA block of width d at the latent grid keeps its
  * depthwise windows (25 + 49 of d, 9 of r·d for the MixMlp's r·d), ~6 r·d for the MixMlp's
  * other steps and ~20 d for the norms, attention and residuals. One pass per Tin future
- * frames. Not yet calibrated on a measurement: ACTIVATION_OVERHEAD is the recurrent one.
+ * frames. TAU's block (§2.11) keeps about as many (its conv1 map is half as wide, its SE
+ * products add two), so it shares the count. Not yet calibrated on a measurement:
+ * ACTIVATION_OVERHEAD is the recurrent one.
  */
 function estimateSimVpMemoryBytes(model: ModelConfig, train: TrainConfig): TrainingMemoryEstimate {
   const o = model.simvp ?? SimVpOptions.parse({})

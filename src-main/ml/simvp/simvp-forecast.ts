@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { TrainConfig } from '../../domain/model'
 import { pairwiseMean } from '../pairwise-sum'
 import { sliceTime } from '../time-axis'
+import { differentialDivergence } from './differential-divergence'
 import { forwardSimVp, type BatchMoments, type NormMode, type SimVpNetwork } from './simvp-network'
 
 /**
@@ -29,12 +30,13 @@ export function forecastSimVp(
 }
 
 /**
- * L = MSE of the Tout predicted frames against the truth (summed pairwise, as L_pred), with
- * BatchNorm on the batch's moments, recorded in `moments` for the running estimates.
+ * L = MSE of the Tout predicted frames against the truth (summed pairwise, as L_pred), plus
+ * α·DDR (TAU's differential divergence, §2.11) where train.ddrWeight α > 0, with BatchNorm
+ * on the batch's moments, recorded in `moments` for the running estimates.
  */
 export function simVpObjective(
   net: SimVpNetwork,
-  train: Pick<TrainConfig, 'inputFrames' | 'outputFrames'>,
+  train: Pick<TrainConfig, 'inputFrames' | 'outputFrames' | 'ddrWeight'>,
   framesBTHWC: tf.Tensor5D,
   moments: BatchMoments[],
 ): tf.Scalar {
@@ -42,6 +44,8 @@ export function simVpObjective(
     const context = sliceTime(framesBTHWC, 0, train.inputFrames)
     const future = sliceTime(framesBTHWC, train.inputFrames, train.outputFrames)
     const predicted = forecastSimVp(net, context, train.outputFrames, { training: true, moments })
-    return pairwiseMean(tf.squaredDifference(predicted, future)) as tf.Scalar
+    const mse = pairwiseMean(tf.squaredDifference(predicted, future)) as tf.Scalar
+    if (train.ddrWeight === 0) return mse
+    return tf.add(mse, tf.mul(train.ddrWeight, differentialDivergence(predicted, future)))
   })
 }

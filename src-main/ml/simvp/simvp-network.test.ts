@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RUN_PRESETS } from '../../api/contract/presets'
-import { ModelConfig, TrainConfig } from '../../domain/model'
+import { ModelConfig, TrainConfig, type NonRecurrentCellKind } from '../../domain/model'
 import { expectFiniteAndAgreeing, EXTREME_BACKENDS } from '../../testing/extreme-values'
 import { initBackend } from '../backend'
 import { sampleGradients, worstRelativeError } from '../gradient-check'
@@ -10,10 +10,13 @@ import { createTrainer } from '../training'
 import { forecastSimVp, simVpObjective } from './simvp-forecast'
 import { createSimVpNetwork, updateRunningStatistics, type BatchMoments } from './simvp-network'
 
-/** 8×8 frames, Tin = 2: two ConvSC blocks (one stride 2), two gSTA blocks of 6 channels. */
-const tinyModel = (channels = 1) =>
+/**
+ * 8×8 frames, Tin = 2: two ConvSC blocks (one stride 2), two translator blocks (8 → 6 → 8
+ * channels; TAU's SE branch 2 and 1 wide).
+ */
+const tinyModel = (cell: NonRecurrentCellKind, channels = 1) =>
   ModelConfig.parse({
-    cell: 'simvp',
+    cell,
     patchSize: 1,
     imageHeight: 8,
     imageWidth: 8,
@@ -27,37 +30,66 @@ const tinyModel = (channels = 1) =>
       mlpRatio: 2,
     },
   })
-const tinyTrain = TrainConfig.parse({
-  inputFrames: 2,
-  outputFrames: 3,
-  batchSize: 2,
-  etaStart: 0,
-  reverseInput: false,
-})
+/** Tout = 3: DDR (TAU's, on) sees two frame differences. */
+const tinyTrain = (cell: NonRecurrentCellKind) =>
+  TrainConfig.parse({
+    inputFrames: 2,
+    outputFrames: 3,
+    batchSize: 2,
+    etaStart: 0,
+    reverseInput: false,
+    ddrWeight: cell === 'tau' ? 0.1 : 0,
+  })
 
-describe('SimVP + gSTA', () => {
+/**
+ * Per model: its preset at OpenSTL's Moving MNIST sizes, the parameter count of their table,
+ * and the weights the finite-difference check perturbs (TAU: its attention, all the rest is
+ * SimVP's code, checked there).
+ */
+const CASES = [
+  {
+    cell: 'simvp',
+    label: 'SimVP + gSTA',
+    preset: 'simvp-openstl',
+    millions: 46.8,
+    checked: () => true,
+  },
+  {
+    cell: 'tau',
+    label: 'TAU',
+    preset: 'tau-openstl',
+    millions: 44.7,
+    checked: (name: string) => name.includes('.attn.'),
+  },
+] as const
+
+describe.each(CASES)('$label', ({ cell, preset, millions, checked }) => {
   beforeAll(async () => {
     await tf.setBackend('cpu')
   })
 
-  it("has OpenSTL's 46.8 M parameters at their Moving MNIST configuration", () => {
-    const preset = RUN_PRESETS['simvp-openstl'].model
-    const net = createSimVpNetwork(ModelConfig.parse(preset), { seed: 0, trainable: false })
-    expect(net.params.countParams() / 1e6).toBeCloseTo(46.8, 1)
+  it(`has OpenSTL's ${millions} M parameters at their Moving MNIST configuration`, () => {
+    const model = ModelConfig.parse(RUN_PRESETS[preset].model)
+    const net = createSimVpNetwork(model, { seed: 0, trainable: false })
+    const weights = Object.entries(parameterShapes(model))
+      .filter(([name]) => !/running_(mean|var)$/.test(name))
+      .reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0)
+    expect(net.params.countParams()).toBe(weights)
+    expect(net.params.countParams() / 1e6).toBeCloseTo(millions, 1)
     net.dispose()
   })
 
   it('names and shapes its parameters as parameterShapes says, in order', () => {
-    const net = createSimVpNetwork(tinyModel(), { seed: 0 })
+    const net = createSimVpNetwork(tinyModel(cell), { seed: 0 })
     const real = net.params.entries().map((e) => [e.name, [...e.variable.shape]])
-    expect(real).toEqual(Object.entries(parameterShapes(tinyModel())))
+    expect(real).toEqual(Object.entries(parameterShapes(tinyModel(cell))))
     expect(real.map(([name]) => name)).toContain('hid.enc.0.block.norm1.running_var')
     net.dispose()
   })
 
   it('predicts Tout frames from Tin, a longer horizon by feeding its own output back', () => {
     const before = tf.memory().numTensors
-    const net = createSimVpNetwork(tinyModel(), { seed: 1 })
+    const net = createSimVpNetwork(tinyModel(cell), { seed: 1 })
     tf.tidy(() => {
       const context = tf.randomUniform([2, 2, 8, 8, 1], 0, 1, 'float32', 4) as tf.Tensor5D
       const once = forecastSimVp(net, context, 2, { training: false })
@@ -73,11 +105,11 @@ describe('SimVP + gSTA', () => {
 
   it('trains BatchNorm on batch moments and folds them into its running estimates', () => {
     const before = tf.memory().numTensors
-    const net = createSimVpNetwork(tinyModel(), { seed: 2 })
+    const net = createSimVpNetwork(tinyModel(cell), { seed: 2 })
     const clip = tf.randomUniform([2, 5, 8, 8, 1], 0, 1, 'float32', 5) as tf.Tensor5D
     const moments: BatchMoments[] = []
     tf.tidy(() => {
-      simVpObjective(net, tinyTrain, clip, moments)
+      simVpObjective(net, tinyTrain(cell), clip, moments)
     })
     // Two passes (Tout = 3 > Tin = 2) through two blocks of two norms each.
     expect(moments).toHaveLength(8)
@@ -95,10 +127,10 @@ describe('SimVP + gSTA', () => {
 
   it('has the gradients finite differences give, on cpu', () => {
     const before = tf.memory().numTensors
-    const { net, loss, clip } = gradientProblem()
+    const { net, loss, clip } = gradientProblem(cell)
     const variables = net.params
       .entries()
-      .filter((e) => e.role === 'weight')
+      .filter((e) => e.role === 'weight' && checked(e.name))
       .map((e) => e.variable)
     const samples = sampleGradients(loss, variables, { randomEntries: 1, epsilon: 2e-3 })
     expect(worstRelativeError(samples, 5e-2)).toBeLessThan(1e-2)
@@ -108,7 +140,7 @@ describe('SimVP + gSTA', () => {
   })
 
   it('a training step lowers the loss of the clip it trained on', async () => {
-    const trainer = createTrainer(tinyModel(), { ...tinyTrain, learningRate: 1e-2 })
+    const trainer = createTrainer(tinyModel(cell), { ...tinyTrain(cell), learningRate: 1e-2 })
     const clip = tf.randomUniform([2, 5, 8, 8, 1], 0, 1, 'float32', 6) as tf.Tensor5D
     const first = await trainer.step(clip)
     let last = first
@@ -123,17 +155,17 @@ describe('SimVP + gSTA', () => {
 
   it('refuses what only recurrent models have, in words', () => {
     const train = TrainConfig.parse({ inputFrames: 2, outputFrames: 2 })
-    expect(() => createTrainer(tinyModel(), train)).toThrow(
+    expect(() => createTrainer(tinyModel(cell), train)).toThrow(
       /scheduled sampling does not apply.*reverse input does not apply/,
     )
-    const patched = { ...tinyModel(), patchSize: 2 }
-    expect(() => createTrainer(patched, tinyTrain)).toThrow('patchSize must be 1')
+    const patched = { ...tinyModel(cell), patchSize: 2 }
+    expect(() => createTrainer(patched, tinyTrain(cell))).toThrow('patchSize must be 1')
   })
 })
 
-/** Tiny SimVP, 3 channels, its training loss scaled to O(1) for float32 differences. */
-function gradientProblem() {
-  const net = createSimVpNetwork(tinyModel(3), { seed: 3 })
+/** Tiny SimVP or TAU, 3 channels, its training loss scaled to O(1) for float32 differences. */
+function gradientProblem(cell: NonRecurrentCellKind) {
+  const net = createSimVpNetwork(tinyModel(cell, 3), { seed: 3 })
   // Away from zero-initialised biases and unit norms, so every path weighs in.
   tf.tidy(() => {
     for (const e of net.params.entries().filter((e) => e.role === 'weight')) {
@@ -149,7 +181,7 @@ function gradientProblem() {
   const loss = () =>
     tf.tidy(() => {
       const moments: BatchMoments[] = []
-      const value = tf.mul(simVpObjective(net, tinyTrain, clip, moments), 10) as tf.Scalar
+      const value = tf.mul(simVpObjective(net, tinyTrain(cell), clip, moments), 10) as tf.Scalar
       tf.dispose(moments.flatMap((m) => [m.mean, m.variance]))
       return value
     })
@@ -168,14 +200,16 @@ function gradientsOf(problem: ReturnType<typeof gradientProblem>): Float32Array[
   return out.map((a) => Float32Array.from(a))
 }
 
-describe.each(EXTREME_BACKENDS)('SimVP + gSTA on the %s backend', (backend) => {
+describe.each(
+  EXTREME_BACKENDS.flatMap((backend) => CASES.map(({ cell, label }) => ({ backend, cell, label }))),
+)('$label on the $backend backend', ({ backend, cell }) => {
   afterAll(async () => {
     await tf.setBackend('cpu')
   })
 
   it("computes the cpu backend's loss and gradients", async () => {
     await tf.setBackend('cpu')
-    const cpuProblem = gradientProblem()
+    const cpuProblem = gradientProblem(cell)
     const reference = gradientsOf(cpuProblem)
     const weights = cpuProblem.net.params.getWeights()
     const cpuWeights = Object.fromEntries(
@@ -189,7 +223,7 @@ describe.each(EXTREME_BACKENDS)('SimVP + gSTA on the %s backend', (backend) => {
     cpuProblem.net.dispose()
     await initBackend(backend)
     const before = tf.memory().numTensors
-    const problem = gradientProblem()
+    const problem = gradientProblem(cell)
     tf.tidy(() => {
       for (const e of problem.net.params.entries()) {
         const w = cpuWeights[e.name]!
@@ -208,10 +242,10 @@ describe.each(EXTREME_BACKENDS)('SimVP + gSTA on the %s backend', (backend) => {
   })
 })
 
-describe('SimVP + gSTA at ±1e4', () => {
+describe.each(CASES)('$label at ±1e4', ({ cell }) => {
   it('keeps its outputs and gradients finite on every backend, agreeing with cpu', async () => {
     await expectFiniteAndAgreeing(() => {
-      const net = createSimVpNetwork(tinyModel(), { seed: 4 })
+      const net = createSimVpNetwork(tinyModel(cell), { seed: 4 })
       const clip = tf.tidy(() =>
         tf.mul(tf.sub(tf.randomUniform([2, 5, 8, 8, 1], 0, 1, 'float32', 9), 0.5), 2e4),
       ) as tf.Tensor5D
@@ -225,7 +259,7 @@ describe('SimVP + gSTA at ±1e4', () => {
       })
       const { value, grads } = tf.variableGrads(() => {
         const moments: BatchMoments[] = []
-        const loss = simVpObjective(net, tinyTrain, clip, moments)
+        const loss = simVpObjective(net, tinyTrain(cell), clip, moments)
         tf.dispose(moments.flatMap((m) => [m.mean, m.variance]))
         return loss
       }, variables)

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { SimVpOptions, type ModelConfig } from '../../domain/model'
 import { createParamStore, type ParamBuilder, type ParamStore } from '../params'
 import { createRng } from '../random'
+import { tauSqueezeWidth } from './simvp-shapes'
 import {
   conv,
   depthwiseConv,
@@ -15,10 +16,12 @@ import {
 } from './simvp-layers'
 
 /**
- * SimVP with the gSTA translator (Tan et al., SimVP v2), docs/method.md §2.10: per frame, an
- * encoder of N_S ConvSC blocks (conv → GroupNorm(2) → SiLU, every second block stride 2)
- * maps [H, W, C] to [h, w, hid_S]; the translator stacks the Tin latents along channels
- * ([h, w, Tin·hid_S]) and runs N_T gated spatial attention blocks; the decoder (ConvSC
+ * SimVP with the gSTA translator (Tan et al., SimVP v2), docs/method.md §2.10, and TAU (Tan
+ * et al., CVPR 2023, §2.11) on the same skeleton: per frame, an encoder of N_S ConvSC blocks
+ * (conv → GroupNorm(2) → SiLU, every second block stride 2) maps [H, W, C] to [h, w, hid_S];
+ * the translator stacks the Tin latents along channels ([h, w, Tin·hid_S]) and runs N_T
+ * blocks, gated spatial attention (gSTA, cell 'simvp') or temporal attention (cell 'tau');
+ * the decoder (ConvSC
  * blocks, every second one upsampling by PixelShuffle(2), the last one reading the sum with
  * the first encoder block's output) and a 1×1 readout give Tin frames back at once.
  *
@@ -42,13 +45,28 @@ export interface BatchNormLayer {
   readonly runningVariance: tf.Variable
 }
 
-interface GstaBlock {
+/**
+ * TAU's dynamic (squeeze-and-excitation) attention over channels: [out, in] Linear weights
+ * without bias, C → C // max(C // 16, 4) → C (OpenSTL's `fc.0`, `fc.2`).
+ */
+interface SqueezeExcitation {
+  readonly reduce: tf.Tensor2D
+  readonly expand: tf.Tensor2D
+}
+
+/**
+ * One translator block, gSTA's or TAU's: they share all but the attention's gate. The large
+ * kernel is 5×5 depthwise, 7×7 depthwise dilated by 3, then a 1×1: to [f, g] (2C) in gSTA,
+ * to f (C) in TAU, which scales it by `squeeze` instead.
+ */
+interface TranslatorBlock {
   readonly norm1: BatchNormLayer
   readonly proj1: ConvWeights
-  /** The large-kernel attention: 5×5 depthwise, 7×7 depthwise dilated by 3, 1×1 to [f, g]. */
   readonly conv0: ConvWeights
   readonly convSpatial: ConvWeights
   readonly conv1: ConvWeights
+  /** TAU's dynamic attention; null in gSTA. */
+  readonly squeeze: SqueezeExcitation | null
   readonly proj2: ConvWeights
   readonly norm2: BatchNormLayer
   readonly fc1: ConvWeights
@@ -61,6 +79,7 @@ interface GstaBlock {
 }
 
 export interface SimVpNetwork {
+  /** SimVP's skeleton, with gSTA's or TAU's translator as `config.cell` says. */
   readonly kind: 'simvp'
   readonly config: ModelConfig
   readonly options: SimVpOptions
@@ -68,7 +87,7 @@ export interface SimVpNetwork {
   readonly encoder: readonly ConvScBlock[]
   readonly decoder: readonly ConvScBlock[]
   readonly readout: ConvWeights
-  readonly translator: readonly GstaBlock[]
+  readonly translator: readonly TranslatorBlock[]
   dispose(): void
 }
 
@@ -88,7 +107,8 @@ function resamples(blocks: number): boolean[] {
 /**
  * OpenSTL's init drawn uniform with the same variance (the stream has no normal draws):
  * std σ ↔ bound σ·√3. ConvSC kernels: trunc_normal(σ = 0.02); gSTA kernels: normal with
- * σ = √(2 / fan_out), fan_out = k²·out/groups; their biases 0.
+ * σ = √(2 / fan_out), fan_out = k²·out/groups; their biases 0. TAU's block re-creates its
+ * attention after that init has run, so the attention keeps PyTorch's defaults.
  */
 const uniformBound = (std: number) => std * Math.sqrt(3)
 
@@ -143,32 +163,69 @@ function gstaConv(
   }
 }
 
-/** PyTorch's default Conv2d init (kaiming_uniform a = √5, bias U(±1/√fan_in)). */
-function defaultConv(b: ParamBuilder, name: string, inChannels: number, outChannels: number) {
+/**
+ * PyTorch's default Conv2d init (kaiming_uniform a = √5, bias U(±1/√fan_in)); a depthwise
+ * kernel's fan_in is k².
+ */
+function defaultConv(
+  b: ParamBuilder,
+  name: string,
+  k: number,
+  inChannels: number,
+  outChannels: number,
+  depthwise = false,
+): ConvWeights {
+  const perOutput = depthwise ? 1 : inChannels
   return {
-    kernel: b.convWeight(`${name}.weight`, 1, inChannels, outChannels),
-    bias: b.convBias(`${name}.bias`, inChannels, outChannels),
+    kernel: b.convWeight(`${name}.weight`, k, perOutput, outChannels),
+    bias: b.convBias(`${name}.bias`, k * k * perOutput, outChannels),
   }
 }
 
-function gstaBlock(
+type TranslatorKind = 'gsta' | 'tau'
+
+/** The attention's convolutions and gate, by OpenSTL's names under `attn.`. */
+function attention(b: ParamBuilder, kind: TranslatorKind, dim: number) {
+  const dk = 2 * ATTENTION_DILATION - 1
+  const ddk = largeKernelDilatedSize()
+  const unit = 'attn.spatial_gating_unit.'
+  if (kind === 'gsta') {
+    return {
+      proj1: gstaConv(b, 'attn.proj_1', 1, dim, dim),
+      conv0: gstaConv(b, `${unit}conv0`, dk, dim, dim, true),
+      convSpatial: gstaConv(b, `${unit}conv_spatial`, ddk, dim, dim, true),
+      conv1: gstaConv(b, `${unit}conv1`, 1, dim, 2 * dim),
+      squeeze: null,
+      proj2: gstaConv(b, 'attn.proj_2', 1, dim, dim),
+    }
+  }
+  const hidden = tauSqueezeWidth(dim)
+  return {
+    proj1: defaultConv(b, 'attn.proj_1', 1, dim, dim),
+    conv0: defaultConv(b, `${unit}conv0`, dk, dim, dim, true),
+    convSpatial: defaultConv(b, `${unit}conv_spatial`, ddk, dim, dim, true),
+    conv1: defaultConv(b, `${unit}conv1`, 1, dim, dim),
+    squeeze: {
+      reduce: b.linearWeight(`${unit}fc.0.weight`, dim, hidden),
+      expand: b.linearWeight(`${unit}fc.2.weight`, hidden, dim),
+    },
+    proj2: defaultConv(b, 'attn.proj_2', 1, dim, dim),
+  }
+}
+
+function translatorBlock(
   b: ParamBuilder,
+  kind: TranslatorKind,
   inChannels: number,
   outChannels: number,
   mlpRatio: number,
-): GstaBlock {
+): TranslatorBlock {
   const dim = inChannels
   const hiddenDim = dim * mlpRatio
-  const dk = 2 * ATTENTION_DILATION - 1
-  const ddk = largeKernelDilatedSize()
   const s = b.scoped('block.')
   return {
     norm1: batchNorm(s, 'norm1', dim),
-    proj1: gstaConv(s, 'attn.proj_1', 1, dim, dim),
-    conv0: gstaConv(s, 'attn.spatial_gating_unit.conv0', dk, dim, dim, true),
-    convSpatial: gstaConv(s, 'attn.spatial_gating_unit.conv_spatial', ddk, dim, dim, true),
-    conv1: gstaConv(s, 'attn.spatial_gating_unit.conv1', 1, dim, 2 * dim),
-    proj2: gstaConv(s, 'attn.proj_2', 1, dim, dim),
+    ...attention(s, kind, dim),
     norm2: batchNorm(s, 'norm2', dim),
     fc1: gstaConv(s, 'mlp.fc1', 1, dim, hiddenDim),
     dwconv: gstaConv(s, 'mlp.dwconv.dwconv', 3, hiddenDim, hiddenDim, true),
@@ -176,7 +233,7 @@ function gstaBlock(
     layerScale1: s.vector('layer_scale_1', dim, LAYER_SCALE_INIT),
     layerScale2: s.vector('layer_scale_2', dim, LAYER_SCALE_INIT),
     reduction:
-      inChannels === outChannels ? null : defaultConv(b, 'reduction', inChannels, outChannels),
+      inChannels === outChannels ? null : defaultConv(b, 'reduction', 1, inChannels, outChannels),
   }
 }
 
@@ -233,12 +290,14 @@ export function createSimVpNetwork(
         resample ? 'up' : 'none',
       ),
     )
-    const readout = defaultConv(root, 'dec.readout', hidS, config.channels)
+    const readout = defaultConv(root, 'dec.readout', 1, hidS, config.channels)
     const latentChannels = sizes.inputFrames * hidS
+    const kind = config.cell === 'tau' ? 'tau' : 'gsta'
     const translator = Array.from({ length: translatorBlocks }, (_, i) => {
       const inChannels = i === 0 ? latentChannels : hidT
       const outChannels = i === translatorBlocks - 1 ? latentChannels : hidT
-      return gstaBlock(root.scoped(`hid.enc.${i}.`), inChannels, outChannels, sizes.mlpRatio)
+      const scope = root.scoped(`hid.enc.${i}.`)
+      return translatorBlock(scope, kind, inChannels, outChannels, sizes.mlpRatio)
     })
     return {
       kind: 'simvp',
@@ -321,25 +380,42 @@ function applyConvSc(x: tf.Tensor4D, block: ConvScBlock, upsampling: boolean): t
   })
 }
 
+const pointwise = (v: tf.Tensor4D, w: ConvWeights) => conv(v, w, 0, 1)
+
 /**
- * One gSTA block: x ← x + s₁ ⊙ SA(BN₁(x)), x ← x + s₂ ⊙ MixMlp(BN₂(x)), then the reduction
- * where the width changes. SA(u) = proj₂(LKA(GELU(proj₁ u))) + u with
- * LKA(a) = σ(g) ⊙ f, [f, g] = conv1(dilated7×7(dw5×5(a))); MixMlp = fc₂(GELU(dw3×3(fc₁ ·))).
- * OpenSTL's drop path is not modelled (§2.10).
+ * The attention's gate on a = GELU(proj₁ u), from the large kernel's output k(a) =
+ * dilated7×7(dw5×5(a)). gSTA: σ(g) ⊙ f with [f, g] = conv1(k(a)). TAU: SE(a) ⊙ f ⊙ a with
+ * f = conv1(k(a)) and SE(a) = σ(W₂ ReLU(W₁ mean_{h,w} a)) per sample and channel.
  */
-function applyGsta(x: tf.Tensor4D, block: GstaBlock, mode: NormMode): tf.Tensor4D {
-  const pointwise = (v: tf.Tensor4D, w: ConvWeights) => conv(v, w, 0, 1)
+function gate(a: tf.Tensor4D, block: TranslatorBlock): tf.Tensor4D {
   const d = ATTENTION_DILATION
-  const u = applyBatchNorm(x, block.norm1, mode)
-  const a = gelu(pointwise(u, block.proj1))
   const spatial = depthwiseConv(
     depthwiseConv(a, block.conv0, d - 1, 1),
     block.convSpatial,
     (d * (largeKernelDilatedSize() - 1)) / 2,
     d,
   )
-  const [f, g] = tf.split(pointwise(spatial, block.conv1), 2, -1) as [tf.Tensor4D, tf.Tensor4D]
-  const attention = tf.add(pointwise(tf.mul(tf.sigmoid(g), f), block.proj2), u) as tf.Tensor4D
+  const projected = pointwise(spatial, block.conv1)
+  if (!block.squeeze) {
+    const [f, g] = tf.split(projected, 2, -1) as [tf.Tensor4D, tf.Tensor4D]
+    return tf.mul(tf.sigmoid(g), f)
+  }
+  const [batch, , , channels] = a.shape
+  const pooled = tf.mean(a, [1, 2]) as tf.Tensor2D
+  const hidden = tf.relu(tf.matMul(pooled, block.squeeze.reduce, false, true))
+  const se = tf.sigmoid(tf.matMul(hidden, block.squeeze.expand, false, true))
+  return tf.mul(tf.mul(tf.reshape(se, [batch, 1, 1, channels]), projected), a)
+}
+
+/**
+ * One translator block: x ← x + s₁ ⊙ SA(BN₁(x)), x ← x + s₂ ⊙ MixMlp(BN₂(x)), then the
+ * reduction where the width changes. SA(u) = proj₂(gate(GELU(proj₁ u))) + u;
+ * MixMlp = fc₂(GELU(dw3×3(fc₁ ·))). OpenSTL's drop path is not modelled (§2.10).
+ */
+function applyTranslatorBlock(x: tf.Tensor4D, block: TranslatorBlock, mode: NormMode): tf.Tensor4D {
+  const u = applyBatchNorm(x, block.norm1, mode)
+  const a = gelu(pointwise(u, block.proj1))
+  const attention = tf.add(pointwise(gate(a, block), block.proj2), u) as tf.Tensor4D
   const x1 = tf.add(x, tf.mul(block.layerScale1, attention)) as tf.Tensor4D
   const v = applyBatchNorm(x1, block.norm2, mode)
   const mlp = pointwise(gelu(depthwiseConv(pointwise(v, block.fc1), block.dwconv, 1, 1)), block.fc2)
@@ -369,7 +445,10 @@ export function forwardSimVp(
     const stacked = tf
       .transpose(tf.reshape(latent, [batch, frames, h, w, hidS]), [0, 2, 3, 1, 4])
       .reshape([batch, h, w, frames * hidS]) as tf.Tensor4D
-    const translated = net.translator.reduce((z, block) => applyGsta(z, block, mode), stacked)
+    const translated = net.translator.reduce(
+      (z, block) => applyTranslatorBlock(z, block, mode),
+      stacked,
+    )
     let y = tf
       .transpose(tf.reshape(translated, [batch, h, w, frames, hidS]), [0, 3, 1, 2, 4])
       .reshape([batch * frames, h, w, hidS]) as tf.Tensor4D

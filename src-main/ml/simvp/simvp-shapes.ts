@@ -1,9 +1,24 @@
 import { SimVpOptions, type ModelConfig } from '../../domain/model'
 
 /**
- * SimVP's parameters and running statistics by OpenSTL's names, tfjs layouts, in the order
- * simvp-network.ts creates them: what parameter-shapes.ts answers for a SimVP config, without
- * TensorFlow.js. parameter-shapes.test.ts checks it against a real network.
+ * The hidden width of TAU's squeeze-and-excitation branch over C channels, as OpenSTL writes
+ * it: C // r with r = max(C // 16, 4), which is 16 for every C ≥ 256 rather than C / 16
+ * (docs/method.md §2.11).
+ */
+export function tauSqueezeWidth(channels: number): number {
+  const width = Math.floor(channels / Math.max(Math.floor(channels / 16), 4))
+  if (width < 1) {
+    throw new Error(
+      `tau: a translator block of ${channels} channels leaves its SE branch no hidden unit (C // max(C // 16, 4) = 0); it needs at least 4 (simvp.translatorChannels, simvp.inputFrames × simvp.spatialChannels)`,
+    )
+  }
+  return width
+}
+
+/**
+ * SimVP's and TAU's parameters and running statistics by OpenSTL's names, tfjs layouts, in
+ * the order simvp-network.ts creates them: what parameter-shapes.ts answers for their
+ * configs, without TensorFlow.js. parameter-shapes.test.ts checks it against a real network.
  */
 export function simVpParameterShapes(model: ModelConfig): Record<string, number[]> {
   const o = model.simvp ?? SimVpOptions.parse({})
@@ -37,7 +52,14 @@ export function simVpParameterShapes(model: ModelConfig): Record<string, number[
     conv(`${block}.attn.proj_1`, 1, dim, dim)
     conv(`${block}.attn.spatial_gating_unit.conv0`, 5, 1, dim)
     conv(`${block}.attn.spatial_gating_unit.conv_spatial`, 7, 1, dim)
-    conv(`${block}.attn.spatial_gating_unit.conv1`, 1, dim, 2 * dim)
+    // gSTA's 1×1 gives [f, g]; TAU's gives f and scales it by its SE branch ([out, in]).
+    const unit = `${block}.attn.spatial_gating_unit`
+    conv(`${unit}.conv1`, 1, dim, model.cell === 'tau' ? dim : 2 * dim)
+    if (model.cell === 'tau') {
+      const hidden = tauSqueezeWidth(dim)
+      shapes[`${unit}.fc.0.weight`] = [hidden, dim]
+      shapes[`${unit}.fc.2.weight`] = [dim, hidden]
+    }
     conv(`${block}.attn.proj_2`, 1, dim, dim)
     norm('norm2')
     conv(`${block}.mlp.fc1`, 1, dim, o.mlpRatio * dim)

@@ -55,13 +55,20 @@ describe('checkTmuCompatibility', () => {
     ).not.toThrow()
   })
 
-  it('refuses a SimVP source: it holds no memory state to transfer', () => {
+  it('refuses a SimVP or TAU source: neither holds memory state to transfer', () => {
     expect(() =>
       checkTmuCompatibility(target, [
         { name: 'simvp', config: source({ cell: 'simvp', patchSize: 1 }) },
         { name: 'conv', config: source({}) },
       ]),
     ).toThrow('source "simvp" is a SimVP (gSTA translator) network, which holds no memory state')
+    expect(() =>
+      checkTmuCompatibility(target, [
+        { name: 'tau', config: source({ cell: 'tau', patchSize: 1 }) },
+      ]),
+    ).toThrow(
+      'source "tau" is a TAU (temporal attention unit) network, which holds no memory state',
+    )
   })
 
   it('names the source and both widths when a TMU layer does not fit', () => {

@@ -50,8 +50,9 @@ const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   // T, MAU's temporal state, carried along time in a layer as C is (S goes up as H does);
   // [B, h/sr, w/sr, hidden], so it stands for C only where srSize leaves the grid as is (§2.9).
   mau: true,
-  // SimVP holds no memory state at all (§2.10): nothing to hand a TMU.
+  // SimVP and TAU hold no memory state at all (§2.10, §2.11): nothing to hand a TMU.
   simvp: false,
+  tau: false,
 }
 
 /** Throws IncompatibleSourcesError listing every problem; returns quietly when all fit. */
@@ -87,8 +88,10 @@ function sourceProblems(
       .join(', ')
     return [`${label} is a TMU network; sources are plain networks (${plain})`]
   }
-  if (config.cell === 'simvp') {
-    return [`${label} is a ${CELL_LABELS.simvp} network, which holds no memory state to transfer`]
+  if (!isRecurrentCell(config.cell)) {
+    return [
+      `${label} is a ${CELL_LABELS[config.cell]} network, which holds no memory state to transfer`,
+    ]
   }
   if (!TRANSFERABLE_MEMORY[config.cell]) {
     return [

@@ -135,6 +135,27 @@ describe('run form', () => {
     })
   })
 
+  it("sends TAU's preset sizes and α, the translator sized for the form's Tin", () => {
+    const { errors, input } = validateRunForm(
+      tinyForm({ ...PRESETS['tau-quick'].values, inputFrames: 3, outputFrames: 3 }),
+      dataset,
+    )
+    expect(errors).toEqual({})
+    expect(input?.config.model).toMatchObject({
+      cell: 'tau',
+      simvp: { spatialChannels: 8, translatorChannels: 32, inputFrames: 3 },
+    })
+    expect(input?.config.train.ddrWeight).toBe(0.1)
+    const recurrent = validateRunForm(
+      tinyForm({ ...PRESETS['tau-quick'].values, cell: 'convlstm' }),
+      dataset,
+    )
+    expect(recurrent.input?.config.train.ddrWeight).toBe(0)
+    expect(recurrent.input?.config.model.simvp).toBeUndefined()
+    const negative = validateRunForm(tinyForm({ cell: 'tau', ddrWeight: -1 }), dataset)
+    expect(negative.errors.ddrWeight).toBe('α must be ≥ 0')
+  })
+
   it('names each field that is wrong', () => {
     const { errors, input } = validateRunForm(
       tinyForm({ name: ' ', kernelSize: 4, patchSize: 5, inputFrames: 4, outputFrames: 4 }),

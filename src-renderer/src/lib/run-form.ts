@@ -1,9 +1,9 @@
 import {
   CreateRunInput,
-  reverseSamplingFor,
   isRecurrentCell,
+  reverseSamplingFor,
   MauOptions,
-  nonRecurrentConflicts,
+  modelKindConflicts,
   RUN_PRESETS,
   type RunPreset,
   type RunPresetName,
@@ -71,6 +71,8 @@ export interface RunForm {
   reverseSamplingAlpha: number
   /** PredRNN-V2's β. */
   decoupleWeight: number
+  /** SimVP's and TAU's α of the differential divergence term (docs/method.md §2.11). */
+  ddrWeight: number
   backend: BackendPreference
   distillWeight: number
   /** 1-based TMU layer indices as typed, e.g. "1" or "1, 2". */
@@ -140,6 +142,7 @@ export function defaultRunForm(): RunForm {
     reverseSamplingEnd: TRAIN.reverseSamplingEnd,
     reverseSamplingAlpha: TRAIN.reverseSamplingAlpha,
     decoupleWeight: TRAIN.decoupleWeight,
+    ddrWeight: TRAIN.ddrWeight,
     backend: 'auto',
     distillWeight: TRAIN.distillWeight,
     tmuLayers: '1',
@@ -193,6 +196,7 @@ function presetValues(preset: RunPreset): { label: string; values: Partial<RunFo
       // release's β, and a reverse ramp in the release's proportions of its length.
       sampling: 'standard',
       decoupleWeight: TRAIN.decoupleWeight,
+      ddrWeight: TRAIN.ddrWeight,
       ...reverseSamplingFor(preset.train.iterations),
       ...preset.train,
       etaStart: preset.train.etaStart ?? 1,
@@ -263,6 +267,7 @@ export function formFromRun(run: Run): Partial<RunForm> {
     reverseSamplingEnd: train.reverseSamplingEnd,
     reverseSamplingAlpha: train.reverseSamplingAlpha,
     decoupleWeight: train.decoupleWeight,
+    ddrWeight: train.ddrWeight,
     backend,
     distillWeight: train.distillWeight,
     sourceInput: train.sourceInput,
@@ -387,6 +392,9 @@ export function validateRunForm(
   if (form.cell === 'predrnnv2' && !(form.decoupleWeight >= 0)) {
     errors.decoupleWeight = 'β must be ≥ 0'
   }
+  if (!isRecurrentCell(form.cell) && !(form.ddrWeight >= 0)) {
+    errors.ddrWeight = 'α must be ≥ 0'
+  }
   if (!Number.isInteger(form.seed)) errors.seed = 'seed must be a whole number'
 
   if (form.kind === 'finetune' && form.sourceRunIds.length !== 1) {
@@ -433,6 +441,8 @@ export function validateRunForm(
         reverseSamplingEnd: form.reverseSamplingEnd,
         reverseSamplingAlpha: form.reverseSamplingAlpha,
         decoupleWeight: form.decoupleWeight,
+        // A recurrent model has no DDR term, and the form hides its field then.
+        ddrWeight: isRecurrentCell(form.cell) ? 0 : form.ddrWeight,
         distillWeight: form.distillWeight,
         sourceInput: form.sourceInput,
       },
@@ -440,9 +450,9 @@ export function validateRunForm(
     },
   }
   const parsed = CreateRunInput.safeParse(input)
-  // SimVP refuses what only recurrent models have (docs/method.md §2.10), said beside the backbone.
+  // SimVP and TAU refuse what only recurrent models have (docs/method.md §2.10), said beside the backbone.
   const conflicts = parsed.success
-    ? nonRecurrentConflicts(parsed.data.config.model, parsed.data.config.train)
+    ? modelKindConflicts(parsed.data.config.model, parsed.data.config.train)
     : []
   if (conflicts.length) return { errors: { ...errors, cell: conflicts.join('; ') }, input: null }
   if (parsed.success) return { errors, input }
