@@ -158,3 +158,34 @@ test('a SimVP run from its preset trains at the preset’s sizes, with recurrent
   await page.screenshot({ path: test.info().outputPath('simvp-run.png'), fullPage: true })
   app.expectNoErrors()
 })
+
+test('a TAU run from its preset trains with its differential divergence weight', async ({
+  page,
+  serve,
+}) => {
+  const app = new WorkbenchPage(page)
+  await app.open(serve.url)
+  const form = await app.openNewRunForm(serve.url)
+  await form.getByRole('button', { name: 'TAU quick CPU' }).click()
+  await expect(form.getByLabel('Cell')).toHaveValue('tau')
+  await expect(form.getByLabel('DDR α (differential divergence)')).toHaveValue('0.1')
+  await expect(form.getByLabel('Hidden channels per layer')).toHaveCount(0)
+  await form.getByLabel('Name').fill('tau small')
+  await form.getByLabel('Iterations').fill('4')
+  await form.getByLabel('Batch size').fill('2')
+  await form.screenshot({ path: test.info().outputPath('new-run-tau.png') })
+  await form.getByRole('button', { name: 'Create and start' }).click()
+
+  await expect(page.locator('[data-run-detail="tau small"]')).toBeVisible()
+  const config = page.getByRole('region', { name: 'Configuration' })
+  const setting = (key: string) => config.locator('dt', { hasText: key }).locator('+ dd')
+  await expect(setting('model.cell')).toHaveText('tau')
+  await expect(setting('train.ddrWeight')).toHaveText('0.1')
+  // A stack's widths are recorded with their defaults but TAU never reads them.
+  await expect(config.locator('dt', { hasText: 'model.hidden' })).toHaveCount(0)
+  await config.getByRole('button', { name: /^Show \d+ settings this model does not read$/ }).click()
+  await expect(setting('model.hidden')).toHaveText('[64, 64, 64, 64]')
+  await expect(page.getByText(/Test: MSE \d/)).toBeVisible({ timeout: 180_000 })
+  await page.screenshot({ path: test.info().outputPath('tau-run.png'), fullPage: true })
+  app.expectNoErrors()
+})

@@ -10,6 +10,7 @@ export {
 export type { BackendName } from '../../domain/backends'
 export * from '../../domain/model'
 export * from '../../domain/runs'
+export * from '../../domain/unread-settings'
 export * from './datasets'
 export * from './errors'
 export * from './experiments'
