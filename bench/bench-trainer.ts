@@ -26,6 +26,8 @@ export interface BenchShape {
   readonly patch?: number
   /** What a preset sets beyond the stack: MAU's reduction and window, SimVP's sizes. */
   readonly options?: { readonly mau?: Partial<MauOptions>; readonly simvp?: Partial<SimVpOptions> }
+  /** TAU's DDR weight α from its preset: the term is part of each iteration's work. */
+  readonly ddrWeight?: number
 }
 
 export const DEFAULT_SHAPES: readonly BenchShape[] = [
@@ -50,8 +52,9 @@ export function configsFor(cell: CellKind, shape: BenchShape) {
     inputFrames: FRAMES_IN,
     outputFrames: FRAMES_OUT,
     reverseInput: false,
-    // A non-recurrent model reads only true context (nonRecurrentConflicts).
+    // A non-recurrent model reads only true context (modelKindConflicts).
     ...(isRecurrentCell(cell) ? {} : { etaStart: 0 }),
+    ...(shape.ddrWeight ? { ddrWeight: shape.ddrWeight } : {}),
   })
   return { model, train }
 }

@@ -2,10 +2,12 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import {
+  isRecurrentCell,
   mauOptionsOf,
   SimVpOptions,
   type CellKind,
   type ModelConfig,
+  type TrainConfig,
 } from '../src-main/domain/model'
 import { DEFAULT_PYTHON } from '../src-main/testing/pytorch'
 
@@ -35,14 +37,18 @@ export interface PyTorchServeRequest {
 
 /**
  * A model's options beyond its stack, as the references' constructors name them: MAU's
- * sr_size and τ, SimVP's sizes (OpenSTL's argument names). Empty for the other backbones.
+ * sr_size and τ, SimVP's and TAU's sizes (OpenSTL's argument names), TAU's translator and
+ * DDR weight. Empty for the other backbones.
  */
-export function referenceOptions(model: ModelConfig): Record<string, number> {
+export function referenceOptions(
+  model: ModelConfig,
+  train: Pick<TrainConfig, 'ddrWeight'>,
+): Record<string, number | string> {
   if (model.cell === 'mau') {
     const { srSize, tau } = mauOptionsOf(model)
     return { sr_size: srSize, tau }
   }
-  if (model.cell !== 'simvp') return {}
+  if (isRecurrentCell(model.cell)) return {}
   const o = SimVpOptions.parse(model.simvp ?? {})
   return {
     hid_s: o.spatialChannels,
@@ -54,6 +60,8 @@ export function referenceOptions(model: ModelConfig): Record<string, number> {
     mlp_ratio: o.mlpRatio,
     input_frames: o.inputFrames,
     channels: model.channels,
+    translator: model.cell === 'tau' ? 'tau' : 'gsta',
+    ddr_weight: train.ddrWeight,
   }
 }
 

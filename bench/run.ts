@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- <name> [<name> …]`: runs benchmarks, prints their figures and saves each
- * result with a description of the machine to bench/results/<name>.json. Speed and memory
- * targets live here, never in timed tests.
+ * result with a description of the machine to bench/results/<name>.json, or to
+ * <TMU_BENCH_RESULT>.json: a partial run (TMU_BENCH_CELLS) then leaves the full one's file as
+ * it was. Speed and memory targets live here, never in timed tests.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -64,13 +65,18 @@ async function main() {
     process.exitCode = names.length === 0 ? 0 : 1
     return
   }
+  if (process.env.TMU_BENCH_RESULT && names.length > 1) {
+    console.error('TMU_BENCH_RESULT names one result file: run one bench at a time with it')
+    process.exitCode = 1
+    return
+  }
   const dir = join(import.meta.dirname, 'results')
   mkdirSync(dir, { recursive: true })
   for (const name of names) {
     console.log(`== ${name}: ${benches[name]!.describe}`)
     const started = new Date()
     const result = await (await benches[name]!.load())()
-    const file = join(dir, `${name}.json`)
+    const file = join(dir, `${process.env.TMU_BENCH_RESULT ?? name}.json`)
     writeFileSync(
       file,
       JSON.stringify(

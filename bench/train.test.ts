@@ -42,7 +42,7 @@ describe('runTrainBench', () => {
   })
 
   it.skipIf(torchMissing !== null)(
-    `times MIM and SimVP alternately with their PyTorch references, from a frame store's batches${torchMissing ? ` (skipped: ${torchMissing})` : ''}`,
+    `times MIM and TAU alternately with their PyTorch references, from a frame store's batches${torchMissing ? ` (skipped: ${torchMissing})` : ''}`,
     async () => {
       const simvp = {
         spatialChannels: 4,
@@ -54,10 +54,10 @@ describe('runTrainBench', () => {
       const report = await runTrainBench({
         cases: [
           { cell: 'mim', shape: { layers: 2, hidden: 4, batch: 1, kernel: 3 } },
-          // SimVP's sizes reach its reference as options; its frames are whole (patch 1).
+          // TAU's sizes and DDR weight reach its reference as options; its frames are whole.
           {
-            cell: 'simvp',
-            shape: { layers: 1, hidden: 1, batch: 1, patch: 1, options: { simvp } },
+            cell: 'tau',
+            shape: { layers: 1, hidden: 1, batch: 1, patch: 1, options: { simvp }, ddrWeight: 0.1 },
           },
         ],
         backends: ['wasm'],

@@ -64,6 +64,7 @@ function presetShape(name: keyof typeof RUN_PRESETS): BenchShape {
     kernel: model.kernelSize,
     patch: model.patchSize,
     ...('simvp' in model ? { options: { simvp: model.simvp } } : {}),
+    ...('ddrWeight' in train ? { ddrWeight: train.ddrWeight } : {}),
   }
 }
 
@@ -75,7 +76,7 @@ export const DEFAULT_CASES: readonly BenchCase[] = [
   ...(['convlstm', 'predrnn'] as const).flatMap((cell) =>
     DEFAULT_SHAPES.map((shape) => ({ cell, shape })),
   ),
-  ...(['predrnnpp', 'predrnnv2', 'mim', 'mau', 'simvp'] as const).flatMap((cell) =>
+  ...(['predrnnpp', 'predrnnv2', 'mim', 'mau', 'simvp', 'tau'] as const).flatMap((cell) =>
     (['quick', 'openstl'] as const).map((size) => ({
       cell,
       shape: presetShape(`${cell}-${size}`),
@@ -380,7 +381,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
             batch: shape.batch,
             kernel,
             patch: model.patchSize,
-            modelOptions: JSON.stringify(referenceOptions(model)),
+            modelOptions: JSON.stringify(referenceOptions(model, train)),
             threads: pytorchThreads,
             warmup,
             device: 'cpu',

@@ -157,11 +157,19 @@ def fixture_model(cell, frame_ch, hidden, k, side, t_in, options):
 
         net = Mau(hidden, k, frame_ch, grid, options["sr_size"], options["tau"])
         return net, lambda frames: (net(frames, t_in, frames.shape[1] - 1), 0.0)
-    if cell == "simvp":
-        from simvp_reference import SimVp
+    if cell in ("simvp", "tau"):
+        from simvp_reference import SimVp, differential_divergence
 
         net = SimVp(options)
-        return net, lambda frames: (net(frames[:, :t_in]), 0.0)
+
+        def one_pass(frames):
+            guesses = net(frames[:, :t_in])
+            truth = frames[:, t_in : t_in + guesses.shape[1]]
+            # TAU trains on MSE + α·DDR (OpenSTL's TAU: α = 0.1); SimVP on MSE alone.
+            alpha = options.get("ddr_weight", 0)
+            return guesses, alpha * differential_divergence(guesses, truth) if alpha else 0.0
+
+        return net, one_pass
     from predrnnv2_reference import PredRnnV2
 
     net = PredRnnV2(hidden, k, frame_ch, grid, False)
@@ -179,10 +187,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--cell",
-        choices=["convlstm", "predrnn", "predrnnpp", "predrnnv2", "mim", "mau", "simvp"],
+        choices=["convlstm", "predrnn", "predrnnpp", "predrnnv2", "mim", "mau", "simvp", "tau"],
         default="predrnn",
     )
-    ap.add_argument("--model-options", default="{}", help="JSON: MAU's and SimVP's sizes")
+    ap.add_argument("--model-options", default="{}", help="JSON: MAU's, SimVP's and TAU's sizes")
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--batch", type=int, default=8)
