@@ -1,3 +1,5 @@
+import { NewRunPage } from './pages/journey-pages'
+import { RunDetailPage, TmuRunForm } from './pages/transfer-pages'
 import { WorkbenchPage } from './pages/workbench-page'
 import { expect, test } from './serve-fixture'
 import { tmu } from './tmu-cli'
@@ -187,5 +189,68 @@ test('a TAU run from its preset trains with its differential divergence weight',
   await expect(setting('model.hidden')).toHaveText('[64, 64, 64, 64]')
   await expect(page.getByText(/Test: MSE \d/)).toBeVisible({ timeout: 180_000 })
   await page.screenshot({ path: test.info().outputPath('tau-run.png'), fullPage: true })
+  app.expectNoErrors()
+})
+
+test('a PredRNN TMU target from the form transfers M too when asked, and records it', async ({
+  page,
+  serve,
+}) => {
+  // A source and a target train one after the other on 2 cores.
+  test.setTimeout(180_000)
+  await tmu(
+    serve.workspace,
+    'data',
+    'generate',
+    'tiny',
+    ...['--size', '32', '--digit-size', '16'],
+    ...['--frames', '6', '--train', '16', '--val', '4', '--test', '4'],
+  )
+  const app = new WorkbenchPage(page)
+  await app.open(serve.url)
+  const tiny = {
+    Layers: 2,
+    'Hidden channels per layer': 8,
+    'Kernel size': 3,
+    'Patch size': 4,
+    'Input frames (Tin)': 3,
+    'Output frames (Tout)': 3,
+    'Batch size': 2,
+    Iterations: 2,
+    'Evaluate every': 2,
+    'Checkpoint every': 2,
+  }
+  await app.openNewRunForm(serve.url)
+  await new NewRunPage(page).create({
+    name: 'st-source',
+    dataset: 'tiny',
+    cell: 'predrnn',
+    numbers: tiny,
+  })
+  const detail = new RunDetailPage(page)
+  await detail.waitForCompletion()
+  await detail.addToZoo('st-1')
+
+  await page.goto(`${new URL(serve.url).origin}/#/runs/new`)
+  const target = new TmuRunForm(page)
+  await target.start('st-target', 'tiny')
+  const transferM = target.form.getByLabel('Transfer M too (the spatiotemporal memory)')
+  // A ConvLSTM has no M: nothing to offer.
+  await target.form.getByLabel('Cell').selectOption('convlstm')
+  await expect(transferM).toHaveCount(0)
+  await target.form.getByLabel('Cell').selectOption('predrnn')
+  await target.pickSource('st-1')
+  await target.fill(tiny)
+  await transferM.check()
+  await expect(target.form.getByText('These sources fit this network.')).toBeVisible()
+  await target.form.screenshot({ path: test.info().outputPath('new-run-transfer-m.png') })
+  await target.submit('st-target')
+  await detail.waitForCompletion()
+  const config = page.getByRole('region', { name: 'Configuration' })
+  const setting = (key: string) =>
+    config.locator('dt', { hasText: new RegExp(`^${key}$`) }).locator('+ dd')
+  await expect(setting('model.cell')).toHaveText('predrnn')
+  await expect(setting('model.tmu.transferM')).toHaveText('true')
+  await expect(page.getByText(/Test: MSE \d/)).toBeVisible()
   app.expectNoErrors()
 })

@@ -181,6 +181,7 @@ describe('tmu', () => {
       rescaleMemory: true,
       // From random weights unless asked: the release's choice (docs/method.md).
       initFromSource: null,
+      transferM: false,
     })
     expect(run.config.train).toMatchObject({
       distillWeight: 0.5,

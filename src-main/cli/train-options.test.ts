@@ -125,8 +125,19 @@ describe('tmu train options', () => {
       rescaleMemory: true,
       // From random weights unless asked: the release's choice (docs/method.md).
       initFromSource: null,
+      transferM: false,
     })
     expect(config.train).toMatchObject({ distillWeight: 0.5, sourceInput: 'truth' })
+  })
+
+  it('records --transfer-m on a TMU target, and refuses it elsewhere', () => {
+    const opts = parse('--kind', 'tmu', '--sources', 'a', '--cell', 'predrnn', '--transfer-m')
+    const config = runConfigOf(opts, dataset, [source(1, { cell: 'predrnn', hidden: [16, 16] })])
+    expect(config.model.cell).toBe('predrnn')
+    expect(config.model.tmu?.transferM).toBe(true)
+    expect(() => runConfigOf(parse('--cell', 'predrnn', '--transfer-m'), dataset)).toThrow(
+      '--transfer-m: only a TMU target (--kind tmu) takes these',
+    )
   })
 
   it('gives a TMU target the defaults: layer 1, sigmoid gates, λ = 0.1, the mask', () => {
@@ -139,6 +150,7 @@ describe('tmu train options', () => {
       gate: 'sigmoid',
       rescaleMemory: false,
       initFromSource: null,
+      transferM: false,
     })
     expect(config.train).toMatchObject({ distillWeight: 0.1, sourceInput: 'mask' })
   })

@@ -56,6 +56,7 @@ export interface TrainOptions {
   lambda?: number
   gate?: TmuOptions['gate']
   rescaleMemory?: boolean
+  transferM?: boolean
   sourceInput?: TrainConfig['sourceInput']
   sampling?: TrainConfig['sampling']
   decoupleWeight?: number
@@ -82,6 +83,7 @@ const TMU_ONLY = {
   lambda: '--lambda',
   gate: '--gate',
   rescaleMemory: '--rescale-memory',
+  transferM: '--transfer-m',
   sourceInput: '--source-input',
 } as const satisfies Partial<Record<keyof TrainOptions, string>>
 
@@ -171,6 +173,10 @@ export function addTrainOptions(command: Command): Command {
         ),
       )
       .option('--rescale-memory', 'tmu: scale the carried memory by 1/(1+M)')
+      .option(
+        '--transfer-m',
+        "tmu: distil the sources' spatiotemporal memory M too (PredRNN, PredRNN-V2, PredRNN++, MIM)",
+      )
       .addOption(
         new Option('--source-input <input>', 'tmu: what the sources read (default mask)').choices(
           TrainConfig.shape.sourceInput.unwrap().options,
@@ -265,6 +271,7 @@ function modelOf(opts: TrainOptions, dataset: Dataset, sources: readonly Run[]) 
             layers: tmuLayers,
             gate: opts.gate ?? 'sigmoid',
             rescaleMemory: opts.rescaleMemory ?? false,
+            transferM: opts.transferM ?? false,
           },
         }
       : {}),

@@ -36,6 +36,14 @@ export function isRecurrentCell(kind: CellKind): kind is RecurrentCellKind {
   return kind !== 'simvp' && kind !== 'tau'
 }
 
+/**
+ * The backbones whose layers hand a spatiotemporal memory M on (the zig-zag of the PredRNN
+ * family, docs/method.md §2.2, §2.6–§2.8), what `tmu.transferM` distils; ConvLSTM and MAU have none.
+ */
+export function hasSpatiotemporalMemory(kind: CellKind): boolean {
+  return kind === 'predrnn' || kind === 'predrnnv2' || kind === 'predrnnpp' || kind === 'mim'
+}
+
 /** The recurrent backbones in CellKind's order: what a TMU target or source can be. */
 export const RECURRENT_CELLS: readonly RecurrentCellKind[] =
   CellKind.options.filter(isRecurrentCell)
@@ -123,6 +131,11 @@ export const TmuOptions = z.object({
    * null: random, as the release.
    */
   initFromSource: z.number().int().min(1).nullable().default(null),
+  /**
+   * Distil each source's spatiotemporal memory M as well as its C (docs/method.md §3.2): only
+   * for targets and sources whose cell has an M (`hasSpatiotemporalMemory`).
+   */
+  transferM: z.boolean().default(false),
 })
 export type TmuOptions = z.infer<typeof TmuOptions>
 

@@ -50,8 +50,9 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
     macsPerPosition += macsOfCell[cell](cin, h, l)
     if (tmu?.layers.includes(l + 1)) {
       // The M transfer gates over [X, H] (in ConvLSTM's gate convolution or beside another
-      // backbone's cell, alike) and the M 1×1 distillers.
-      macsPerPosition += k2 * (cin + h) * tmu.sources * h + tmu.sources * h * h
+      // backbone's cell, alike) and the M 1×1 distillers; as many again for M (transferM).
+      const transfers = (tmu.transferM ? 2 : 1) * tmu.sources
+      macsPerPosition += k2 * (cin + h) * transfers * h + transfers * h * h
     }
   })
   if (model.cell === 'predrnnpp') {

@@ -224,6 +224,17 @@ export function zeroNetworkState(net: PredictiveNetwork, batch: number): Network
   }
 }
 
+/** What one step of the stack leaves: the state for the next step and the guessed frame. */
+export interface NetworkStep {
+  readonly state: NetworkState
+  readonly guess: tf.Tensor4D
+  /**
+   * zigzagByLayer[l]: the M layer l handed on this step (the top's is `state.zigzag`), null
+   * for a cell without M; what a TMU source's memory bank records under `tmu.transferM`.
+   */
+  readonly zigzagByLayer: readonly (tf.Tensor4D | null)[]
+}
+
 /**
  * One step of the stack: the patched frame `x` [B, h, w, p·p·C] is encoded (MAU) and goes up
  * through the layers, M zig-zags (a cell without M passes it through), the GHU (if any) turns
@@ -235,13 +246,15 @@ export function stepNetwork(
   x: tf.Tensor4D,
   prev: NetworkState,
   mode: StepMode = ROLLOUT,
-): { state: NetworkState; guess: tf.Tensor4D } {
+): NetworkStep {
   let input = net.codec.encode(x)
   let zigzag = prev.zigzag
   let highway = prev.highway
   let fromBelow: tf.Tensor4D | null = null
+  const zigzagByLayer: (tf.Tensor4D | null)[] = []
   const layers = net.cells.map((cell, l) => {
     const out = cell.step(input, prev.layers[l] as LayerState, zigzag, fromBelow, mode)
+    zigzagByLayer.push(out.zigzag ?? null)
     zigzag = out.zigzag ?? zigzag
     fromBelow = out.upward ?? null
     input = out.state.h
@@ -252,7 +265,7 @@ export function stepNetwork(
     return out.state
   })
   const guess = net.codec.decode(input)
-  return { state: { layers, zigzag, highway }, guess }
+  return { state: { layers, zigzag, highway }, guess, zigzagByLayer }
 }
 
 /** Scalar parameters of a network (the paper's ConvLSTM: 2 971 648). */

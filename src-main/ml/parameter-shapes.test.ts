@@ -48,6 +48,22 @@ describe('parameterShapes', () => {
     ],
     ['PredRNN-V2, M = 2 at layer 2', { sources: 2, layers: [2] }, 'predrnnv2'],
     ['MIM, M = 2 at every layer', { sources: 2, layers: [1, 2, 3] }, 'mim'],
+    ['PredRNN, M = 2 at layer 1, transferring M', { sources: 2, transferM: true }, 'predrnn'],
+    [
+      'PredRNN++, M = 1 at layers 1 and 2, transferring M',
+      { sources: 1, layers: [1, 2], transferM: true },
+      'predrnnpp',
+    ],
+    [
+      'PredRNN-V2, M = 3 at layer 3, transferring M, softmax',
+      { sources: 3, layers: [3], transferM: true, gate: 'softmax' },
+      'predrnnv2',
+    ],
+    [
+      'MIM, M = 2 at layers 1 and 2, transferring M',
+      { sources: 2, layers: [1, 2], transferM: true },
+      'mim',
+    ],
   ])('equals a real TMU target, %s', (title, tmu, cell = 'convlstm') => {
     const layerNorm = title.includes('layer norm')
     const model = ModelConfig.parse({ ...tiny, cell, layerNorm, hidden: [8, 8, 8], tmu })
@@ -81,6 +97,22 @@ describe('parameterShapes', () => {
     // §3.11: beside the ST-LSTM's 6 049 792, transfer 256 128 + its norm 65 536 + 2 × 36 864.
     const predrnnTarget = ModelConfig.parse({ cell: 'predrnn', tmu: { sources: 2 } })
     expect(parameterCount(predrnnTarget)).toBe(6_445_184)
+  })
+
+  it('counts a PredRNN 4×64 target transferring M, M = 2 at layer 1, from its convolutions', () => {
+    // The ST-LSTM stack (16 patch channels, 16×16 grid): layer 1 conv_x 25·16·448 = 179 200,
+    // conv_h 25·64·256 = 409 600, conv_m 25·64·192 = 307 200, conv_o 25·128·64 = 204 800,
+    // conv_last 128·64 = 8 192, 1 108 992 in all; layers 2–4 the same with conv_x 25·64·448 =
+    // 716 800, 1 646 592 each; the head 64·16 = 1 024: 6 049 792.
+    // The TMU at layer 1 with transferM: transfer.0 over [X, H] = 80 channels to 2·2·64 = 256
+    // gates (s_1, s_2 for C, s′_1, s′_2 for M), 25·80·256 + 256 = 512 256; its norm
+    // 2·256·16·16 = 131 072; four distillers (two for C, two for M) of 64·64 + 2·64·16·16 =
+    // 36 864 each, 147 456: 790 784 on top, 6 840 576.
+    const model = ModelConfig.parse({ cell: 'predrnn', tmu: { sources: 2, transferM: true } })
+    expect(parameterCount(model)).toBe(6_840_576)
+    const net = createTmuNetwork(model, { seed: 0, trainable: false })
+    expect(net.params.countParams()).toBe(6_840_576)
+    net.dispose()
   })
 
   it("counts OpenSTL's Moving MNIST PredRNN++ as their table (38.6 M)", () => {

@@ -4,10 +4,11 @@ import {
   mauReductionSteps,
   type ModelConfig,
   type RecurrentCellKind,
+  type TmuOptions,
 } from '../domain/model'
 import { elementCount } from './checkpoint/tensors'
 import { simVpParameterShapes } from './simvp/simvp-shapes'
-import { tmuLayerIndices } from './tmu/tmu-layers'
+import { tmuLayerIndices, type DistillerPrefix } from './tmu/tmu-layers'
 
 /**
  * Every parameter of a network by its PyTorch-style name, with its shape in tfjs layout and in
@@ -201,25 +202,33 @@ function tmuShapes(layer: Layer, sources: number): ParameterShapes {
   }
 }
 
-/** tmu-backbone-cell.ts: beside another backbone's cell, the M transfer gates and the distillers. */
-function transferShapes(layer: Layer, sources: number): ParameterShapes {
+/**
+ * tmu-backbone-cell.ts: beside another backbone's cell, the M transfer gates and the
+ * distillers; with `transferM` M more gates for the spatiotemporal memory and M more distillers.
+ */
+function transferShapes(layer: Layer, { sources, transferM }: TmuOptions): ParameterShapes {
   const { inChannels, hid, k, grid } = layer
-  const gateChannels = sources * hid
+  const gateChannels = (transferM ? 2 : 1) * sources * hid
   return {
     'transfer.0.weight': [k, k, inChannels + hid, gateChannels],
     'transfer.0.bias': [gateChannels],
     ...layerNorm('transfer.1', grid, gateChannels),
     ...distillerShapes(layer, sources),
+    ...(transferM ? distillerShapes(layer, sources, 'distiller_m') : {}),
   }
 }
 
 /** tmu-cell.ts: per source m = 1 … M a 1×1 distiller and its norm. */
-function distillerShapes({ hid, grid }: Layer, sources: number): ParameterShapes {
+function distillerShapes(
+  { hid, grid }: Layer,
+  sources: number,
+  prefix: DistillerPrefix = 'distiller',
+): ParameterShapes {
   const shapes: ParameterShapes = {}
   for (let m = 1; m <= sources; m++) {
     Object.assign(shapes, {
-      [`distiller${m}.0.weight`]: [1, 1, hid, hid],
-      ...layerNorm(`distiller${m}.1`, grid, hid),
+      [`${prefix}${m}.0.weight`]: [1, 1, hid, hid],
+      ...layerNorm(`${prefix}${m}.1`, grid, hid),
     })
   }
   return shapes
@@ -255,7 +264,7 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
     }
     // The other backbones keep their own cell at a TMU layer, the transfer created after it.
     if (cell !== 'convlstm' && isTmu) {
-      Object.assign(shapes, named(scope, transferShapes(layer, model.tmu!.sources)))
+      Object.assign(shapes, named(scope, transferShapes(layer, model.tmu!)))
     }
   })
   if (cell === 'mau') return { ...shapes, ...mauCodecShapes(model, frameChannels) }

@@ -7,8 +7,17 @@ import {
   type ParsedInput,
   type RunStatus,
 } from '../api/contract'
-import { isMauSrSize, isRecurrentCell, mauOptionsOf } from '../domain/model'
-import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
+import {
+  hasSpatiotemporalMemory,
+  isMauSrSize,
+  isRecurrentCell,
+  mauOptionsOf,
+} from '../domain/model'
+import {
+  checkTmuCompatibility,
+  IncompatibleSourcesError,
+  transferMProblem,
+} from '../ml/tmu/compatibility'
 import type { RunRow } from '../store/runs-repo'
 
 /** Checks a `runs.create` request against the workspace before a run is filed. */
@@ -81,8 +90,8 @@ export function validateSources(input: ParsedInput<'runs.create'>, lookup: Sourc
  * highway (docs/method.md §2.6), MIM without a second layer for its first block (§2.8), a
  * zig-zag memory M through layers of different widths, MAU's grid that its srSize cannot
  * halve down to (§2.9), a reverse-sampling ramp that ends before it starts (§2.7), SimVP or
- * TAU asked for what only recurrent models have (§2.10), and a recurrent model asked for
- * TAU's DDR (§2.11).
+ * TAU asked for what only recurrent models have (§2.10), a recurrent model asked for
+ * TAU's DDR (§2.11), and an M transfer (`tmu.transferM`) on a recurrent cell without M (§3.2).
  */
 export function validateModel({ model, train }: RunConfig) {
   const problems: string[] = [...modelKindConflicts(model, train)]
@@ -101,6 +110,9 @@ export function validateModel({ model, train }: RunConfig) {
     problems.push(
       'MIM starts its memory-in-memory blocks at layer 2 (layer 1 is an ST-LSTM), so it needs at least 2 layers (hidden)',
     )
+  }
+  if (model.tmu?.transferM && isRecurrentCell(model.cell) && !hasSpatiotemporalMemory(model.cell)) {
+    problems.push(transferMProblem('the target', model.cell))
   }
   if (model.cell === 'mau') problems.push(...mauProblems(model))
   if (model.cell === 'mau' && new Set(model.hidden).size > 1) {

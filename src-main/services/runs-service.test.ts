@@ -174,6 +174,15 @@ describe('runs', () => {
         'PredRNN-V2 (ST-LSTM, decoupled memories) passes its memory M through its layers, so they need one width; hidden is 8, 4',
       ),
     })
+    for (const cell of ['convlstm', 'mau'] as const) {
+      await expect(
+        file({ cell, tmu: TmuOptions.parse({ sources: 1, transferM: true }) }),
+      ).rejects.toMatchObject({
+        message: expect.stringContaining(
+          'network, which has no spatiotemporal memory M to transfer (tmu.transferM needs PredRNN (ST-LSTM),',
+        ),
+      })
+    }
     await expect(
       file({ cell: 'simvp', tmu: TmuOptions.parse({ sources: 1 }) }),
     ).rejects.toMatchObject({

@@ -20,6 +20,7 @@ describe('Flying Digits plans', () => {
       gate: 'sigmoid',
       rescaleMemory: false,
       initFromSource: null,
+      transferM: false,
     })
     expect(armConfig(plan, tmu!, 7).train).toMatchObject({ seed: 7, distillWeight: 0.1 })
     expect(armConfig(plan, finetune!, 1).model.tmu).toBeUndefined()

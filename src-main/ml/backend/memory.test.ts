@@ -30,6 +30,17 @@ describe('estimateTrainingMemoryBytes', () => {
     expect(estimateTrainingMemoryBytes(normed, batch(8)).parameterBytes).toBe(8_015_872 * 4 * 4)
   })
 
+  it('counts the M transfer of a PredRNN target (docs/method.md §3.9: 6 840 576) and its activations', () => {
+    const plain = ModelConfig.parse({ cell: 'predrnn', tmu: { sources: 2 } })
+    const withM = ModelConfig.parse({ cell: 'predrnn', tmu: { sources: 2, transferM: true } })
+    const estimate = estimateTrainingMemoryBytes(withM, batch(8))
+    expect(estimate.parameterBytes).toBe(6_840_576 * 4 * 4)
+    // A second set of gates, distillers and mixes on M, per source: more kept per sample.
+    expect(estimate.bytesPerSample).toBeGreaterThan(
+      estimateTrainingMemoryBytes(plain, batch(8)).bytesPerSample,
+    )
+  })
+
   it('grows linearly with batch', () => {
     const model = predrnn([32, 32])
     const one = estimateTrainingMemoryBytes(model, batch(1))

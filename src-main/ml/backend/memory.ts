@@ -92,8 +92,10 @@ function keptChannelsPerStep(model: ModelConfig, layer: LayerShape, index: numbe
   // M more gates (conv, norm, split, σ), then per source a distiller (1×1 conv + norm)
   // and the gated mix: about 10 tensors of h channels per source. Beside another backbone's
   // cell the gates have a convolution of their own over [X, H] (tmu-backbone-cell.ts).
+  // `transferM` repeats all of it on the spatiotemporal memory M: gates, distillers, mix.
   const ownGateInput = model.cell === 'convlstm' ? 0 : layer.inChannels + layer.hidden
-  return own + ownGateInput + tmu.sources * (4 + 10) * layer.hidden
+  const transfers = tmu.transferM ? 2 : 1
+  return own + ownGateInput + transfers * tmu.sources * (4 + 10) * layer.hidden
 }
 
 /**

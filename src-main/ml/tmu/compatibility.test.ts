@@ -55,6 +55,51 @@ describe('checkTmuCompatibility', () => {
     ).not.toThrow()
   })
 
+  it('with transferM, takes sources of every backbone with an M and names each one without', () => {
+    const transferM = (cell: string) =>
+      ModelConfig.parse({ cell, hidden: [8, 8], tmu: { sources: 2, transferM: true } })
+    const withM = (cell: string) => ModelConfig.parse({ cell, hidden: [8, 8] })
+    for (const cell of ['predrnn', 'predrnnv2', 'predrnnpp', 'mim']) {
+      expect(() =>
+        checkTmuCompatibility(transferM(cell), [
+          { name: 'st', config: withM('predrnn') },
+          { name: 'mim', config: withM('mim') },
+        ]),
+      ).not.toThrow()
+    }
+    const having =
+      'PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU), PredRNN-V2 (ST-LSTM, decoupled memories), MIM (memory in memory)'
+    expect(() =>
+      checkTmuCompatibility(transferM('predrnn'), [
+        { name: 'conv', config: withM('convlstm') },
+        {
+          name: 'mau',
+          config: ModelConfig.parse({ cell: 'mau', hidden: [8, 8], mau: { srSize: 1 } }),
+        },
+      ]),
+    ).toThrow(
+      `source "conv" is a ConvLSTM network, which has no spatiotemporal memory M to transfer (tmu.transferM needs ${having}); ` +
+        `source "mau" is a MAU (motion-aware unit) network, which has no spatiotemporal memory M to transfer (tmu.transferM needs ${having})`,
+    )
+    expect(() =>
+      checkTmuCompatibility(transferM('convlstm'), [
+        { name: 'st', config: withM('predrnn') },
+        { name: 'st2', config: withM('predrnn') },
+      ]),
+    ).toThrow(
+      `the target is a ConvLSTM network, which has no spatiotemporal memory M to transfer (tmu.transferM needs ${having})`,
+    )
+    // M is as wide as every layer, so a source too wide for C is too wide for M: said once.
+    expect(() =>
+      checkTmuCompatibility(transferM('predrnn'), [
+        { name: 'wide', config: ModelConfig.parse({ cell: 'predrnn', hidden: [16, 16] }) },
+        { name: 'st', config: withM('predrnn') },
+      ]),
+    ).toThrow(
+      'source "wide" has hidden [16,16] at layer 1, the target\'s TMU layer 1 has 8 channels',
+    )
+  })
+
   it('refuses a SimVP or TAU source: neither holds memory state to transfer', () => {
     expect(() =>
       checkTmuCompatibility(target, [

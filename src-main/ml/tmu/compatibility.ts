@@ -1,6 +1,7 @@
 import {
   CELL_LABELS,
   CellKind,
+  hasSpatiotemporalMemory,
   isRecurrentCell,
   mauOptionsOf,
   type ModelConfig,
@@ -13,6 +14,9 @@ import { requireTmu, tmuLayerIndices } from './tmu-layers'
  * layer k, so every source must run on the target's clips (same image size, channels and
  * patch size) and have, at each TMU layer k, a memory as wide as the target's layer k.
  * Layers elsewhere, kernel sizes and layer norm may differ: they never meet the target.
+ * With `tmu.transferM` the bank hands over each source's spatiotemporal memory M^{k,(m)}_t as
+ * well, so the target and every source must have one (the PredRNN family's zig-zag M), of the
+ * target's shape: the grid and width checks above cover it, M being as wide as every layer.
  */
 
 export interface SourceDescription {
@@ -63,6 +67,9 @@ export function checkTmuCompatibility(
   const tmu = requireTmu(target)
   const tmuIndices = tmuLayerIndices(target)
   const problems: string[] = []
+  if (tmu.transferM && !hasSpatiotemporalMemory(target.cell)) {
+    problems.push(transferMProblem('the target', target.cell))
+  }
   if (sources.length !== tmu.sources) {
     problems.push(`the target has M = ${tmu.sources} sources (tmu.sources), got ${sources.length}`)
   }
@@ -71,8 +78,24 @@ export function checkTmuCompatibility(
     if (names.indexOf(name) !== names.lastIndexOf(name))
       problems.push(`source "${name}" is given twice`)
   }
-  for (const source of sources) problems.push(...sourceProblems(target, tmuIndices, source))
+  for (const source of sources) {
+    problems.push(...sourceProblems(target, tmuIndices, source))
+    // A TMU or memoryless source is refused above already, for a reason that comes first.
+    const { cell, tmu: sourceTmu } = source.config
+    if (tmu.transferM && isRecurrentCell(cell) && !sourceTmu && !hasSpatiotemporalMemory(cell)) {
+      problems.push(transferMProblem(`source "${source.name}"`, cell))
+    }
+  }
   if (problems.length > 0) throw new IncompatibleSourcesError(problems)
+}
+
+/** Why a network without M cannot take part in an M transfer, in words. */
+export function transferMProblem(who: string, cell: CellKind): string {
+  const having = CellKind.options
+    .filter(hasSpatiotemporalMemory)
+    .map((kind) => CELL_LABELS[kind])
+    .join(', ')
+  return `${who} is a ${CELL_LABELS[cell]} network, which has no spatiotemporal memory M to transfer (tmu.transferM needs ${having})`
 }
 
 function sourceProblems(

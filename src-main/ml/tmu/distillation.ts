@@ -2,13 +2,16 @@ import * as tf from '@tensorflow/tfjs'
 import type { LayerState } from '../cells/recurrent-cell'
 import { pairwiseMean, pairwiseSum } from '../pairwise-sum'
 import type { SourceMemories } from './memory-bank'
-import { distilledKey, gateKey } from './tmu-cell'
+import { distilledKey, distilledMKey, gateKey } from './tmu-cell'
 
 /**
  * Distillation loss, docs/method.md §3.4, as the authors' release computes it (their
  * `l2_loss / (batch * total_length)` with `nn.MSELoss` per step and source):
  *
  *   L_dist = Σ_k Σ_{t=0}^{T−2} Σ_m mean_{b,y,x,c}( (D_m(C̃^k_t) − C^{k,(m)}_t)² ) / (B·T)
+ *
+ * and with `tmu.transferM` (banks that recorded M) the M distillers' terms beside C's, on the
+ * same scale: + Σ_k Σ_t Σ_m mean( (D'_m(M̃^k_t) − M^{k,(m)}_t)² ) / (B·T).
  *
  * Our reading of each symbol:
  * - `mean` is over every element of the step's [B, h, w, hidden] tensor, batch included;
@@ -26,7 +29,7 @@ import { distilledKey, gateKey } from './tmu-cell'
 export interface DistillationTerms {
   /** L_dist before λ. */
   readonly loss: tf.Scalar
-  /** [layers, M, B]: (D_m − C^{(m)}_t)² per sample, averaged over steps and elements. */
+  /** [layers, M, B]: (D_m − C^{(m)}_t)² per sample, averaged over steps and elements (C only). */
   readonly mseLMB: tf.Tensor3D
 }
 
@@ -45,25 +48,42 @@ export function distillationTerms(
   return tf.tidy(() => {
     const steps = statesByStep.length
     const batch = stepBatchSize ?? statesByStep[0]?.[0]?.h.shape[0] ?? 0
+    // [steps, B, h, w, C]. Σ_t mean_t = (Σ over steps and elements) / (elements per step),
+    // summed pairwise: millions of values, where a float32 running sum drifts.
+    const squaresOf = (
+      l: number,
+      m: number,
+      key: string,
+      memories: readonly tf.Tensor4D[] | undefined,
+      what: string,
+    ) => {
+      if (memories?.length !== steps) {
+        throw new Error(
+          `distillation: source ${m + 1} recorded ${memories?.length} steps of ${what}, the target ${steps}`,
+        )
+      }
+      const distilled = statesByStep.map((layerStates) => recorded(layerStates, l, key))
+      return tf.squaredDifference(tf.stack(distilled), tf.stack([...memories]))
+    }
+    const sumOverSteps = (squares: tf.Tensor) =>
+      tf.div(pairwiseSum(squares), squares.size / steps) as tf.Scalar
     const perLayer = layers.map((l, j) =>
       banks.map((bank, m) => {
-        const distilled = statesByStep.map((layerStates) =>
-          recorded(layerStates, l, distilledKey(m)),
-        )
-        const memories = bank.byLayer[j]
-        if (memories?.length !== steps) {
-          throw new Error(
-            `distillation: source ${m + 1} recorded ${memories?.length} steps, the target ${steps}`,
-          )
+        const squares = squaresOf(l, m, distilledKey(m), bank.byLayer[j], 'C')
+        return {
+          sumOverSteps: sumOverSteps(squares),
+          mseB: pairwiseMean(squares, [0, 2, 3, 4]) as tf.Tensor1D,
         }
-        // [steps, B, h, w, C]. Σ_t mean_t = (Σ over steps and elements) / (elements per step),
-        // summed pairwise: millions of values, where a float32 running sum drifts.
-        const squares = tf.squaredDifference(tf.stack(distilled), tf.stack([...memories]))
-        const sumOverSteps = tf.div(pairwiseSum(squares), squares.size / steps) as tf.Scalar
-        return { sumOverSteps, mseB: pairwiseMean(squares, [0, 2, 3, 4]) as tf.Tensor1D }
       }),
     )
-    const sums = perLayer.flat().map((term) => term.sumOverSteps)
+    const ofM = layers.flatMap((l, j) =>
+      banks.flatMap((bank, m) =>
+        bank.mByLayer
+          ? [sumOverSteps(squaresOf(l, m, distilledMKey(m), bank.mByLayer[j], 'M'))]
+          : [],
+      ),
+    )
+    const sums = [...perLayer.flat().map((term) => term.sumOverSteps), ...ofM]
     const loss = tf.div(tf.addN(sums), batch * clipFrames) as tf.Scalar
     const mseLMB = tf.stack(
       perLayer.map((row) => tf.stack(row.map((term) => term.mseB))),

@@ -5,13 +5,15 @@ import {
   stepNetwork,
   zeroNetworkState,
   type NetworkState,
+  type NetworkStep,
   type PredictiveNetwork,
 } from '../network'
 
 /**
  * Memory bank, docs/method.md §3.2: a frozen source network runs on the target's clip with the
  * target's truth mask, and its cell memories C^{k,(m)}_t of the TMU layers are kept, for
- * t = 0 … steps−1 (the same steps as the target, so index t meets the target's C̃_t).
+ * t = 0 … steps−1 (the same steps as the target, so index t meets the target's C̃_t). With `recordM` (`tmu.transferM`) the spatiotemporal memories M^{k,(m)}_t the
+ * same layers hand on are kept too (the zig-zag M of the PredRNN family, §3.2).
  *
  * Called outside any gradient tape: nothing here is differentiated, and nothing but the
  * recorded memories outlives its step (a step's other states are disposed as soon as the
@@ -21,6 +23,8 @@ import {
 export interface SourceMemories {
   /** byLayer[j][t]: C_t of the j-th recorded layer, [B, h, w, hidden]. */
   readonly byLayer: readonly (readonly tf.Tensor4D[])[]
+  /** mByLayer[j][t]: the M the j-th recorded layer handed on at t; null unless `recordM`. */
+  readonly mByLayer: readonly (readonly tf.Tensor4D[])[] | null
   dispose(): void
 }
 
@@ -35,6 +39,8 @@ export interface RecordOptions {
   readonly layers: readonly number[]
   /** Recurrent steps; defaults to T−1 for a clip of T frames. */
   readonly steps?: number
+  /** Keep each layer's spatiotemporal memory M as well (`tmu.transferM`); default false. */
+  readonly recordM?: boolean
 }
 
 export function recordSourceMemories(
@@ -46,12 +52,13 @@ export function recordSourceMemories(
   const steps = options.steps ?? frameCount - 1
   const maskFrom = firstMaskedStep(options)
   const byLayer: tf.Tensor4D[][] = options.layers.map(() => [])
+  const mByLayer: tf.Tensor4D[][] | null = options.recordM ? options.layers.map(() => []) : null
   const kept = new Set<tf.Tensor>()
   let state: NetworkState = zeroNetworkState(source, batch)
   let guess: tf.Tensor4D | null = null
   try {
     for (let t = 0; t < steps; t++) {
-      let next!: { state: NetworkState; guess: tf.Tensor4D }
+      let next!: NetworkStep
       tf.tidy(() => {
         const frame = sliceTime(patchedBTHWC, t, 1).squeeze([1]) as tf.Tensor4D
         const x =
@@ -60,13 +67,19 @@ export function recordSourceMemories(
             : mixTruthAndGuess(frame, maskColumn(options.truthMaskBP, t - maskFrom), guess)
         next = stepNetwork(source, x, state)
         // tidy keeps the tensors it returns.
-        return [next.guess, ...tensorsOf(next.state)]
+        const handedOn = mByLayer ? options.layers.map((l) => next.zigzagByLayer[l]) : []
+        return [next.guess, ...tensorsOf(next.state), ...handedOn.filter((m) => m != null)]
       })
       options.layers.forEach((l, j) => {
         const c = next.state.layers[l]?.c
         if (!c) throw new Error(`memory bank: the source has no layer ${l + 1}`)
         byLayer[j]?.push(c)
         kept.add(c)
+        if (!mByLayer) return
+        const m = next.zigzagByLayer[l]
+        if (!m) throw new Error(`memory bank: the source's layer ${l + 1} hands on no M`)
+        mByLayer[j]?.push(m)
+        kept.add(m)
       })
       disposeUnshared([...tensorsOf(state), ...(guess ? [guess] : [])], next, kept)
       state = next.state
@@ -78,7 +91,8 @@ export function recordSourceMemories(
   } finally {
     disposeUnshared([...tensorsOf(state), ...(guess ? [guess] : [])], null, kept)
   }
-  return { byLayer, dispose: () => tf.dispose(byLayer.flat()) }
+  const all = () => [...byLayer.flat(), ...(mByLayer ?? []).flat()]
+  return { byLayer, mByLayer, dispose: () => tf.dispose(all()) }
 }
 
 function maskColumn(maskBP: tf.Tensor2D | null, position: number): tf.Tensor1D | undefined {
@@ -99,7 +113,7 @@ function tensorsOf(state: NetworkState): tf.Tensor[] {
  */
 function disposeUnshared(
   previous: readonly tf.Tensor[],
-  next: { state: NetworkState; guess: tf.Tensor4D } | null,
+  next: NetworkStep | null,
   kept: ReadonlySet<tf.Tensor>,
 ): void {
   const carried = new Set(next ? [...tensorsOf(next.state), next.guess] : [])

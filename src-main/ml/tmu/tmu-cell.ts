@@ -9,6 +9,7 @@ import {
   type RecurrentCell,
 } from '../cells/recurrent-cell'
 import type { LayerNormWeights, ParamBuilder } from '../params'
+import type { DistillerPrefix } from './tmu-layers'
 
 /**
  * Transferable memory unit, docs/method.md §3.3; tensors [B, h, w, ch], M sources.
@@ -68,6 +69,32 @@ export type TransferredMemory = Record<string, tf.Tensor4D> & {
 
 export const distilledKey = (m: number) => `distilled${m}`
 export const gateKey = (m: number) => `gate${m}`
+/** The same for the spatiotemporal memory M (`tmu.transferM`, tmu-backbone-cell.ts). */
+export const distilledMKey = (m: number) => `distilledM${m}`
+export const gateMKey = (m: number) => `gateM${m}`
+
+/** Under which state keys a transfer leaves its memory: C's, or (`tmu.transferM`) M's. */
+export interface MemoryKeys {
+  /** The memory after the transfer: C_t (carried to t+1), or the M handed on. */
+  readonly carried: string
+  /** The cell's own memory before it: C̃_t, or M̃_t. */
+  readonly tilde: string
+  readonly distilled: (m: number) => string
+  readonly gate: (m: number) => string
+}
+
+export const C_KEYS: MemoryKeys = {
+  carried: 'c',
+  tilde: 'cTilde',
+  distilled: distilledKey,
+  gate: gateKey,
+}
+export const M_KEYS: MemoryKeys = {
+  carried: 'm',
+  tilde: 'mTilde',
+  distilled: distilledMKey,
+  gate: gateMKey,
+}
 
 export function tmuStep(
   w: TmuWeights,
@@ -86,22 +113,23 @@ export function tmuStep(
     ) as [tf.Tensor4D, tf.Tensor4D]
     const { c: cTilde, h } = convLstmGates(lstmGates, prev.c)
     const s = splitPerSource(transferLogits, sources)
-    return { h, ...transferMemory(w.distillers, cTilde, s, options) }
+    return { h, ...(transferMemory(w.distillers, cTilde, s, options) as TransferredMemory) }
   })
 }
 
 /**
  * The transfer half of a TMU step, shared by the release's ConvLSTM TMU and the TMU on other
  * backbones (tmu-backbone-cell.ts): from C̃_t and the gate pre-activations s_1 … s_M, the
- * distilled D_m, the gates T_m and the carried C_t, keyed as TmuState holds them. Call inside
- * the step's tidy.
+ * distilled D_m, the gates T_m and the carried C_t, keyed as TmuState holds them (or, with
+ * M_KEYS, the same on the spatiotemporal memory M̃_t). Call inside the step's tidy.
  */
 export function transferMemory(
   distillers: readonly TmuDistiller[],
   cTilde: tf.Tensor4D,
   s: readonly tf.Tensor4D[],
   options: TmuStepOptions,
-): TransferredMemory {
+  keys: MemoryKeys = C_KEYS,
+): Record<string, tf.Tensor4D> {
   const sources = distillers.length
   const distilled = distillers.map((d) =>
     layerNorm(tf.conv2d(cTilde, d.kernel, 1, 'valid'), d.norm),
@@ -113,10 +141,10 @@ export function transferMemory(
   )
   const carried = tf.addN([cTilde, ...mixed]) as tf.Tensor4D
   const c = options.rescaleMemory ? (tf.div(carried, 1 + sources) as tf.Tensor4D) : carried
-  const state: Record<string, tf.Tensor4D> = { c, cTilde }
-  distilled.forEach((d, m) => (state[distilledKey(m)] = d))
-  gates.forEach((t, m) => (state[gateKey(m)] = t))
-  return state as TransferredMemory
+  const state: Record<string, tf.Tensor4D> = { [keys.carried]: c, [keys.tilde]: cTilde }
+  distilled.forEach((d, m) => (state[keys.distilled(m)] = d))
+  gates.forEach((t, m) => (state[keys.gate(m)] = t))
+  return state
 }
 
 /** s_1 … s_M from their M·hidden channels, source-major as the release orders them. */
@@ -146,15 +174,19 @@ export function createTmuWeights(
   }
 }
 
-/** Per source m = 1 … M, W_m (`distiller<m>.0.weight`, 1×1, no bias) and LN_m (`distiller<m>.1`). */
+/**
+ * Per source m = 1 … M, W_m (`<prefix><m>.0.weight`, 1×1, no bias) and LN_m (`<prefix><m>.1`):
+ * `distiller<m>` for C, as the release names them, `distiller_m<m>` for M (`tmu.transferM`).
+ */
 export function createDistillers(
   { hiddenChannels: hid, heightPatches, widthPatches }: LayerSpec,
   params: ParamBuilder,
   sources: number,
+  prefix: DistillerPrefix = 'distiller',
 ): TmuDistiller[] {
   return Array.from({ length: sources }, (_, m) => ({
-    kernel: params.convWeight(`distiller${m + 1}.0.weight`, 1, hid, hid),
-    norm: params.layerNorm(`distiller${m + 1}.1`, [heightPatches, widthPatches, hid]),
+    kernel: params.convWeight(`${prefix}${m + 1}.0.weight`, 1, hid, hid),
+    norm: params.layerNorm(`${prefix}${m + 1}.1`, [heightPatches, widthPatches, hid]),
   }))
 }
 

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ModelConfig, TrainConfig } from '../../domain/model'
 import { readCheckpoint } from '../checkpoint/checkpoint-read'
+import { fromPytorchLayout, toPytorchLayout } from '../checkpoint/pytorch-interchange'
 import type { TensorMap } from '../checkpoint/tensors'
 import { writeCheckpoint } from '../checkpoint/checkpoint-write'
 import { createNetwork } from '../network'
@@ -14,7 +15,7 @@ import { createTrainer } from '../training'
 import { initFromSource } from './finetune'
 import { inspectClips } from './introspection'
 import { createSourceFromCheckpoint, loadSource, type TmuSource } from './sources'
-import { createTmuCellFactory, tmuModelKind } from './tmu-network'
+import { createTmuCellFactory, createTmuNetwork, tmuModelKind } from './tmu-network'
 import { createTmuTrainer } from './tmu-trainer'
 import { requireRecurrentNetwork } from '../forecast-network'
 
@@ -134,6 +135,71 @@ describe('TMU checkpoints and inference', () => {
     expect(withSources[1]!.distillMse![0]).toHaveLength(2)
     tf.dispose([clip, expected, predicted])
     evaluator.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('saves and loads a target transferring M, in PyTorch layout too, and no other target', async () => {
+    const before = tf.memory().numTensors
+    const runs = mkdtempSync(join(tmpdir(), 'tmu-ckpt-m-'))
+    const predrnn = ModelConfig.parse({ ...base, cell: 'predrnn' })
+    const target = ModelConfig.parse({
+      ...base,
+      cell: 'predrnn',
+      tmu: { sources: 2, transferM: true },
+    })
+    const sources: TmuSource[] = [1, 2].map((seed) => ({
+      name: `st-${seed}`,
+      network: createNetwork(predrnn, { seed, trainable: false }),
+    }))
+    const tmu = createTmuTrainer(target, train, sources)
+    const clip = randomClip(6)
+    await tmu.step(clip)
+    const weights = tmu.trainer.network.params.getWeights()
+    const saved = await tensorMap(weights)
+    const dir = writeCheckpoint(join(runs, 'target'), {
+      weights: saved,
+      optimizer: {},
+      state: state(tmuModelKind('predrnn'), target, tmu.trainer.iteration),
+    })
+    tf.dispose(Object.values(weights))
+    const expected = tmu.trainer.predict(clip, 3)
+    const shapes = Object.fromEntries(
+      tmu.trainer.network.params.entries().map((e) => [e.name, e.variable.shape]),
+    )
+    tmu.dispose()
+    sources.forEach((s) => s.network.dispose())
+
+    // PyTorch's layout: the M distillers as 1×1 convolutions [out, in, 1, 1], the gates
+    // 2·M·4 = 16 wide over 4 patch + 4 hidden channels, and back.
+    const pytorch = toPytorchLayout(saved)
+    expect(pytorch['cell_list.0.distiller_m2.0.weight']?.shape).toEqual([4, 4, 1, 1])
+    expect(pytorch['cell_list.0.distiller_m2.1.weight']?.shape).toEqual([4, 4, 4])
+    expect(pytorch['cell_list.0.transfer.0.weight']?.shape).toEqual([16, 8, 3, 3])
+    expect(fromPytorchLayout(pytorch)).toEqual(saved)
+
+    const loaded = readCheckpoint(dir, { modelKind: tmuModelKind('predrnn'), weightShapes: shapes })
+    const evaluator = createTrainer(loaded.state.config.model, loaded.state.config.train, {
+      cellFactory: createTmuCellFactory(loaded.state.config.model),
+    })
+    const named = namedTensors(loaded.weights)
+    evaluator.network.params.setWeights(named)
+    tf.dispose(Object.values(named))
+    const predicted = evaluator.predict(clip, 3)
+    expect(predicted.arraySync()).toEqual(expected.arraySync())
+    evaluator.dispose()
+
+    // A target without transferM has narrower transfer gates and no M distillers.
+    const plain = createTmuNetwork(ModelConfig.parse({ ...target, tmu: { sources: 2 } }), {
+      seed: 0,
+    })
+    const plainShapes = Object.fromEntries(
+      plain.params.entries().map((e) => [e.name, e.variable.shape]),
+    )
+    plain.dispose()
+    expect(() =>
+      readCheckpoint(dir, { modelKind: tmuModelKind('predrnn'), weightShapes: plainShapes }),
+    ).toThrow(/transfer\.0\.weight|distiller_m/)
+    tf.dispose([clip, expected, predicted])
     expect(tf.memory().numTensors).toBe(before)
   })
 

@@ -5,6 +5,12 @@ import type { ModelConfig, TmuOptions } from '../../domain/model'
  * main process can check sources and count parameters without TensorFlow.js.
  */
 
+/**
+ * Parameter names of a TMU layer's distillers: `distiller<m>` for C (the release's names),
+ * `distiller_m<m>` for the spatiotemporal memory M (`tmu.transferM`, ours).
+ */
+export type DistillerPrefix = 'distiller' | 'distiller_m'
+
 /** `tmu.layers` for "every layer" of a model with `layerCount` layers. */
 export function everyLayer(layerCount: number): number[] {
   return Array.from({ length: layerCount }, (_, index) => index + 1)

@@ -23,7 +23,8 @@ import { requireRecurrentNetwork } from '../forecast-network'
  * L = L_pred + λ·L_dist, λ = `train.distillWeight`. Before each optimizer step (outside the
  * gradient tape) every source runs on the step's clip, reversed too under reverse input, with
  * the target's truth mask (`sourceInput: 'mask'`) or all-truth (`'truth'`), and its memories
- * at the TMU layers form the bank L_dist compares the distillers with.
+ * at the TMU layers (C, and with `tmu.transferM` M too) form the bank L_dist compares the
+ * distillers with.
  *
  * λ = 0 reproduces the authors' release: L_dist is then not part of the objective at all, so
  * the sources cannot touch a gradient; they still run, for the distillation errors shown.
@@ -59,7 +60,7 @@ export function createTmuTrainer(
     model,
     sources.map((s) => ({ name: s.name, config: s.network.config })),
   )
-  const { sources: sourceCount, initFromSource } = requireTmu(model)
+  const { sources: sourceCount, initFromSource, transferM } = requireTmu(model)
   const layers = tmuLayerIndices(model)
   const lambda = train.distillWeight
   // Gradient passes since the iteration began: 0 is the forward-in-time pass (its first
@@ -77,6 +78,7 @@ export function createTmuTrainer(
         truthMaskBP: sourceMask,
         truthMaskFrom: truthMaskFrom(train),
         layers,
+        recordM: transferM,
       }),
     )
     if (sourceMask !== mask) sourceMask?.dispose()

@@ -9,6 +9,7 @@ import {
   formFromRun,
   parseLayerList,
   sourceCheckOf,
+  transferMOffered,
   validateRunForm,
   type RunForm,
 } from './run-form'
@@ -213,8 +214,24 @@ describe('run form', () => {
       layers: [1, 2],
       gate: 'softmax',
       rescaleMemory: false,
+      transferM: false,
     })
     expect(input?.sourceRunIds).toEqual([3, 4])
+  })
+
+  it('offers and records "Transfer M too" only for TMU targets whose cell has an M', () => {
+    for (const cell of ['predrnn', 'predrnnv2', 'predrnnpp', 'mim'] as const) {
+      expect(transferMOffered({ kind: 'tmu', cell }), cell).toBe(true)
+      expect(transferMOffered({ kind: 'scratch', cell }), cell).toBe(false)
+      const form = tinyForm({ kind: 'tmu', cell, sourceRunIds: [3], transferM: true })
+      expect(validateRunForm(form, dataset).input?.config.model.tmu?.transferM, cell).toBe(true)
+    }
+    for (const cell of ['convlstm', 'mau'] as const) {
+      expect(transferMOffered({ kind: 'tmu', cell }), cell).toBe(false)
+      // Ticked for a PredRNN, then hidden by the change of cell: nothing asked.
+      const form = tinyForm({ kind: 'tmu', cell, sourceRunIds: [3], transferM: true })
+      expect(validateRunForm(form, dataset).input?.config.model.tmu?.transferM, cell).toBe(false)
+    }
   })
 
   it('refuses TMU layers beyond the stack', () => {
@@ -250,6 +267,8 @@ describe('run form', () => {
         tmuLayers: '1, 2',
         gate: 'softmax',
         rescaleMemory: true,
+        cell: 'predrnn',
+        transferM: true,
         learningRate: 5e-4,
         lrSchedule: 'step',
         lrStepEvery: 500,

@@ -1,5 +1,6 @@
 import {
   CreateRunInput,
+  hasSpatiotemporalMemory,
   isRecurrentCell,
   reverseSamplingFor,
   MauOptions,
@@ -79,6 +80,8 @@ export interface RunForm {
   tmuLayers: string
   gate: 'sigmoid' | 'softmax'
   rescaleMemory: boolean
+  /** `tmu.transferM`; recorded only where the cell has an M (`transferMOffered`). */
+  transferM: boolean
   sourceInput: 'mask' | 'truth'
 }
 
@@ -148,6 +151,7 @@ export function defaultRunForm(): RunForm {
     tmuLayers: '1',
     gate: 'sigmoid',
     rescaleMemory: false,
+    transferM: false,
     sourceInput: TRAIN.sourceInput,
   }
 }
@@ -276,9 +280,18 @@ export function formFromRun(run: Run): Partial<RunForm> {
           tmuLayers: model.tmu.layers.join(', '),
           gate: model.tmu.gate,
           rescaleMemory: model.tmu.rescaleMemory,
+          transferM: model.tmu.transferM,
         }
       : {}),
   }
+}
+
+/**
+ * Whether the form offers "Transfer M too" (`tmu.transferM`, docs/method.md §3.2): a TMU target
+ * whose cell hands on a spatiotemporal memory M (the PredRNN family and MIM, not ConvLSTM or MAU).
+ */
+export function transferMOffered(form: Pick<RunForm, 'kind' | 'cell'>): boolean {
+  return form.kind === 'tmu' && hasSpatiotemporalMemory(form.cell)
 }
 
 export function parseLayerList(text: string): number[] | null {
@@ -327,6 +340,8 @@ export function modelOf(form: RunForm): ModelInput | null {
           layers: tmuLayers,
           gate: form.gate,
           rescaleMemory: form.rescaleMemory,
+          // A box ticked for a PredRNN, then hidden by choosing ConvLSTM, asks for nothing.
+          transferM: form.transferM && transferMOffered(form),
         }
       : undefined,
   }
