@@ -1,6 +1,7 @@
 import {
   CELL_LABELS,
   CellKind,
+  e3dOptionsOf,
   isRecurrentCell,
   mauOptionsOf,
   type ModelConfig,
@@ -50,6 +51,9 @@ const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   // T, MAU's temporal state, carried along time in a layer as C is (S goes up as H does);
   // [B, h/sr, w/sr, hidden], so it stands for C only where srSize leaves the grid as is (§2.9).
   mau: true,
+  // E3D-LSTM's C holds a window of d time slots, [B, h, w, d·hidden]: a memory with a temporal
+  // axis no other backbone has, so it feeds only an E3D target of the same window (§2.12).
+  e3d: true,
   // SimVP and TAU hold no memory state at all (§2.10, §2.11): nothing to hand a TMU.
   simvp: false,
   tau: false,
@@ -114,6 +118,14 @@ function sourceProblems(
   }
   const differs = (what: string, s: unknown, t: unknown) => {
     if (s !== t) problems.push(`${label} has ${what} ${String(s)}, the target ${String(t)}`)
+  }
+  // E3D-LSTM's memory has a temporal window axis: it meets only another E3D-LSTM's (§2.12).
+  if ((config.cell === 'e3d') !== (target.cell === 'e3d')) {
+    problems.push(
+      `${label} is a ${CELL_LABELS[config.cell]} network and the target a ${CELL_LABELS[target.cell]} one; an E3D-LSTM memory holds a window of time slots, so E3D-LSTM targets take E3D-LSTM sources only and E3D-LSTM sources feed E3D-LSTM targets only`,
+    )
+  } else if (config.cell === 'e3d') {
+    differs('an E3D-LSTM window of', e3dOptionsOf(config).window, e3dOptionsOf(target).window)
   }
   differs('patch size', config.patchSize, target.patchSize)
   differs(
