@@ -77,19 +77,15 @@ export function windowNorm(x: tf.Tensor4D, w: WindowNormWeights): tf.Tensor4D {
 }
 
 /**
- * rep(Conv3d(x)) split into `gates` windows [B, h, w, d·C]: the one slot the convolution
- * yields, repeated over the window, layer-normed over all of it when the conv has a norm.
+ * rep(Conv3d(x)) split into `gates`. Without a norm the d repeats are equal, so each gate is
+ * kept as its one slot [B, h, w, C] and widened only where it meets a window (`overWindow`):
+ * the gate arithmetic, the recall's queries and M then cost one slot, not d. With a norm
+ * (gains per slot) each gate is the normed window [B, h, w, d·C].
  */
-function windowedGates(
-  conv: WindowConv,
-  x: tf.Tensor4D,
-  gates: number,
-  window: number,
-): tf.Tensor4D[] {
+function convGates(conv: WindowConv, x: tf.Tensor4D, gates: number, window: number): tf.Tensor4D[] {
   const y = tf.conv2d(x, foldTemporalKernel(conv.kernel), 1, 'same')
-  if (!conv.norm) {
-    return tf.split(y, gates, -1).map((g) => tf.tile(g, [1, 1, 1, window]) as tf.Tensor4D)
-  }
+  // tfjs's split gradient breaks on a single piece (its one dy is not handed as a list).
+  if (!conv.norm) return gates === 1 ? [y] : tf.split(y, gates, -1)
   const normed = windowNorm(tf.tile(y, [1, 1, 1, window]), conv.norm)
   const width = y.shape[3] / gates
   return Array.from({ length: gates }, (_, j) =>
@@ -102,18 +98,38 @@ function windowedGates(
   )
 }
 
+/** A one-slot tensor [B, h, w, C] repeated over the window; a window stays as it is. */
+function overWindow(t: tf.Tensor4D, hid: number, window: number): tf.Tensor4D {
+  return t.shape[3] === hid && window > 1 ? tf.tile(t, [1, 1, 1, window]) : t
+}
+
 /**
  * softmax(r·Cᵀ)·C over the tokens of the folded windows: each (position, slot) of `query`
  * [B, h, w, d·C] attends over each (position, past memory, slot) of `history`
  * [B, h, w, n·d·C]; features are the C channels. No scaling, as both releases.
+ *
+ * Both products run as 1×1 convolutions, sample by sample, with the sample's memory tokens
+ * as the kernel: [1, 1, N_q, C] ⊛ [1, 1, C, N_k] is r·Cᵀ. The convolution kernels and their
+ * gradients are what every backend (oneDNN's above all) makes fast, where a batched matMul
+ * falls to wasm's: measured 20× slower on the e3d-quick preset (docs/method.md §2.12).
  */
 function recall(query: tf.Tensor4D, history: tf.Tensor4D, channels: number): tf.Tensor4D {
   const [batch, h, w, width] = query.shape
-  const q = tf.reshape(query, [batch, (h * w * width) / channels, channels]) as tf.Tensor3D
+  const queries = (h * w * width) / channels
   const tokens = (h * w * history.shape[3]) / channels
-  const memory = tf.reshape(history, [batch, tokens, channels]) as tf.Tensor3D
-  const weights = tf.softmax(tf.matMul(q, memory, false, true))
-  return tf.reshape(tf.matMul(weights, memory), query.shape)
+  const perSample = Array.from({ length: batch }, (_, b) => {
+    const q = tf.reshape(tf.slice(query, [b, 0, 0, 0], [1, -1, -1, -1]), [1, 1, queries, channels])
+    const memory = tf.reshape(tf.slice(history, [b, 0, 0, 0], [1, -1, -1, -1]), [tokens, channels])
+    const scores = tf.conv2d(
+      q as tf.Tensor4D,
+      tf.reshape(tf.transpose(memory), [1, 1, channels, tokens]),
+      1,
+      'valid',
+    )
+    const weights = tf.softmax(scores)
+    return tf.conv2d(weights, tf.reshape(memory, [1, 1, tokens, channels]), 1, 'valid')
+  })
+  return tf.reshape(tf.concat(perSample, 0), query.shape)
 }
 
 /** Conv_1×1×1([C, M]) slot by slot: [B, h, w, d·C] twice → [B, h, w, d·C]. */
@@ -183,21 +199,23 @@ export function createE3dCell(
       if (!zigzag) throw new Error(`e3d layer ${spec.index + 1}: needs the global memory M`)
       return tf.tidy(() => {
         const frames = readsFrames ? slideWindow(prev[KEYS.inputWindow]!, x, d) : null
-        const [ix, gx, rx, ox, ixM, gxM, fxM] = windowedGates(w.convX, frames ?? x, 7, d)
-        const [ih, gh, rh, oh] = windowedGates(w.convH, prev.h, 4, d)
+        const [ix, gx, rx, ox, ixM, gxM, fxM] = convGates(w.convX, frames ?? x, 7, d)
+        const [ih, gh, rh, oh] = convGates(w.convH, prev.h, 4, d)
+        const wide = (t: tf.Tensor4D) => overWindow(t, hid, d)
         const history = prev[KEYS.memoryHistory]!
+        // With equal slots, so are their recalls: one slot of queries stands for all d.
         const r = tf.sigmoid(tf.add<tf.Tensor4D>(rx!, rh!))
-        const recalled = recall(r, history, hid)
-        const inflow = tf.mul(tf.sigmoid(tf.add(ix!, ih!)), tf.tanh(tf.add(gx!, gh!)))
+        const recalled = wide(recall(r, history, hid))
+        const inflow = wide(tf.mul(tf.sigmoid(tf.add(ix!, ih!)), tf.tanh(tf.add(gx!, gh!))))
         const c = tf.add<tf.Tensor4D>(windowNorm(tf.add(prev.c, recalled), w.normC), inflow)
-        const [im, fm, gm, mm] = windowedGates(w.convGm, zigzag, 4, d)
+        const [im, fm, gm, mm] = convGates(w.convGm, zigzag, 4, d)
         const forget = tf.sigmoid(tf.add(tf.add(fxM!, fm!), 1))
         const input = tf.mul(tf.sigmoid(tf.add(ixM!, im!)), tf.tanh(tf.add(gxM!, gm!)))
-        const m = tf.add(tf.mul(forget, tf.tanh(mm!)), input) as tf.Tensor4D
-        const [oc] = windowedGates(w.convNewCell, c, 1, d)
-        const [om] = windowedGates(w.convNewGm, m, 1, d)
-        const o = tf.tanh(tf.addN([ox!, oh!, oc!, om!]))
-        const h = tf.mul(tf.sigmoid(o), tf.tanh(mixMemories(w.convLast, c, m, hid))) as tf.Tensor4D
+        const m = wide(tf.add(tf.mul(forget, tf.tanh(mm!)), input))
+        const [oc] = convGates(w.convNewCell, c, 1, d)
+        const [om] = convGates(w.convNewGm, m, 1, d)
+        const o = wide(tf.tanh(tf.addN([ox!, oh!, oc!, om!])))
+        const h = tf.mul<tf.Tensor4D>(tf.sigmoid(o), tf.tanh(mixMemories(w.convLast, c, m, hid)))
         const state: LayerState = {
           h,
           c,
