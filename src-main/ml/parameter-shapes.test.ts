@@ -53,6 +53,7 @@ describe('parameterShapes', () => {
     ],
     ['PredRNN-V2, M = 2 at layer 2', { sources: 2, layers: [2] }, 'predrnnv2'],
     ['MIM, M = 2 at every layer', { sources: 2, layers: [1, 2, 3] }, 'mim'],
+    ['E3D-LSTM, M = 2 at layers 1 and 2', { sources: 2, layers: [1, 2] }, 'e3d'],
   ])('equals a real TMU target, %s', (title, tmu, cell = 'convlstm') => {
     const layerNorm = title.includes('layer norm')
     const model = ModelConfig.parse({ ...tiny, cell, layerNorm, hidden: [8, 8, 8], tmu })

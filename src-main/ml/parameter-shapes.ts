@@ -290,7 +290,13 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
     }
     // The other backbones keep their own cell at a TMU layer, the transfer created after it.
     if (cell !== 'convlstm' && isTmu) {
-      Object.assign(shapes, named(scope, transferShapes(layer, model.tmu!.sources)))
+      // E3D-LSTM's transfer reads and writes its windows whole (tmu-network.ts).
+      const d = cell === 'e3d' ? e3dOptionsOf(model).window : 1
+      const read = { ...layer, inChannels: index === 0 ? layer.inChannels : d * layer.inChannels }
+      Object.assign(
+        shapes,
+        named(scope, transferShapes({ ...read, hid: d * hid }, model.tmu!.sources)),
+      )
     }
   })
   if (cell === 'mau') return { ...shapes, ...mauCodecShapes(model, frameChannels) }
