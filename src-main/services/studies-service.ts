@@ -29,6 +29,7 @@ import {
   armConfig,
   mainArms,
   sourceLabel,
+  tmuArmProblems,
   modelOnBackbone,
   studyDataset,
 } from './study-plans'
@@ -321,6 +322,8 @@ export function createStudiesService(deps: StudiesDeps) {
           `plan.arms "${arm.name}": a finetune starts from one source`,
         )
     }
+    const incompatible = tmuArmProblems(plan)
+    if (incompatible.length) throw new WorkbenchError('invalid_input', incompatible.join('; '))
     for (const id of [plan.targetDatasetId, ...plan.sources.map((s) => s.datasetId)])
       deps.datasets.get(id)
   }
