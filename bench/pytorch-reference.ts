@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import {
+  e3dOptionsOf,
   mauOptionsOf,
   SimVpOptions,
   type CellKind,
@@ -35,12 +36,17 @@ export interface PyTorchServeRequest {
 
 /**
  * A model's options beyond its stack, as the references' constructors name them: MAU's
- * sr_size and τ, SimVP's sizes (OpenSTL's argument names). Empty for the other backbones.
+ * sr_size and τ, E3D-LSTM's window and whether M is carried (1) or stays zero (0), SimVP's
+ * sizes (OpenSTL's argument names). Empty for the other backbones.
  */
 export function referenceOptions(model: ModelConfig): Record<string, number> {
   if (model.cell === 'mau') {
     const { srSize, tau } = mauOptionsOf(model)
     return { sr_size: srSize, tau }
+  }
+  if (model.cell === 'e3d') {
+    const { window, globalMemory } = e3dOptionsOf(model)
+    return { window, carry_memory: globalMemory === 'carried' ? 1 : 0 }
   }
   if (model.cell !== 'simvp') return {}
   const o = SimVpOptions.parse(model.simvp ?? {})
