@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import {
   isRecurrentCell,
+  e3dOptionsOf,
   mauOptionsOf,
   SimVpOptions,
   type CellKind,
@@ -37,8 +38,9 @@ export interface PyTorchServeRequest {
 
 /**
  * A model's options beyond its stack, as the references' constructors name them: MAU's
- * sr_size and τ, SimVP's and TAU's sizes (OpenSTL's argument names), TAU's translator and
- * DDR weight. Empty for the other backbones.
+ * sr_size and τ, E3D-LSTM's window and whether M is carried (1) or stays zero (0), SimVP's
+ * and TAU's sizes (OpenSTL's argument names), TAU's translator and DDR weight. Empty for the
+ * other backbones.
  */
 export function referenceOptions(
   model: ModelConfig,
@@ -47,6 +49,10 @@ export function referenceOptions(
   if (model.cell === 'mau') {
     const { srSize, tau } = mauOptionsOf(model)
     return { sr_size: srSize, tau }
+  }
+  if (model.cell === 'e3d') {
+    const { window, globalMemory } = e3dOptionsOf(model)
+    return { window, carry_memory: globalMemory === 'carried' ? 1 : 0 }
   }
   if (isRecurrentCell(model.cell)) return {}
   const o = SimVpOptions.parse(model.simvp ?? {})

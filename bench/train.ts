@@ -76,7 +76,7 @@ export const DEFAULT_CASES: readonly BenchCase[] = [
   ...(['convlstm', 'predrnn'] as const).flatMap((cell) =>
     DEFAULT_SHAPES.map((shape) => ({ cell, shape })),
   ),
-  ...(['predrnnpp', 'predrnnv2', 'mim', 'mau', 'simvp', 'tau'] as const).flatMap((cell) =>
+  ...(['predrnnpp', 'predrnnv2', 'mim', 'mau', 'e3d', 'simvp', 'tau'] as const).flatMap((cell) =>
     (['quick', 'openstl'] as const).map((size) => ({
       cell,
       shape: presetShape(`${cell}-${size}`),

@@ -157,6 +157,12 @@ def fixture_model(cell, frame_ch, hidden, k, side, t_in, options):
 
         net = Mau(hidden, k, frame_ch, grid, options["sr_size"], options["tau"])
         return net, lambda frames: (net(frames, t_in, frames.shape[1] - 1), 0.0)
+    if cell == "e3d":
+        from e3d_reference import E3dLstm
+
+        window, carried = options["window"], options["carry_memory"] == 1
+        net = E3dLstm(hidden, k, frame_ch, grid, False, window, carried)
+        return net, lambda frames: (net(frames, t_in, frames.shape[1] - 1), 0.0)
     if cell in ("simvp", "tau"):
         from simvp_reference import SimVp, differential_divergence
 
@@ -187,10 +193,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--cell",
-        choices=["convlstm", "predrnn", "predrnnpp", "predrnnv2", "mim", "mau", "simvp", "tau"],
+        choices=["convlstm", "predrnn", "predrnnpp", "predrnnv2", "mim", "mau", "e3d", "simvp", "tau"],
         default="predrnn",
     )
-    ap.add_argument("--model-options", default="{}", help="JSON: MAU's, SimVP's and TAU's sizes")
+    ap.add_argument(
+        "--model-options", default="{}", help="JSON: MAU's, E3D-LSTM's, SimVP's and TAU's sizes"
+    )
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--batch", type=int, default=8)

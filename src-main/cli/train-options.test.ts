@@ -62,6 +62,16 @@ describe('tmu train options', () => {
     expect(runConfigOf(parse('--preset', 'mau-quick'), dataset).model.cell).toBe('mau')
   })
 
+  it('builds E3D-LSTM at OpenSTL’s Moving MNIST configuration and at laptop scale', () => {
+    const e3d = runConfigOf(parse('--preset', 'e3d-openstl'), dataset)
+    expect(e3d.model).toMatchObject({ cell: 'e3d', hidden: [128, 128, 128, 128], patchSize: 4 })
+    expect(parameterCount(e3d.model)).toBe(51_347_456)
+    expect(e3d.train).toMatchObject({ batchSize: 16, learningRate: 1e-4, etaDecay: 2e-5 })
+    const quick = runConfigOf(parse('--preset', 'e3d-quick'), dataset)
+    expect(quick.model).toMatchObject({ cell: 'e3d', hidden: [16, 16], patchSize: 8 })
+    expect(quick.train.iterations).toBe(100)
+  })
+
   it('trains PredRNN-V2 with reverse sampling: OpenSTL’s ramp in its preset, scaled elsewhere', () => {
     const openstl = runConfigOf(parse('--preset', 'predrnnv2-openstl'), dataset)
     expect(openstl.model).toMatchObject({ cell: 'predrnnv2', hidden: [128, 128, 128, 128] })

@@ -8,8 +8,9 @@ import { z } from 'zod'
 
 /**
  * Backbones: the recurrent ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU),
- * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss), MIM (memory in memory) and
- * MAU (motion-aware unit), and the non-recurrent SimVP (gSTA translator, docs/method.md
+ * PredRNN-V2 (ST-LSTM trained with the memory-decoupling loss), MIM (memory in memory),
+ * MAU (motion-aware unit) and E3D-LSTM (3-D convolutions over a window, docs/method.md
+ * §2.12), and the non-recurrent SimVP (gSTA translator, docs/method.md
  * §2.10) and TAU (temporal attention unit, §2.11, SimVP's skeleton with another translator
  * block), which map the Tin context frames to the Tout future frames at once and hold no
  * memory state.
@@ -21,6 +22,7 @@ export const CellKind = z.enum([
   'predrnnv2',
   'mim',
   'mau',
+  'e3d',
   'simvp',
   'tau',
 ])
@@ -56,8 +58,16 @@ export const CELL_LABELS: Record<CellKind, string> = {
   predrnnv2: 'PredRNN-V2 (ST-LSTM, decoupled memories)',
   mim: 'MIM (memory in memory)',
   mau: 'MAU (motion-aware unit)',
+  e3d: 'E3D-LSTM (eidetic 3-D LSTM)',
   simvp: 'SimVP (gSTA translator)',
   tau: 'TAU (temporal attention unit)',
+}
+
+/** A backbone's label with its article, as messages say it: "a ConvLSTM", "an E3D-LSTM (…)". */
+export function aCell(kind: CellKind): string {
+  const label = CELL_LABELS[kind]
+  // Read letter by letter, "E3D" starts with a vowel sound; every other label a consonant.
+  return `${/^[AEIOU]/.test(label) ? 'an' : 'a'} ${label}`
 }
 
 /**
@@ -86,6 +96,24 @@ export function mauReductionSteps(srSize: number): number {
 /** MAU's options of a config, OpenSTL's Moving MNIST defaults where it gives none. */
 export function mauOptionsOf(model: Pick<ModelConfig, 'mau'>): MauOptions {
   return model.mau ?? MauOptions.parse({})
+}
+
+/**
+ * E3D-LSTM's own options (docs/method.md §2.12). Its 3-D convolutions span the whole temporal
+ * window (OpenSTL's window_length 2 with a (2, k, k) kernel, window_stride 1), so `window` is
+ * both. `globalMemory`: `carried` is the paper's and the authors' TensorFlow release's (the new
+ * M zig-zags on); `zero` is OpenSTL's PyTorch port, whose cell hands back the M it was given,
+ * so M stays zero and conv_gm never learns. Read through `e3dOptionsOf`.
+ */
+export const E3dOptions = z.object({
+  window: z.number().int().min(1).default(2),
+  globalMemory: z.enum(['carried', 'zero']).default('carried'),
+})
+export type E3dOptions = z.infer<typeof E3dOptions>
+
+/** E3D-LSTM's options of a config, OpenSTL's Moving MNIST ones where it gives none. */
+export function e3dOptionsOf(model: Pick<ModelConfig, 'e3d'>): E3dOptions {
+  return model.e3d ?? E3dOptions.parse({})
 }
 
 /**
@@ -152,6 +180,8 @@ export const ModelConfig = z.object({
   layerNorm: z.boolean().default(false),
   /** MAU only (cell 'mau'): spatial reduction and attention window; absent: their defaults. */
   mau: MauOptions.optional(),
+  /** E3D-LSTM only (cell 'e3d'): temporal window and global-memory flow; absent: defaults. */
+  e3d: E3dOptions.optional(),
   tmu: TmuOptions.optional(),
   /** SimVP's sizes when `cell` is `simvp` or `tau` (absent: OpenSTL's Moving MNIST ones). */
   simvp: SimVpOptions.optional(),

@@ -1,4 +1,5 @@
 import {
+  e3dOptionsOf,
   isRecurrentCell,
   mauOptionsOf,
   mauReductionSteps,
@@ -15,6 +16,7 @@ import { simVpParameterShapes } from './simvp/simvp-shapes'
  */
 export function forwardConvFlops(model: ModelConfig, batch: number, steps: number): number {
   if (model.cell === 'mau') return 2 * mauMacsPerStep(model) * batch * steps
+  if (model.cell === 'e3d') return 2 * e3dMacs(model, steps) * batch
   if (!isRecurrentCell(model.cell)) return simVpForwardConvFlops(model, batch, steps)
   const cell = model.cell
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
@@ -24,7 +26,7 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
   const stLstm = (cin: number, h: number) =>
     k2 * (cin * 7 * h + h * 4 * h + h * 3 * h + 2 * h * h) + 2 * h * h
   const macsOfCell: Record<
-    Exclude<RecurrentCellKind, 'mau'>,
+    Exclude<RecurrentCellKind, 'mau' | 'e3d'>,
     (cin: number, h: number, layer: number) => number
   > = {
     convlstm: (cin, h) => k2 * (cin + h) * 4 * h,
@@ -62,6 +64,30 @@ export function forwardConvFlops(model: ModelConfig, batch: number, steps: numbe
   }
   macsPerPosition += (model.hidden[model.hidden.length - 1] ?? 0) * frameChannels
   return 2 * macsPerPosition * positions * batch * steps
+}
+
+/**
+ * E3D-LSTM (cells/e3d-lstm.ts) over `steps` steps of one sample: per position and step, each
+ * layer's conv_x, conv_h, conv_gm, conv_new_cell and conv_new_gm (7h + 4h + 4h + h + h outputs,
+ * d·k² taps; one slot each, then repeated) and the 1×1×1 conv_last on each of the d slots, and
+ * the head over the top window. The recall is not a convolution but is most of the work at
+ * long histories, so it is counted: at step t the d·P query tokens (P positions) meet the
+ * (t+1)·d·P remembered ones twice (scores, then the weighted sum), h channels each.
+ */
+function e3dMacs(model: ModelConfig, steps: number): number {
+  const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
+  const frameChannels = model.patchSize * model.patchSize * model.channels
+  const taps = e3dOptionsOf(model).window * model.kernelSize * model.kernelSize
+  const d = e3dOptionsOf(model).window
+  let perStep = 0
+  let recallPerRememberedStep = 0
+  model.hidden.forEach((h, l) => {
+    const cin = l === 0 ? frameChannels : (model.hidden[l - 1] ?? h)
+    perStep += positions * (taps * (cin * 7 * h + 2 * h * 4 * h + 2 * h * h) + d * 2 * h * h)
+    recallPerRememberedStep += 2 * (d * positions) ** 2 * h
+  })
+  perStep += positions * d * (model.hidden[model.hidden.length - 1] ?? 0) * frameChannels
+  return perStep * steps + (recallPerRememberedStep * steps * (steps + 1)) / 2
 }
 
 /**

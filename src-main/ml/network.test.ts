@@ -90,6 +90,33 @@ describe('createNetwork', () => {
     expect(() => createNetwork(odd, { seed: 0 })).toThrow('does not reduce by srSize 4')
   })
 
+  it('counts E3D-LSTM at OpenSTL’s Moving MNIST size from its shapes, under their names', () => {
+    // 4×128, (2, 5, 5) kernels, patch 4, window 2 on 64×64×1 (configs/mmnist/E3DLSTM.py). Layer
+    // 1: conv_x 16·896·50 + conv_h, conv_gm 2·128·512·50 + conv_new_cell, conv_new_gm
+    // 2·128·128·50 + conv_last 256·128 + _norm_c_t 2·128·2·16·16 = 9 072 640; layers 2–4
+    // 14 090 240 each (conv_x 128·896·50); head 128·16·2: 51 347 456. OpenSTL's table prints
+    // 51.0 M; its 298.9 G FLOPs are this network's (conv-flops.test.ts), so the shapes are theirs.
+    const model = ModelConfig.parse({ cell: 'e3d', hidden: [128, 128, 128, 128] })
+    const net = createNetwork(model, { seed: 0, trainable: false })
+    expect(countParams(net)).toBe(51_347_456)
+    expect(countParams(net)).toBe(parameterCount(model))
+    const names = net.params.entries().map((e) => e.name)
+    expect(names.slice(0, 8)).toEqual([
+      'cell_list.0._norm_c_t.weight',
+      'cell_list.0._norm_c_t.bias',
+      'cell_list.0.conv_x.0.conv3d.weight',
+      'cell_list.0.conv_h.0.conv3d.weight',
+      'cell_list.0.conv_gm.0.conv3d.weight',
+      'cell_list.0.conv_new_cell.0.conv3d.weight',
+      'cell_list.0.conv_new_gm.0.conv3d.weight',
+      'cell_list.0.conv_last.conv3d.weight',
+    ])
+    expect(names[names.length - 1]).toBe('conv_last.weight')
+    expect(net.params.get('cell_list.1.conv_x.0.conv3d.weight').shape).toEqual([5, 5, 2, 128, 896])
+    expect(net.params.get('conv_last.weight').shape).toEqual([1, 1, 2, 128, 16])
+    net.dispose()
+  })
+
   it('initialises from the seed alone, within PyTorch default bounds', () => {
     const config = ModelConfig.parse({ hidden: [4], kernelSize: 3, imageHeight: 8, imageWidth: 8 })
     const [a, b, c] = [1, 1, 2].map((seed) => createNetwork(config, { seed }))

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import {
+  e3dOptionsOf,
   isRecurrentCell,
   mauOptionsOf,
   type ModelConfig,
@@ -7,6 +8,7 @@ import {
 } from '../domain/model'
 import { createCausalLstmCell } from './cells/causal-lstm'
 import { createConvLstmCell } from './cells/conv-lstm'
+import { createE3dCell, createE3dHead } from './cells/e3d-lstm'
 import { createGradientHighway, highwayStep, type GradientHighway } from './cells/gradient-highway'
 import {
   ROLLOUT,
@@ -35,8 +37,9 @@ import { createRng } from './random'
  * 1's H. A PredRNN-V2 stack adds the 1×1 `adapter.weight` its decoupling loss maps the
  * memory increments with (cells/st-lstm-v2.ts). A MAU stack has its own frame codec in place of
  * the head (cells/mau-codec.ts): stride-2 convolutions take the patched frame to a grid srSize
- * times coarser, where its cells run, and transposed ones take the top S back. All states
- * start at zero.
+ * times coarser, where its cells run, and transposed ones take the top S back. An E3D-LSTM
+ * stack carries windows of d time slots in every state (cells/e3d-lstm.ts) and its head is a
+ * Conv3d over the top window. All states start at zero.
  *
  * Parameter names are those of thuml/predrnn-pytorch's `RNN` module (`cell_list.<l>.…`,
  * `conv_last.weight`); see params.ts for the tfjs ↔ PyTorch layouts.
@@ -78,7 +81,7 @@ export interface NetworkOptions {
   readonly cellFactory?: CellFactory
 }
 
-const BACKBONE_CELLS: Record<Exclude<RecurrentCellKind, 'mau'>, CellFactory> = {
+const BACKBONE_CELLS: Record<Exclude<RecurrentCellKind, 'mau' | 'e3d'>, CellFactory> = {
   convlstm: createConvLstmCell,
   predrnn: createStLstmCell,
   predrnnpp: createCausalLstmCell,
@@ -90,6 +93,10 @@ const BACKBONE_CELLS: Record<Exclude<RecurrentCellKind, 'mau'>, CellFactory> = {
 export function createBackboneCell(model: ModelConfig): CellFactory {
   const { cell } = model
   if (!isRecurrentCell(cell)) throw new Error(`network: ${cell} has no recurrent cell`)
+  if (cell === 'e3d') {
+    const options = e3dOptionsOf(model)
+    return (spec, params) => createE3dCell(spec, params, options)
+  }
   if (cell !== 'mau') return BACKBONE_CELLS[cell]
   const { tau } = mauOptionsOf(model)
   return (spec, params) => createMauCell(spec, params, tau)
@@ -190,7 +197,9 @@ export function createNetwork(config: ModelConfig, options: NetworkOptions): Pre
             { frameChannels, bottomChannels: hidden[0] as number, topChannels, srSize },
             params.builder,
           )
-        : createHeadCodec(params.builder, topChannels, frameChannels)
+        : config.cell === 'e3d'
+          ? createE3dHead(params.builder, topChannels, frameChannels, e3dOptionsOf(config).window)
+          : createHeadCodec(params.builder, topChannels, frameChannels)
     const adapter =
       config.cell === 'predrnnv2'
         ? params.builder.convWeight('adapter.weight', 1, hidden[0] as number, hidden[0] as number)

@@ -26,6 +26,11 @@ describe('parameterShapes', () => {
     ['predrnnpp', { ...tiny, cell: 'predrnnpp', hidden: [6, 6, 6] }],
     ['predrnnpp with layer norm', { ...tiny, cell: 'predrnnpp', hidden: [6, 6], layerNorm: true }],
     ['3 channels, patch 2', { ...tiny, hidden: [5], channels: 3, patchSize: 2 }],
+    ['e3d', { ...tiny, cell: 'e3d', hidden: [6, 6] }],
+    [
+      'e3d with layer norm, window 3',
+      { ...tiny, cell: 'e3d', hidden: [4, 4], layerNorm: true, e3d: { window: 3 } },
+    ],
   ])('equals a real %s network, name for name and in order', (_, config) => {
     const before = tf.memory().numTensors
     const model = ModelConfig.parse(config)
@@ -64,6 +69,7 @@ describe('parameterShapes', () => {
       { sources: 2, layers: [1, 2], transferM: true },
       'mim',
     ],
+    ['E3D-LSTM, M = 2 at layers 1 and 2', { sources: 2, layers: [1, 2] }, 'e3d'],
   ])('equals a real TMU target, %s', (title, tmu, cell = 'convlstm') => {
     const layerNorm = title.includes('layer norm')
     const model = ModelConfig.parse({ ...tiny, cell, layerNorm, hidden: [8, 8, 8], tmu })

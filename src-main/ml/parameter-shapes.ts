@@ -1,4 +1,5 @@
 import {
+  e3dOptionsOf,
   isRecurrentCell,
   mauOptionsOf,
   mauReductionSteps,
@@ -29,6 +30,7 @@ export const LAYER_SCOPE: Record<RecurrentCellKind, string> = {
   predrnnv2: 'cell_list.',
   mim: 'stlstm_layer.',
   mau: 'cell_list.',
+  e3d: 'cell_list.',
 }
 
 interface Layer {
@@ -179,9 +181,39 @@ function mauCodecShapes(model: ModelConfig, frameChannels: number): ParameterSha
   }
 }
 
+/**
+ * e3d-lstm.ts: `_norm_c_t` over the window, five bias-free d×k×k Conv3d (OpenSTL's `tf_Conv3d`
+ * wrapper names them `.0.conv3d`), each with a window norm when `norm`, and the 1×1×1 conv_last.
+ */
+function e3dLayerShapes({ inChannels, hid, k, grid }: Layer, norm: boolean, window: number) {
+  const conv = (name: string, inCh: number, outCh: number): ParameterShapes => ({
+    [`${name}.0.conv3d.weight`]: [k, k, window, inCh, outCh],
+    ...(norm ? windowNormShapes(`${name}.1`, grid, window, outCh) : {}),
+  })
+  return {
+    ...windowNormShapes('_norm_c_t', grid, window, hid),
+    ...conv('conv_x', inChannels, 7 * hid),
+    ...conv('conv_h', hid, 4 * hid),
+    ...conv('conv_gm', hid, 4 * hid),
+    ...conv('conv_new_cell', hid, hid),
+    ...conv('conv_new_gm', hid, hid),
+    'conv_last.conv3d.weight': [1, 1, 1, 2 * hid, hid],
+  }
+}
+
+function windowNormShapes(
+  name: string,
+  grid: readonly [number, number],
+  window: number,
+  channels: number,
+): ParameterShapes {
+  const shape = [grid[0], grid[1], window, channels]
+  return { [`${name}.weight`]: shape, [`${name}.bias`]: [...shape] }
+}
+
 /** The backbones whose layers all live under `cell_list.` (MIM's under two lists of its own). */
 const BACKBONE_SHAPES: Record<
-  Exclude<RecurrentCellKind, 'mim' | 'mau'>,
+  Exclude<RecurrentCellKind, 'mim' | 'mau' | 'e3d'>,
   (layer: Layer, norm: boolean) => ParameterShapes
 > = {
   convlstm: convLstmShapes,
@@ -255,6 +287,9 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
     const isTmu = tmuIndices.has(index)
     if (cell === 'mau') {
       Object.assign(shapes, named(scope, mauLayerShapes(layer)))
+    } else if (cell === 'e3d') {
+      const { window } = e3dOptionsOf(model)
+      Object.assign(shapes, named(scope, e3dLayerShapes(layer, model.layerNorm, window)))
     } else if (cell === 'mim') {
       Object.assign(shapes, mimLayerShapes(layer, index, model.layerNorm))
     } else if (cell === 'convlstm' && isTmu) {
@@ -264,11 +299,19 @@ export function parameterShapes(model: ModelConfig): ParameterShapes {
     }
     // The other backbones keep their own cell at a TMU layer, the transfer created after it.
     if (cell !== 'convlstm' && isTmu) {
-      Object.assign(shapes, named(scope, transferShapes(layer, model.tmu!)))
+      // E3D-LSTM's transfer reads and writes its windows whole (tmu-network.ts).
+      const d = cell === 'e3d' ? e3dOptionsOf(model).window : 1
+      const read = { ...layer, inChannels: index === 0 ? layer.inChannels : d * layer.inChannels }
+      Object.assign(shapes, named(scope, transferShapes({ ...read, hid: d * hid }, model.tmu!)))
     }
   })
   if (cell === 'mau') return { ...shapes, ...mauCodecShapes(model, frameChannels) }
-  shapes['conv_last.weight'] = [1, 1, hidden[hidden.length - 1]!, frameChannels]
+  const top = hidden[hidden.length - 1]!
+  // E3D-LSTM's head is a Conv3d over the top layer's window (kernel and stride (d, 1, 1)).
+  shapes['conv_last.weight'] =
+    cell === 'e3d'
+      ? [1, 1, e3dOptionsOf(model).window, top, frameChannels]
+      : [1, 1, top, frameChannels]
   // PredRNN-V2's shared 1×1 adapter of the memory increments, after conv_last as in OpenSTL.
   if (cell === 'predrnnv2') shapes['adapter.weight'] = [1, 1, hidden[0]!, hidden[0]!]
   return shapes

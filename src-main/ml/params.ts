@@ -14,13 +14,18 @@ import type { Rng } from './random'
  *   [C, h, w], i.e. transpose [2, 0, 1]; also MIM's [C, h, w] peepholes.
  * - `bias`: [out] in both; also what is laid out alike in both, such as a Linear weight kept
  *   in PyTorch's [out, in] (`linearWeight`).
+ * - `conv3d`: tfjs [kh, kw, d, in, out] → PyTorch Conv3d [out, in, d, kh, kw], transpose
+ *   [4, 3, 2, 0, 1]. Kept with the temporal taps beside the input channels so that a reshape
+ *   to [kh, kw, d·in, out] is the conv2d kernel over a window folded into channels (E3D-LSTM).
+ * - `windowNorm`: tfjs [h, w, d, C] → PyTorch LayerNorm([C, d, h, w]), transpose [3, 2, 0, 1];
+ *   a reshape to [h, w, d·C] is the NHWC broadcast over a folded window.
  *
  * Initialisation follows PyTorch's defaults so a model trained here starts where the release
  * would: conv weight and bias ~ U(−1/√fanIn, 1/√fanIn) (kaiming_uniform with a = √5),
  * layer-norm gain 1 and shift 0.
  */
 
-export type ParamLayout = 'conv2d' | 'layerNorm' | 'bias'
+export type ParamLayout = 'conv2d' | 'layerNorm' | 'bias' | 'conv3d' | 'windowNorm'
 
 export interface ParamEntry {
   readonly name: string
@@ -46,6 +51,19 @@ export interface ParamBuilder {
     outChannels: number,
     bound?: number,
   ): tf.Tensor4D
+  /**
+   * Conv3d kernel [kh, kw, depth, in, out] (see `conv3d` above), ~ U(±1/√(in·depth·kh·kw)),
+   * PyTorch's default.
+   */
+  conv3dWeight(
+    name: string,
+    depth: number,
+    kernelSize: number,
+    inChannels: number,
+    outChannels: number,
+  ): tf.Tensor5D
+  /** LayerNorm([C, depth, h, w]) gain (ones) and shift (zeros), each [h, w, depth, C]. */
+  windowNorm(name: string, shapeHWDC: [number, number, number, number]): WindowNormWeights
   /** Conv bias [out]; `fanIn` = in·kh·kw of its convolution. */
   convBias(name: string, fanIn: number, outChannels: number): tf.Tensor1D
   /**
@@ -70,6 +88,12 @@ export interface ParamBuilder {
 export interface LayerNormWeights {
   readonly gammaHWC: tf.Tensor3D
   readonly betaHWC: tf.Tensor3D
+}
+
+/** A layer norm over a folded window (`windowNorm`): gain and shift [h, w, depth, C]. */
+export interface WindowNormWeights {
+  readonly gammaHWDC: tf.Tensor4D
+  readonly betaHWDC: tf.Tensor4D
 }
 
 export interface ParamStore {
@@ -123,6 +147,21 @@ export function createParamStore(rng: Rng, trainable = true): ParamStore {
         const shape = [kernelSize, kernelSize, inChannels, outChannels]
         const values = uniform(shape, bound ?? 1 / Math.sqrt(fanIn))
         return add(prefix + name, 'conv2d', values) as tf.Tensor4D
+      },
+      conv3dWeight(name, depth, kernelSize, inChannels, outChannels) {
+        const fanIn = inChannels * depth * kernelSize * kernelSize
+        const shape = [kernelSize, kernelSize, depth, inChannels, outChannels]
+        return add(prefix + name, 'conv3d', uniform(shape, 1 / Math.sqrt(fanIn))) as tf.Tensor5D
+      },
+      windowNorm(name, shapeHWDC) {
+        return {
+          gammaHWDC: add(
+            `${prefix}${name}.weight`,
+            'windowNorm',
+            tf.ones(shapeHWDC),
+          ) as tf.Tensor4D,
+          betaHWDC: add(`${prefix}${name}.bias`, 'windowNorm', tf.zeros(shapeHWDC)) as tf.Tensor4D,
+        }
       },
       convBias(name, fanIn, outChannels) {
         return add(

@@ -166,6 +166,11 @@ describe('runs', () => {
     await expect(file({ cell: 'mau', hidden: [8, 4] })).rejects.toMatchObject({
       message: expect.stringContaining('its layers need one width; hidden is 8, 4'),
     })
+    await expect(file({ cell: 'e3d', hidden: [8, 4] })).rejects.toMatchObject({
+      message: expect.stringContaining(
+        'E3D-LSTM (eidetic 3-D LSTM) passes its memory M through its layers, so they need one width',
+      ),
+    })
     await expect(file({ patchSize: 5 })).rejects.toMatchObject({
       message: expect.stringContaining('32×32 frames do not split into 5×5 patches'),
     })

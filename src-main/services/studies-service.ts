@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  aCell,
   CELL_LABELS,
   STUDY_SCALES,
   StudyPlan,
@@ -29,6 +30,7 @@ import {
   armConfig,
   mainArms,
   sourceLabel,
+  tmuArmProblems,
   modelOnBackbone,
   studyDataset,
 } from './study-plans'
@@ -321,6 +323,8 @@ export function createStudiesService(deps: StudiesDeps) {
           `plan.arms "${arm.name}": a finetune starts from one source`,
         )
     }
+    const incompatible = tmuArmProblems(plan)
+    if (incompatible.length) throw new WorkbenchError('invalid_input', incompatible.join('; '))
     for (const id of [plan.targetDatasetId, ...plan.sources.map((s) => s.datasetId)])
       deps.datasets.get(id)
   }
@@ -517,7 +521,7 @@ export function createStudiesService(deps: StudiesDeps) {
       const cells = sourceCells ?? [config.model.cell, config.model.cell]
       const zoo = cells.every((c) => c === cells[0])
         ? `${CELL_LABELS[cells[0]!]} networks trained on 1 and 2 digits`
-        : `a ${CELL_LABELS[cells[0]!]} on 1 digit and a ${CELL_LABELS[cells[1]!]} on 2`
+        : `${aCell(cells[0]!)} on 1 digit and ${aCell(cells[1]!)} on 2`
       return create({
         name: `Flying Digits study · ${scale} · ${stamp}`,
         description: `Target: ${CELL_LABELS[config.model.cell]} on 3-digit Flying Digits. Zoo: ${zoo}. Arms: scratch, finetune from each source, TMU with both, and TMU variants (docs/method.md §4, docs/studies.md).`,

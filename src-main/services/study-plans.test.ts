@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { STUDY_SCALES } from '../api/contract'
-import { ALL_ABLATIONS, ablationArm, armConfig, mainArms, modelOnBackbone } from './study-plans'
+import {
+  ALL_ABLATIONS,
+  ablationArm,
+  armConfig,
+  mainArms,
+  modelOnBackbone,
+  tmuArmProblems,
+} from './study-plans'
 
 describe('Flying Digits plans', () => {
   const [scratch, finetune, , tmu] = mainArms(2)
@@ -52,6 +59,26 @@ describe('Flying Digits plans', () => {
     expect(finetune.model).toMatchObject({ cell: 'mau', mau: { srSize: 1, tau: 5 } })
     expect(finetune.model).toEqual(modelOnBackbone(config.model, 'mau'))
     expect(modelOnBackbone(config.model, 'mim')).toEqual({ ...config.model, cell: 'mim' })
+  })
+
+  it('refuses, before training, a TMU arm whose E3D-LSTM source meets another backbone', () => {
+    const arms = mainArms(1)
+    const e3dSource = {
+      config,
+      arms,
+      sources: [{ name: 'FD-1', datasetId: 1, cell: 'e3d' as const }],
+    }
+    expect(tmuArmProblems(e3dSource)).toEqual([
+      expect.stringContaining('E3D-LSTM targets take E3D-LSTM sources only'),
+    ])
+    expect(tmuArmProblems(e3dSource)[0]).toMatch(/^plan.arms "[^"]+": source "FD-1"/)
+    // An E3D-LSTM study (target and sources alike) keeps one window throughout: no problem.
+    const e3dStudy = {
+      ...e3dSource,
+      config: { ...config, model: modelOnBackbone(config.model, 'e3d') },
+    }
+    expect(tmuArmProblems(e3dStudy)).toEqual([])
+    expect(tmuArmProblems({ config, arms, sources: [{ name: 'FD-1', datasetId: 1 }] })).toEqual([])
   })
 
   it('changes one thing per ablation, and names the arm it varies', () => {

@@ -9,6 +9,7 @@ import {
   type StudyScale,
 } from '../api/contract'
 import { mauOptionsOf, type CellKind } from '../domain/model'
+import { checkTmuCompatibility, IncompatibleSourcesError } from '../ml/tmu/compatibility'
 
 /**
  * A study's Flying Digits set with this many digits at this scale, seeded by its digit count
@@ -119,5 +120,32 @@ export function armConfig(
     ...config,
     model: { ...config.model, tmu: { ...arm.tmu, sources: arm.sources.length } },
     train,
+  })
+}
+
+/**
+ * Why a plan's TMU arms could not read their sources' memories, one line per problem (none:
+ * they can), said when the study is filed rather than after its zoo has trained: e.g. an
+ * E3D-LSTM source beside another backbone's target (docs/method.md §2.12).
+ */
+export function tmuArmProblems(plan: Pick<StudyPlan, 'config' | 'sources' | 'arms'>): string[] {
+  return plan.arms.flatMap((arm) => {
+    if (arm.kind !== 'tmu') return []
+    const sources = arm.sources.map((i) => {
+      const source = plan.sources[i]!
+      const cell = source.cell ?? plan.config.model.cell
+      return {
+        name: source.name,
+        config: RunConfig.parse({ ...plan.config, model: modelOnBackbone(plan.config.model, cell) })
+          .model,
+      }
+    })
+    try {
+      checkTmuCompatibility(armConfig(plan, arm, 0).model, sources)
+      return []
+    } catch (error) {
+      if (!(error instanceof IncompatibleSourcesError)) throw error
+      return error.problems.map((problem) => `plan.arms "${arm.name}": ${problem}`)
+    }
   })
 }

@@ -30,7 +30,9 @@ export const plainTensor = (t: Tensor | tf.Tensor) => ({
  */
 export function redrawForParity(net: PredictiveNetwork): void {
   const range = ({ name, layout }: ParamEntry): [number, number] => {
-    if (layout === 'layerNorm') return name.endsWith('weight') ? [0.5, 1.5] : [-0.5, 0.5]
+    if (layout === 'layerNorm' || layout === 'windowNorm') {
+      return name.endsWith('weight') ? [0.5, 1.5] : [-0.5, 0.5]
+    }
     return [-0.3, 0.3]
   }
   tf.tidy(() => {

@@ -176,6 +176,28 @@ export const RUN_PRESETS = {
     testClips: null,
   },
   /**
+   * E3D-LSTM at laptop scale: 2×16, 3×3, window 2, on 8×8 patches (8×8 positions: the recall
+   * weighs every slot and position against every remembered one, so its cost grows with the
+   * square of the positions), 100 iterations of the quick schedule.
+   */
+  'e3d-quick': {
+    label: 'E3D-LSTM quick CPU',
+    model: { cell: 'e3d', hidden: [16, 16], kernelSize: 3, patchSize: 8 },
+    train: { ...QUICK_TRAIN, iterations: 100, etaDecay: etaDecayFor(100) },
+    testClips: 100,
+  },
+  /**
+   * OpenSTL's Moving MNIST E3D-LSTM (configs/mmnist/E3DLSTM.py): 4×128, (2, 5, 5) kernels,
+   * patch 4, window 2 (E3dOptions' default), 51.3 M parameters from the shapes (51.0 M in their
+   * table); their recurrent schedule at their learning rate, 1e-4.
+   */
+  'e3d-openstl': {
+    label: 'E3D-LSTM OpenSTL',
+    model: { cell: 'e3d', hidden: [128, 128, 128, 128], kernelSize: 5, patchSize: 4 },
+    train: { ...OPENSTL_TRAIN, learningRate: 1e-4 },
+    testClips: null,
+  },
+  /**
    * SimVP + gSTA at laptop scale: 8 spatial channels, 4+4 ConvSC blocks (latents at 16×16),
    * 2 gSTA blocks of 32 channels (MixMlp ×4), on the quick schedule cut to 100 iterations
    * (its encoder and decoder run on all 40 full-size frames of a batch). The recurrent

@@ -111,3 +111,20 @@ describe('planBatch', () => {
     )
   })
 })
+
+describe('the E3D-LSTM estimate', () => {
+  it('grows with the recall, the square of the positions: its quick preset fits wasm, OpenSTL’s does not', () => {
+    const e3d = (patchSize: number) =>
+      ModelConfig.parse({ cell: 'e3d', hidden: [16, 16], patchSize })
+    const activations = (p: number) => estimateTrainingMemoryBytes(e3d(p), batch(4)).activationBytes
+    // 16×16 against 8×8 positions: 4× the positions, the recall 16× of it.
+    expect(activations(4) / activations(8)).toBeGreaterThan(8)
+    expect(() =>
+      assertFitsBackend({ name: 'wasm' }, estimateTrainingMemoryBytes(e3d(8), batch(4))),
+    ).not.toThrow()
+    const openstl = ModelConfig.parse({ cell: 'e3d', hidden: [128, 128, 128, 128] })
+    expect(() =>
+      assertFitsBackend({ name: 'wasm' }, estimateTrainingMemoryBytes(openstl, batch(16))),
+    ).toThrow(MemoryBudgetError)
+  })
+})

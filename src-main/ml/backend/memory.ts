@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os'
 import {
+  e3dOptionsOf,
   isRecurrentCell,
   mauOptionsOf,
   mauReductionSteps,
@@ -115,6 +116,26 @@ function mauKeptChannelsPerStep(model: ModelConfig, patchChannels: number): numb
   return cells / (srSize * srSize) + codec
 }
 
+/**
+ * E3D-LSTM's tensors per step and layer, averaged over the rollout's `steps`, in channels at
+ * the patched grid's positions (docs/method.md §2.12). Each convolution's one slot and its d
+ * repeats (17h·(1 + d)), ~20dh of gate arithmetic, the input window (d·cin), ~4 tensors per
+ * channel of window norm. The recall keeps its scores and softmax, d·P × (t+1)·d·P per sample
+ * at step t (P positions): 2d²P(t+1) channels, (t+1)·dh for the history it read; on average
+ * over t = 0 … steps−1, (steps+1)/2 of each. At 16×16 positions the recall is most of it.
+ */
+function e3dKeptChannelsPerStep(model: ModelConfig, steps: number): number {
+  const d = e3dOptionsOf(model).window
+  const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
+  const meanRemembered = (steps + 1) / 2
+  return layerShapes(model).reduce((sum, { inChannels: cin, hidden: h }) => {
+    const gates = 17 * h * (1 + d) + 20 * d * h + d * cin
+    const norms = 4 * d * h * (model.layerNorm ? 18 : 1)
+    const recall = meanRemembered * (2 * d * d * positions + d * h)
+    return sum + gates + norms + recall
+  }, 0)
+}
+
 function layerShapes(model: ModelConfig): LayerShape[] {
   const patchChannels = model.patchSize * model.patchSize * model.channels
   return model.hidden.map((hidden, l) => ({
@@ -135,13 +156,16 @@ export function estimateTrainingMemoryBytes(
   // Per step besides the cells: input frame, sampled mix, guess and its loss terms.
   let channelsPerStep = 4 * patchChannels
   if (model.cell === 'mau') channelsPerStep += mauKeptChannelsPerStep(model, patchChannels)
+  else if (model.cell === 'e3d') channelsPerStep += e3dKeptChannelsPerStep(model, steps)
   else {
     layers.forEach((layer, l) => {
       channelsPerStep += keptChannelsPerStep(model, layer, l)
     })
   }
   const countedPerSample = steps * channelsPerStep * positions * BYTES_PER_FLOAT
-  const widest = Math.max(...layers.map((l) => l.inChannels + 7 * l.hidden))
+  // E3D-LSTM's widest convolution reads its folded window of d slots.
+  const window = model.cell === 'e3d' ? e3dOptionsOf(model).window : 1
+  const widest = Math.max(...layers.map((l) => window * l.inChannels + 7 * l.hidden))
   return estimateOf(model, train, countedPerSample, widest * positions)
 }
 

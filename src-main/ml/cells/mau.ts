@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { LayerNormWeights, ParamBuilder } from '../params'
 import { layerNorm } from './layer-norm'
 import type { LayerSpec, LayerState, RecurrentCell } from './recurrent-cell'
+import { slideWindow } from './sliding-window'
 
 /**
  * MAU, the Motion-Aware Unit (Chang et al., NeurIPS 2021), docs/method.md §2.9; tensors
@@ -59,14 +60,6 @@ function createConv(
 
 function applyConv(w: NormedBiasedConv, x: tf.Tensor4D): tf.Tensor4D {
   return layerNorm(tf.add(tf.conv2d(x, w.kernel, 1, 'same'), w.bias), w.norm)
-}
-
-/** Drops the oldest of a window's τ slots and appends `newest`. */
-function slide(window: tf.Tensor4D, newest: tf.Tensor4D, tau: number): tf.Tensor4D {
-  if (tau === 1) return newest
-  const channels = newest.shape[3]
-  const kept = tf.slice(window, [0, 0, 0, channels], [-1, -1, -1, (tau - 1) * channels])
-  return tf.concat([kept, newest], -1)
 }
 
 /** The attention-weighted trend of the past T_{t−j}, weighted by how alike S_{t−j} and S' are. */
@@ -131,8 +124,8 @@ export function createMauCell(spec: LayerSpec, params: ParamBuilder, tau: number
         const state: LayerState = {
           h: gatedMix(sg!, ss!, ts!),
           c: t,
-          [KEYS.temporalWindow]: slide(temporalWindow, t, tau),
-          [KEYS.spatialWindow]: slide(spatialWindow, s, tau),
+          [KEYS.temporalWindow]: slideWindow(temporalWindow, t, tau),
+          [KEYS.spatialWindow]: slideWindow(spatialWindow, s, tau),
         }
         return { state }
       })

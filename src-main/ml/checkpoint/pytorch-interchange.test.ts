@@ -172,3 +172,43 @@ describe('a MAU network through a PyTorch-layout file', () => {
     expect(tf.memory().numTensors).toBe(before)
   })
 })
+
+describe('an E3D-LSTM network through a PyTorch-layout file', () => {
+  it('loads by OpenSTL names and layout rule alone (Conv3d, window norms) and rolls out the same', async () => {
+    await tf.setBackend('cpu')
+    const before = tf.memory().numTensors
+    const model = ModelConfig.parse({
+      cell: 'e3d',
+      hidden: [4, 4],
+      kernelSize: 3,
+      patchSize: 2,
+      imageHeight: 8,
+      imageWidth: 8,
+      layerNorm: true,
+    })
+    const [trained, fresh] = [1, 2].map((seed) => createNetwork(model, { seed }))
+    const path = join(mkdtempSync(join(tmpdir(), 'e3d-interchange-')), 'e3d.safetensors')
+    const layouts = Object.fromEntries(trained!.params.entries().map((e) => [e.name, e.layout]))
+    const named = trained!.params.getWeights()
+    const pytorch = toPytorchLayout(await tensorMapFromNamed(named), { layouts })
+    // OpenSTL's shapes: Conv3d [out, in, d, k, k], LayerNorm([C, d, h, w]).
+    expect(pytorch['cell_list.0.conv_x.0.conv3d.weight']!.shape).toEqual([28, 4, 2, 3, 3])
+    expect(pytorch['cell_list.1._norm_c_t.weight']!.shape).toEqual([4, 2, 4, 4])
+    expect(pytorch['cell_list.1.conv_h.1.bias']!.shape).toEqual([16, 2, 4, 4])
+    expect(pytorch['conv_last.weight']!.shape).toEqual([4, 4, 2, 1, 1])
+    exportPytorchSafetensors(path, await tensorMapFromNamed(named), { layouts })
+    tf.dispose(Object.values(named))
+    const imported = namedFromTensorMap(importPytorchSafetensors(path).tensors)
+    fresh!.params.setWeights(imported)
+    tf.dispose(Object.values(imported))
+    const clip = tf.randomUniform([2, 5, 4, 4, 4], 0, 1, 'float32', 7) as tf.Tensor5D
+    const [a, b] = [trained!, fresh!].map((net) =>
+      tf.tidy(() => runSequence(net, clip, { inputFrames: 3 }).guessesBTHWC.dataSync()),
+    )
+    expect(Array.from(b!)).toEqual(Array.from(a!))
+    clip.dispose()
+    trained!.dispose()
+    fresh!.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})

@@ -14,8 +14,10 @@ import type { Tensor, TensorMap } from './tensors'
  *   [in, out, kh, kw] (MAU's decoder), both the adjoint of one cross-correlation.
  * - `layerNorm`: tfjs [h, w, C] (NHWC broadcast) ↔ PyTorch `LayerNorm([C, h, w])` [C, h, w].
  * - `bias`: the same in both (biases, and anything else left as is).
+ * - `conv3d`: tfjs [kh, kw, d, in, out] ↔ PyTorch Conv3d [out, in, d, kh, kw] (E3D-LSTM).
+ * - `windowNorm`: tfjs [h, w, d, C] ↔ PyTorch `LayerNorm([C, d, h, w])` [C, d, h, w] (E3D-LSTM).
  */
-export type InterchangeLayout = 'conv2d' | 'layerNorm' | 'bias'
+export type InterchangeLayout = 'conv2d' | 'layerNorm' | 'bias' | 'conv3d' | 'windowNorm'
 
 export interface InterchangeOptions {
   /** Per-name layouts; names not listed follow `guessLayout`. */
@@ -26,21 +28,31 @@ const TO_PYTORCH: Record<InterchangeLayout, readonly number[] | null> = {
   conv2d: [3, 2, 0, 1],
   layerNorm: [2, 0, 1],
   bias: null,
+  conv3d: [4, 3, 2, 0, 1],
+  windowNorm: [3, 2, 0, 1],
 }
 const FROM_PYTORCH: Record<InterchangeLayout, readonly number[] | null> = {
   conv2d: [2, 3, 1, 0],
   layerNorm: [1, 2, 0],
   bias: null,
+  conv3d: [3, 4, 2, 1, 0],
+  windowNorm: [2, 3, 1, 0],
 }
 
 /**
  * The default when no layout is listed: a rank-4 `*.weight` is a convolution kernel, a rank-3
  * `*.weight`/`*.bias` a PredRNN-release layer norm over [C, h, w], and a rank-3 `*_weight` one
- * of MIM's [C, h, w] peepholes (`ct_weight`, `oc_weight`); the rest is unchanged.
+ * of MIM's [C, h, w] peepholes (`ct_weight`, `oc_weight`); a rank-5 `*.weight` a Conv3d
+ * kernel, and a rank-4 `*.weight`/`*.bias` of an E3D-LSTM layer norm (`_norm_c_t`, or the `.1`
+ * after a Conv3d when layer norm is on) one over [C, d, h, w]; the rest is unchanged.
  */
 export function guessLayout(name: string, rank: number): InterchangeLayout {
   // A bare module's state_dict names its parameters plain `weight` and `bias`.
   const last = name.slice(name.lastIndexOf('.') + 1)
+  if (rank === 5 && last === 'weight') return 'conv3d'
+  if (rank === 4 && /(^|\.)(_norm_c_t|conv_[a-z_]+\.1)\.(weight|bias)$/.test(name)) {
+    return 'windowNorm'
+  }
   if (rank === 4 && last === 'weight') return 'conv2d'
   if (rank === 3 && (last === 'weight' || last === 'bias' || last.endsWith('_weight'))) {
     return 'layerNorm'

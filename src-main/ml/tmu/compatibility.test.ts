@@ -100,6 +100,34 @@ describe('checkTmuCompatibility', () => {
     )
   })
 
+  it('keeps E3D-LSTM memories, windows of time slots, among E3D-LSTMs of one window', () => {
+    const e3d = (window: number, tmu?: object) =>
+      ModelConfig.parse({ cell: 'e3d', hidden: [8, 8], e3d: { window }, ...(tmu ? { tmu } : {}) })
+    const convLstmTarget = ModelConfig.parse({ hidden: [8, 8], tmu: { sources: 1 } })
+    const onlyE3d =
+      'E3D-LSTM memory holds a window of time slots, so E3D-LSTM targets take E3D-LSTM sources only and E3D-LSTM sources feed E3D-LSTM targets only'
+    expect(() => checkTmuCompatibility(convLstmTarget, [{ name: 'e3d', config: e3d(2) }])).toThrow(
+      `source "e3d" is an E3D-LSTM (eidetic 3-D LSTM) network and the target a ConvLSTM one; an ${onlyE3d}`,
+    )
+    const e3dTarget = e3d(2, { sources: 1 })
+    const predrnn = ModelConfig.parse({ cell: 'predrnn', hidden: [8, 8] })
+    expect(() => checkTmuCompatibility(e3dTarget, [{ name: 'st', config: predrnn }])).toThrow(
+      onlyE3d,
+    )
+    expect(() => checkTmuCompatibility(e3dTarget, [{ name: 'w3', config: e3d(3) }])).toThrow(
+      'source "w3" has an E3D-LSTM window of 3, the target 2',
+    )
+    expect(() => checkTmuCompatibility(e3dTarget, [{ name: 'w2', config: e3d(2) }])).not.toThrow()
+    // Its M is windowed like its C: the M transfer, which reads one slot, does not take it.
+    expect(() =>
+      checkTmuCompatibility(e3d(2, { sources: 1, transferM: true }), [
+        { name: 'w2', config: e3d(2) },
+      ]),
+    ).toThrow(
+      /: the target is an E3D-LSTM \(eidetic 3-D LSTM\) network, whose spatiotemporal memory M spans a window/,
+    )
+  })
+
   it('refuses a SimVP or TAU source: neither holds memory state to transfer', () => {
     expect(() =>
       checkTmuCompatibility(target, [
@@ -153,7 +181,7 @@ describe('checkTmuCompatibility', () => {
       'source "a" has patch size 2, the target 4',
       'source "a" has frames of 64×32, the target 64×64',
       'source "a" has channels 3, the target 1',
-      'source "tmu" is a TMU network; sources are plain networks (ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU), PredRNN-V2 (ST-LSTM, decoupled memories), MIM (memory in memory), MAU (motion-aware unit))',
+      'source "tmu" is a TMU network; sources are plain networks (ConvLSTM, PredRNN (ST-LSTM), PredRNN++ (Causal LSTM + GHU), PredRNN-V2 (ST-LSTM, decoupled memories), MIM (memory in memory), MAU (motion-aware unit), E3D-LSTM (eidetic 3-D LSTM))',
     ])
   })
 })

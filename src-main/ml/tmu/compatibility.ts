@@ -1,7 +1,9 @@
 import {
+  aCell,
   CELL_LABELS,
   CellKind,
   hasSpatiotemporalMemory,
+  e3dOptionsOf,
   isRecurrentCell,
   mauOptionsOf,
   type ModelConfig,
@@ -54,6 +56,9 @@ const TRANSFERABLE_MEMORY: Record<CellKind, boolean> = {
   // T, MAU's temporal state, carried along time in a layer as C is (S goes up as H does);
   // [B, h/sr, w/sr, hidden], so it stands for C only where srSize leaves the grid as is (§2.9).
   mau: true,
+  // E3D-LSTM's C holds a window of d time slots, [B, h, w, d·hidden]: a memory with a temporal
+  // axis no other backbone has, so it feeds only an E3D target of the same window (§2.12).
+  e3d: true,
   // SimVP and TAU hold no memory state at all (§2.10, §2.11): nothing to hand a TMU.
   simvp: false,
   tau: false,
@@ -89,13 +94,18 @@ export function checkTmuCompatibility(
   if (problems.length > 0) throw new IncompatibleSourcesError(problems)
 }
 
-/** Why a network without M cannot take part in an M transfer, in words. */
+/** Why a network cannot take part in an M transfer, in words. */
 export function transferMProblem(who: string, cell: CellKind): string {
   const having = CellKind.options
     .filter(hasSpatiotemporalMemory)
     .map((kind) => CELL_LABELS[kind])
     .join(', ')
-  return `${who} is a ${CELL_LABELS[cell]} network, which has no spatiotemporal memory M to transfer (tmu.transferM needs ${having})`
+  // E3D-LSTM has an M, but a windowed one that the M transfer does not read (method.md §2.12).
+  const why =
+    cell === 'e3d'
+      ? 'whose spatiotemporal memory M spans a window of time slots the M transfer does not read'
+      : 'which has no spatiotemporal memory M to transfer'
+  return `${who} is ${aCell(cell)} network, ${why} (tmu.transferM needs ${having})`
 }
 
 function sourceProblems(
@@ -112,13 +122,11 @@ function sourceProblems(
     return [`${label} is a TMU network; sources are plain networks (${plain})`]
   }
   if (!isRecurrentCell(config.cell)) {
-    return [
-      `${label} is a ${CELL_LABELS[config.cell]} network, which holds no memory state to transfer`,
-    ]
+    return [`${label} is ${aCell(config.cell)} network, which holds no memory state to transfer`]
   }
   if (!TRANSFERABLE_MEMORY[config.cell]) {
     return [
-      `${label} is a ${CELL_LABELS[config.cell]} network, whose memory cannot stand for the target's C`,
+      `${label} is ${aCell(config.cell)} network, whose memory cannot stand for the target's C`,
     ]
   }
   const problems: string[] = []
@@ -137,6 +145,14 @@ function sourceProblems(
   }
   const differs = (what: string, s: unknown, t: unknown) => {
     if (s !== t) problems.push(`${label} has ${what} ${String(s)}, the target ${String(t)}`)
+  }
+  // E3D-LSTM's memory has a temporal window axis: it meets only another E3D-LSTM's (§2.12).
+  if ((config.cell === 'e3d') !== (target.cell === 'e3d')) {
+    problems.push(
+      `${label} is ${aCell(config.cell)} network and the target a ${CELL_LABELS[target.cell]} one; an E3D-LSTM memory holds a window of time slots, so E3D-LSTM targets take E3D-LSTM sources only and E3D-LSTM sources feed E3D-LSTM targets only`,
+    )
+  } else if (config.cell === 'e3d') {
+    differs('an E3D-LSTM window of', e3dOptionsOf(config).window, e3dOptionsOf(target).window)
   }
   differs('patch size', config.patchSize, target.patchSize)
   differs(

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { CELL_LABELS } from '../../domain/model'
+import { aCell, CELL_LABELS } from '../../domain/model'
 import type { PredictiveNetwork } from '../network'
 
 /**
@@ -21,7 +21,7 @@ export function initTmuFromSource(target: PredictiveNetwork, source: PredictiveN
   // but not what the weights mean: a Causal LSTM's conv_x is no start for an ST-LSTM's.
   if (source.config.cell !== target.config.cell) {
     throw new Error(
-      `init from source: the source is a ${CELL_LABELS[source.config.cell]} network, the target a ${CELL_LABELS[target.config.cell]}; their weights do not correspond`,
+      `init from source: the source is ${aCell(source.config.cell)} network, the target a ${CELL_LABELS[target.config.cell]}; their weights do not correspond`,
     )
   }
   const problems: string[] = []

@@ -31,7 +31,7 @@ function zoo(
   cells: readonly CellKind[] = ['predrnnpp', 'predrnnv2', 'mim', 'mau', 'convlstm'],
 ): TmuSource[] {
   return cells.map((cell, k) => ({
-    name: `${cell}-source`,
+    name: `${cell}-source-${k + 1}`,
     // MAU's T lives on its reduced grid: at srSize 1 it is the target's (docs/method.md §2.9).
     network: createNetwork(
       ModelConfig.parse({
@@ -96,11 +96,13 @@ describe('TMU target with PredRNN++, PredRNN-V2, MIM, MAU and ConvLSTM sources',
   })
 
   // The TMU beside each other backbone's own cell (tmu-backbone-cell.ts), at layer 1, fed by
-  // the zoo's PredRNN++ and ConvLSTM sources.
+  // the zoo's PredRNN++ and ConvLSTM sources; an E3D-LSTM target by two E3D-LSTM sources, the
+  // only ones whose memory windows it can read (docs/method.md §2.12).
   for (const cell of CellKind.options.filter((c) => c !== 'convlstm' && isRecurrentCell(c))) {
-    it(`trains a ${cell} TMU target on a PredRNN++ and a ConvLSTM source, on the default backend`, async () => {
+    const sourceCells: CellKind[] = cell === 'e3d' ? ['e3d', 'e3d'] : ['predrnnpp', 'convlstm']
+    it(`trains a ${cell} TMU target on ${sourceCells.join(' and ')} sources, on the default backend`, async () => {
       await initBackend('auto')
-      const sources = zoo(['predrnnpp', 'convlstm'])
+      const sources = zoo(sourceCells)
       const clips = digitClips(4, 9, CLIP_FRAMES)
       const target = ModelConfig.parse({
         ...geometry,

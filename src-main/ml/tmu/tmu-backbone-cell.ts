@@ -33,6 +33,10 @@ import {
  * transferM twice as wide, s_1..s_M then s'_1..s'_M), then `distiller<m>.…` as in the release
  * and, with transferM, `distiller_m<m>.…`. The backbone's own weights keep their names, so a
  * source of the same backbone can start them (init-from-source.ts).
+ *
+ * `spec` is the geometry of what the transfer reads: the layer's own, except on E3D-LSTM, whose
+ * X (above layer 1), H and C are windows of d slots, read and transferred as d·hidden channels
+ * (tmu-network.ts hands it the widened spec and a backbone that builds the cell at its own).
  */
 export function createTmuBackboneCell(
   backbone: CellFactory,

@@ -1,4 +1,10 @@
-import { CELL_LABELS, isRecurrentCell, type CellKind, type ModelConfig } from '../../domain/model'
+import {
+  CELL_LABELS,
+  e3dOptionsOf,
+  isRecurrentCell,
+  type CellKind,
+  type ModelConfig,
+} from '../../domain/model'
 import type { CellFactory } from '../cells/recurrent-cell'
 import {
   createBackboneCell,
@@ -29,11 +35,24 @@ export function createTmuCellFactory(model: ModelConfig): CellFactory {
     throw new Error(`tmu: ${CELL_LABELS[model.cell]} holds no memory state`)
   }
   const backbone = createBackboneCell(model)
+  // E3D-LSTM's H and C are windows of d slots folded into channels: the transfer reads and
+  // writes them whole, as d·hidden channels (layer 1 reads the bare patched frame), §2.12.
+  const window = model.cell === 'e3d' ? e3dOptionsOf(model).window : 1
   return (spec, params, root) => {
     if (!tmuIndices.has(spec.index)) return backbone(spec, params, root)
-    return model.cell === 'convlstm'
-      ? createTmuCell(spec, params, tmu)
-      : createTmuBackboneCell(backbone, spec, params, root, tmu)
+    if (model.cell === 'convlstm') return createTmuCell(spec, params, tmu)
+    const transferSpec = {
+      ...spec,
+      inChannels: spec.index === 0 ? spec.inChannels : window * spec.inChannels,
+      hiddenChannels: window * spec.hiddenChannels,
+    }
+    return createTmuBackboneCell(
+      () => backbone(spec, params, root),
+      transferSpec,
+      params,
+      root,
+      tmu,
+    )
   }
 }
 

@@ -125,6 +125,16 @@ describe('run form', () => {
     )
   })
 
+  it('carries E3D-LSTM’s window from its preset and its field', () => {
+    const e3d = { ...PRESETS['e3d-quick'].values, e3dWindow: 3 }
+    const { errors, input } = validateRunForm(tinyForm(e3d), dataset)
+    expect(errors).toEqual({})
+    expect(input?.config.model).toMatchObject({ cell: 'e3d', e3d: { window: 3 } })
+    expect(validateRunForm(tinyForm({ e3dWindow: 3 }), dataset).input?.config.model.e3d).toBe(
+      undefined,
+    )
+  })
+
   it('takes a SimVP source’s sizes for a finetune', () => {
     const simvp = { spatialChannels: 16, translatorChannels: 48, translatorBlocks: 3 }
     const config = RunConfig.parse({ model: { cell: 'simvp', patchSize: 1, simvp }, train: {} })

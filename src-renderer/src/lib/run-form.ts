@@ -3,6 +3,7 @@ import {
   hasSpatiotemporalMemory,
   isRecurrentCell,
   reverseSamplingFor,
+  E3dOptions,
   MauOptions,
   modelKindConflicts,
   RUN_PRESETS,
@@ -36,6 +37,8 @@ export interface RunForm {
   /** MAU's spatial reduction and attention window (read when the cell is MAU). */
   mauSrSize: number
   mauTau: number
+  /** E3D-LSTM's temporal window d (read when the cell is E3D-LSTM); M is carried, the paper's. */
+  e3dWindow: number
   /**
    * SimVP's sizes (read when the cell is non-recurrent); its Tin is the run's input frames,
    * which its translator must be sized for.
@@ -91,13 +94,21 @@ export type RunFormErrors = Partial<Record<RunFormField, string>>
 const MODEL = ModelConfig.parse({})
 const TRAIN = TrainConfig.parse({})
 
-/** The form's MAU and SimVP fields for a model's options, the contract's defaults where it has none. */
-function familyFields(model: { mau?: Partial<MauOptions>; simvp?: Partial<SimVpOptions> }) {
+/**
+ * The form's MAU, E3D-LSTM and SimVP fields for a model's options, the contract's defaults where
+ * it has none.
+ */
+function familyFields(model: {
+  mau?: Partial<MauOptions>
+  e3d?: Partial<E3dOptions>
+  simvp?: Partial<SimVpOptions>
+}) {
   const mau = MauOptions.parse(model.mau ?? {})
   const simvp = SimVpOptions.parse(model.simvp ?? {})
   return {
     mauSrSize: mau.srSize,
     mauTau: mau.tau,
+    e3dWindow: E3dOptions.parse(model.e3d ?? {}).window,
     simvpSpatialChannels: simvp.spatialChannels,
     simvpTranslatorChannels: simvp.translatorChannels,
     simvpSpatialBlocks: simvp.spatialBlocks,
@@ -320,6 +331,7 @@ export function modelOf(form: RunForm): ModelInput | null {
     imageWidth: form.imageWidth,
     channels: form.channels,
     ...(form.cell === 'mau' ? { mau: { srSize: form.mauSrSize, tau: form.mauTau } } : {}),
+    ...(form.cell === 'e3d' ? { e3d: E3dOptions.parse({ window: form.e3dWindow }) } : {}),
     ...(isRecurrentCell(form.cell)
       ? {}
       : {
