@@ -1,14 +1,20 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CellKind, isRecurrentCell, ModelConfig } from '../../domain/model'
+import { CellKind, isRecurrentCell } from '../../domain/model'
 import { initBackend } from '../backend'
 import { loadOneDnnAddon } from '../backend/onednn-addon'
 import type { LayerState } from '../cells/recurrent-cell'
-import { predictionLoss, runSequence } from '../forward'
 import { sampleGradients, worstRelativeError } from '../gradient-check'
 import { createNetwork, stepNetwork, zeroNetworkState, type NetworkState } from '../network'
 import { distilledKey, gateKey } from './tmu-cell'
 import { createTmuNetwork } from './tmu-network'
+import {
+  expectClose,
+  expectGradientsAgree,
+  tinyStack,
+  tinyTmuGradientsByName,
+  tinyTmuLossProblem,
+} from '../../testing/tiny-tmu'
 
 /**
  * The TMU on the backbones other than ConvLSTM (tmu-backbone-cell.ts, docs/method.md §3.11):
@@ -16,26 +22,6 @@ import { createTmuNetwork } from './tmu-network'
  */
 
 const BACKBONES = CellKind.options.filter((cell) => cell !== 'convlstm' && isRecurrentCell(cell))
-
-const tiny = (cell: CellKind, tmu?: object) =>
-  ModelConfig.parse({
-    cell,
-    hidden: [3, 3],
-    kernelSize: 3,
-    patchSize: 2,
-    imageHeight: 4,
-    imageWidth: 6,
-    // MAU's cells run srSize-fold coarser: at 1 they keep the 2×3 grid.
-    ...(cell === 'mau' ? { mau: { srSize: 1, tau: 2 } } : {}),
-    ...(tmu ? { tmu } : {}),
-  })
-
-const read = (t: tf.Tensor) => Array.from(t.dataSync())
-
-function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string) {
-  const worst = tf.tidy(() => tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]!)
-  expect(worst, what).toBeLessThan(1e-6)
-}
 
 describe('TMU on another backbone', () => {
   beforeAll(async () => {
@@ -45,8 +31,8 @@ describe('TMU on another backbone', () => {
   for (const cell of BACKBONES) {
     it(`${cell}: H reads the cell's own C̃, and the next step reads the carried C`, () => {
       const before = tf.memory().numTensors
-      const target = createTmuNetwork(tiny(cell, { sources: 2 }), { seed: 5 })
-      const plain = createNetwork(tiny(cell), { seed: 6 })
+      const target = createTmuNetwork(tinyStack(cell, { sources: 2 }), { seed: 5 })
+      const plain = createNetwork(tinyStack(cell), { seed: 6 })
       // The plain network takes the target's backbone weights, which keep their names.
       for (const { name, variable } of plain.params.entries()) {
         variable.assign(target.params.get(name))
@@ -88,7 +74,7 @@ describe('TMU on another backbone', () => {
 
     it(`${cell}: end-to-end gradients of every weight, the transfer's too, match finite differences`, () => {
       const before = tf.memory().numTensors
-      const { net, loss, dispose } = gradientCheckProblem(cell)
+      const { net, loss, dispose } = tinyTmuLossProblem(cell, { sources: 2 })
       const variables = net.params.entries().map((e) => e.variable)
       const samples = sampleGradients(loss, variables, { randomEntries: 1, epsilon: 2e-3 })
       expect(samples.some((s) => s.variable.includes('transfer') && s.analytic !== 0)).toBe(true)
@@ -117,54 +103,11 @@ describe.each([
     async () => {
       for (const cell of BACKBONES) {
         await tf.setBackend('cpu')
-        const reference = gradientsByName(cell)
+        const reference = tinyTmuGradientsByName(cell, { sources: 2 })
         await initBackend(backend)
-        const other = gradientsByName(cell)
-        for (const [name, values] of Object.entries(reference)) {
-          const scale = Math.max(...values.map(Math.abs), 1e-6)
-          const worst = Math.max(...values.map((v, i) => Math.abs(v - other[name]![i]!)))
-          expect(worst / scale, `${cell} ${name}`).toBeLessThan(1e-3)
-        }
+        const other = tinyTmuGradientsByName(cell, { sources: 2 })
+        expectGradientsAgree(reference, other, cell)
       }
     },
   )
 })
-
-/**
- * A TMU target of `cell` with two sources on a 5-frame clip, guessing two steps of its own: the
- * carried C reaches the later guesses, so the transfer gates and distillers are in the loss.
- */
-function gradientCheckProblem(cell: CellKind) {
-  const net = createTmuNetwork(tiny(cell, { sources: 2 }), { seed: 3 })
-  const clip = tf.randomUniform([2, 5, 2, 3, 4], 0, 1, 'float32', 11) as tf.Tensor5D
-  const mask = tf.tensor2d([0, 1, 1, 0], [2, 2])
-  const loss = () =>
-    tf.tidy(() => {
-      const { guessesBTHWC } = runSequence(net, clip, { inputFrames: 2, truthMaskBP: mask })
-      // Scaled so the mean squared error is O(1), which float32 differences need.
-      return tf.mul(predictionLoss(guessesBTHWC, clip), 10) as tf.Scalar
-    })
-  const dispose = () => {
-    tf.dispose([clip, mask])
-    net.dispose()
-  }
-  return { net, loss, dispose }
-}
-
-function gradientsByName(cell: CellKind): Record<string, number[]> {
-  const { net, loss, dispose } = gradientCheckProblem(cell)
-  const variables = net.params.entries()
-  const { grads, value } = tf.variableGrads(
-    loss,
-    variables.map((e) => e.variable),
-  )
-  const out = Object.fromEntries(
-    variables.map((e) => {
-      const grad = grads[e.variable.name]
-      return [e.name, grad ? read(grad) : new Array<number>(e.variable.size).fill(0)]
-    }),
-  )
-  tf.dispose([value, ...Object.values(grads)])
-  dispose()
-  return out
-}

@@ -16,6 +16,13 @@ import type { TmuSource } from './sources'
 import { M_KEYS } from './tmu-cell'
 import { createTmuNetwork } from './tmu-network'
 import { createTmuTrainer } from './tmu-trainer'
+import {
+  expectClose,
+  expectGradientsAgree,
+  tinyStack,
+  tinyTmuGradientsByName,
+  tinyTmuLossProblem,
+} from '../../testing/tiny-tmu'
 
 /**
  * `tmu.transferM` (tmu-backbone-cell.ts, docs/method.md §3.11): the TMU layer also distils
@@ -25,22 +32,6 @@ import { createTmuTrainer } from './tmu-trainer'
  */
 
 const CELLS_WITH_M = CellKind.options.filter(hasSpatiotemporalMemory)
-
-const tiny = (cell: CellKind, tmu?: object) =>
-  ModelConfig.parse({
-    cell,
-    hidden: [3, 3],
-    kernelSize: 3,
-    patchSize: 2,
-    imageHeight: 4,
-    imageWidth: 6,
-    ...(tmu ? { tmu } : {}),
-  })
-
-function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string) {
-  const worst = tf.tidy(() => tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]!)
-  expect(worst, what).toBeLessThan(1e-6)
-}
 
 const oneDnnMissing = (() => {
   const loaded = loadOneDnnAddon()
@@ -60,8 +51,8 @@ describe('TMU transferring M', () => {
       it(`${cell}, ${options.gate}${options.rescaleMemory ? ', rescaled' : ''}: the M handed on is the transfer of the cell's own M̃, and the layer above reads it`, () => {
         const before = tf.memory().numTensors
         const tmu = { sources: 2, transferM: true, ...options }
-        const target = createTmuNetwork(tiny(cell, tmu), { seed: 5 })
-        const plain = createNetwork(tiny(cell), { seed: 6 })
+        const target = createTmuNetwork(tinyStack(cell, tmu), { seed: 5 })
+        const plain = createNetwork(tinyStack(cell), { seed: 6 })
         for (const { name, variable } of plain.params.entries()) {
           variable.assign(target.params.get(name))
         }
@@ -114,7 +105,7 @@ describe('TMU transferring M', () => {
 
     it(`${cell}: end-to-end gradients of every weight, the M distillers' too, match finite differences`, () => {
       const before = tf.memory().numTensors
-      const { net, loss, dispose } = gradientCheckProblem(cell)
+      const { net, loss, dispose } = tinyTmuLossProblem(cell, { sources: 2, transferM: true })
       const variables = net.params.entries().map((e) => e.variable)
       const samples = sampleGradients(loss, variables, { randomEntries: 1, epsilon: 2e-3 })
       expect(samples.some((s) => s.variable.includes('distiller_m') && s.analytic !== 0)).toBe(true)
@@ -128,7 +119,7 @@ describe('TMU transferring M', () => {
     for (const cell of ['convlstm', 'mau'] as const) {
       expect(() =>
         createTrainerFor(
-          ModelConfig.parse({ ...tiny(cell), tmu: { sources: 1, transferM: true } }),
+          ModelConfig.parse({ ...tinyStack(cell), tmu: { sources: 1, transferM: true } }),
         ),
       ).toThrow('which has no spatiotemporal memory M to transfer')
     }
@@ -148,14 +139,10 @@ describe.each([
     async () => {
       for (const cell of CELLS_WITH_M) {
         await initBackend('cpu')
-        const reference = gradientsByName(cell)
+        const reference = tinyTmuGradientsByName(cell, { sources: 2, transferM: true })
         await initBackend(backend)
-        const other = gradientsByName(cell)
-        for (const [name, values] of Object.entries(reference)) {
-          const scale = Math.max(...values.map(Math.abs), 1e-6)
-          const worst = Math.max(...values.map((v, i) => Math.abs(v - other[name]![i]!)))
-          expect(worst / scale, `${cell} ${name}`).toBeLessThan(1e-3)
-        }
+        const other = tinyTmuGradientsByName(cell, { sources: 2, transferM: true })
+        expectGradientsAgree(reference, other, cell)
       }
     },
   )
@@ -238,49 +225,6 @@ function studySources(): TmuSource[] {
 function createTrainerFor(model: ModelConfig) {
   const train = TrainConfig.parse({ inputFrames: 2, outputFrames: 2, batchSize: 2 })
   return createTmuTrainer(model, train, [])
-}
-
-/**
- * A transferM target of `cell` with two sources on a 5-frame clip, guessing two steps of its
- * own: the M handed on reaches layer 2 and every guess, so the M gates and distillers are in
- * the loss.
- */
-function gradientCheckProblem(cell: CellKind) {
-  const net = createTmuNetwork(tiny(cell, { sources: 2, transferM: true }), { seed: 3 })
-  const clip = tf.randomUniform([2, 5, 2, 3, 4], 0, 1, 'float32', 11) as tf.Tensor5D
-  const mask = tf.tensor2d([0, 1, 1, 0], [2, 2])
-  const loss = () =>
-    tf.tidy(() => {
-      const { guessesBTHWC } = runSequence(net, clip, { inputFrames: 2, truthMaskBP: mask })
-      // Scaled so the mean squared error is O(1), which float32 differences need.
-      return tf.mul(predictionLoss(guessesBTHWC, clip), 10) as tf.Scalar
-    })
-  const dispose = () => {
-    tf.dispose([clip, mask])
-    net.dispose()
-  }
-  return { net, loss, dispose }
-}
-
-function gradientsByName(cell: CellKind): Record<string, number[]> {
-  const { net, loss, dispose } = gradientCheckProblem(cell)
-  const variables = net.params.entries()
-  const { grads, value } = tf.variableGrads(
-    loss,
-    variables.map((e) => e.variable),
-  )
-  const out = Object.fromEntries(
-    variables.map((e) => {
-      const grad = grads[e.variable.name]
-      return [
-        e.name,
-        grad ? Array.from(grad.dataSync()) : new Array<number>(e.variable.size).fill(0),
-      ]
-    }),
-  )
-  tf.dispose([value, ...Object.values(grads)])
-  dispose()
-  return out
 }
 
 /**
