@@ -40,19 +40,29 @@ struct WeightsLayout {
 
 memory::dims activation_dims(int64_t n, int64_t c, int64_t h, int64_t w) { return {n, c, h, w}; }
 
-// tfjs's geometry as oneDNN's: NHWC activations, weights as tfjs holds them ([kh, kw, in, out])
-// and, for the primitives, in a layout of oneDNN's choosing (`any`).
+// oneDNN's weight dimensions: [out, in, kh, kw], or grouped [groups, out/groups, in/groups,
+// kh, kw].
+memory::dims weight_dims(const ConvGeometry& g) {
+  if (g.groups == 1) return {g.out_channels, g.in_channels, g.filter_height, g.filter_width};
+  return {g.groups, g.out_channels / g.groups, g.in_channels / g.groups, g.filter_height,
+          g.filter_width};
+}
+
+// tfjs's [kh, kw, in, out] is oneDNN's hwio. Its depthwise [kh, kw, in, multiplier] is the
+// grouped hwigo: with one input channel per group, i and g have the same stride.
+tag user_weights_tag(const ConvGeometry& g) { return g.groups == 1 ? tag::hwio : tag::hwigo; }
+
+// tfjs's geometry as oneDNN's: NHWC activations, weights as tfjs holds them and, for the
+// primitives, in a layout of oneDNN's choosing (`any`).
 struct Descriptors {
   memory::desc weights_user;
   compat::ConvShape shape;
 
   explicit Descriptors(const ConvGeometry& g)
-      : weights_user({g.out_channels, g.in_channels, g.filter_height, g.filter_width}, f32,
-                     tag::hwio),
+      : weights_user(weight_dims(g), f32, user_weights_tag(g)),
         shape{memory::desc(activation_dims(g.batch, g.in_channels, g.in_height, g.in_width), f32,
                            tag::nhwc),
-              memory::desc({g.out_channels, g.in_channels, g.filter_height, g.filter_width}, f32,
-                           tag::any),
+              memory::desc(weight_dims(g), f32, tag::any),
               memory::desc(activation_dims(g.batch, g.out_channels, g.out_height, g.out_width),
                            f32, tag::nhwc),
               {g.stride_height, g.stride_width},
@@ -161,14 +171,14 @@ class Plan {
   std::optional<WeightsLayout> filter_weights_;
 };
 
-using GeometryKey = std::array<int64_t, 17>;
+using GeometryKey = std::array<int64_t, 18>;
 
 GeometryKey key_of(const ConvGeometry& g) {
   return {g.batch,         g.in_height,       g.in_width,       g.in_channels,
           g.out_height,    g.out_width,       g.out_channels,   g.filter_height,
           g.filter_width,  g.stride_height,   g.stride_width,   g.dilation_height,
           g.dilation_width, g.pad_top,        g.pad_left,       g.pad_bottom,
-          g.pad_right};
+          g.pad_right,    g.groups};
 }
 
 Plan& plan_for(const ConvGeometry& g) {

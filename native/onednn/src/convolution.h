@@ -1,5 +1,6 @@
 // 2-D convolutions (forward, input gradient, filter gradient) on caller-owned float
-// buffers in TensorFlow.js layouts: activations NHWC, filters [kh, kw, in, out].
+// buffers in TensorFlow.js layouts: activations NHWC, filters [kh, kw, in, out], or
+// [kh, kw, in, multiplier] for a depthwise convolution (groups = in).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,9 @@ struct ConvGeometry {
   int64_t stride_height, stride_width;
   int64_t dilation_height, dilation_width;
   int64_t pad_top, pad_left, pad_bottom, pad_right;
+  // 1 for an ordinary convolution; in_channels for a depthwise one, whose tfjs filter
+  // [kh, kw, in, multiplier] gives every input channel its own `multiplier` outputs.
+  int64_t groups = 1;
 };
 
 // Names weights whose values are unknown to the caller; they are converted on every call.

@@ -30,6 +30,8 @@ constexpr DimNames kConvGeometry = {{"batch", "inHeight", "inWidth", "inChannels
 constexpr Size kConvInput = product("batch", "inHeight", "inWidth", "inChannels");
 constexpr Size kConvOutput = product("batch", "outHeight", "outWidth", "outChannels");
 constexpr Size kConvFilter = product("filterHeight", "filterWidth", "inChannels", "outChannels");
+// A depthwise filter [kh, kw, in, multiplier] holds kh·kw·out values (out = in·multiplier).
+constexpr Size kDepthwiseFilter = product("filterHeight", "filterWidth", "outChannels");
 
 // The fused cells work on positions (every batch, row and column) × channels.
 constexpr DimNames kCell = {{"positions", "channels"}};
@@ -46,6 +48,19 @@ constexpr Size kRow = product("width");
 constexpr Size kPerRow = product("rows");
 
 constexpr ScalarArg kFilterToken = {"filterToken", ScalarType::integer};
+
+// A depthwise convolution's geometry: one group per input channel, each with out/in outputs.
+ConvGeometry depthwise_geometry(const KernelArgs& a) {
+  ConvGeometry g = conv_geometry(a);
+  if (g.in_channels <= 0 || g.out_channels % g.in_channels != 0) {
+    throw std::invalid_argument("a depthwise convolution needs outChannels (" +
+                                std::to_string(g.out_channels) +
+                                ") to be a multiple of inChannels (" +
+                                std::to_string(g.in_channels) + ")");
+  }
+  g.groups = g.in_channels;
+  return g;
+}
 
 // The five inputs both ST-LSTM kernels read.
 StLstmMemories st_lstm_inputs(const KernelArgs& a) {
@@ -75,6 +90,35 @@ constexpr KernelSpec kKernels[] = {
      .tensors = {{"x", in, kConvInput}, {"dy", in, kConvOutput}, {"dFilter", out, kConvFilter}},
      .run = [](const KernelArgs& a) {
        conv_backward_filter(conv_geometry(a), a.in("x"), a.in("dy"), a.out("dFilter"));
+     }},
+    {.name = "depthwiseConvForward",
+     .dims = kConvGeometry,
+     .scalars = {kFilterToken},
+     .tensors = {{"x", in, kConvInput},
+                 {"filter", in, kDepthwiseFilter},
+                 {"y", out, kConvOutput}},
+     .run = [](const KernelArgs& a) {
+       conv_forward(depthwise_geometry(a), a.in("x"), a.in("filter"), a.integer("filterToken"),
+                    a.out("y"));
+     }},
+    {.name = "depthwiseConvBackwardInput",
+     .dims = kConvGeometry,
+     .scalars = {kFilterToken},
+     .tensors = {{"dy", in, kConvOutput},
+                 {"filter", in, kDepthwiseFilter},
+                 {"dx", out, kConvInput}},
+     .run = [](const KernelArgs& a) {
+       conv_backward_input(depthwise_geometry(a), a.in("dy"), a.in("filter"),
+                           a.integer("filterToken"), a.out("dx"));
+     }},
+    {.name = "depthwiseConvBackwardFilter",
+     .dims = kConvGeometry,
+     .scalars = {},
+     .tensors = {{"x", in, kConvInput},
+                 {"dy", in, kConvOutput},
+                 {"dFilter", out, kDepthwiseFilter}},
+     .run = [](const KernelArgs& a) {
+       conv_backward_filter(depthwise_geometry(a), a.in("x"), a.in("dy"), a.out("dFilter"));
      }},
     {.name = "convLstmGates",
      .dims = kCell,

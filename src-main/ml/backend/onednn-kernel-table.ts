@@ -49,6 +49,8 @@ const CONV_GEOMETRY = [
 const CONV_INPUT = ['batch', 'inHeight', 'inWidth', 'inChannels'] as const
 const CONV_OUTPUT = ['batch', 'outHeight', 'outWidth', 'outChannels'] as const
 const CONV_FILTER = ['filterHeight', 'filterWidth', 'inChannels', 'outChannels'] as const
+/** A depthwise filter [kh, kw, in, multiplier]: kh·kw·out values (out = in·multiplier). */
+const DEPTHWISE_FILTER = ['filterHeight', 'filterWidth', 'outChannels'] as const
 const FILTER_TOKEN = { name: 'filterToken', type: 'integer' } as const
 
 /** The fused cells work on positions (every batch, row and column) × channels. */
@@ -91,6 +93,34 @@ export const KERNEL_TABLE = {
       ...inputs(CONV_INPUT, 'x'),
       ...inputs(CONV_OUTPUT, 'dy'),
       ...outputs(CONV_FILTER, 'dFilter'),
+    ],
+  },
+  /** A depthwise convolution (groups = inChannels) and its gradients: SimVP's and TAU's. */
+  depthwiseConvForward: {
+    dims: CONV_GEOMETRY,
+    scalars: [FILTER_TOKEN],
+    tensors: [
+      ...inputs(CONV_INPUT, 'x'),
+      ...inputs(DEPTHWISE_FILTER, 'filter'),
+      ...outputs(CONV_OUTPUT, 'y'),
+    ],
+  },
+  depthwiseConvBackwardInput: {
+    dims: CONV_GEOMETRY,
+    scalars: [FILTER_TOKEN],
+    tensors: [
+      ...inputs(CONV_OUTPUT, 'dy'),
+      ...inputs(DEPTHWISE_FILTER, 'filter'),
+      ...outputs(CONV_INPUT, 'dx'),
+    ],
+  },
+  depthwiseConvBackwardFilter: {
+    dims: CONV_GEOMETRY,
+    scalars: [],
+    tensors: [
+      ...inputs(CONV_INPUT, 'x'),
+      ...inputs(CONV_OUTPUT, 'dy'),
+      ...outputs(DEPTHWISE_FILTER, 'dFilter'),
     ],
   },
   /** ConvLSTM's pointwise step (ml/fused/conv-lstm-gates.ts). */

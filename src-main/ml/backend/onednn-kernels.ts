@@ -2,11 +2,17 @@ import * as tf from '@tensorflow/tfjs'
 import type { OneDnnAddon } from './onednn-addon'
 import type { ConvGeometry } from './onednn-kernel-table'
 import { createCellKernels } from './onednn-cell-kernels'
+import {
+  DEPTHWISE_CONV,
+  depthwiseKernelAttrs,
+  type DepthwiseConvAttrs,
+} from '../fused/depthwise-conv'
 import { assertFloat32, Heap, type KernelCall, type KernelFunc } from './onednn-heap'
 
 /**
- * Kernels of the onednn backend: the wasm backend with its convolutions (forward and both
- * gradients) run by oneDNN on the same heap, so no tensor is copied. oneDNN is what PyTorch
+ * Kernels of the onednn backend: the wasm backend with its convolutions, ordinary and
+ * depthwise (forward and both gradients), run by oneDNN on the same heap, so no tensor is
+ * copied. oneDNN is what PyTorch
  * uses on CPU; wasm convolutions reach a quarter of its speed here (compute-notes.md).
  *
  * Split, unstack and concat are replaced too: the recurrent cells split every gate
@@ -51,11 +57,13 @@ interface ConvAttrs {
   readonly dimRoundingMode?: 'floor' | 'round' | 'ceil'
 }
 
+/** A convolution's geometry; `depthwise` reads the filter as [kh, kw, in, multiplier]. */
 function convInfo(
   inShape: readonly number[],
   filterShape: readonly number[],
   attrs: ConvAttrs,
   kernel: string,
+  depthwise = false,
 ): ConvInfo {
   if (attrs.dataFormat === 'NCHW') throw new Error(`onednn ${kernel}: only NHWC is supported`)
   return tf.backend_util.computeConv2DInfo(
@@ -65,6 +73,7 @@ function convInfo(
     attrs.dilations ?? 1,
     attrs.pad,
     attrs.dimRoundingMode,
+    depthwise,
   )
 }
 
@@ -108,49 +117,92 @@ function fallback(kernelName: string, call: KernelCall): tf.TensorInfo | tf.Tens
 }
 
 function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
-  const conv2d = (call: KernelCall): tf.TensorInfo => {
-    const { inputs, backend, attrs } = call
-    const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo }
-    assertFloat32(tf.Conv2D, x, filter)
-    const info = convInfo(x.shape, filter.shape, attrs as unknown as ConvAttrs, tf.Conv2D)
-    assertOneDnnAgrees(info, tf.Conv2D)
-    const h = Heap.of(backend)
-    const y = h.output(info.outShape, 'float32')
-    h.run(
-      addon,
-      'convForward',
-      { ...geometryOf(info), filterToken: h.token(filter) },
-      { x, filter, y },
-    )
-    return y
-  }
+  /**
+   * A convolution's forward pass and both gradients, ordinary (tfjs's Conv2D kernels) or
+   * depthwise (DepthwiseConv2dNative's, which oneDNN runs as a grouped convolution).
+   */
+  const convolution = (depthwise: boolean) => {
+    const [forwardName, inputName, filterName] = depthwise
+      ? [
+          tf.DepthwiseConv2dNative,
+          tf.DepthwiseConv2dNativeBackpropInput,
+          tf.DepthwiseConv2dNativeBackpropFilter,
+        ]
+      : [tf.Conv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter]
+    const kernels = depthwise
+      ? ({
+          forward: 'depthwiseConvForward',
+          input: 'depthwiseConvBackwardInput',
+          filter: 'depthwiseConvBackwardFilter',
+        } as const)
+      : ({
+          forward: 'convForward',
+          input: 'convBackwardInput',
+          filter: 'convBackwardFilter',
+        } as const)
+    const geometry = (
+      inShape: readonly number[],
+      filterShape: readonly number[],
+      attrs: ConvAttrs,
+      kernel: string,
+    ) => {
+      const info = convInfo(inShape, filterShape, attrs, kernel, depthwise)
+      assertOneDnnAgrees(info, kernel)
+      return info
+    }
 
-  const inputGradient = (call: KernelCall): tf.TensorInfo => {
-    const { inputs, backend, attrs } = call
-    const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo }
-    assertFloat32(tf.Conv2DBackpropInput, dy, filter)
-    const a = attrs as unknown as tf.Conv2DBackpropInputAttrs & ConvAttrs
-    const info = convInfo(a.inputShape, filter.shape, a, tf.Conv2DBackpropInput)
-    assertOneDnnAgrees(info, tf.Conv2DBackpropInput)
-    const h = Heap.of(backend)
-    const dx = h.output(info.inShape, 'float32')
-    const numbers = { ...geometryOf(info), filterToken: h.token(filter) }
-    h.run(addon, 'convBackwardInput', numbers, { dy, filter, dx })
-    return dx
-  }
+    const forward = (call: KernelCall): tf.TensorInfo => {
+      const { inputs, backend, attrs } = call
+      const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo }
+      assertFloat32(forwardName, x, filter)
+      const info = geometry(x.shape, filter.shape, attrs as unknown as ConvAttrs, forwardName)
+      const h = Heap.of(backend)
+      const y = h.output(info.outShape, 'float32')
+      const numbers = { ...geometryOf(info), filterToken: h.token(filter) }
+      h.run(addon, kernels.forward, numbers, { x, filter, y })
+      return y
+    }
 
-  const filterGradient = (call: KernelCall): tf.TensorInfo => {
-    const { inputs, backend, attrs } = call
-    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo }
-    assertFloat32(tf.Conv2DBackpropFilter, x, dy)
-    const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs & ConvAttrs
-    const info = convInfo(x.shape, a.filterShape, a, tf.Conv2DBackpropFilter)
-    assertOneDnnAgrees(info, tf.Conv2DBackpropFilter)
-    const h = Heap.of(backend)
-    const dFilter = h.output(info.filterShape, 'float32')
-    h.run(addon, 'convBackwardFilter', geometryOf(info), { x, dy, dFilter })
-    return dFilter
+    const inputGradient = (call: KernelCall): tf.TensorInfo => {
+      const { inputs, backend, attrs } = call
+      const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo }
+      assertFloat32(inputName, dy, filter)
+      const a = attrs as unknown as tf.Conv2DBackpropInputAttrs & ConvAttrs
+      const info = geometry(a.inputShape, filter.shape, a, inputName)
+      const h = Heap.of(backend)
+      const dx = h.output(info.inShape, 'float32')
+      const numbers = { ...geometryOf(info), filterToken: h.token(filter) }
+      h.run(addon, kernels.input, numbers, { dy, filter, dx })
+      return dx
+    }
+
+    const filterGradient = (call: KernelCall): tf.TensorInfo => {
+      const { inputs, backend, attrs } = call
+      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo }
+      assertFloat32(filterName, x, dy)
+      const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs & ConvAttrs
+      const info = geometry(x.shape, a.filterShape, a, filterName)
+      const h = Heap.of(backend)
+      const dFilter = h.output(info.filterShape, 'float32')
+      h.run(addon, kernels.filter, geometryOf(info), { x, dy, dFilter })
+      return dFilter
+    }
+
+    return [
+      [forwardName, forward],
+      [inputName, inputGradient],
+      [filterName, filterGradient],
+    ] as const
   }
+  const depthwise = convolution(true)
+  // The models' dilated depthwise convolution (ml/fused/depthwise-conv.ts): tfjs's own
+  // forward kernel, under a name whose gradient passes the dilation on.
+  const depthwiseForward = depthwise[0][1]
+  const dilatedDepthwise = (call: KernelCall) =>
+    depthwiseForward({
+      ...call,
+      attrs: depthwiseKernelAttrs(call.attrs as unknown as DepthwiseConvAttrs),
+    } as KernelCall)
 
   /** Tensors of 4-byte values the row copy can move, or null to use wasm's kernel. */
   const copyable = (tensors: readonly tf.TensorInfo[]) =>
@@ -259,9 +311,9 @@ function createKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     [tf.SplitV, splitV],
     [tf.Unpack, unpack],
     [tf.Concat, concat],
-    [tf.Conv2D, conv2d],
-    [tf.Conv2DBackpropInput, inputGradient],
-    [tf.Conv2DBackpropFilter, filterGradient],
+    ...convolution(false),
+    ...depthwise,
+    [DEPTHWISE_CONV, dilatedDepthwise],
   ])
 }
 

@@ -36,6 +36,8 @@ interface ConvCase {
   readonly dilations: number | [number, number]
   /** tfjs itself computes no gradient of dilated convolutions. */
   readonly forwardOnly?: boolean
+  /** tf.depthwiseConv2d, the filter [kh, kw, in, multiplier]. */
+  readonly depthwise?: boolean
 }
 
 /** Our models' 5×5 'same' convolutions, and the geometries they do not use but a user might. */
@@ -90,6 +92,24 @@ const CASES: ConvCase[] = [
     dilations: 2,
     forwardOnly: true,
   },
+  {
+    name: 'depthwise 3×3, multiplier 2, stride 2',
+    x: [2, 9, 8, 6],
+    filter: [3, 3, 6, 2],
+    strides: 2,
+    pad: 'same',
+    dilations: 1,
+    depthwise: true,
+  },
+  {
+    name: 'depthwise 5×5 valid',
+    x: [3, 8, 9, 16],
+    filter: [5, 5, 16, 1],
+    strides: 1,
+    pad: 'valid',
+    dilations: 1,
+    depthwise: true,
+  },
 ]
 
 /** y, dy/dx and dy/dw of Σ conv(x, w)⊙r on the active backend, from fixed random data. */
@@ -98,7 +118,14 @@ function convAndGrads(c: ConvCase) {
     const x = tf.randomUniform(c.x, -1, 1, 'float32', 1) as tf.Tensor4D
     const w = tf.randomUniform(c.filter, -1, 1, 'float32', 2) as tf.Tensor4D
     const conv = (xs: tf.Tensor, ws: tf.Tensor) =>
-      tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.strides, c.pad, 'NHWC', c.dilations)
+      (c.depthwise ? tf.depthwiseConv2d : tf.conv2d)(
+        xs as tf.Tensor4D,
+        ws as tf.Tensor4D,
+        c.strides,
+        c.pad,
+        'NHWC',
+        c.dilations,
+      )
     const y = conv(x, w)
     if (c.forwardOnly) return [y.dataSync() as Float32Array]
     const r = tf.randomUniform(y.shape, -1, 1, 'float32', 3)

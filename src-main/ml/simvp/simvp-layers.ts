@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
+import { depthwiseConv2d } from '../fused/depthwise-conv'
 
 /**
- * The layers SimVP is built of (docs/method.md §2.10), NHWC, from ops every backend runs and
- * differentiates (cpu, wasm, onednn): tfjs-backend-wasm has no gradient for strided or
- * depthwise convolutions, so a stride-2 convolution is a stride-1 one read at every second
- * position, and a depthwise one is a sum of shifted, per-channel-scaled copies of its input.
- * Both compute exactly what PyTorch's layers do, padding included.
+ * The layers SimVP is built of (docs/method.md §2.10), NHWC, computing exactly what PyTorch's
+ * layers do, padding included.
  */
 
 export interface ConvWeights {
@@ -25,40 +23,17 @@ export interface NormWeights {
 /** PyTorch's default ε of GroupNorm and BatchNorm2d. */
 const NORM_EPSILON = 1e-5
 
-/** Conv2d(padding = pad, stride, dilation 1) + bias, as PyTorch pads: `pad` zeros each side. */
+/**
+ * Conv2d(padding = pad, stride, dilation 1) + bias, as PyTorch pads: `pad` zeros each side.
+ * Every backend differentiates a strided convolution (wasm through ml/backend/wasm-conv-grad.ts).
+ */
 export function conv(x: tf.Tensor4D, w: ConvWeights, pad: number, stride: 1 | 2): tf.Tensor4D {
-  return tf.tidy(() => {
-    const padded =
-      pad > 0
-        ? tf.pad(x, [
-            [0, 0],
-            [pad, pad],
-            [pad, pad],
-            [0, 0],
-          ])
-        : x
-    const y = tf.add(tf.conv2d(padded, w.kernel, 1, 'valid'), w.bias) as tf.Tensor4D
-    if (stride === 1) return y
-    // out[y] = Σ_a x_pad[2y + a]: the stride-1 map at even positions, ⌊(H+2p−k)/2⌋+1 rows,
-    // picked by a reshape to pairs (tfjs has no gradient for a strided slice).
-    const [batch, rows, columns, channels] = y.shape
-    const even = tf.pad(y, [
-      [0, 0],
-      [0, rows % 2],
-      [0, columns % 2],
-      [0, 0],
-    ])
-    const outRows = (rows + (rows % 2)) / 2
-    const outColumns = (columns + (columns % 2)) / 2
-    const pairs = tf.reshape(even, [batch, outRows, 2, outColumns, 2, channels])
-    const picked = tf.slice(pairs, [0, 0, 0, 0, 0, 0], [-1, -1, 1, -1, 1, -1])
-    return tf.reshape(picked, [batch, outRows, outColumns, channels]) as tf.Tensor4D
-  })
+  return tf.tidy(() => tf.add(tf.conv2d(x, w.kernel, stride, pad), w.bias) as tf.Tensor4D)
 }
 
 /**
  * Depthwise Conv2d(groups = C, padding = pad, dilation) + bias; `kernel` [k, k, 1, C] is
- * PyTorch's [C, 1, k, k] in the conv2d layout. out = Σ_{a,b} w[a,b] ⊙ x_pad[y + d·a, x + d·b].
+ * PyTorch's [C, 1, k, k] in the conv2d layout.
  */
 export function depthwiseConv(
   x: tf.Tensor4D,
@@ -67,29 +42,10 @@ export function depthwiseConv(
   dilation: number,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const [batch, height, width, channels] = x.shape
-    const [k] = w.kernel.shape
-    const outHeight = height + 2 * pad - dilation * (k - 1)
-    const outWidth = width + 2 * pad - dilation * (k - 1)
-    const padded = tf.pad(x, [
-      [0, 0],
-      [pad, pad],
-      [pad, pad],
-      [0, 0],
-    ])
-    const taps = tf.reshape(w.kernel, [k * k, channels]).unstack() as tf.Tensor1D[]
-    const terms: tf.Tensor4D[] = []
-    for (let a = 0; a < k; a++) {
-      for (let b = 0; b < k; b++) {
-        const window = tf.slice(
-          padded,
-          [0, a * dilation, b * dilation, 0],
-          [batch, outHeight, outWidth, channels],
-        )
-        terms.push(tf.mul(window, taps[a * k + b] as tf.Tensor1D))
-      }
-    }
-    return tf.add(tf.addN(terms), w.bias) as tf.Tensor4D
+    // [k, k, 1, C] and tfjs's depthwise [k, k, C, 1] hold the same values in the same order.
+    const [k, , , channels] = w.kernel.shape
+    const filter = tf.reshape(w.kernel, [k, k, channels, 1]) as tf.Tensor4D
+    return tf.add(depthwiseConv2d(x, filter, { pad, dilation }), w.bias) as tf.Tensor4D
   })
 }
 
