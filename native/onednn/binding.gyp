@@ -7,7 +7,8 @@
         "src/kernel_table.cc",
         "src/convolution.cc",
         "src/cell_kernels.cc",
-        "src/layer_norm.cc"
+        "src/layer_norm.cc",
+        "src/group_norm.cc"
       ],
       # C++20 for the kernel table's designated initialisers; every warning -Wextra knows,
       # including the unused parameters node-gyp's defaults silence.

@@ -13,6 +13,7 @@
 
 #include "cell_kernels.h"
 #include "convolution.h"
+#include "group_norm.h"
 #include "layer_norm.h"
 
 namespace tmu {
@@ -46,6 +47,16 @@ constexpr DimNames kRows = {{"rows", "width"}};
 constexpr Size kRowValues = product("rows", "width");
 constexpr Size kRow = product("width");
 constexpr Size kPerRow = product("rows");
+
+// GroupNorm works on samples of positions × channels, in groups of channels.
+constexpr DimNames kGroupNorm = {{"batch", "positions", "channels", "groups"}};
+constexpr Size kGroupNormValues = product("batch", "positions", "channels");
+constexpr Size kChannels = product("channels");
+constexpr Size kPerGroup = product("batch", "groups");
+
+GroupNormShape group_norm_shape(const KernelArgs& a) {
+  return {a.dim("batch"), a.dim("positions"), a.dim("channels"), a.dim("groups")};
+}
 
 constexpr ScalarArg kFilterToken = {"filterToken", ScalarType::integer};
 
@@ -119,6 +130,37 @@ constexpr KernelSpec kKernels[] = {
                  {"dFilter", out, kDepthwiseFilter}},
      .run = [](const KernelArgs& a) {
        conv_backward_filter(depthwise_geometry(a), a.in("x"), a.in("dy"), a.out("dFilter"));
+     }},
+    {.name = "groupNormSilu",
+     .dims = kGroupNorm,
+     .scalars = {{"epsilon", ScalarType::number}},
+     .tensors = {{"x", in, kGroupNormValues},
+                 {"gamma", in, kChannels},
+                 {"beta", in, kChannels},
+                 {"y", out, kGroupNormValues},
+                 {"mean", out, kPerGroup},
+                 {"variance", out, kPerGroup}},
+     .run = [](const KernelArgs& a) {
+       group_norm_silu_forward(group_norm_shape(a), a.number("epsilon"), a.in("x"),
+                               a.in("gamma"), a.in("beta"), a.out("y"), a.out("mean"),
+                               a.out("variance"));
+     }},
+    {.name = "groupNormSiluGrad",
+     .dims = kGroupNorm,
+     .scalars = {{"epsilon", ScalarType::number}},
+     .tensors = {{"x", in, kGroupNormValues},
+                 {"gamma", in, kChannels},
+                 {"beta", in, kChannels},
+                 {"mean", in, kPerGroup},
+                 {"variance", in, kPerGroup},
+                 {"dy", in, kGroupNormValues},
+                 {"dx", out, kGroupNormValues},
+                 {"dGamma", out, kChannels},
+                 {"dBeta", out, kChannels}},
+     .run = [](const KernelArgs& a) {
+       group_norm_silu_backward(group_norm_shape(a), a.number("epsilon"), a.in("x"),
+                                a.in("gamma"), a.in("beta"), a.in("mean"), a.in("variance"),
+                                a.in("dy"), a.out("dx"), a.out("dGamma"), a.out("dBeta"));
      }},
     {.name = "convLstmGates",
      .dims = kCell,

@@ -7,6 +7,11 @@ import {
   ST_LSTM_MEMORIES_GRAD,
 } from '../fused/st-lstm-pointwise'
 import { LAYER_NORM, LAYER_NORM_GRAD } from '../fused/layer-norm'
+import {
+  GROUP_NORM_SILU,
+  GROUP_NORM_SILU_GRAD,
+  type GroupNormAttrs,
+} from '../fused/group-norm-silu'
 import type { OneDnnAddon } from './onednn-addon'
 import { assertFloat32, Heap, type KernelCall, type KernelFunc } from './onednn-heap'
 
@@ -204,8 +209,69 @@ export function createCellKernels(addon: OneDnnAddon): Map<string, KernelFunc> {
     return [dx, dGamma, dBeta]
   }
 
+  /** x [B, H, W, C] as B samples of positions × C; gamma and beta [C]; C a multiple of groups. */
+  const groupNormShape = (
+    kernel: string,
+    x: tf.TensorInfo,
+    params: tf.TensorInfo[],
+    groups: number,
+  ) => {
+    assertFloat32(kernel, x, ...params)
+    const [batch = 0, height = 0, width = 0, channels = 0] = x.shape
+    if (x.shape.length !== 4 || groups <= 0 || channels % groups !== 0) {
+      throw new Error(
+        `onednn ${kernel}: x [${x.shape}] is not NHWC with channels in ${groups} groups`,
+      )
+    }
+    for (const p of params) {
+      if (!tf.util.arraysEqual(p.shape, [channels])) {
+        throw new Error(
+          `onednn ${kernel}: [${p.shape}] is not one value per channel of x [${x.shape}]`,
+        )
+      }
+    }
+    return { batch, positions: height * width, channels, groups }
+  }
+
+  const groupNormSilu = ({ inputs, backend, attrs }: KernelCall) => {
+    const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>
+    const { groups, epsilon } = attrs as unknown as GroupNormAttrs
+    const shape = groupNormShape(GROUP_NORM_SILU, x, [gamma, beta], groups)
+    const heap = Heap.of(backend)
+    const perGroup = [shape.batch, groups]
+    const [y, mean, variance] = [heap.output(x.shape), heap.output(perGroup), heap.output(perGroup)]
+    heap.run(addon, 'groupNormSilu', { ...shape, epsilon }, { x, gamma, beta, y, mean, variance })
+    return [y, mean, variance]
+  }
+
+  const groupNormSiluGrad = ({ inputs, backend, attrs }: KernelCall) => {
+    const i = inputs as Record<'x' | 'gamma' | 'beta' | 'mean' | 'variance' | 'dy', tf.TensorInfo>
+    const { groups, epsilon } = attrs as unknown as GroupNormAttrs
+    const shape = groupNormShape(GROUP_NORM_SILU_GRAD, i.x, [i.gamma, i.beta], groups)
+    assertFloat32(GROUP_NORM_SILU_GRAD, i.mean, i.variance, i.dy)
+    const statistics = [i.mean, i.variance].map((t) => tf.util.sizeFromShape(t.shape))
+    if (
+      !tf.util.arraysEqual(i.dy.shape, i.x.shape) ||
+      statistics.some((n) => n !== shape.batch * groups)
+    ) {
+      throw new Error(
+        `onednn ${GROUP_NORM_SILU_GRAD}: dy, mean or variance do not match x [${i.x.shape}]`,
+      )
+    }
+    const heap = Heap.of(backend)
+    const [dx, dGamma, dBeta] = [
+      heap.output(i.x.shape),
+      heap.output(i.gamma.shape),
+      heap.output(i.gamma.shape),
+    ]
+    heap.run(addon, 'groupNormSiluGrad', { ...shape, epsilon }, { ...i, dx, dGamma, dBeta })
+    return [dx, dGamma, dBeta]
+  }
+
   return new Map<string, KernelFunc>([
     [LAYER_NORM, layerNorm],
+    [GROUP_NORM_SILU, groupNormSilu],
+    [GROUP_NORM_SILU_GRAD, groupNormSiluGrad],
     [LAYER_NORM_GRAD, layerNormGrad],
     [CONV_LSTM_GATES, convLstmGates],
     [CONV_LSTM_GATES_GRAD, convLstmGatesGrad],

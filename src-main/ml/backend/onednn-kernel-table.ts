@@ -58,6 +58,10 @@ const CELL = ['positions', 'channels'] as const
 const STATE = ['positions', 'channels'] as const
 const times = (groups: number) => ['positions', groups, 'channels'] as const
 
+/** GroupNorm works on samples of positions × channels, in groups of channels. */
+const GROUP_NORM = ['batch', 'positions', 'channels', 'groups'] as const
+const GROUP_NORM_VALUES = ['batch', 'positions', 'channels'] as const
+
 /** Layer norm works on rows (samples) of `width` values. */
 const ROWS = ['rows', 'width'] as const
 const ROW_VALUES = ['rows', 'width'] as const
@@ -121,6 +125,29 @@ export const KERNEL_TABLE = {
       ...inputs(CONV_INPUT, 'x'),
       ...inputs(CONV_OUTPUT, 'dy'),
       ...outputs(DEPTHWISE_FILTER, 'dFilter'),
+    ],
+  },
+  /** GroupNorm and SiLU over samples of positions × channels (ml/fused/group-norm-silu.ts). */
+  groupNormSilu: {
+    dims: GROUP_NORM,
+    scalars: [{ name: 'epsilon', type: 'number' }],
+    tensors: [
+      ...inputs(GROUP_NORM_VALUES, 'x'),
+      ...inputs(['channels'], 'gamma', 'beta'),
+      ...outputs(GROUP_NORM_VALUES, 'y'),
+      ...outputs(['batch', 'groups'], 'mean', 'variance'),
+    ],
+  },
+  groupNormSiluGrad: {
+    dims: GROUP_NORM,
+    scalars: [{ name: 'epsilon', type: 'number' }],
+    tensors: [
+      ...inputs(GROUP_NORM_VALUES, 'x'),
+      ...inputs(['channels'], 'gamma', 'beta'),
+      ...inputs(['batch', 'groups'], 'mean', 'variance'),
+      ...inputs(GROUP_NORM_VALUES, 'dy'),
+      ...outputs(GROUP_NORM_VALUES, 'dx'),
+      ...outputs(['channels'], 'dGamma', 'dBeta'),
     ],
   },
   /** ConvLSTM's pointwise step (ml/fused/conv-lstm-gates.ts). */

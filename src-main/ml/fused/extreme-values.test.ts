@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../backend'
 import { loadOneDnnAddon } from '../backend/onednn-addon'
 import { convLstmGates, convLstmGatesComposite } from './conv-lstm-gates'
+import { GROUP_NORM_EPSILON, groupNormSilu, groupNormSiluComposite } from './group-norm-silu'
 import { layerNormComposite, layerNormalise } from './layer-norm'
 import {
   lstmOutput,
@@ -129,6 +130,11 @@ const stLstmInputs = (x: tf.Tensor[]) => ({
   mPrev: t4(x[4]!),
 })
 
+/** SimVP's GroupNorm(2), its γ and β one sample's first position (batch 1 in inputsFor). */
+const GROUP_NORM = { groups: 2, epsilon: GROUP_NORM_EPSILON }
+const perChannel = (t: tf.Tensor) =>
+  t.slice([0, 0, 0, 0], [1, 1, 1, -1]).reshape([-1]) as tf.Tensor1D
+
 const KERNELS: KernelCase[] = [
   {
     name: 'ConvLSTM gates',
@@ -161,12 +167,21 @@ const KERNELS: KernelCase[] = [
     fused: (x, g, b) => [layerNormalise(x!, g!.squeeze([0]), b!.squeeze([0]), EPSILON)],
     composite: (x, g, b) => [layerNormComposite(x!, g!.squeeze([0]), b!.squeeze([0]), EPSILON)],
   },
+  {
+    name: 'GroupNorm + SiLU',
+    names: { outputs: ['y'], inputs: ['x', 'gamma', 'beta'] },
+    inputChannels: (C) => [C, C, C],
+    fused: (x, g, b) => [groupNormSilu(t4(x!), perChannel(g!), perChannel(b!), GROUP_NORM)],
+    composite: (x, g, b) => [
+      groupNormSiluComposite(t4(x!), perChannel(g!), perChannel(b!), GROUP_NORM),
+    ],
+  },
 ]
 
-/** The kernel's inputs; the layer norm's γ and β have one sample's shape (batch 1). */
+/** The kernel's inputs; the norms' γ and β have one sample's shape (batch 1). */
 function inputsFor(kernel: KernelCase, channels: number, values: Values): tf.Tensor[] {
   return kernel.inputChannels(channels).map((c, seed) => {
-    const gainOrShift = kernel.name === 'layer norm' && seed > 0
+    const gainOrShift = ['gamma', 'beta'].includes(kernel.names.inputs[seed]!)
     return extremeTensor(c, seed, values, gainOrShift ? 1 : BATCH)
   })
 }

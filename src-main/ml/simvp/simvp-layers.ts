@@ -20,7 +20,7 @@ export interface NormWeights {
   readonly beta: tf.Tensor1D
 }
 
-/** PyTorch's default ε of GroupNorm and BatchNorm2d. */
+/** PyTorch's default ε of BatchNorm2d. */
 const NORM_EPSILON = 1e-5
 
 /**
@@ -49,17 +49,6 @@ export function depthwiseConv(
   })
 }
 
-/** GroupNorm(groups, C): each sample's channel groups normalised over positions and channels. */
-export function groupNorm(x: tf.Tensor4D, groups: number, w: NormWeights): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [batch, height, width, channels] = x.shape
-    const grouped = tf.reshape(x, [batch, height, width, groups, channels / groups])
-    const { mean, variance } = tf.moments(grouped, [1, 2, 4], true)
-    const normed = tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, NORM_EPSILON)))
-    return tf.add(tf.mul(tf.reshape(normed, x.shape), w.gamma), w.beta) as tf.Tensor4D
-  })
-}
-
 /** x̂ = (x − μ)/√(σ² + ε)·γ + β with per-channel μ, σ² (a batch's, or running estimates). */
 export function normalize(
   x: tf.Tensor4D,
@@ -71,11 +60,6 @@ export function normalize(
     const normed = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, NORM_EPSILON)))
     return tf.add(tf.mul(normed, w.gamma), w.beta) as tf.Tensor4D
   })
-}
-
-/** SiLU(x) = x·σ(x). */
-export function silu(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)))
 }
 
 /** PyTorch's exact GELU: x·Φ(x) = x/2·(1 + erf(x/√2)). */

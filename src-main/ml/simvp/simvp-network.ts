@@ -2,15 +2,14 @@ import * as tf from '@tensorflow/tfjs'
 import { SimVpOptions, type ModelConfig } from '../../domain/model'
 import { createParamStore, type ParamBuilder, type ParamStore } from '../params'
 import { createRng } from '../random'
+import { GROUP_NORM_EPSILON, groupNormSilu } from '../fused/group-norm-silu'
 import { tauSqueezeWidth } from './simvp-shapes'
 import {
   conv,
   depthwiseConv,
   gelu,
-  groupNorm,
   normalize,
   pixelShuffle,
-  silu,
   type ConvWeights,
   type NormWeights,
 } from './simvp-layers'
@@ -376,7 +375,8 @@ function applyConvSc(x: tf.Tensor4D, block: ConvScBlock, upsampling: boolean): t
     const pad = Math.floor((block.kernelSize - stride + 1) / 2)
     const convolved = conv(x, block.conv, pad, stride)
     const y = block.resample && upsampling ? pixelShuffle(convolved) : convolved
-    return silu(groupNorm(y, 2, block.norm))
+    const { gamma, beta } = block.norm
+    return groupNormSilu(y, gamma, beta, { groups: 2, epsilon: GROUP_NORM_EPSILON })
   })
 }
 
