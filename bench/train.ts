@@ -360,7 +360,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
         try {
           microBatchSize = planBatch(
             report,
-            estimateTrainingMemoryBytes(model, train),
+            estimateTrainingMemoryBytes(model, train, report),
           ).microBatchSize
         } catch (error) {
           caseRows.push(skippedRow(base, engine, (error as Error).message))

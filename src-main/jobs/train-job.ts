@@ -47,7 +47,7 @@ const METRICS_FLUSH_MS = 1_000
 /** Training loss is the only per-iteration series; the rest come with evaluations. */
 export async function runTrainJob(spec: TrainJobSpec, control: TrainJobControl): Promise<void> {
   const backend = await initBackend(spec.backend)
-  const plan = planBatch(backend, estimateTrainingMemoryBytes(spec.model, spec.train))
+  const plan = planBatch(backend, estimateTrainingMemoryBytes(spec.model, spec.train, backend))
   const store = openFrameStore(spec.datasetDir)
   const trainer = createRunTrainer(spec, { microBatchSize: plan.microBatchSize })
   try {

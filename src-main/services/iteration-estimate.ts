@@ -116,7 +116,7 @@ export function plannedBackend(
  * run.
  */
 export function memoryOn(backend: BackendName, config: RunConfig): IterationEstimate['memory'] {
-  const estimate = estimateTrainingMemoryBytes(config.model, config.train)
+  const estimate = estimateTrainingMemoryBytes(config.model, config.train, { name: backend })
   try {
     const plan = planBatch({ name: backend }, estimate)
     return { neededBytes: estimate.totalBytes, refusal: null, note: plan.note }

@@ -49,6 +49,32 @@ describe('estimateTrainingMemoryBytes', () => {
   })
 })
 
+describe("SimVP's and TAU's estimate", () => {
+  const openStl = (cell: 'simvp' | 'tau') =>
+    ModelConfig.parse({
+      cell,
+      patchSize: 1,
+      simvp: {
+        spatialChannels: 64,
+        translatorChannels: 512,
+        spatialBlocks: 4,
+        translatorBlocks: 8,
+      },
+    })
+  const sixteen = TrainConfig.parse({ batchSize: 16, etaStart: 0 })
+
+  it.each(['simvp', 'tau'] as const)(
+    '%s at OpenSTL size trains on onednn in micro-batches of 1, and is refused on wasm',
+    (cell) => {
+      const model = openStl(cell)
+      const onOneDnn = estimateTrainingMemoryBytes(model, sixteen, { name: 'onednn' })
+      expect(planBatch({ name: 'onednn' }, onOneDnn).microBatchSize).toBe(1)
+      const onWasm = estimateTrainingMemoryBytes(model, sixteen, { name: 'wasm' })
+      expect(() => planBatch({ name: 'wasm' }, onWasm)).toThrow(MemoryBudgetError)
+    },
+  )
+})
+
 describe('assertFitsBackend', () => {
   it('lets the configurations compute-notes ran on wasm through', () => {
     for (const [hidden, b] of [

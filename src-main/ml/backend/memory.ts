@@ -144,11 +144,18 @@ function layerShapes(model: ModelConfig): LayerShape[] {
   }))
 }
 
+/**
+ * `backend` is the one that will train; SimVP's and TAU's estimate depends on whether it has
+ * their fused kernels (onednn does). Without it, the estimate assumes it has not.
+ */
 export function estimateTrainingMemoryBytes(
   model: ModelConfig,
   train: TrainConfig,
+  backend?: Pick<BackendReport, 'name'>,
 ): TrainingMemoryEstimate {
-  if (!isRecurrentCell(model.cell)) return estimateSimVpMemoryBytes(model, train)
+  if (!isRecurrentCell(model.cell)) {
+    return estimateSimVpMemoryBytes(model, train, backend?.name === 'onednn')
+  }
   const steps = train.inputFrames + train.outputFrames - 1
   const positions = (model.imageHeight / model.patchSize) * (model.imageWidth / model.patchSize)
   const patchChannels = model.patchSize * model.patchSize * model.channels
@@ -178,8 +185,9 @@ function estimateOf(
   train: TrainConfig,
   countedPerSample: number,
   widestValuesPerSample: number,
+  overhead = ACTIVATION_OVERHEAD,
 ): TrainingMemoryEstimate {
-  const bytesPerSample = countedPerSample * ACTIVATION_OVERHEAD
+  const bytesPerSample = countedPerSample * overhead
   const activationBytes = bytesPerSample * train.batchSize
   const parameterBytes = parameterCount(model) * COPIES_PER_PARAMETER * BYTES_PER_FLOAT
   const workspaceBytes = 2 * widestValuesPerSample * train.batchSize * BYTES_PER_FLOAT
@@ -194,32 +202,55 @@ function estimateOf(
 }
 
 /**
- * SimVP and TAU (docs/method.md §2.10, §2.11), one tensor per op like the cells: a ConvSC block keeps ~8
- * tensors of its width per position (conv and bias, the stride-1 map a stride-2 block reads
- * from or the 4× map an upsampling one shuffles, GroupNorm's steps, SiLU); a gSTA block of width d at the latent grid keeps its
- * depthwise windows (25 + 49 of d, 9 of r·d for the MixMlp's r·d), ~6 r·d for the MixMlp's
- * other steps and ~20 d for the norms, attention and residuals. One pass per Tin future
- * frames. TAU's block (§2.11) keeps about as many (its conv1 map is half as wide, its SE
- * products add two), so it shares the count. Not yet calibrated on a measurement:
- * ACTIVATION_OVERHEAD is the recurrent one.
+ * SimVP and TAU (docs/method.md §2.10, §2.11), one tensor per op like the cells. Where the
+ * backend runs depthwise convolutions and GroupNorm + SiLU as kernels (onednn,
+ * ml/fused/depthwise-conv.ts and group-norm-silu.ts), a ConvSC block keeps ~3 tensors of its
+ * width per position (conv, its bias, the fused norm; a stride-1 block's input is the previous
+ * one's output) and a gSTA block of width d at the latent grid ~2 d for its two depthwise
+ * convolutions, ~7 r·d for the MixMlp (r·d wide) and ~20 d for the norms, attention and
+ * residuals. As tensor ops (every other backend) a ConvSC block keeps ~8 (GroupNorm's and
+ * SiLU's steps) and a gSTA block its depthwise windows, 25 + 49 of d and 9 of r·d, besides.
+ * One pass per Tin future frames. TAU's block (§2.11) keeps about as many (its conv1 map is
+ * half as wide, its SE products add two), so it shares the count.
+ *
+ * The overheads are measured peaks over these counts (one training step under tf.profile,
+ * peakBytes). With the kernels: fitted to SimVP at OpenSTL's size, batch 1, on onednn (3.37 GB,
+ * where the heap limit bites); it gives TAU there 3.35 GB against a measured 3.22, and SimVP
+ * quick at batch 4 0.54 GB against 0.30: pessimistic, the safe side. As tensor ops: fitted to
+ * SimVP quick at batch 4 on wasm (1.31 GB).
  */
-function estimateSimVpMemoryBytes(model: ModelConfig, train: TrainConfig): TrainingMemoryEstimate {
+const SIMVP_OVERHEAD = { kernels: 5.3, composite: 4.67 }
+
+function estimateSimVpMemoryBytes(
+  model: ModelConfig,
+  train: TrainConfig,
+  kernels: boolean,
+): TrainingMemoryEstimate {
   const o = model.simvp ?? SimVpOptions.parse({})
   const full = model.imageHeight * model.imageWidth
   const latent = full / 4 ** (o.spatialBlocks / 2)
   const passes = Math.ceil(train.outputFrames / o.inputFrames)
   // Encoder and decoder blocks run at the full grid or a quarter of it, about half each.
-  const spatialValues = 2 * o.spatialBlocks * 8 * o.spatialChannels * ((full + full / 4) / 2)
+  const convScKept = kernels ? 3 : 8
+  const spatialValues =
+    2 * o.spatialBlocks * convScKept * o.spatialChannels * ((full + full / 4) / 2)
   const frameValues = o.inputFrames * spatialValues
   const widths = Array.from({ length: o.translatorBlocks }, (_, i) =>
     i === 0 ? o.inputFrames * o.spatialChannels : o.translatorChannels,
   )
+  const [windows, mlpKept] = kernels ? [2, 7] : [74, 15]
   const translatorValues = widths.reduce(
-    (sum, d) => sum + (74 * d + 15 * o.mlpRatio * d + 20 * d) * latent,
+    (sum, d) => sum + (windows * d + mlpKept * o.mlpRatio * d + 20 * d) * latent,
     0,
   )
   const countedPerSample = passes * (frameValues + translatorValues) * BYTES_PER_FLOAT
-  return estimateOf(model, train, countedPerSample, Math.max(...widths) * o.mlpRatio * latent)
+  return estimateOf(
+    model,
+    train,
+    countedPerSample,
+    Math.max(...widths) * o.mlpRatio * latent,
+    SIMVP_OVERHEAD[kernels ? 'kernels' : 'composite'],
+  )
 }
 
 /** The memory a backend can give tensors, or null when it cannot be known (GPU memory). */
